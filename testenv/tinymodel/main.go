@@ -19,11 +19,11 @@ import (
 )
 
 const (
-	blocks  = 2
-	embed   = 64
-	heads   = 4
-	ff      = 128
-	ctxLen  = 2048
+	blocks = 2
+	embed  = 64
+	heads  = 4
+	ff     = 128
+	ctxLen = 2048
 )
 
 // modelfile gives the model a chat template (mentioning .Tools so Ollama
