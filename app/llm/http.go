@@ -1,0 +1,303 @@
+package llm
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// retryBackoff is the pause before each retry of an idempotent call that
+// failed to connect; its length is the number of retries.
+var retryBackoff = []time.Duration{100 * time.Millisecond, 400 * time.Millisecond}
+
+// httpClient is the transport shared by the HTTP providers: a pooled
+// keep-alive client, JSON calls with retries for idempotent requests, and
+// line-oriented streams guarded by a first-chunk and an idle timeout.
+type httpClient struct {
+	provider string
+	base     *url.URL
+	apiKey   string
+	client   *http.Client
+	cfg      Config
+}
+
+func newHTTPClient(provider, baseURL string, cfg Config) (*httpClient, error) {
+	u, err := url.Parse(strings.TrimRight(strings.TrimSpace(baseURL), "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%w: %s base URL %q must be http(s)://host[:port]", ErrBadRequest, provider, baseURL)
+	}
+	client := cfg.HTTPClient
+	if client == nil {
+		dialer := &net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: 30 * time.Second}
+		client = &http.Client{Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           dialer.DialContext,
+			TLSHandshakeTimeout:   cfg.ConnectTimeout,
+			ForceAttemptHTTP2:     true,
+			MaxIdleConns:          32,
+			MaxIdleConnsPerHost:   8,
+			IdleConnTimeout:       90 * time.Second,
+			ExpectContinueTimeout: time.Second,
+			// No ResponseHeaderTimeout: Ollama sends its headers only with
+			// the first token, after loading the model; the stream's own
+			// first-chunk timer bounds that wait instead.
+		}}
+	}
+	return &httpClient{provider: provider, base: u, apiKey: cfg.APIKey, client: client, cfg: cfg}, nil
+}
+
+func (c *httpClient) newRequest(ctx context.Context, method, path string, body any) (*http.Request, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s %s: %w", ErrBadRequest, c.provider, path, err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base.String()+path, rd)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s %s: %w", ErrBadRequest, c.provider, path, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.apiKey != "" {
+		req.Header.Set("Authorization", "Bearer "+c.apiKey)
+	}
+	return req, nil
+}
+
+// callOpts tunes one non-streaming call.
+type callOpts struct {
+	timeout   time.Duration
+	retry     bool // idempotent: retry when the connection fails
+	modelCall bool // the request names a model: 404 means ErrModelNotFound
+}
+
+// doJSON sends one request and decodes its JSON answer into out.
+func (c *httpClient) doJSON(ctx context.Context, method, path string, in, out any, o callOpts) error {
+	cctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	for attempt := 0; ; attempt++ {
+		req, err := c.newRequest(cctx, method, path, in)
+		if err != nil {
+			return err
+		}
+		resp, err := c.client.Do(req)
+		if err != nil {
+			if cctx.Err() != nil {
+				return c.ctxErr(ctx, cctx, path, o.timeout)
+			}
+			if o.retry && attempt < len(retryBackoff) {
+				select {
+				case <-time.After(retryBackoff[attempt]):
+					continue
+				case <-cctx.Done():
+					return c.ctxErr(ctx, cctx, path, o.timeout)
+				}
+			}
+			return unavailable(c.provider, path, err)
+		}
+		err = c.decode(resp, out, o.modelCall)
+		if err != nil && cctx.Err() != nil {
+			return c.ctxErr(ctx, cctx, path, o.timeout)
+		}
+		return err
+	}
+}
+
+func (c *httpClient) decode(resp *http.Response, out any, modelCall bool) error {
+	defer resp.Body.Close()
+	if resp.StatusCode >= 400 {
+		return c.errorFrom(resp, modelCall)
+	}
+	if out == nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return unavailable(c.provider, "decoding "+resp.Request.URL.Path, err)
+	}
+	return nil
+}
+
+// errorFrom reads an error answer: Ollama's {"error":"..."}, OpenAI's
+// {"error":{"message":"..."}}, or plain text.
+func (c *httpClient) errorFrom(resp *http.Response, modelCall bool) error {
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	return newAPIError(c.provider, resp.StatusCode, errorMessage(body), modelCall)
+}
+
+func errorMessage(body []byte) string {
+	var e struct {
+		Error json.RawMessage `json:"error"`
+	}
+	if json.Unmarshal(body, &e) == nil && len(e.Error) > 0 {
+		var s string
+		if json.Unmarshal(e.Error, &s) == nil {
+			return s
+		}
+		var o struct {
+			Message string `json:"message"`
+		}
+		if json.Unmarshal(e.Error, &o) == nil && o.Message != "" {
+			return o.Message
+		}
+	}
+	return strings.TrimSpace(string(body))
+}
+
+// ctxErr explains why a call's context ended: the caller's cancellation is
+// passed through (errors.Is(err, context.Canceled) holds); our own timeout
+// becomes ErrUnavailable that also matches context.DeadlineExceeded.
+func (c *httpClient) ctxErr(parent, ctx context.Context, what string, timeout time.Duration) error {
+	if err := parent.Err(); err != nil {
+		return fmt.Errorf("%s %s: %w", c.provider, what, context.Cause(parent))
+	}
+	if cause := context.Cause(ctx); cause != nil && cause != ctx.Err() {
+		return cause // a stream's watchdog: a *stallError
+	}
+	return fmt.Errorf("%w: %s %s: no answer within %s: %w", ErrUnavailable, c.provider, what, timeout, context.DeadlineExceeded)
+}
+
+// stallError is the cause a stream's watchdog cancels it with.
+type stallError struct {
+	provider, what string
+	wait           time.Duration
+	first          bool
+}
+
+func (e *stallError) Error() string {
+	if e.first {
+		return fmt.Sprintf("%s %s: no first chunk within %s", e.provider, e.what, e.wait)
+	}
+	return fmt.Sprintf("%s %s: stream idle for %s", e.provider, e.what, e.wait)
+}
+
+func (e *stallError) Is(target error) bool {
+	return target == ErrUnavailable || target == context.DeadlineExceeded
+}
+
+// stream POSTs body to path and calls onLine for every non-empty line of the
+// answer as it arrives. It never retries: a stream may have had effects.
+// The first line must come within first, later ones within idle of the
+// previous. It returns nil at a clean end of the body; onLine's error is
+// returned as is (the deferred cancel aborts the upstream request).
+func (c *httpClient) stream(ctx context.Context, path string, body any, first, idle time.Duration, modelCall bool, onLine func([]byte) error) error {
+	sctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var gotFirst bool
+	watchdog := time.AfterFunc(first, func() {
+		cancel(&stallError{provider: c.provider, what: path, wait: first, first: true})
+	})
+	defer func() { watchdog.Stop() }() // watchdog is replaced after the first line
+
+	req, err := c.newRequest(sctx, http.MethodPost, path, body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Accept", "application/x-ndjson, text/event-stream")
+	resp, err := c.client.Do(req)
+	if err != nil {
+		if sctx.Err() != nil {
+			return c.ctxErr(ctx, sctx, path, first)
+		}
+		return unavailable(c.provider, path, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 400 {
+		return c.errorFrom(resp, modelCall)
+	}
+
+	r := bufio.NewReaderSize(resp.Body, 64<<10)
+	for {
+		line, readErr := r.ReadBytes('\n')
+		if line = bytes.TrimSpace(line); len(line) > 0 {
+			if !gotFirst {
+				gotFirst = true
+				watchdog.Stop()
+				watchdog = time.AfterFunc(idle, func() {
+					cancel(&stallError{provider: c.provider, what: path, wait: idle})
+				})
+			} else {
+				watchdog.Reset(idle)
+			}
+			if err := onLine(line); err != nil {
+				return err
+			}
+		}
+		if readErr == io.EOF {
+			return nil
+		}
+		if readErr != nil {
+			if sctx.Err() != nil {
+				return c.ctxErr(ctx, sctx, path, first)
+			}
+			return unavailable(c.provider, "reading "+path, readErr)
+		}
+	}
+}
+
+// errStreamEnded is wrapped when a stream closes before its final message.
+var errStreamEnded = fmt.Errorf("stream ended before the final message: %w", io.ErrUnexpectedEOF)
+
+// collector assembles a Result from streamed chunks.
+type collector struct {
+	onChunk    func(Chunk) error
+	start      time.Time
+	firstChunk time.Time
+	content    strings.Builder
+	chunks     int
+	res        Result
+}
+
+func newCollector(model string, onChunk func(Chunk) error) *collector {
+	if onChunk == nil {
+		onChunk = func(Chunk) error { return nil }
+	}
+	return &collector{onChunk: onChunk, start: time.Now(), res: Result{Model: model}}
+}
+
+// add passes a piece of content on to the caller.
+func (c *collector) add(s string) error {
+	if s == "" {
+		return nil
+	}
+	if c.chunks == 0 {
+		c.firstChunk = time.Now()
+	}
+	c.chunks++
+	c.content.WriteString(s)
+	return c.onChunk(Chunk{Content: s})
+}
+
+// result finishes the Result, filling what the upstream did not report
+// from the client's own clock and chunk count.
+func (c *collector) result() *Result {
+	r := c.res
+	r.Content = c.content.String()
+	if r.Timing.TotalMs == 0 {
+		r.Timing.TotalMs = ms(time.Since(c.start))
+	}
+	if r.Usage.CompletionTokens == 0 {
+		r.Usage.CompletionTokens = c.chunks
+	}
+	if r.Timing.EvalMs == 0 && c.chunks > 0 {
+		r.Timing.EvalMs = ms(time.Since(c.firstChunk))
+	}
+	if r.Timing.TokensPerSecond == 0 && r.Timing.EvalMs > 0 {
+		r.Timing.TokensPerSecond = float64(r.Usage.CompletionTokens) / (r.Timing.EvalMs / 1000)
+	}
+	return &r
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
