@@ -1,0 +1,149 @@
+// Package app holds the running appliance: its configuration, store, cache,
+// secrets and services, built once at start-up and handed to the HTTP layer
+// and the CLI. Services take plain Go values from here and know nothing of HTTP.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"syscall"
+	"time"
+
+	"github.com/aiwfe/aiwfe/app/config"
+	"github.com/aiwfe/aiwfe/store"
+)
+
+// Set at link time: -X github.com/aiwfe/aiwfe/app.Version=v1.2.3
+var (
+	Version = "dev"
+	Commit  = ""
+)
+
+// BuildInfo describes this binary.
+type BuildInfo struct {
+	Version   string `json:"version"`
+	Commit    string `json:"commit"`
+	GoVersion string `json:"go_version"`
+}
+
+// Build reports version, commit (from the linker or Go's VCS stamp) and Go.
+func Build() BuildInfo {
+	b := BuildInfo{Version: Version, Commit: Commit, GoVersion: runtime.Version()}
+	if b.Commit == "" {
+		if info, ok := debug.ReadBuildInfo(); ok {
+			for _, s := range info.Settings {
+				if s.Key == "vcs.revision" {
+					b.Commit = s.Value
+				}
+			}
+		}
+	}
+	if b.Commit == "" {
+		b.Commit = "unknown"
+	}
+	return b
+}
+
+// App is the appliance's dependencies in one explicit struct.
+type App struct {
+	Config  *config.Config
+	Log     *slog.Logger
+	Store   *store.Store
+	Cache   store.Cache
+	Secrets *Secrets
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+
+	lock *os.File
+}
+
+// ErrLocked means another aiwfe process holds the data directory.
+var ErrLocked = errors.New("another aiwfe server is running with this data directory")
+
+// OpenOptions says what Open should do beyond opening the store.
+type OpenOptions struct {
+	// Lock takes the data directory's exclusive lock (serve, restore).
+	Lock bool
+}
+
+// Open prepares the data directory, takes the lock when asked, loads or
+// creates the secrets, opens and migrates the database and builds the cache.
+func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOptions) (*App, error) {
+	if err := os.MkdirAll(cfg.Data.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory %s: %w", cfg.Data.Dir, err)
+	}
+	a := &App{Config: cfg, Log: log, Now: time.Now}
+	if opt.Lock {
+		f, err := LockDataDir(cfg.Data.Dir)
+		if err != nil {
+			return nil, err
+		}
+		a.lock = f
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			a.Close()
+		}
+	}()
+	sec, err := LoadSecrets(cfg)
+	if err != nil {
+		return nil, err
+	}
+	a.Secrets = sec
+	st, err := store.Open(cfg.Path("aiwfe.db"))
+	if err != nil {
+		return nil, err
+	}
+	a.Store = st
+	applied, err := st.Migrate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range applied {
+		log.Debug("migration applied", "version", m.Version, "name", m.Name)
+	}
+	if a.Cache, err = store.NewCache(cfg.Cache.MaxMB); err != nil {
+		return nil, err
+	}
+	ok = true
+	return a, nil
+}
+
+// Close releases the store, the cache and the lock.
+func (a *App) Close() {
+	if a.Cache != nil {
+		a.Cache.Close()
+	}
+	if a.Store != nil {
+		a.Store.Close()
+	}
+	if a.lock != nil {
+		a.lock.Close()
+		a.lock = nil
+	}
+}
+
+// LockDataDir takes an exclusive, non-blocking lock on dir/aiwfe.lock; the
+// kernel drops it when the process exits, so a crash never leaves it stale.
+func LockDataDir(dir string) (*os.File, error) {
+	f, err := os.OpenFile(dir+"/aiwfe.lock", os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, ErrLocked
+		}
+		return nil, err
+	}
+	f.Truncate(0)
+	fmt.Fprintf(f, "%d\n", os.Getpid())
+	return f, nil
+}

@@ -1,0 +1,115 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/aiwfe/aiwfe/app"
+	"github.com/aiwfe/aiwfe/app/config"
+	"github.com/aiwfe/aiwfe/app/server"
+	"github.com/aiwfe/aiwfe/tlsmgr"
+)
+
+func init() {
+	register(&command{
+		name:    "serve",
+		summary: "run the appliance (HTTP, HTTPS and mTLS listeners)",
+		usage:   "[--demo]",
+		flags: func(fs *flag.FlagSet) {
+			fs.Bool("demo", false, "offline demo: seeded demo account and a built-in demo model")
+		},
+		run: runServe,
+	})
+}
+
+func runServe(c *Ctx) int {
+	c.Config.Demo = c.Flags.Lookup("demo").Value.(flag.Getter).Get().(bool)
+	if !c.validate() {
+		return ExitConfig
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	started := time.Now()
+	a, err := app.Open(ctx, c.Config, c.Log, app.OpenOptions{Lock: true})
+	if err != nil {
+		return c.failf("%v", err)
+	}
+	defer a.Close()
+
+	var certs *tlsmgr.Manager
+	if c.Config.Server.HTTPS != "" || c.Config.Server.MTLS != "" {
+		certs, err = tlsmgr.New(ctx, tlsConfig(c.Config), c.Log)
+		if err != nil {
+			fmt.Fprintf(c.Stderr, "aiwfe: config: tls: %v\n", err)
+			return ExitConfig
+		}
+		defer certs.Close()
+	}
+
+	srv, err := server.New(a, server.Options{UI: c.UI, Certs: certs})
+	if err != nil {
+		return c.failf("%v", err)
+	}
+	var cm server.Certificates
+	if certs != nil {
+		cm = certs
+	}
+	listeners, err := srv.Bind(cm)
+	if err != nil {
+		fmt.Fprintf(c.Stderr, "aiwfe: %v\n", err)
+		return ExitConfig
+	}
+	attrs := []any{"version", app.Version, "data", c.Config.Data.Dir, "startup_ms", time.Since(started).Milliseconds()}
+	if c.Config.Demo {
+		attrs = append(attrs, "demo", true)
+	}
+	c.Log.Info("aiwfe is running", attrs...)
+	for _, l := range listeners {
+		fmt.Fprintf(c.Stdout, "  %-5s  open %s\n", l.Name, l.URL())
+	}
+	if err := srv.Serve(ctx, listeners); err != nil {
+		return c.failf("%v", err)
+	}
+	c.Log.Info("aiwfe stopped")
+	return ExitOK
+}
+
+func tlsConfig(cfg *config.Config) tlsmgr.Config {
+	return tlsmgr.Config{
+		Mode:               cfg.TLS.Mode,
+		Domains:            cfg.TLS.Domains,
+		Email:              cfg.TLS.Email,
+		CA:                 cfg.TLS.CA,
+		CARoot:             cfg.TLS.CARoot,
+		CertFile:           cfg.TLS.CertFile,
+		KeyFile:            cfg.TLS.KeyFile,
+		CloudflareAPIToken: cfg.TLS.CloudflareAPIToken,
+		Dir:                cfg.Path("tls"),
+		HTTPPort:           listenerPort(cfg.Server.HTTP, 80),
+		TLSPort:            listenerPort(cfg.Server.HTTPS, 443),
+	}
+}
+
+// listenerPort is the port a listener binds, or -1 when it is off (which
+// turns off the ACME challenge type that needs it).
+func listenerPort(addr string, def int) int {
+	if addr == "" {
+		return -1
+	}
+	_, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return def
+	}
+	n, err := strconv.Atoi(p)
+	if err != nil {
+		return def
+	}
+	return n
+}

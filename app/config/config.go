@@ -1,0 +1,487 @@
+// Package config loads aiwfe's configuration: built-in defaults, then an
+// optional TOML file, then AIWFE_<SECTION>_<KEY> environment variables, then
+// command-line flags. Validate names the offending key, so a bad setting stops
+// start-up with a message a person can act on.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config is the whole configuration. Every field carries a toml tag; the
+// environment variable for a key is AIWFE_ + SECTION + _ + KEY in upper case.
+type Config struct {
+	Server   Server   `toml:"server"`
+	Data     Data     `toml:"data"`
+	Log      Log      `toml:"log"`
+	TLS      TLS      `toml:"tls"`
+	Auth     Auth     `toml:"auth"`
+	WebAuthn WebAuthn `toml:"webauthn"`
+	LLM      LLM      `toml:"llm"`
+	Cache    Cache    `toml:"cache"`
+
+	// Demo is set by `aiwfe serve --demo`; it has no file key.
+	Demo bool `toml:"-"`
+	// File is the config file that was read, if any.
+	File string `toml:"-"`
+}
+
+// Server holds the listeners and HTTP behaviour.
+type Server struct {
+	HTTP            string   `toml:"http"`
+	HTTPS           string   `toml:"https"`
+	MTLS            string   `toml:"mtls"`
+	RedirectHTTPS   bool     `toml:"redirect_https"`
+	PublicURL       string   `toml:"public_url"`
+	AllowedOrigins  []string `toml:"allowed_origins"`
+	BodyLimitMB     int      `toml:"body_limit_mb"`
+	ReadTimeout     Duration `toml:"read_timeout"`
+	WriteTimeout    Duration `toml:"write_timeout"`
+	IdleTimeout     Duration `toml:"idle_timeout"`
+	ShutdownTimeout Duration `toml:"shutdown_timeout"`
+	TrustedProxies  []string `toml:"trusted_proxies"`
+}
+
+// Data is where the appliance keeps its state.
+type Data struct {
+	Dir string `toml:"dir"`
+}
+
+// Log controls structured logging.
+type Log struct {
+	Level    string `toml:"level"`
+	Format   string `toml:"format"`
+	Requests bool   `toml:"requests"`
+}
+
+// TLS selects how the HTTPS and mTLS listeners get their certificate.
+type TLS struct {
+	Mode               string   `toml:"mode"`
+	Domains            []string `toml:"domains"`
+	Email              string   `toml:"email"`
+	CA                 string   `toml:"ca"`
+	CARoot             string   `toml:"ca_root"`
+	CertFile           string   `toml:"cert_file"`
+	KeyFile            string   `toml:"key_file"`
+	CloudflareAPIToken string   `toml:"cloudflare_api_token"`
+}
+
+// Auth holds account and session policy. Empty secrets are generated on
+// first run and kept in the data directory.
+type Auth struct {
+	Registration        string   `toml:"registration"`
+	JWTSecret           string   `toml:"jwt_secret"`
+	CSRFSecret          string   `toml:"csrf_secret"`
+	AccessTokenTTL      Duration `toml:"access_token_ttl"`
+	RefreshTokenTTL     Duration `toml:"refresh_token_ttl"`
+	MaxFailuresAccount  int      `toml:"max_failures_account"`
+	MaxFailuresIP       int      `toml:"max_failures_ip"`
+	FailureWindow       Duration `toml:"failure_window"`
+	APIRequestsPerMin   int      `toml:"api_requests_per_minute"`
+	Argon2MemoryKiB     int      `toml:"argon2_memory_kib"`
+	Argon2Iterations    int      `toml:"argon2_iterations"`
+	Argon2Parallelism   int      `toml:"argon2_parallelism"`
+	WebSocketsPerUser   int      `toml:"websockets_per_user"`
+	TrustedDeviceTTL    Duration `toml:"trusted_device_ttl"`
+	SecureCookiesOnHTTP bool     `toml:"secure_cookies_on_http"`
+}
+
+// WebAuthn configures passkeys; empty values derive from the server's names.
+type WebAuthn struct {
+	RPID          string   `toml:"rp_id"`
+	RPDisplayName string   `toml:"rp_display_name"`
+	RPOrigins     []string `toml:"rp_origins"`
+}
+
+// LLM selects the model server.
+type LLM struct {
+	Provider          string   `toml:"provider"`
+	BaseURL           string   `toml:"base_url"`
+	APIKey            string   `toml:"api_key"`
+	DefaultModel      string   `toml:"default_model"`
+	FirstTokenTimeout Duration `toml:"first_token_timeout"`
+	IdleTimeout       Duration `toml:"idle_timeout"`
+	RequestTimeout    Duration `toml:"request_timeout"`
+}
+
+// Cache sizes the in-process cache that replaces Redis.
+type Cache struct {
+	MaxMB int `toml:"max_mb"`
+}
+
+// Default returns the configuration used when nothing is given: an
+// unprivileged appliance on localhost with its data in ./data.
+func Default() *Config {
+	return &Config{
+		Server: Server{
+			HTTP:            "127.0.0.1:8080",
+			HTTPS:           "127.0.0.1:8443",
+			MTLS:            "",
+			BodyLimitMB:     32,
+			ReadTimeout:     Duration(60 * time.Second),
+			WriteTimeout:    Duration(0),
+			IdleTimeout:     Duration(120 * time.Second),
+			ShutdownTimeout: Duration(10 * time.Second),
+		},
+		Data: Data{Dir: "./data"},
+		Log:  Log{Level: "info", Format: "text", Requests: true},
+		TLS: TLS{
+			Mode: "self-signed",
+			CA:   "https://acme-v02.api.letsencrypt.org/directory",
+		},
+		Auth: Auth{
+			Registration:       "approval",
+			AccessTokenTTL:     Duration(60 * time.Minute),
+			RefreshTokenTTL:    Duration(7 * 24 * time.Hour),
+			MaxFailuresAccount: 5,
+			MaxFailuresIP:      20,
+			FailureWindow:      Duration(15 * time.Minute),
+			APIRequestsPerMin:  1200,
+			Argon2MemoryKiB:    19 * 1024,
+			Argon2Iterations:   2,
+			Argon2Parallelism:  1,
+			WebSocketsPerUser:  8,
+			TrustedDeviceTTL:   Duration(30 * 24 * time.Hour),
+		},
+		WebAuthn: WebAuthn{RPDisplayName: "aiwfe"},
+		LLM: LLM{
+			Provider:          "ollama",
+			BaseURL:           "http://127.0.0.1:11434",
+			DefaultModel:      "llama3.2:3b",
+			FirstTokenTimeout: Duration(5 * time.Minute),
+			IdleTimeout:       Duration(2 * time.Minute),
+			RequestTimeout:    Duration(30 * time.Second),
+		},
+		Cache: Cache{MaxMB: 32},
+	}
+}
+
+// Error is a configuration problem tied to one key.
+type Error struct {
+	Key    string // e.g. "server.http" or "AIWFE_SERVER_HTTP"
+	Reason string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("config: %s: %s", e.Key, e.Reason) }
+
+// Load builds the configuration from defaults, the file (if path is not
+// empty) and the environment. It does not validate; call Validate.
+func Load(path string, environ []string) (*Config, error) {
+	cfg := Default()
+	if path != "" {
+		if err := cfg.loadFile(path); err != nil {
+			return nil, err
+		}
+		cfg.File = path
+	}
+	if err := cfg.applyEnv(environ); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+func (c *Config) loadFile(path string) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return &Error{Key: path, Reason: err.Error()}
+	}
+	md, err := toml.Decode(string(raw), c)
+	if err != nil {
+		var perr toml.ParseError
+		if errors.As(err, &perr) {
+			key := perr.LastKey
+			if key == "" {
+				key = fmt.Sprintf("%s line %d", path, perr.Position.Line)
+			}
+			return &Error{Key: key, Reason: perr.Message}
+		}
+		// Type errors are plain errors that name the key in their text.
+		if m := lastKeyRe.FindStringSubmatch(err.Error()); m != nil {
+			return &Error{Key: m[1], Reason: m[2]}
+		}
+		return &Error{Key: path, Reason: err.Error()}
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		return &Error{Key: und[0].String(), Reason: "unknown key"}
+	}
+	return nil
+}
+
+var lastKeyRe = regexp.MustCompile(`last key "([^"]+)"\): (.*)$`)
+
+// EnvName is the environment variable that overrides section.key.
+func EnvName(section, key string) string {
+	return "AIWFE_" + strings.ToUpper(section) + "_" + strings.ToUpper(key)
+}
+
+func (c *Config) applyEnv(environ []string) error {
+	env := map[string]string{}
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "AIWFE_") {
+			env[k] = v
+		}
+	}
+	if len(env) == 0 {
+		return nil
+	}
+	return c.eachKey(func(section, key string, f reflect.Value) error {
+		name := EnvName(section, key)
+		v, ok := env[name]
+		if !ok {
+			return nil
+		}
+		if err := setFromString(f, v); err != nil {
+			return &Error{Key: name, Reason: err.Error()}
+		}
+		return nil
+	})
+}
+
+// eachKey visits every section.key field of the configuration.
+func (c *Config) eachKey(fn func(section, key string, f reflect.Value) error) error {
+	root := reflect.ValueOf(c).Elem()
+	rt := root.Type()
+	for i := 0; i < rt.NumField(); i++ {
+		section := rt.Field(i).Tag.Get("toml")
+		if section == "" || section == "-" || rt.Field(i).Type.Kind() != reflect.Struct {
+			continue
+		}
+		sv := root.Field(i)
+		st := sv.Type()
+		for j := 0; j < st.NumField(); j++ {
+			key := st.Field(j).Tag.Get("toml")
+			if key == "" || key == "-" {
+				continue
+			}
+			if err := fn(section, key, sv.Field(j)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Keys lists every section.key, for documentation checks.
+func Keys() []string {
+	var out []string
+	_ = Default().eachKey(func(section, key string, _ reflect.Value) error {
+		out = append(out, section+"."+key)
+		return nil
+	})
+	return out
+}
+
+func setFromString(f reflect.Value, s string) error {
+	switch f.Interface().(type) {
+	case Duration:
+		var d Duration
+		if err := d.UnmarshalText([]byte(s)); err != nil {
+			return err
+		}
+		f.Set(reflect.ValueOf(d))
+		return nil
+	}
+	switch f.Kind() {
+	case reflect.String:
+		f.SetString(s)
+	case reflect.Bool:
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return fmt.Errorf("want true or false, got %q", s)
+		}
+		f.SetBool(b)
+	case reflect.Int, reflect.Int64:
+		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		if err != nil {
+			return fmt.Errorf("want a whole number, got %q", s)
+		}
+		f.SetInt(n)
+	case reflect.Slice:
+		var items []string
+		for _, p := range strings.Split(s, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				items = append(items, p)
+			}
+		}
+		f.Set(reflect.ValueOf(items))
+	default:
+		return fmt.Errorf("unsupported type %s", f.Type())
+	}
+	return nil
+}
+
+// Validate checks every value and names the first bad key.
+func (c *Config) Validate() error {
+	for _, l := range []struct{ key, addr string }{
+		{"server.http", c.Server.HTTP},
+		{"server.https", c.Server.HTTPS},
+		{"server.mtls", c.Server.MTLS},
+	} {
+		if l.addr == "" {
+			continue
+		}
+		if err := checkAddr(l.addr); err != nil {
+			return &Error{Key: l.key, Reason: err.Error()}
+		}
+	}
+	if c.Server.HTTP == "" && c.Server.HTTPS == "" && c.Server.MTLS == "" {
+		return &Error{Key: "server.http", Reason: "every listener is off; turn on at least one of http, https, mtls"}
+	}
+	if c.Server.BodyLimitMB < 1 || c.Server.BodyLimitMB > 4096 {
+		return &Error{Key: "server.body_limit_mb", Reason: "must be between 1 and 4096"}
+	}
+	if c.Server.ShutdownTimeout <= 0 {
+		return &Error{Key: "server.shutdown_timeout", Reason: "must be positive"}
+	}
+	if c.Data.Dir == "" {
+		return &Error{Key: "data.dir", Reason: "must not be empty"}
+	}
+	if !oneOf(c.Log.Level, "debug", "info", "warn", "error") {
+		return &Error{Key: "log.level", Reason: "must be debug, info, warn or error"}
+	}
+	if !oneOf(c.Log.Format, "text", "json") {
+		return &Error{Key: "log.format", Reason: "must be text or json"}
+	}
+	switch c.TLS.Mode {
+	case "self-signed":
+	case "files":
+		if c.TLS.CertFile == "" || c.TLS.KeyFile == "" {
+			return &Error{Key: "tls.cert_file", Reason: "mode files needs cert_file and key_file"}
+		}
+	case "acme", "acme-dns":
+		if len(c.TLS.Domains) == 0 {
+			return &Error{Key: "tls.domains", Reason: "mode " + c.TLS.Mode + " needs at least one domain"}
+		}
+		if c.TLS.CA == "" {
+			return &Error{Key: "tls.ca", Reason: "must name an ACME directory URL"}
+		}
+		if c.TLS.Mode == "acme-dns" && c.TLS.CloudflareAPIToken == "" {
+			return &Error{Key: "tls.cloudflare_api_token", Reason: "mode acme-dns needs a Cloudflare API token"}
+		}
+	default:
+		return &Error{Key: "tls.mode", Reason: "must be self-signed, files, acme or acme-dns"}
+	}
+	if !oneOf(c.Auth.Registration, "open", "approval", "closed") {
+		return &Error{Key: "auth.registration", Reason: "must be open, approval or closed"}
+	}
+	for _, d := range []struct {
+		key string
+		v   Duration
+	}{
+		{"auth.access_token_ttl", c.Auth.AccessTokenTTL},
+		{"auth.refresh_token_ttl", c.Auth.RefreshTokenTTL},
+		{"auth.failure_window", c.Auth.FailureWindow},
+	} {
+		if d.v <= 0 {
+			return &Error{Key: d.key, Reason: "must be positive"}
+		}
+	}
+	for _, n := range []struct {
+		key string
+		v   int
+	}{
+		{"auth.max_failures_account", c.Auth.MaxFailuresAccount},
+		{"auth.max_failures_ip", c.Auth.MaxFailuresIP},
+		{"auth.api_requests_per_minute", c.Auth.APIRequestsPerMin},
+		{"auth.argon2_memory_kib", c.Auth.Argon2MemoryKiB},
+		{"auth.argon2_iterations", c.Auth.Argon2Iterations},
+		{"auth.argon2_parallelism", c.Auth.Argon2Parallelism},
+		{"auth.websockets_per_user", c.Auth.WebSocketsPerUser},
+		{"cache.max_mb", c.Cache.MaxMB},
+	} {
+		if n.v < 1 {
+			return &Error{Key: n.key, Reason: "must be at least 1"}
+		}
+	}
+	if c.Auth.Argon2MemoryKiB < 8*1024 {
+		return &Error{Key: "auth.argon2_memory_kib", Reason: "must be at least 8192 (8 MiB)"}
+	}
+	if !oneOf(c.LLM.Provider, "ollama", "openai", "demo") {
+		return &Error{Key: "llm.provider", Reason: "must be ollama, openai or demo"}
+	}
+	if c.LLM.Provider != "demo" && !strings.HasPrefix(c.LLM.BaseURL, "http://") && !strings.HasPrefix(c.LLM.BaseURL, "https://") {
+		return &Error{Key: "llm.base_url", Reason: "must be an http:// or https:// URL"}
+	}
+	for _, o := range c.Server.AllowedOrigins {
+		if !strings.HasPrefix(o, "http://") && !strings.HasPrefix(o, "https://") {
+			return &Error{Key: "server.allowed_origins", Reason: fmt.Sprintf("%q is not an origin like https://example.com", o)}
+		}
+	}
+	return nil
+}
+
+func checkAddr(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port (%v)", addr, err)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p < 0 || p > 65535 {
+		return fmt.Errorf("%q has no usable port", addr)
+	}
+	if host != "" && net.ParseIP(host) == nil && !validHostname(host) {
+		return fmt.Errorf("%q has no usable host", addr)
+	}
+	return nil
+}
+
+func validHostname(h string) bool {
+	if len(h) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(h, ".") {
+		if label == "" || len(label) > 63 {
+			return false
+		}
+		for _, r := range label {
+			if !(r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func oneOf(v string, opts ...string) bool {
+	for _, o := range opts {
+		if v == o {
+			return true
+		}
+	}
+	return false
+}
+
+// Path resolves p relative to the data directory unless it is absolute.
+func (c *Config) Path(p ...string) string {
+	return filepath.Join(append([]string{c.Data.Dir}, p...)...)
+}
+
+// Duration is a time.Duration written as "90s", "15m" or "168h" in TOML.
+type Duration time.Duration
+
+// D returns the standard library value.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// UnmarshalText parses Go duration syntax.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(strings.TrimSpace(string(b)))
+	if err != nil {
+		return fmt.Errorf("want a duration like 90s or 15m, got %q", string(b))
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalText writes Go duration syntax.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }

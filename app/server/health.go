@@ -1,0 +1,138 @@
+package server
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/aiwfe/aiwfe/app"
+)
+
+// Check is one dependency's state in /health.
+type Check struct {
+	Status    string  `json:"status"` // ok | degraded | down | disabled
+	LatencyMs float64 `json:"latency_ms,omitempty"`
+	Error     string  `json:"error,omitempty"`
+	Detail    any     `json:"detail,omitempty"`
+}
+
+// Checker reports one dependency; slow ones are cached by the probe.
+type Checker func(ctx context.Context) Check
+
+// healthProbe answers /health. The database is checked on every request
+// (it decides 200 vs 503 and costs microseconds); slower dependencies such as
+// Ollama are checked in the background and their last answer served, so
+// /health stays cheap under load and never waits on a dead peer.
+type healthProbe struct {
+	app *app.App
+
+	mu     sync.RWMutex
+	slow   map[string]Checker
+	cached map[string]Check
+}
+
+func newHealthProbe(a *app.App) *healthProbe {
+	return &healthProbe{app: a, slow: map[string]Checker{}, cached: map[string]Check{}}
+}
+
+// AddBackground registers a dependency checked every interval.
+func (h *healthProbe) AddBackground(ctx context.Context, name string, every time.Duration, fn Checker) {
+	h.mu.Lock()
+	h.slow[name] = fn
+	h.cached[name] = Check{Status: "unknown"}
+	h.mu.Unlock()
+	run := func() {
+		cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		c := fn(cctx)
+		cancel()
+		h.mu.Lock()
+		h.cached[name] = c
+		h.mu.Unlock()
+	}
+	go func() {
+		run()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				run()
+			}
+		}
+	}()
+}
+
+type healthBody struct {
+	Status   string           `json:"status"`
+	Version  string           `json:"version"`
+	Uptime   float64          `json:"uptime_seconds"`
+	Checks   map[string]Check `json:"checks"`
+	Demo     bool             `json:"demo,omitempty"`
+	Database string           `json:"-"`
+}
+
+func (h *healthProbe) report(ctx context.Context, since time.Time) (int, healthBody) {
+	body := healthBody{Status: "ok", Version: app.Version, Demo: h.app.Config.Demo, Checks: map[string]Check{}}
+	body.Uptime = time.Since(since).Seconds()
+
+	start := time.Now()
+	dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	err := h.app.Store.Ping(dctx)
+	cancel()
+	db := Check{Status: "ok", LatencyMs: ms(time.Since(start))}
+	if err != nil {
+		db = Check{Status: "down", Error: err.Error()}
+	}
+	body.Checks["database"] = db
+
+	stats := h.app.Cache.Stats()
+	body.Checks["cache"] = Check{Status: "ok", Detail: stats}
+
+	h.mu.RLock()
+	for name, c := range h.cached {
+		body.Checks[name] = c
+		if c.Status != "ok" && c.Status != "disabled" {
+			body.Status = "degraded"
+		}
+	}
+	h.mu.RUnlock()
+
+	if db.Status != "ok" {
+		body.Status = "down"
+		return fiber.StatusServiceUnavailable, body
+	}
+	return fiber.StatusOK, body
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// healthGET is public: the status page, load balancers and `make bench` use it.
+func (s *Server) healthGET(c *fiber.Ctx) error {
+	status, body := s.health.report(c.UserContext(), s.start)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(status).JSON(body)
+}
+
+// certificateCheck reports the served certificates: names, expiry, and the
+// last renewal error (which makes the appliance degraded, not down).
+func certificateCheck(certs CertStatuser) Checker {
+	return func(ctx context.Context) Check {
+		st := certs.Status()
+		c := Check{Status: "ok", Detail: st}
+		for _, s := range st {
+			if s.Error != "" {
+				c.Status = "degraded"
+				c.Error = s.Error
+			} else if !s.NotAfter.IsZero() && time.Until(s.NotAfter) < 7*24*time.Hour {
+				c.Status = "degraded"
+				c.Error = "certificate for " + strings.Join(s.Names, ", ") + " expires " + s.NotAfter.Format(time.RFC3339)
+			}
+		}
+		return c
+	}
+}

@@ -1,0 +1,91 @@
+// Package server is aiwfe's HTTP layer: the fiber app, the one route table,
+// middleware, the embedded UI and the listeners. Handlers are thin: they
+// parse, call a service with plain Go values, and write JSON.
+package server
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/aiwfe/aiwfe/app"
+	"github.com/aiwfe/aiwfe/tlsmgr"
+)
+
+// Server is the HTTP face of one App.
+type Server struct {
+	app    *app.App
+	log    *slog.Logger
+	ui     *spa
+	health *healthProbe
+	fiber  *fiber.App
+	// mtls serves the mutual-TLS listener: /native/* and /api/* only.
+	mtls      *fiber.App
+	challenge fiber.Handler
+	start     time.Time
+
+	mu         sync.Mutex
+	onShutdown []func()
+}
+
+// Options are what the server needs beyond the App.
+type Options struct {
+	// UI is the built web app (index.html at its root).
+	UI fs.FS
+	// Certs reports certificate state to /health (nil: no TLS listeners).
+	Certs CertStatuser
+}
+
+// CertStatuser is the part of tlsmgr that /health reads.
+type CertStatuser interface {
+	Status() []tlsmgr.CertStatus
+}
+
+// New builds the server and registers every route.
+func New(a *app.App, opt Options) (*Server, error) {
+	s := &Server{app: a, log: a.Log, start: a.Now()}
+	ui, err := newSPA(opt.UI)
+	if err != nil {
+		return nil, err
+	}
+	s.ui = ui
+	s.health = newHealthProbe(a)
+	if opt.Certs != nil {
+		s.health.AddBackground(context.Background(), "certificates", 30*time.Second, certificateCheck(opt.Certs))
+	}
+	s.fiber = s.newFiber()
+	s.routes(s.fiber)
+	return s, nil
+}
+
+// Fiber exposes the fiber app (tests use fiber's Test helper).
+func (s *Server) Fiber() *fiber.App { return s.fiber }
+
+func (s *Server) newFiber() *fiber.App {
+	cfg := s.app.Config
+	return fiber.New(fiber.Config{
+		AppName:                 "aiwfe",
+		DisableStartupMessage:   true,
+		ErrorHandler:            s.errorHandler,
+		BodyLimit:               cfg.Server.BodyLimitMB << 20,
+		ReadTimeout:             cfg.Server.ReadTimeout.D(),
+		WriteTimeout:            cfg.Server.WriteTimeout.D(),
+		IdleTimeout:             cfg.Server.IdleTimeout.D(),
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          cfg.Server.TrustedProxies,
+		ProxyHeader:             proxyHeader(cfg.Server.TrustedProxies),
+		// Keep the Server header out: it only helps attackers.
+		ServerHeader: "",
+	})
+}
+
+func proxyHeader(trusted []string) string {
+	if len(trusted) == 0 {
+		return ""
+	}
+	return fiber.HeaderXForwardedFor
+}

@@ -1,0 +1,6 @@
+-- Application settings (admin) as key/value JSON.
+CREATE TABLE settings (
+    key        TEXT PRIMARY KEY,
+    value      TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
