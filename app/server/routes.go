@@ -17,6 +17,14 @@ func (s *Server) routes(r *fiber.App) {
 	v1 := api.Group("/v1")
 	v1.Get("/health", s.healthGET)
 
+	// --- accounts and sessions (auth) ---
+
+	// --- second factors (2fa, webauthn) ---
+
+	// --- chat, conversations, models, websockets ---
+
+	// --- certificates (admin) ---
+
 	// Unknown API paths answer JSON 404; everything else is the web app.
 	api.All("/*", func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 	r.All("/*", s.ui.handler)
