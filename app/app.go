@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aiwfe/aiwfe/app/config"
+	"github.com/aiwfe/aiwfe/app/llm"
 	"github.com/aiwfe/aiwfe/store"
 )
 
@@ -56,6 +57,8 @@ type App struct {
 	Store   *store.Store
 	Cache   store.Cache
 	Secrets *Secrets
+	// LLM is the model server (Ollama, OpenAI-compatible, or the demo model).
+	LLM llm.Provider
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 
@@ -111,6 +114,9 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 	if a.Cache, err = store.NewCache(cfg.Cache.MaxMB); err != nil {
 		return nil, err
 	}
+	if a.LLM, err = NewLLM(cfg); err != nil {
+		return nil, err
+	}
 	ok = true
 	return a, nil
 }
@@ -146,4 +152,23 @@ func LockDataDir(dir string) (*os.File, error) {
 	f.Truncate(0)
 	fmt.Fprintf(f, "%d\n", os.Getpid())
 	return f, nil
+}
+
+// NewLLM builds the configured model provider; demo mode (--demo or
+// provider "demo") uses the built-in deterministic model, streamed with a
+// small per-token delay so the UI shows it arriving.
+func NewLLM(cfg *config.Config) (llm.Provider, error) {
+	provider := cfg.LLM.Provider
+	if cfg.Demo {
+		provider = "demo"
+	}
+	return llm.New(llm.Config{
+		Provider:          provider,
+		BaseURL:           cfg.LLM.BaseURL,
+		APIKey:            cfg.LLM.APIKey,
+		FirstTokenTimeout: cfg.LLM.FirstTokenTimeout.D(),
+		IdleTimeout:       cfg.LLM.IdleTimeout.D(),
+		RequestTimeout:    cfg.LLM.RequestTimeout.D(),
+		DemoDelay:         15 * time.Millisecond,
+	})
 }

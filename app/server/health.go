@@ -136,3 +136,18 @@ func certificateCheck(certs CertStatuser) Checker {
 		return c
 	}
 }
+
+// llmCheck reports whether the model server answers. A dead Ollama makes
+// the appliance degraded, never down: accounts, documents and tasks work on.
+func llmCheck(a *app.App) Checker {
+	return func(ctx context.Context) Check {
+		start := time.Now()
+		err := a.LLM.Health(ctx)
+		c := Check{Status: "ok", LatencyMs: ms(time.Since(start)), Detail: map[string]string{"provider": a.LLM.Name()}}
+		if err != nil {
+			c.Status = "down"
+			c.Error = err.Error()
+		}
+		return c
+	}
+}

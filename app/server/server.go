@@ -54,6 +54,7 @@ func New(a *app.App, opt Options) (*Server, error) {
 	}
 	s.ui = ui
 	s.health = newHealthProbe(a)
+	s.health.AddBackground(context.Background(), "ollama", 10*time.Second, llmCheck(a))
 	if opt.Certs != nil {
 		s.health.AddBackground(context.Background(), "certificates", 30*time.Second, certificateCheck(opt.Certs))
 	}
