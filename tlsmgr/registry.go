@@ -35,7 +35,7 @@ type CertRegistry interface {
 	AddClientCert(ctx context.Context, r ClientCertRecord) error
 	ListClientCerts(ctx context.Context) ([]ClientCertRecord, error)
 	GetClientCert(ctx context.Context, serial string) (*ClientCertRecord, error) // ErrNotFound when absent
-	RevokeClientCert(ctx context.Context, serial string, at time.Time) error      // ErrNotFound when absent
+	RevokeClientCert(ctx context.Context, serial string, at time.Time) error     // ErrNotFound when absent
 }
 
 // MemoryRegistry is an in-process CertRegistry (tests; fallback when no
