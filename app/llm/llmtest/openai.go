@@ -1,0 +1,195 @@
+package llmtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// OpenAIServer is a stand-in for an OpenAI-compatible API:
+// /v1/chat/completions (server-sent events of chat.completion.chunk, a usage
+// chunk when asked for, then "data: [DONE]"), /v1/models and /v1/embeddings.
+// Its URL is the base URL to give the client (without /v1).
+type OpenAIServer struct {
+	*server
+}
+
+// NewOpenAI starts an OpenAI-compatible stand-in, closed when the test ends.
+func NewOpenAI(t testing.TB, opts ...Option) *OpenAIServer {
+	t.Helper()
+	o := &OpenAIServer{}
+	o.server = newServer(t, opts, func(s string) string { return s }, func(mux *http.ServeMux) {
+		mux.HandleFunc("POST /v1/chat/completions", o.auth(o.chat))
+		mux.HandleFunc("GET /v1/models", o.auth(o.models))
+		mux.HandleFunc("POST /v1/embeddings", o.auth(o.embeddings))
+	})
+	return o
+}
+
+func openAIError(status int, msg, code string) map[string]any {
+	typ := "server_error"
+	if status >= 400 && status < 500 {
+		typ = "invalid_request_error"
+	}
+	var c any
+	if code != "" {
+		c = code
+	}
+	return map[string]any{"error": map[string]any{"message": msg, "type": typ, "param": nil, "code": c}}
+}
+
+func (o *OpenAIServer) auth(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if o.cfg.apiKey != "" && r.Header.Get("Authorization") != "Bearer "+o.cfg.apiKey {
+			writeJSON(w, http.StatusUnauthorized, openAIError(http.StatusUnauthorized,
+				"Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.", "invalid_api_key"))
+			return
+		}
+		next(w, r)
+	}
+}
+
+func notFound(model string) map[string]any {
+	return openAIError(http.StatusNotFound,
+		fmt.Sprintf("The model `%s` does not exist or you do not have access to it.", model), "model_not_found")
+}
+
+func (o *OpenAIServer) chat(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Model    string `json:"model"`
+		Messages []struct {
+			Role    string `json:"role"`
+			Content string `json:"content"`
+		} `json:"messages"`
+		Stream        bool `json:"stream"`
+		MaxTokens     int  `json:"max_tokens"`
+		StreamOptions *struct {
+			IncludeUsage bool `json:"include_usage"`
+		} `json:"stream_options"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		writeJSON(w, http.StatusBadRequest, openAIError(http.StatusBadRequest, err.Error(), ""))
+		return
+	}
+	if len(req.Messages) == 0 {
+		writeJSON(w, http.StatusBadRequest, openAIError(http.StatusBadRequest, "'messages' must contain at least one message", ""))
+		return
+	}
+	if !o.hasModel(req.Model) {
+		writeJSON(w, http.StatusNotFound, notFound(req.Model))
+		return
+	}
+	toks, cut := o.reply(req.MaxTokens)
+	finish := "stop"
+	if cut {
+		finish = "length"
+	}
+	id := "chatcmpl-llmtest"
+	created := time.Now().Unix()
+	usage := map[string]int{
+		"prompt_tokens":     countWords(req.Messages),
+		"completion_tokens": len(toks),
+		"total_tokens":      countWords(req.Messages) + len(toks),
+	}
+	if !req.Stream {
+		writeJSON(w, http.StatusOK, map[string]any{
+			"id": id, "object": "chat.completion", "created": created, "model": req.Model,
+			"choices": []map[string]any{{
+				"index":         0,
+				"message":       map[string]any{"role": "assistant", "content": strings.Join(toks, "")},
+				"finish_reason": finish,
+			}},
+			"usage": usage,
+		})
+		o.completed.Add(1)
+		return
+	}
+
+	chunk := func(delta map[string]any, reason any) []byte {
+		return event(map[string]any{
+			"id": id, "object": "chat.completion.chunk", "created": created, "model": req.Model,
+			"system_fingerprint": "fp_llmtest",
+			"choices":            []map[string]any{{"index": 0, "delta": delta, "finish_reason": reason}},
+		})
+	}
+	w.Header().Set("Cache-Control", "no-cache")
+	st := o.newStreamer(w, r, "text/event-stream")
+	streamErr := func() {
+		_ = st.write(event(openAIError(http.StatusInternalServerError, st.fault.Message, "")))
+	}
+	if st.preamble(chunk(map[string]any{"role": "assistant", "content": ""}, nil)) != nil {
+		return
+	}
+	for _, tok := range toks {
+		if st.errorAfter() {
+			streamErr()
+			return
+		}
+		if st.token(chunk(map[string]any{"content": tok}, nil)) != nil {
+			return
+		}
+	}
+	if st.errorAfter() {
+		streamErr()
+		return
+	}
+	if st.write(chunk(map[string]any{}, finish)) != nil {
+		return
+	}
+	if req.StreamOptions != nil && req.StreamOptions.IncludeUsage {
+		if st.write(event(map[string]any{
+			"id": id, "object": "chat.completion.chunk", "created": created, "model": req.Model,
+			"choices": []any{}, "usage": usage,
+		})) != nil {
+			return
+		}
+	}
+	if st.write([]byte("data: [DONE]\n\n")) == nil {
+		st.done()
+	}
+}
+
+func event(v any) []byte {
+	return append(append([]byte("data: "), mustJSON(v)...), '\n', '\n')
+}
+
+func (o *OpenAIServer) models(w http.ResponseWriter, r *http.Request) {
+	data := []map[string]any{}
+	for _, m := range o.modelList() {
+		data = append(data, map[string]any{"id": m, "object": "model", "created": modifiedAt.Unix(), "owned_by": "llmtest"})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": data})
+}
+
+func (o *OpenAIServer) embeddings(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Model string          `json:"model"`
+		Input json.RawMessage `json:"input"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		writeJSON(w, http.StatusBadRequest, openAIError(http.StatusBadRequest, err.Error(), ""))
+		return
+	}
+	in, ok := inputs(req.Input)
+	if !ok {
+		writeJSON(w, http.StatusBadRequest, openAIError(http.StatusBadRequest, "'input' must be a string or an array of strings", ""))
+		return
+	}
+	if !o.hasModel(req.Model) {
+		writeJSON(w, http.StatusNotFound, notFound(req.Model))
+		return
+	}
+	data := make([]map[string]any, len(in))
+	words := 0
+	for i, s := range in {
+		data[i] = map[string]any{"object": "embedding", "index": i, "embedding": Vector(s, o.cfg.embedDim)}
+		words += len(strings.Fields(s))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"object": "list", "data": data, "model": req.Model,
+		"usage": map[string]int{"prompt_tokens": words, "total_tokens": words},
+	})
+}
