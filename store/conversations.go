@@ -1,0 +1,212 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+)
+
+// Conversation is one chat thread of one user.
+type Conversation struct {
+	ID        int64     `json:"id"`
+	UserID    int64     `json:"-"`
+	Title     string    `json:"title"`
+	Mode      string    `json:"mode"`
+	Model     string    `json:"model"`
+	Pinned    bool      `json:"pinned"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	// MessageCount is filled by ListConversations and GetConversation.
+	MessageCount int `json:"message_count"`
+	// Snippet is the best-matching message excerpt when listed with a
+	// full-text query.
+	Snippet string `json:"snippet,omitempty"`
+}
+
+// chatTS is how chat tables store instants: UTC with fixed-width fractions
+// so that text order is time order.
+func chatTS(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }
+
+func chatParseTS(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}
+
+const conversationCols = `c.id, c.user_id, c.title, c.mode, c.model, c.pinned, c.created_at, c.updated_at,
+	(SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id)`
+
+func scanConversation(r interface{ Scan(...any) error }, extra ...any) (*Conversation, error) {
+	c := &Conversation{}
+	var created, updated string
+	dest := append([]any{&c.ID, &c.UserID, &c.Title, &c.Mode, &c.Model, &c.Pinned, &created, &updated, &c.MessageCount}, extra...)
+	if err := r.Scan(dest...); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, ErrNotFound
+		}
+		return nil, err
+	}
+	c.CreatedAt, c.UpdatedAt = chatParseTS(created), chatParseTS(updated)
+	return c, nil
+}
+
+// CreateConversation inserts c for c.UserID and fills its id and times.
+func CreateConversation(ctx context.Context, q Querier, c *Conversation, now time.Time) error {
+	res, err := q.ExecContext(ctx, `INSERT INTO conversations(user_id, title, mode, model, pinned, created_at, updated_at)
+		VALUES(?, ?, ?, ?, ?, ?, ?)`, c.UserID, c.Title, c.Mode, c.Model, c.Pinned, chatTS(now), chatTS(now))
+	if err != nil {
+		return err
+	}
+	if c.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	c.CreatedAt, c.UpdatedAt = now.UTC(), now.UTC()
+	return nil
+}
+
+// GetConversation finds one of the user's conversations; another user's
+// answers ErrNotFound, exactly like a missing one.
+func GetConversation(ctx context.Context, q Querier, userID, id int64) (*Conversation, error) {
+	return scanConversation(q.QueryRowContext(ctx,
+		"SELECT "+conversationCols+" FROM conversations c WHERE c.id = ? AND c.user_id = ?", id, userID))
+}
+
+// ConversationFilter narrows ListConversations. Query is a full-text search
+// over the conversation's messages (and a substring match on its title).
+type ConversationFilter struct {
+	Query  string
+	Limit  int
+	Offset int
+}
+
+// ListConversations lists the user's conversations, pinned first, then
+// most recently active, with the total matching count.
+func ListConversations(ctx context.Context, q Querier, userID int64, f ConversationFilter) ([]*Conversation, int, error) {
+	if f.Limit <= 0 {
+		f.Limit = 20
+	}
+	where := "c.user_id = ?"
+	args := []any{userID}
+	snippet := "''"
+	var snippetArgs []any
+	if match := FTSQuery(f.Query); match != "" {
+		where += ` AND (c.id IN (SELECT m.conversation_id FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
+				WHERE messages_fts MATCH ?) OR c.title LIKE ? ESCAPE '\')`
+		args = append(args, match, "%"+likeEscape(f.Query)+"%")
+		snippet = `COALESCE((SELECT snippet(messages_fts, 0, '[', ']', '…', 12) FROM messages_fts
+				JOIN messages m ON m.id = messages_fts.rowid
+				WHERE messages_fts MATCH ? AND m.conversation_id = c.id ORDER BY rank LIMIT 1), '')`
+		snippetArgs = []any{match}
+	}
+	var total int
+	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM conversations c WHERE "+where, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	rows, err := q.QueryContext(ctx, "SELECT "+conversationCols+", "+snippet+" FROM conversations c WHERE "+where+
+		" ORDER BY c.pinned DESC, c.updated_at DESC, c.id DESC LIMIT ? OFFSET ?",
+		append(append(snippetArgs, args...), f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	out := []*Conversation{}
+	for rows.Next() {
+		var snip string
+		c, err := scanConversation(rows, &snip)
+		if err != nil {
+			return nil, 0, err
+		}
+		c.Snippet = snip
+		out = append(out, c)
+	}
+	return out, total, rows.Err()
+}
+
+// ConversationUpdate holds the fields a user may change; nil leaves one be.
+type ConversationUpdate struct {
+	Title  *string
+	Pinned *bool
+	Mode   *string
+	Model  *string
+}
+
+// UpdateConversation changes the user's conversation. Pinning or renaming
+// does not count as activity, so updated_at moves only when asked (touch).
+func UpdateConversation(ctx context.Context, q Querier, userID, id int64, u ConversationUpdate) error {
+	var sets []string
+	var args []any
+	if u.Title != nil {
+		sets, args = append(sets, "title = ?"), append(args, *u.Title)
+	}
+	if u.Pinned != nil {
+		sets, args = append(sets, "pinned = ?"), append(args, *u.Pinned)
+	}
+	if u.Mode != nil {
+		sets, args = append(sets, "mode = ?"), append(args, *u.Mode)
+	}
+	if u.Model != nil {
+		sets, args = append(sets, "model = ?"), append(args, *u.Model)
+	}
+	if len(sets) == 0 {
+		_, err := GetConversation(ctx, q, userID, id)
+		return err
+	}
+	args = append(args, id, userID)
+	res, err := q.ExecContext(ctx, "UPDATE conversations SET "+strings.Join(sets, ", ")+" WHERE id = ? AND user_id = ?", args...)
+	return chatOneRow(res, err)
+}
+
+// TouchConversation marks activity on the user's conversation.
+func TouchConversation(ctx context.Context, q Querier, userID, id int64, now time.Time) error {
+	res, err := q.ExecContext(ctx, "UPDATE conversations SET updated_at = ? WHERE id = ? AND user_id = ?", chatTS(now), id, userID)
+	return chatOneRow(res, err)
+}
+
+// DeleteConversation removes the user's conversation and, by cascade, its
+// messages and their index entries.
+func DeleteConversation(ctx context.Context, q Querier, userID, id int64) error {
+	res, err := q.ExecContext(ctx, "DELETE FROM conversations WHERE id = ? AND user_id = ?", id, userID)
+	return chatOneRow(res, err)
+}
+
+// CountConversations counts the user's conversations.
+func CountConversations(ctx context.Context, q Querier, userID int64) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM conversations WHERE user_id = ?", userID).Scan(&n)
+	return n, err
+}
+
+func chatOneRow(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// FTSQuery turns what a person typed into a safe FTS5 query: every word
+// becomes a quoted term (so operators and punctuation mean nothing), all of
+// them required, the last one also matching as a prefix. Empty input gives "".
+func FTSQuery(s string) string {
+	var terms []string
+	for _, w := range strings.Fields(s) {
+		w = strings.ReplaceAll(w, `"`, `""`)
+		terms = append(terms, `"`+w+`"`)
+	}
+	if len(terms) == 0 {
+		return ""
+	}
+	terms[len(terms)-1] += "*"
+	return strings.Join(terms, " ")
+}
+
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.TrimSpace(s))
+}
