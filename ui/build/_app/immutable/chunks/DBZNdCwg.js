@@ -1,0 +1,1 @@
+import{Y as e}from"./NP0YyE40.js";e();

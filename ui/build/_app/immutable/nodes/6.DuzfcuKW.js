@@ -1,0 +1,1 @@
+export{t as component}from"../chunks/B1H_poB2.js";

@@ -1,0 +1,243 @@
+// The one way the UI talks to the aiwfe API. Every server error is
+// {"error":{"code","message","field"?}}; it arrives here as an ApiError.
+
+import { jwtExp, readCookie, refreshDelayMs } from './jwt';
+
+export const CSRF_PATH = '/api/v1/auth/csrf-token';
+export const REFRESH_PATH = '/api/v1/auth/refresh';
+
+/** Endpoints whose 401 means "wrong credentials", not "session expired": no refresh, no redirect. */
+const NO_REFRESH = new Set([
+	'/api/v1/auth/jwt/login',
+	'/api/v1/auth/login',
+	'/api/v1/auth/2fa/challenge',
+	'/api/v1/auth/register',
+	'/api/v1/auth/logout',
+	REFRESH_PATH,
+	CSRF_PATH
+]);
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export class ApiError extends Error {
+	readonly status: number;
+	readonly code: string;
+	readonly field?: string;
+	/** Seconds to wait, from Retry-After on a 429. */
+	readonly retryAfter?: number;
+
+	constructor(
+		status: number,
+		code: string,
+		message: string,
+		extra: { field?: string; retryAfter?: number } = {}
+	) {
+		super(message);
+		this.name = 'ApiError';
+		this.status = status;
+		this.code = code;
+		this.field = extra.field;
+		this.retryAfter = extra.retryAfter;
+	}
+}
+
+export interface ApiOptions {
+	/** Send the person to /login when the session cannot be renewed (default true). */
+	redirectOn401?: boolean;
+}
+
+export interface ApiEnv {
+	fetch: typeof fetch;
+	/** The document's cookie string. */
+	cookies: () => string;
+	/** Where the person is now (pathname + search), to come back after login. */
+	currentPath: () => string;
+	redirect: (url: string) => void;
+	now: () => number;
+	setTimeout: (fn: () => void, ms: number) => unknown;
+	clearTimeout: (handle: unknown) => void;
+}
+
+/** `/login?next=<path>` for a person who must sign in while looking at `path`. */
+export function loginUrl(path: string): string {
+	if (path === '/' || path.startsWith('/login')) return '/login';
+	return '/login?next=' + encodeURIComponent(path);
+}
+
+/** Where to go after login: only same-origin paths, never back to /login (no open redirect). */
+export function safeNext(next: string | null | undefined): string {
+	if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
+	if (next === '/login' || next.startsWith('/login?') || next.startsWith('/login/')) return '/';
+	return next;
+}
+
+/** Retry-After is either seconds or an HTTP date. */
+export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
+	if (!value) return undefined;
+	const trimmed = value.trim();
+	if (/^\d+$/.test(trimmed)) return Number(trimmed);
+	const at = Date.parse(trimmed);
+	if (Number.isNaN(at)) return undefined;
+	return Math.max(0, Math.ceil((at - nowMs) / 1000));
+}
+
+async function readBody(res: Response): Promise<unknown> {
+	const text = await res.text();
+	if (!text) return undefined;
+	try {
+		return JSON.parse(text);
+	} catch {
+		return text;
+	}
+}
+
+function toError(res: Response, body: unknown, nowMs: number): ApiError {
+	const retryAfter = parseRetryAfter(res.headers.get('Retry-After'), nowMs);
+	const e =
+		body && typeof body === 'object' && 'error' in body
+			? (body as { error: unknown }).error
+			: undefined;
+	if (e && typeof e === 'object') {
+		const { code, message, field } = e as Record<string, unknown>;
+		return new ApiError(
+			res.status,
+			typeof code === 'string' ? code : 'error',
+			typeof message === 'string' && message ? message : `Request failed (${res.status})`,
+			{ field: typeof field === 'string' ? field : undefined, retryAfter }
+		);
+	}
+	const statusText = res.statusText ? ` ${res.statusText}` : '';
+	return new ApiError(res.status, 'http_' + res.status, `The server answered ${res.status}${statusText}.`, {
+		retryAfter
+	});
+}
+
+export function createApi(env: ApiEnv) {
+	let csrf: string | null = null;
+	let csrfPending: Promise<string> | null = null;
+	let refreshPending: Promise<boolean> | null = null;
+	let timer: unknown = null;
+
+	async function doFetch(input: string, init: RequestInit): Promise<Response> {
+		try {
+			return await env.fetch(input, { ...init, credentials: 'same-origin' });
+		} catch {
+			throw new ApiError(0, 'network', 'Cannot reach the server. Check your connection and try again.');
+		}
+	}
+
+	function csrfToken(): Promise<string> {
+		if (csrf) return Promise.resolve(csrf);
+		csrfPending ??= (async () => {
+			const res = await doFetch(CSRF_PATH, { method: 'GET', headers: { Accept: 'application/json' } });
+			const body = await readBody(res);
+			if (!res.ok) throw toError(res, body, env.now());
+			const token = (body as { csrf_token?: unknown } | undefined)?.csrf_token;
+			if (typeof token !== 'string' || !token) {
+				throw new ApiError(res.status, 'bad_response', 'The server sent no CSRF token.');
+			}
+			csrf = token;
+			return token;
+		})().finally(() => {
+			csrfPending = null;
+		});
+		return csrfPending;
+	}
+
+	async function api<T = unknown>(
+		method: Method,
+		path: string,
+		body?: unknown,
+		opts: ApiOptions = {}
+	): Promise<T> {
+		const unsafe = !SAFE_METHODS.has(method);
+		const renewable = !NO_REFRESH.has(path);
+		let csrfRetried = false;
+		let authRetried = false;
+
+		for (;;) {
+			const headers: Record<string, string> = { Accept: 'application/json' };
+			if (body !== undefined) headers['Content-Type'] = 'application/json';
+			if (unsafe) headers['X-CSRF-TOKEN'] = await csrfToken();
+
+			const res = await doFetch(path, {
+				method,
+				headers,
+				body: body === undefined ? undefined : JSON.stringify(body)
+			});
+			const data = await readBody(res);
+			if (res.ok) return data as T;
+
+			const err = toError(res, data, env.now());
+			if (res.status === 403 && err.code === 'csrf_failed' && unsafe && !csrfRetried) {
+				csrfRetried = true;
+				csrf = null;
+				continue;
+			}
+			if (res.status === 401 && renewable) {
+				if (!authRetried) {
+					authRetried = true;
+					if (await refresh()) continue;
+				}
+				if (opts.redirectOn401 !== false) env.redirect(loginUrl(env.currentPath()));
+			}
+			throw err;
+		}
+	}
+
+	/** Renews the access token with the HttpOnly refresh cookie; concurrent callers share one request. */
+	function refresh(): Promise<boolean> {
+		refreshPending ??= api('POST', REFRESH_PATH, undefined, { redirectOn401: false })
+			.then(
+				() => {
+					scheduleRefresh();
+					return true;
+				},
+				() => false
+			)
+			.finally(() => {
+				refreshPending = null;
+			});
+		return refreshPending;
+	}
+
+	/** Arms a timer to refresh a few minutes before the access_token cookie's `exp`. */
+	function scheduleRefresh(): void {
+		stopRefresh();
+		const token = readCookie(env.cookies(), 'access_token');
+		const exp = token ? jwtExp(token) : null;
+		if (exp === null) return;
+		timer = env.setTimeout(() => {
+			timer = null;
+			void refresh();
+		}, refreshDelayMs(exp, env.now()));
+	}
+
+	function stopRefresh(): void {
+		if (timer !== null) env.clearTimeout(timer);
+		timer = null;
+	}
+
+	/** Forget the CSRF token (after logout, the next unsafe request fetches a fresh one). */
+	function forgetCsrf(): void {
+		csrf = null;
+	}
+
+	return { api, refresh, scheduleRefresh, stopRefresh, forgetCsrf };
+}
+
+// The client bound to the browser: pages import `api` (and friends) from here.
+const browserClient = createApi({
+	fetch: (input, init) => fetch(input, init),
+	cookies: () => document.cookie,
+	currentPath: () => location.pathname + location.search,
+	// Loaded on use so unit tests can import this module outside SvelteKit.
+	redirect: (url) => void import('$app/navigation').then(({ goto }) => goto(url, { replaceState: true })),
+	now: () => Date.now(),
+	setTimeout: (fn, ms) => setTimeout(fn, ms),
+	clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>)
+});
+
+export const { api, refresh, scheduleRefresh, stopRefresh, forgetCsrf } = browserClient;
