@@ -118,7 +118,7 @@ func (o *OllamaServer) gen(w http.ResponseWriter, r *http.Request, chat bool) {
 	}
 	name := ollamaName(req.Model)
 	if !o.hasModel(name) {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": fmt.Sprintf("model %q not found, try pulling it first", req.Model)})
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": fmt.Sprintf("model '%s' not found", req.Model)})
 		return
 	}
 	o.markLoaded(name)
@@ -198,7 +198,7 @@ func (o *OllamaServer) embed(w http.ResponseWriter, r *http.Request) {
 	}
 	name := ollamaName(req.Model)
 	if !o.hasModel(name) {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": fmt.Sprintf("model '%s' not found", req.Model)})
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": fmt.Sprintf("model %q not found, try pulling it first", req.Model)})
 		return
 	}
 	o.markLoaded(name)

@@ -8,6 +8,7 @@ package llmtest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
@@ -29,8 +30,11 @@ type Fault struct {
 	// error body carrying Message, in the server's own error format.
 	Status  int
 	Message string
-	// Paths limits Status (and Hangup) to these paths; empty means all.
+	// Paths limits the fault to these paths; empty means all.
 	Paths []string
+	// Times > 0 heals the server after that many requests met the fault
+	// (e.g. Times: 1 with Hangup tests a retry); zero keeps it.
+	Times int
 	// Hangup closes the connection without any answer.
 	Hangup bool
 
@@ -165,18 +169,24 @@ func (s *server) middleware(next http.Handler) http.Handler {
 		s.mu.Lock()
 		s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body})
 		f := s.cfg.fault
-		s.mu.Unlock()
-		if len(f.Paths) == 0 || slices.Contains(f.Paths, r.URL.Path) {
-			if f.Hangup {
-				panic(http.ErrAbortHandler)
-			}
-			if f.Status != 0 {
-				w.Header().Set("X-Llmtest-Fault", "status")
-				s.writeError(w, r, f.Status, f.Message)
-				return
+		applies := len(f.Paths) == 0 || slices.Contains(f.Paths, r.URL.Path)
+		if applies && f.Times > 0 {
+			if s.cfg.fault.Times--; s.cfg.fault.Times == 0 {
+				s.cfg.fault = Fault{}
 			}
 		}
-		next.ServeHTTP(w, r)
+		s.mu.Unlock()
+		if !applies {
+			f = Fault{}
+		}
+		if f.Hangup {
+			panic(http.ErrAbortHandler)
+		}
+		if f.Status != 0 {
+			s.writeError(w, r, f.Status, f.Message)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), faultKey{}, f)))
 	})
 }
 
@@ -197,11 +207,7 @@ func (s *server) SetFault(f Fault) {
 	s.cfg.fault = f
 }
 
-func (s *server) fault() Fault {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.cfg.fault
-}
+type faultKey struct{}
 
 // Release lets every held stream continue (and later ones pass the hold).
 func (s *server) Release() {
@@ -289,7 +295,8 @@ type streamer struct {
 
 func (s *server) newStreamer(w http.ResponseWriter, r *http.Request, contentType string) *streamer {
 	w.Header().Set("Content-Type", contentType)
-	return &streamer{s: s, w: w, r: r, fault: s.fault()}
+	f, _ := r.Context().Value(faultKey{}).(Fault)
+	return &streamer{s: s, w: w, r: r, fault: f}
 }
 
 // errGone reports that the client went away mid-stream.
