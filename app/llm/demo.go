@@ -192,7 +192,7 @@ func demoReply(msg string) string {
 	switch {
 	case has("code", "function", "program", "script", "bug", "error", "compile", "snippet", "implement", "regex", "sql", "python", "golang", "javascript", "typescript", "bash", "java", "rust"):
 		lang := codeLanguage(has)
-		fmt.Fprintf(&b, "%s %s\n\n", pick("Here is a starting point for", "Sure — a small example for", "Let's sketch"), topic)
+		fmt.Fprintf(&b, "%s %s:\n\n", pick("Here is a starting point for", "Sure — a small example for", "A first sketch for"), topic)
 		b.WriteString("1. Start from the smallest version that runs.\n")
 		b.WriteString("2. Add one case at a time and test it.\n")
 		b.WriteString("3. Handle errors where they happen, not later.\n\n")
@@ -212,12 +212,12 @@ func demoReply(msg string) string {
 		b.WriteString("3. **Leave a buffer** of about an hour for the unexpected.\n\n")
 		b.WriteString("Review at the end of the day what moved and what can wait.")
 	case strings.HasSuffix(msg, "?") || has("what", "how", "why", "when", "where", "who", "which", "explain", "can", "should"):
-		fmt.Fprintf(&b, "%s %s\n\n", pick("Good question about", "You asked about", "Let's look at"), topic)
+		fmt.Fprintf(&b, "%s %s.\n\n", pick("Good question:", "You asked:", "Let's look at"), topic)
 		b.WriteString("- **In short:** start with the simplest explanation that fits what you know.\n")
 		b.WriteString("- **Check:** look for one source you trust that confirms it.\n")
 		b.WriteString("- **Next step:** write down what is still unclear and ask about that part.")
 	default:
-		fmt.Fprintf(&b, "%s %s\n\n", pick("Noted:", "Thanks — I read:", "Got it:"), topic)
+		fmt.Fprintf(&b, "%s %s.\n\n", pick("Noted:", "Thanks — I read:", "Got it:"), topic)
 		b.WriteString("Some ways I could help with that:\n\n")
 		b.WriteString("- summarise it in a few lines\n- turn it into tasks\n- suggest next steps")
 	}
@@ -236,7 +236,7 @@ func quoteTopic(msg string) string {
 	if short {
 		t += " …"
 	}
-	return "“" + t + "”."
+	return "“" + t + "”"
 }
 
 func codeLanguage(has func(...string) bool) string {

@@ -237,7 +237,16 @@ func (o *OllamaServer) pull(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st := o.newStreamer(w, r, "application/x-ndjson")
-	send := func(v any) bool { return st.token(append(mustJSON(v), '\n')) == nil }
+	send := func(v any) bool {
+		if st.token(append(mustJSON(v), '\n')) != nil {
+			return false
+		}
+		if st.errorAfter() {
+			_ = st.write(append(mustJSON(map[string]string{"error": st.fault.Message}), '\n'))
+			return false
+		}
+		return true
+	}
 	if !send(map[string]any{"status": "pulling manifest"}) {
 		return
 	}

@@ -139,7 +139,7 @@ func (o *OpenAIServer) chat(w http.ResponseWriter, r *http.Request) {
 	if st.write(chunk(map[string]any{}, finish)) != nil {
 		return
 	}
-	if req.StreamOptions != nil && req.StreamOptions.IncludeUsage {
+	if req.StreamOptions != nil && req.StreamOptions.IncludeUsage && !o.cfg.noUsage {
 		if st.write(event(map[string]any{
 			"id": id, "object": "chat.completion.chunk", "created": created, "model": req.Model,
 			"choices": []any{}, "usage": usage,

@@ -64,6 +64,7 @@ type config struct {
 	tokenDelay time.Duration
 	embedDim   int
 	apiKey     string
+	noUsage    bool
 	fault      Fault
 }
 
@@ -96,6 +97,10 @@ func WithEmbedDim(n int) Option { return func(c *config) { c.embedDim = n } }
 
 // WithAPIKey makes the server require "Authorization: Bearer key".
 func WithAPIKey(key string) Option { return func(c *config) { c.apiKey = key } }
+
+// WithoutUsage makes the OpenAI stand-in ignore stream_options.include_usage,
+// as some compatible servers do.
+func WithoutUsage() Option { return func(c *config) { c.noUsage = true } }
 
 // WithFault starts the server with a fault (see SetFault).
 func WithFault(f Fault) Option { return func(c *config) { c.fault = f } }
