@@ -221,6 +221,10 @@ func (c *httpClient) stream(ctx context.Context, path string, body any, first, i
 	r := bufio.NewReaderSize(resp.Body, 64<<10)
 	for {
 		line, readErr := r.ReadBytes('\n')
+		if sctx.Err() != nil {
+			// Cancelled while lines were still buffered: deliver no more.
+			return c.ctxErr(ctx, sctx, path, first)
+		}
 		if line = bytes.TrimSpace(line); len(line) > 0 {
 			if !gotFirst {
 				gotFirst = true

@@ -198,6 +198,26 @@ func TestChatCancelAbortsUpstream(t *testing.T) {
 	})
 }
 
+// Once cancelled, no further chunk is delivered, even when the upstream has
+// already sent more.
+func TestChatCancelStopsBufferedChunks(t *testing.T) {
+	forEach(t, func(t *testing.T, u upstream) {
+		_, url := u.start(t, llmtest.WithTokens(50))
+		p := newProvider(t, u.name, url)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		n := 0
+		_, err := p.Chat(ctx, ask(u.model, "hi"), func(llm.Chunk) error {
+			n++
+			cancel()
+			return nil
+		})
+		if !errors.Is(err, context.Canceled) || n != 1 {
+			t.Fatalf("after cancel: %d chunks delivered, err = %v", n, err)
+		}
+	})
+}
+
 func TestChatCallbackErrorAborts(t *testing.T) {
 	forEach(t, func(t *testing.T, u upstream) {
 		srv, url := u.start(t, llmtest.WithFault(llmtest.Fault{HoldAfter: 2}))
