@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aiwfe/aiwfe/app/auth"
 	"github.com/aiwfe/aiwfe/app/config"
 	"github.com/aiwfe/aiwfe/app/llm"
 	"github.com/aiwfe/aiwfe/store"
@@ -57,6 +58,8 @@ type App struct {
 	Store   *store.Store
 	Cache   store.Cache
 	Secrets *Secrets
+	// Auth is accounts and sessions.
+	Auth *auth.Service
 	// LLM is the model server (Ollama, OpenAI-compatible, or the demo model).
 	LLM llm.Provider
 	// Now is the clock; tests replace it.
@@ -112,6 +115,15 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 		log.Debug("migration applied", "version", m.Version, "name", m.Name)
 	}
 	if a.Cache, err = store.NewCache(cfg.Cache.MaxMB); err != nil {
+		return nil, err
+	}
+	a.Auth, err = auth.New(auth.Deps{
+		Config: cfg, Store: st, Cache: a.Cache, Log: log,
+		JWTSecret: sec.JWT, CSRFSecret: sec.CSRF, EncryptionKey: sec.Encryption,
+		// Late-bound so tests that replace a.Now move the service's clock too.
+		Now: func() time.Time { return a.Now() },
+	})
+	if err != nil {
 		return nil, err
 	}
 	if a.LLM, err = NewLLM(cfg); err != nil {

@@ -18,6 +18,30 @@ func (s *Server) routes(r *fiber.App) {
 	v1.Get("/health", s.healthGET)
 
 	// --- accounts and sessions (auth) ---
+	// Every state-changing /api request below needs an allowed Origin and
+	// the double-submitted CSRF token (Bearer-authenticated clients skip
+	// the token). Handlers: handler_auth_*.go, handler_profile.go,
+	// handler_devices.go, handler_security_events.go, handler_admin_users.go.
+	api.Use(s.csrfGuard)
+	v1.Get("/openapi.json", s.openAPIGET)
+	v1.Get("/auth/csrf-token", s.csrfTokenGET)
+	v1.Post("/auth/register", bodyLimit(64<<10), s.registerPOST)
+	v1.Post("/auth/jwt/login", bodyLimit(64<<10), s.loginPOST)
+	v1.Post("/auth/login", bodyLimit(64<<10), s.loginPOST) // compatibility alias
+	v1.Post("/auth/refresh", bodyLimit(64<<10), s.refreshPOST)
+	v1.Delete("/auth/logout", s.logoutDELETE)
+	v1.Get("/auth/validate", s.requireAuth, s.validateGET)
+	v1.Get("/profile", s.requireAuth, s.profileGET)
+	v1.Put("/profile", s.requireAuth, bodyLimit(512<<10), s.profilePUT)
+	v1.Post("/profile/password", s.requireAuth, bodyLimit(64<<10), s.profilePasswordPOST)
+	v1.Get("/devices", s.requireAuth, s.devicesGET)
+	v1.Patch("/devices/:id", s.requireAuth, bodyLimit(64<<10), s.devicePATCH)
+	v1.Delete("/devices/:id", s.requireAuth, s.deviceDELETE)
+	v1.Get("/security/events", s.requireAuth, s.securityEventsGET)
+	v1.Get("/admin/users", s.requireAdmin, s.adminUsersGET)
+	v1.Patch("/admin/users/:id", s.requireAdmin, bodyLimit(64<<10), s.adminUserPATCH)
+	v1.Delete("/admin/users/:id", s.requireAdmin, s.adminUserDELETE)
+	v1.Get("/admin/audit", s.requireAdmin, s.adminAuditGET)
 
 	// --- second factors (2fa, webauthn) ---
 

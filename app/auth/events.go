@@ -1,0 +1,70 @@
+package auth
+
+import (
+	"context"
+
+	"github.com/aiwfe/aiwfe/store"
+)
+
+// Event types recorded in security_events.
+const (
+	EventLogin          = "login"
+	EventLogout         = "logout"
+	EventRegister       = "register"
+	EventNewDevice      = "new_device"
+	EventRefreshReuse   = "refresh_reuse"
+	EventPasswordChange = "password_change"
+	EventPasswordReset  = "password_reset"
+	EventRoleChange     = "role_change"
+	EventStatusChange   = "status_change"
+	EventUserCreate     = "user_create"
+	EventUserDelete     = "user_delete"
+	EventDeviceRename   = "device_rename"
+	EventDeviceTrust    = "device_trust"
+	EventDeviceRevoke   = "device_revoke"
+	EventSessionsRevoke = "sessions_revoked"
+)
+
+// audit records an event; a failure to record is logged, never shown: the
+// action it describes has already happened.
+func (s *Service) audit(ctx context.Context, q store.Querier, e *store.SecurityEvent) {
+	if q == nil {
+		q = s.store.DB
+	}
+	if e.CreatedAt.IsZero() {
+		e.CreatedAt = s.now()
+	}
+	if err := store.InsertEvent(context.WithoutCancel(ctx), q, e); err != nil {
+		s.log.Error("audit event not recorded", "type", e.Type, "user_id", e.UserID, "err", err)
+	}
+}
+
+func clientEvent(typ string, c Client) *store.SecurityEvent {
+	return &store.SecurityEvent{Type: typ, Success: true, IP: c.IP, UserAgent: truncate(c.UserAgent, 512), DeviceName: c.DeviceName()}
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// Events lists a user's own events (userID != 0) or everyone's, newest
+// first.
+func (s *Service) Events(ctx context.Context, userID int64, page, perPage int) (*Page[EventView], error) {
+	page, perPage = Paging(page, perPage)
+	evs, total, err := store.ListEvents(ctx, s.store.DB, userID, perPage, (page-1)*perPage)
+	if err != nil {
+		return nil, err
+	}
+	out := &Page[EventView]{Items: make([]EventView, 0, len(evs)), Page: page, PerPage: perPage, Total: total}
+	for _, e := range evs {
+		v := EventView{ID: e.ID, Type: e.Type, Success: e.Success, Reason: e.Reason, IP: e.IP, DeviceName: e.DeviceName, Email: e.Email, CreatedAt: e.CreatedAt}
+		if userID == 0 {
+			v.UserID = e.UserID
+		}
+		out.Items = append(out.Items, v)
+	}
+	return out, nil
+}

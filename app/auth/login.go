@@ -1,0 +1,315 @@
+package auth
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/aiwfe/aiwfe/app/apperr"
+	"github.com/aiwfe/aiwfe/store"
+)
+
+// Login failures a client can tell apart. Wrong email and wrong password
+// share one message on purpose.
+var (
+	ErrBadCredentials   = apperr.Unauthorized("incorrect email or password")
+	ErrAccountPending   = apperr.New(403, "account_pending", "this account is waiting for an administrator's approval")
+	ErrAccountSuspended = apperr.New(403, "account_suspended", "this account is suspended")
+)
+
+// SecondFactors decides whether a login needs a second step, and checks
+// it. The two-factor work implements this (TOTP, backup codes, passkeys)
+// and installs it with Service.SetSecondFactors.
+type SecondFactors interface {
+	// Methods lists the factors the user can complete the login with on
+	// this device; none means no second step is required.
+	Methods(ctx context.Context, u *store.User, d *store.Device) ([]string, error)
+	// Verify checks a response for one method.
+	Verify(ctx context.Context, u *store.User, method, response string) error
+}
+
+// noSecondFactors is the provider until 2FA exists: nobody has a factor.
+type noSecondFactors struct{}
+
+func (noSecondFactors) Methods(context.Context, *store.User, *store.Device) ([]string, error) {
+	return nil, nil
+}
+
+func (noSecondFactors) Verify(context.Context, *store.User, string, string) error {
+	return apperr.BadRequest("no second factor is configured")
+}
+
+var _ SecondFactors = noSecondFactors{}
+
+// MFATokenTTL is how long a login may wait for its second factor.
+const MFATokenTTL = 5 * time.Minute
+
+// LoginResult is either a session (tokens) or a second-factor challenge.
+type LoginResult struct {
+	Session   *Session
+	Challenge *Challenge
+}
+
+// Challenge asks the client for a second factor.
+type Challenge struct {
+	MFARequired bool     `json:"mfa_required"`
+	MFAToken    string   `json:"mfa_token"`
+	Methods     []string `json:"methods"`
+	ExpiresIn   int      `json:"expires_in"`
+}
+
+// loginState is what the steps of a login pass along.
+type loginState struct {
+	email  string
+	client Client
+	user   *store.User
+	device *store.Device
+	try    *attempt
+}
+
+// Login runs the password login as a sequence of steps:
+//
+//	limit → password → status → device → second factor? → session
+//
+// The second-factor step either finishes with a session or stops with a
+// challenge that CompleteSecondFactor resumes from.
+func (s *Service) Login(ctx context.Context, email, password string, c Client) (*LoginResult, error) {
+	st := &loginState{client: c}
+	var err error
+	if st.email, err = NormalizeEmail("email", email); err != nil {
+		s.recordLoginFailure(ctx, st, "invalid_email", strings64(email))
+		return nil, ErrBadCredentials
+	}
+	if len(password) > MaxPasswordLen {
+		return nil, apperr.Invalid("password", "password is too long")
+	}
+	if st.try, err = s.logins.begin(ctx, st.email, c.IP); err != nil {
+		s.recordLoginFailure(ctx, st, "rate_limited", st.email)
+		return nil, err
+	}
+	if err := s.stepPassword(ctx, st, password); err != nil {
+		return nil, err
+	}
+	if err := s.stepStatus(ctx, st); err != nil {
+		return nil, err
+	}
+	if err := s.stepDevice(ctx, st); err != nil {
+		return nil, err
+	}
+	methods, err := s.secondFactorRequired(ctx, st.user, st.device)
+	if err != nil {
+		return nil, err
+	}
+	if len(methods) > 0 {
+		ch, err := s.issueChallenge(ctx, st, methods)
+		if err != nil {
+			return nil, err
+		}
+		return &LoginResult{Challenge: ch}, nil
+	}
+	sess, err := s.finishLogin(ctx, st, "password")
+	if err != nil {
+		return nil, err
+	}
+	return &LoginResult{Session: sess}, nil
+}
+
+func strings64(s string) string { return truncate(s, 64) }
+
+// stepPassword finds the user and checks the password. An unknown email
+// verifies against a dummy hash so both failures take the same time.
+func (s *Service) stepPassword(ctx context.Context, st *loginState, password string) error {
+	u, err := store.UserByEmail(ctx, s.store.DB, st.email)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		st.try.done(false)
+		return err
+	}
+	hash := s.dummyHash
+	if u != nil {
+		hash = u.PasswordHash
+	}
+	ok, verr := VerifyPassword(password, hash)
+	if verr != nil {
+		s.log.Error("stored password hash is malformed", "user_id", idOf(u), "err", verr)
+	}
+	if u == nil || !ok {
+		st.try.done(true)
+		st.user = u
+		reason := "bad_password"
+		if u == nil {
+			reason = "unknown_email"
+		}
+		s.recordLoginFailure(ctx, st, reason, st.email)
+		return ErrBadCredentials
+	}
+	st.try.done(false)
+	st.user = u
+	return nil
+}
+
+func idOf(u *store.User) int64 {
+	if u == nil {
+		return 0
+	}
+	return u.ID
+}
+
+// stepStatus refuses accounts that may not sign in. It runs after the
+// password check so it tells nothing to someone without the password.
+func (s *Service) stepStatus(ctx context.Context, st *loginState) error {
+	switch st.user.Status {
+	case "active":
+		return nil
+	case "pending":
+		s.recordLoginFailure(ctx, st, "account_pending", st.email)
+		return ErrAccountPending
+	default:
+		s.recordLoginFailure(ctx, st, "account_suspended", st.email)
+		return ErrAccountSuspended
+	}
+}
+
+// stepDevice registers or matches the device; a new one is audited and
+// notified.
+func (s *Service) stepDevice(ctx context.Context, st *loginState) error {
+	now := s.now()
+	d, created, err := store.SeeDevice(ctx, s.store.DB, st.user.ID, st.client.Fingerprint(), st.client.DeviceName(),
+		truncate(st.client.UserAgent, 512), st.client.IP, now)
+	if err != nil {
+		return err
+	}
+	st.device = d
+	if created {
+		e := clientEvent(EventNewDevice, st.client)
+		e.UserID, e.Email, e.DeviceID, e.DeviceName = st.user.ID, st.user.Email, d.ID, d.Name
+		s.audit(ctx, nil, e)
+		body := "A sign-in from " + d.Name
+		if st.client.IP != "" {
+			body += " (" + st.client.IP + ")"
+		}
+		body += " at " + now.UTC().Format("2006-01-02 15:04 UTC") + ". If this was not you, change your password and remove the device."
+		if err := store.InsertNotification(context.WithoutCancel(ctx), s.store.DB, st.user.ID, EventNewDevice, "New sign-in from "+d.Name, body, now); err != nil {
+			s.log.Error("new-device notification not stored", "user_id", st.user.ID, "err", err)
+		}
+	}
+	return nil
+}
+
+// secondFactorRequired asks the installed provider which factors this
+// user must complete on this device; none means the password is enough.
+func (s *Service) secondFactorRequired(ctx context.Context, u *store.User, d *store.Device) ([]string, error) {
+	return s.factors.Methods(ctx, u, d)
+}
+
+// issueChallenge makes the short-lived MFA token that carries the login
+// from the password step to the second-factor step.
+func (s *Service) issueChallenge(ctx context.Context, st *loginState, methods []string) (*Challenge, error) {
+	now := s.now()
+	tok, err := s.signToken(&Claims{
+		Type:     typMFA,
+		DeviceID: st.device.ID,
+		RegisteredClaims: jwt.RegisteredClaims{
+			Subject:   strconv.FormatInt(st.user.ID, 10),
+			IssuedAt:  jwt.NewNumericDate(now),
+			ExpiresAt: jwt.NewNumericDate(now.Add(MFATokenTTL)),
+			ID:        newID(),
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	e := s.loginEvent(st, false, "mfa_required")
+	s.audit(ctx, nil, e)
+	return &Challenge{MFARequired: true, MFAToken: tok, Methods: methods, ExpiresIn: int(MFATokenTTL.Seconds())}, nil
+}
+
+// CompleteSecondFactor resumes a login that stopped at a challenge: it
+// checks the MFA token, rate-limits like a password attempt, verifies the
+// factor with the provider and finishes with a session. Each MFA token
+// is good for one successful use.
+func (s *Service) CompleteSecondFactor(ctx context.Context, mfaToken, method, response string, c Client) (*Session, error) {
+	claims, err := s.parseToken(mfaToken, typMFA)
+	if err != nil {
+		return nil, apperr.Unauthorized("the sign-in challenge is invalid or has expired; sign in again")
+	}
+	if s.jtiRevoked(ctx, claims.ID) {
+		return nil, apperr.Unauthorized("the sign-in challenge was already used; sign in again")
+	}
+	uid, _ := claims.UserID()
+	u, err := store.UserByID(ctx, s.store.DB, uid)
+	if err != nil {
+		return nil, apperr.Unauthorized("the sign-in challenge is invalid or has expired; sign in again")
+	}
+	st := &loginState{email: u.Email, client: c, user: u}
+	if st.try, err = s.logins.begin(ctx, u.Email, c.IP); err != nil {
+		return nil, err
+	}
+	if err := s.factors.Verify(ctx, u, method, response); err != nil {
+		st.try.done(true)
+		s.recordLoginFailure(ctx, st, "bad_second_factor", u.Email)
+		return nil, err
+	}
+	st.try.done(false)
+	if err := s.stepStatus(ctx, st); err != nil {
+		return nil, err
+	}
+	if st.device, err = store.DeviceByID(ctx, s.store.DB, u.ID, claims.DeviceID); err != nil {
+		if err := s.stepDevice(ctx, st); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.revokeJTI(ctx, claims.ID, u.ID, claims.ExpiresAt.Time); err != nil {
+		return nil, err
+	}
+	return s.finishLogin(ctx, st, method)
+}
+
+// finishLogin opens the session and records the successful login.
+func (s *Service) finishLogin(ctx context.Context, st *loginState, method string) (*Session, error) {
+	sess, err := s.openSession(ctx, st.user, st.device.ID, newID(), st.client.IP)
+	if err != nil {
+		return nil, err
+	}
+	if err := store.TouchLogin(ctx, s.store.DB, st.user.ID, s.now()); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	st.user.LastLoginAt = &now
+	sess.User = ViewUser(st.user)
+	reason := ""
+	if method != "password" {
+		reason = method
+	}
+	s.audit(ctx, nil, s.loginEvent(st, true, reason))
+	return sess, nil
+}
+
+func (s *Service) loginEvent(st *loginState, ok bool, reason string) *store.SecurityEvent {
+	e := clientEvent(EventLogin, st.client)
+	e.Success, e.Reason, e.Email = ok, reason, st.email
+	if st.user != nil {
+		e.UserID = st.user.ID
+	}
+	if st.device != nil {
+		e.DeviceID, e.DeviceName = st.device.ID, st.device.Name
+	}
+	return e
+}
+
+func (s *Service) recordLoginFailure(ctx context.Context, st *loginState, reason, email string) {
+	e := s.loginEvent(st, false, reason)
+	e.Email = truncate(email, 254)
+	s.audit(ctx, nil, e)
+}
+
+// hashRefresh is how refresh tokens are stored: SHA-256, hex. They are
+// 256-bit random values, so a fast hash is enough.
+func hashRefresh(tok string) string {
+	sum := sha256.Sum256([]byte(tok))
+	return hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,114 @@
+// Package auth is accounts and sessions: registration, password login as a
+// small state machine (with a slot for second factors), JWT access tokens,
+// rotating refresh tokens with reuse detection, revocation served from the
+// cache, devices, the security audit, CSRF tokens and admin operations. It
+// takes plain Go values and knows nothing of HTTP.
+package auth
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/aiwfe/aiwfe/app/config"
+	"github.com/aiwfe/aiwfe/store"
+)
+
+// Deps are what the service needs; app.Open fills them in.
+type Deps struct {
+	Config *config.Config
+	Store  *store.Store
+	Cache  store.Cache
+	Log    *slog.Logger
+	// Secrets: JWT signs access tokens, CSRF signs CSRF tokens, Encryption
+	// encrypts values at rest.
+	JWTSecret     []byte
+	CSRFSecret    []byte
+	EncryptionKey []byte
+	// Now is the clock (tests move it).
+	Now func() time.Time
+}
+
+// Service is the accounts and sessions service.
+type Service struct {
+	cfg    config.Auth
+	llm    config.LLM
+	store  *store.Store
+	cache  store.Cache
+	log    *slog.Logger
+	now    func() time.Time
+	jwtKey []byte
+	csrf   []byte
+	box    *SecretBox
+	params Argon2Params
+
+	// factors decides whether a login needs a second step; the 2FA work
+	// installs its own with SetSecondFactors.
+	factors SecondFactors
+	logins  *loginLimiter
+	api     *apiLimiter
+	// dummyHash is verified against for unknown emails so they cost the
+	// same time as known ones.
+	dummyHash string
+}
+
+// New builds the service.
+func New(d Deps) (*Service, error) {
+	now := d.Now
+	if now == nil {
+		now = time.Now
+	}
+	box, err := NewSecretBox(d.EncryptionKey)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{
+		cfg:     d.Config.Auth,
+		llm:     d.Config.LLM,
+		store:   d.Store,
+		cache:   d.Cache,
+		log:     d.Log,
+		now:     now,
+		jwtKey:  d.JWTSecret,
+		csrf:    d.CSRFSecret,
+		box:     box,
+		factors: noSecondFactors{},
+		params: Argon2Params{
+			MemoryKiB:   uint32(d.Config.Auth.Argon2MemoryKiB),
+			Iterations:  uint32(d.Config.Auth.Argon2Iterations),
+			Parallelism: uint8(d.Config.Auth.Argon2Parallelism),
+		},
+	}
+	s.logins = newLoginLimiter(d.Cache, d.Config.Auth, now)
+	s.api = newAPILimiter(d.Cache, d.Config.Auth.APIRequestsPerMin, now)
+	s.dummyHash, err = HashPassword("aiwfe dummy password for timing", s.params)
+	if err != nil {
+		return nil, err
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	return s, nil
+}
+
+// SecretBox is the service's at-rest encryption (API keys, TOTP secrets).
+func (s *Service) SecretBox() *SecretBox { return s.box }
+
+// SetSecondFactors installs the provider that decides and verifies second
+// factors at login.
+func (s *Service) SetSecondFactors(f SecondFactors) { s.factors = f }
+
+// Prune deletes expired revocations and refresh tokens; run it now and then.
+func (s *Service) Prune(ctx context.Context) error {
+	return store.PruneSessions(ctx, s.store.DB, s.now())
+}
+
+// Client describes where a request comes from, for devices and the audit.
+type Client struct {
+	IP        string
+	UserAgent string
+	// Client hints: Sec-CH-UA, Sec-CH-UA-Platform, Sec-CH-UA-Mobile.
+	HintUA       string
+	HintPlatform string
+	HintMobile   string
+}
