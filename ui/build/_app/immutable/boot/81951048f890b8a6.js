@@ -1,13 +1,13 @@
 				{
-					__sveltekit_4yvo08 = {
+					__sveltekit_1m2a8fm = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.hx_W-F4v.js"),
-						import("/_app/immutable/entry/app.BzCNq7_X.js")
+						import("/_app/immutable/entry/start.DAGGxswU.js"),
+						import("/_app/immutable/entry/app.Brw76-Zs.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});

@@ -1,0 +1,1 @@
+import{rt as e}from"./C488ZpJx.js";e();

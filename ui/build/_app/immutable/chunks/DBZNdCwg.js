@@ -1,1 +1,0 @@
-import{Y as e}from"./NP0YyE40.js";e();

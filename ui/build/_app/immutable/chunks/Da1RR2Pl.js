@@ -1,1 +1,0 @@
-import{$ as e}from"./NP0YyE40.js";import{n as t}from"./Btu3SuiV.js";var n=e({goto:()=>t});export{n as t};

@@ -1,1 +1,0 @@
-import"../chunks/xihTtKlq.js";import{B as e,K as t,N as n,R as r,q as i,v as a,x as o,y as s,z as c}from"../chunks/NP0YyE40.js";import{t as l}from"../chunks/DjkDR_g4.js";var u=o(`<h1> </h1> <p> </p>`,1);function d(o,d){i(d,!0);var f=u(),p=r(f),m=c(p,!0),h=e(p,2),g=c(h,!0);n(()=>{a(m,l.status),a(g,l.error?.message)}),s(o,f),t()}export{d as component};

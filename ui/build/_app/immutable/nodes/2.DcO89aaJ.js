@@ -1,1 +1,0 @@
-import"../chunks/xihTtKlq.js";import"../chunks/DBZNdCwg.js";import"../chunks/NP0YyE40.js";import{t as e}from"../chunks/B1H_poB2.js";function t(t){e(t,{})}export{t as component};

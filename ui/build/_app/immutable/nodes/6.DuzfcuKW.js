@@ -1,1 +1,0 @@
-export{t as component}from"../chunks/B1H_poB2.js";
