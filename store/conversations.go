@@ -210,3 +210,15 @@ func FTSQuery(s string) string {
 func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.TrimSpace(s))
 }
+
+// ReplaceConversationTitle sets the title only while it still is old, so a
+// title generated in the background never overwrites one the user chose
+// meanwhile. It reports whether it changed the row.
+func ReplaceConversationTitle(ctx context.Context, q Querier, userID, id int64, old, title string) (bool, error) {
+	res, err := q.ExecContext(ctx, "UPDATE conversations SET title = ? WHERE id = ? AND user_id = ? AND title = ?", title, id, userID, old)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}

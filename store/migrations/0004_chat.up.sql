@@ -1,8 +1,10 @@
 -- Chat: conversations, their messages (with a full-text index kept in sync
 -- by triggers) and the chat modes a user adds beside the built-in ones.
+-- AUTOINCREMENT: ids are never reused, so a regenerated reply or a paging
+-- cursor (?before=) never meets an id that once meant another row.
 
 CREATE TABLE conversations (
-    id         INTEGER PRIMARY KEY,
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     title      TEXT    NOT NULL DEFAULT '',
     mode       TEXT    NOT NULL DEFAULT 'general',
@@ -14,7 +16,7 @@ CREATE TABLE conversations (
 CREATE INDEX conversations_user_updated ON conversations(user_id, pinned DESC, updated_at DESC, id DESC);
 
 CREATE TABLE messages (
-    id                INTEGER PRIMARY KEY,
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
     conversation_id   INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
     role              TEXT    NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
     content           TEXT    NOT NULL DEFAULT '',

@@ -1,0 +1,179 @@
+// Package chat is the conversation service: chat modes bound to the user's
+// model assignments, streamed replies relayed chunk by chunk and persisted
+// when they end (whole, partial or failed), regeneration, titles written by
+// the user's summary model, a fast single-turn call, full-text search, and
+// model management (list, pull with progress on the hub). It takes plain Go
+// values and knows nothing of HTTP or WebSockets.
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aiwfe/aiwfe/app/apperr"
+	"github.com/aiwfe/aiwfe/app/hub"
+	"github.com/aiwfe/aiwfe/app/llm"
+	"github.com/aiwfe/aiwfe/store"
+)
+
+// MaxMessageChars bounds one user message.
+const MaxMessageChars = 100_000
+
+// historyBudgetChars bounds the earlier turns sent with a new message; the
+// oldest go first when a conversation grows past it.
+const historyBudgetChars = 48_000
+
+// Deps are what the service needs.
+type Deps struct {
+	Store *store.Store
+	LLM   llm.Provider
+	Hub   *hub.Hub
+	Log   *slog.Logger
+	Now   func() time.Time
+	// DefaultModel is used when neither the request nor the user's
+	// assignments name a model.
+	DefaultModel string
+}
+
+// Service is the chat service. Close it to stop its background work
+// (titles, pulls).
+type Service struct {
+	store        *store.Store
+	llm          llm.Provider
+	hub          *hub.Hub
+	log          *slog.Logger
+	now          func() time.Time
+	defaultModel string
+
+	// TitleTimeout bounds the background title generation.
+	TitleTimeout time.Duration
+
+	bg     context.Context
+	stop   context.CancelFunc
+	wg     sync.WaitGroup
+	pullMu sync.Mutex
+	pulls  map[string]*PullState
+}
+
+// New builds the service.
+func New(d Deps) *Service {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	if d.Hub == nil {
+		d.Hub = hub.New(0)
+	}
+	if d.DefaultModel == "" {
+		d.DefaultModel = "llama3.2:3b"
+	}
+	bg, stop := context.WithCancel(context.Background())
+	return &Service{
+		store: d.Store, llm: d.LLM, hub: d.Hub, log: d.Log, now: d.Now, defaultModel: d.DefaultModel,
+		TitleTimeout: 2 * time.Minute,
+		bg:           bg, stop: stop, pulls: map[string]*PullState{},
+	}
+}
+
+// Hub is the hub the service publishes on.
+func (s *Service) Hub() *hub.Hub { return s.hub }
+
+// LLM is the model provider.
+func (s *Service) LLM() llm.Provider { return s.llm }
+
+// Close cancels background work and waits for it to end.
+func (s *Service) Close() {
+	s.stop()
+	s.wg.Wait()
+}
+
+// Wait blocks until background work started so far has ended (tests).
+func (s *Service) Wait() { s.wg.Wait() }
+
+func (s *Service) goBackground(fn func(ctx context.Context)) bool {
+	if s.bg.Err() != nil {
+		return false
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		fn(s.bg)
+	}()
+	return true
+}
+
+// LLMError turns a provider error into the error a client sees: a missing
+// model is 404 model_not_found with the advice to pull it, a dead or failing
+// model server 503 llm_unavailable.
+func LLMError(err error, model string) error {
+	if err == nil {
+		return nil
+	}
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		return err
+	}
+	e := func(status int, code, msg string) error {
+		return &apperr.Error{Status: status, Code: code, Message: msg, Err: err}
+	}
+	switch {
+	case errors.Is(err, llm.ErrModelNotFound):
+		if model == "" {
+			return e(http.StatusNotFound, "model_not_found", "model not found; pull it first (POST /api/v1/ollama/pull)")
+		}
+		return e(http.StatusNotFound, "model_not_found",
+			fmt.Sprintf("model %q is not installed; pull it first (POST /api/v1/ollama/pull {\"model\":%q})", model, model))
+	case errors.Is(err, llm.ErrUnauthorized):
+		return e(http.StatusServiceUnavailable, "llm_unavailable", "the model server refused the configured credentials")
+	case errors.Is(err, llm.ErrBadRequest):
+		return e(http.StatusBadRequest, "llm_bad_request", "the model server rejected the request: "+upstreamMessage(err))
+	case errors.Is(err, llm.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		return e(http.StatusServiceUnavailable, "llm_unavailable", "the model server is unavailable: "+upstreamMessage(err))
+	}
+	return apperr.Internal(err)
+}
+
+func upstreamMessage(err error) string {
+	var ae *llm.APIError
+	if errors.As(err, &ae) {
+		return ae.Message
+	}
+	msg := err.Error()
+	if len(msg) > 300 {
+		msg = msg[:300] + "…"
+	}
+	return msg
+}
+
+// storeErr maps store errors for the caller.
+func storeErr(err error, what string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrNotFound):
+		return apperr.NotFound(what)
+	case errors.Is(err, store.ErrDuplicate):
+		return apperr.Conflict(what + " already exists")
+	}
+	return err
+}
+
+// validMessage checks a user message.
+func validMessage(msg string) error {
+	if strings.TrimSpace(msg) == "" {
+		return apperr.Invalid("message", "message must not be empty")
+	}
+	if utf8.RuneCountInString(msg) > MaxMessageChars {
+		return apperr.Invalid("message", fmt.Sprintf("message is longer than %d characters", MaxMessageChars))
+	}
+	return nil
+}

@@ -1,0 +1,79 @@
+package chat
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/aiwfe/aiwfe/app/llm"
+	"github.com/aiwfe/aiwfe/store"
+)
+
+// ConverseRequest is a fast single-turn question: nothing is persisted.
+type ConverseRequest struct {
+	UserID  int64
+	Mode    string
+	Model   string
+	Message string
+	Options map[string]any
+	// OnToken, when set, receives the reply as it streams.
+	OnToken func(string) error
+}
+
+// ConverseReply is the answer to a single turn.
+type ConverseReply struct {
+	Content string    `json:"content"`
+	Model   string    `json:"model"`
+	Usage   llm.Usage `json:"usage"`
+	Timing  Timing    `json:"timing"`
+	Demo    bool      `json:"demo"`
+}
+
+// Converse answers one message with the mode's model and system prompt,
+// without history and without writing anything.
+func (s *Service) Converse(ctx context.Context, req ConverseRequest) (*ConverseReply, error) {
+	if err := validMessage(req.Message); err != nil {
+		return nil, err
+	}
+	u, err := store.UserByID(ctx, s.store.DB, req.UserID)
+	if err != nil {
+		return nil, storeErr(err, "user")
+	}
+	mode, err := s.Mode(ctx, req.UserID, req.Mode)
+	if err != nil {
+		return nil, err
+	}
+	model := strings.TrimSpace(req.Model)
+	if model == "" {
+		model = s.modelFor(u, mode.ModelKey)
+	}
+	var msgs []llm.Message
+	if sys := SystemPrompt(mode, u); sys != "" {
+		msgs = append(msgs, llm.Message{Role: "system", Content: sys})
+	}
+	msgs = append(msgs, llm.Message{Role: "user", Content: req.Message})
+	began := time.Now()
+	var first time.Duration
+	res, err := s.llm.Chat(ctx, llm.ChatRequest{Model: model, Messages: msgs, Options: req.Options}, func(c llm.Chunk) error {
+		if first == 0 {
+			first = time.Since(began)
+		}
+		if req.OnToken != nil && c.Content != "" {
+			return req.OnToken(c.Content)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, LLMError(err, model)
+	}
+	out := &ConverseReply{Content: res.Content, Model: model, Usage: res.Usage, Demo: res.Demo}
+	if res.Demo && res.Model != "" {
+		out.Model = res.Model
+	}
+	out.Timing.Timing = res.Timing
+	if out.Timing.TotalMs == 0 {
+		out.Timing.TotalMs = msSince(began)
+	}
+	out.Timing.FirstTokenMs = float64(first.Microseconds()) / 1000
+	return out, nil
+}

@@ -1,0 +1,475 @@
+package chat
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/aiwfe/aiwfe/app/apperr"
+	"github.com/aiwfe/aiwfe/app/llm"
+	"github.com/aiwfe/aiwfe/store"
+)
+
+// Start is told to the caller once the reply's message exists, before the
+// model is asked.
+type Start struct {
+	ConversationID int64  `json:"conversation_id"`
+	MessageID      int64  `json:"message_id"`
+	Model          string `json:"model"`
+	Mode           string `json:"mode"`
+	// Created is true when this send made the conversation.
+	Created bool `json:"created"`
+}
+
+// Stream receives a reply as it happens. Every field may be nil.
+type Stream struct {
+	// OnStart is called before the model is asked.
+	OnStart func(Start) error
+	// OnToken is called with each upstream chunk as it arrives. Returning
+	// an error (the client went away) stops the upstream request at once.
+	OnToken func(content string) error
+	// OnTitle is called from a background goroutine when a new
+	// conversation's title is known (generated, or the fallback).
+	OnTitle func(conversationID int64, title string)
+}
+
+// SendRequest is one user message.
+type SendRequest struct {
+	UserID         int64
+	ConversationID int64 // 0 starts a new conversation
+	Mode           string
+	Model          string
+	Message        string
+	// Options are passed to the model (temperature, seed, num_predict...).
+	Options map[string]any
+	Stream
+}
+
+// RegenerateRequest replaces the last reply of a conversation.
+type RegenerateRequest struct {
+	UserID         int64
+	ConversationID int64
+	Model          string
+	Options        map[string]any
+	Stream
+}
+
+// Timing is the model's timing plus the time to the first chunk as this
+// service saw it.
+type Timing struct {
+	llm.Timing
+	FirstTokenMs float64 `json:"first_token_ms"`
+}
+
+// Reply is the outcome of a send or a regeneration.
+type Reply struct {
+	ConversationID int64          `json:"conversation_id"`
+	Message        *store.Message `json:"message"`
+	Usage          llm.Usage      `json:"usage"`
+	Timing         Timing         `json:"timing"`
+	// Stopped is true when the caller cancelled (stop, closed socket)
+	// before the model finished; the message then holds what arrived.
+	Stopped bool `json:"stopped"`
+	Demo    bool `json:"demo"`
+}
+
+// errRelay marks an error returned by the caller's OnToken.
+type errRelay struct{ err error }
+
+func (e errRelay) Error() string { return "relay: " + e.err.Error() }
+func (e errRelay) Unwrap() error { return e.err }
+
+// exchange is a reply about to be generated.
+type exchange struct {
+	user    *store.User
+	conv    *store.Conversation
+	mode    Mode
+	model   string
+	reply   *store.Message
+	history []llm.Message
+	created bool
+	prompt  string // the user message, for the title
+}
+
+// Send adds a user message to a conversation (creating it when
+// ConversationID is 0), streams the model's reply through req.OnToken and
+// persists it. When the caller cancels ctx (stop, closed socket) the partial
+// reply is kept, marked partial, and Send returns it with Stopped set and no
+// error. When the model fails, what arrived is kept (partial, or error when
+// nothing did) and Send returns the Reply together with the error.
+func (s *Service) Send(ctx context.Context, req SendRequest) (*Reply, error) {
+	if err := validMessage(req.Message); err != nil {
+		return nil, err
+	}
+	u, err := store.UserByID(ctx, s.store.DB, req.UserID)
+	if err != nil {
+		return nil, storeErr(err, "user")
+	}
+	var conv *store.Conversation
+	modeKey := req.Mode
+	if req.ConversationID != 0 {
+		if conv, err = store.GetConversation(ctx, s.store.DB, req.UserID, req.ConversationID); err != nil {
+			return nil, storeErr(err, "conversation")
+		}
+		if modeKey == "" {
+			modeKey = conv.Mode
+		}
+	}
+	mode, err := s.Mode(ctx, req.UserID, modeKey)
+	if err != nil {
+		return nil, err
+	}
+	model := strings.TrimSpace(req.Model)
+	if model == "" && conv != nil && conv.Mode == mode.Key {
+		model = conv.Model
+	}
+	if model == "" {
+		model = s.modelFor(u, mode.ModelKey)
+	}
+
+	ex := &exchange{user: u, mode: mode, model: model, prompt: req.Message}
+	now := s.now()
+	err = s.store.WithTx(ctx, func(tx *sql.Tx) error {
+		if conv == nil {
+			conv = &store.Conversation{UserID: u.ID, Title: FallbackTitle(req.Message), Mode: mode.Key, Model: model}
+			if err := store.CreateConversation(ctx, tx, conv, now); err != nil {
+				return err
+			}
+			ex.created = true
+		} else if conv.Mode != mode.Key || conv.Model != model {
+			if err := store.UpdateConversation(ctx, tx, u.ID, conv.ID, store.ConversationUpdate{Mode: &mode.Key, Model: &model}); err != nil {
+				return err
+			}
+			conv.Mode, conv.Model = mode.Key, model
+		}
+		if err := store.InsertMessage(ctx, tx, u.ID, &store.Message{ConversationID: conv.ID, Role: "user", Content: req.Message}, now); err != nil {
+			return err
+		}
+		ex.reply = &store.Message{ConversationID: conv.ID, Role: "assistant", Model: model, Status: store.MessagePartial}
+		return store.InsertMessage(ctx, tx, u.ID, ex.reply, now)
+	})
+	if err != nil {
+		return nil, storeErr(err, "conversation")
+	}
+	ex.conv = conv
+	if ex.history, err = s.history(ctx, u, conv.ID, ex.reply.ID, mode); err != nil {
+		return nil, err
+	}
+	return s.generate(ctx, ex, req.Options, req.Stream)
+}
+
+// Regenerate drops the conversation's last reply (if the last message is
+// one) and streams a new reply to the last user message.
+func (s *Service) Regenerate(ctx context.Context, req RegenerateRequest) (*Reply, error) {
+	u, err := store.UserByID(ctx, s.store.DB, req.UserID)
+	if err != nil {
+		return nil, storeErr(err, "user")
+	}
+	conv, err := store.GetConversation(ctx, s.store.DB, req.UserID, req.ConversationID)
+	if err != nil {
+		return nil, storeErr(err, "conversation")
+	}
+	mode, err := s.Mode(ctx, req.UserID, conv.Mode)
+	if err != nil {
+		// The user deleted the conversation's own mode: carry on as general.
+		mode, _ = builtin(DefaultMode)
+	}
+	model := strings.TrimSpace(req.Model)
+	if model == "" {
+		model = conv.Model
+	}
+	if model == "" {
+		model = s.modelFor(u, mode.ModelKey)
+	}
+	ex := &exchange{user: u, conv: conv, mode: mode, model: model}
+	err = s.store.WithTx(ctx, func(tx *sql.Tx) error {
+		last, _, err := store.ListMessages(ctx, tx, u.ID, conv.ID, 0, 2)
+		if err != nil {
+			return err
+		}
+		if n := len(last); n > 0 && last[n-1].Role == "assistant" {
+			if err := store.DeleteMessage(ctx, tx, u.ID, last[n-1].ID); err != nil {
+				return err
+			}
+			last = last[:n-1]
+		}
+		if len(last) == 0 || last[len(last)-1].Role != "user" {
+			return apperr.BadRequest("the conversation has no message to answer again")
+		}
+		ex.prompt = last[len(last)-1].Content
+		if model != conv.Model {
+			if err := store.UpdateConversation(ctx, tx, u.ID, conv.ID, store.ConversationUpdate{Model: &model}); err != nil {
+				return err
+			}
+		}
+		ex.reply = &store.Message{ConversationID: conv.ID, Role: "assistant", Model: model, Status: store.MessagePartial}
+		return store.InsertMessage(ctx, tx, u.ID, ex.reply, s.now())
+	})
+	if err != nil {
+		return nil, storeErr(err, "conversation")
+	}
+	if ex.history, err = s.history(ctx, u, conv.ID, ex.reply.ID, mode); err != nil {
+		return nil, err
+	}
+	return s.generate(ctx, ex, req.Options, req.Stream)
+}
+
+// modelFor picks the model for one of the user's assignments: the
+// assignment, else the user's selected model, else the appliance default.
+func (s *Service) modelFor(u *store.User, key string) string {
+	if m := strings.TrimSpace(u.Models[key]); m != "" {
+		return m
+	}
+	if m := strings.TrimSpace(u.Models["selected_model"]); m != "" {
+		return m
+	}
+	return s.defaultModel
+}
+
+// history builds the messages sent to the model: the system prompt, then
+// the conversation's turns before the reply being made, the most recent ones
+// that fit the budget.
+func (s *Service) history(ctx context.Context, u *store.User, convID, replyID int64, mode Mode) ([]llm.Message, error) {
+	msgs, _, err := store.ListMessages(ctx, s.store.DB, u.ID, convID, replyID, 200)
+	if err != nil {
+		return nil, err
+	}
+	var turns []llm.Message
+	budget := historyBudgetChars
+	for i := len(msgs) - 1; i >= 0; i-- {
+		m := msgs[i]
+		if m.Content == "" || m.Role == "system" {
+			continue
+		}
+		if budget -= len(m.Content); budget < 0 && len(turns) > 0 {
+			break
+		}
+		turns = append(turns, llm.Message{Role: m.Role, Content: m.Content})
+	}
+	out := make([]llm.Message, 0, len(turns)+1)
+	if sys := SystemPrompt(mode, u); sys != "" {
+		out = append(out, llm.Message{Role: "system", Content: sys})
+	}
+	for i := len(turns) - 1; i >= 0; i-- {
+		out = append(out, turns[i])
+	}
+	return out, nil
+}
+
+// SystemPrompt is the mode's prompt, followed by the user's profile when
+// they allow it to be used in chat.
+func SystemPrompt(mode Mode, u *store.User) string {
+	var b strings.Builder
+	b.WriteString(strings.TrimSpace(mode.SystemPrompt))
+	if u != nil && u.UseProfileInChat {
+		var lines []string
+		for _, f := range []struct{ label, v string }{
+			{"Mission statement", u.MissionStatement},
+			{"Personal goals", u.PersonalGoals},
+			{"Work style preferences", u.WorkStylePreferences},
+		} {
+			if v := strings.TrimSpace(f.v); v != "" {
+				lines = append(lines, "- "+f.label+": "+v)
+			}
+		}
+		if len(lines) > 0 {
+			if b.Len() > 0 {
+				b.WriteString("\n\n")
+			}
+			b.WriteString("What the user has shared about themselves (use it to tailor your answers; do not repeat it back unprompted):\n")
+			b.WriteString(strings.Join(lines, "\n"))
+		}
+	}
+	return b.String()
+}
+
+// generate asks the model, relays its chunks and records the outcome.
+func (s *Service) generate(ctx context.Context, ex *exchange, opts map[string]any, st Stream) (*Reply, error) {
+	reply := &Reply{ConversationID: ex.conv.ID, Message: ex.reply}
+	if st.OnStart != nil {
+		if err := st.OnStart(Start{ConversationID: ex.conv.ID, MessageID: ex.reply.ID, Model: ex.model, Mode: ex.mode.Key, Created: ex.created}); err != nil {
+			ctx2, cancel := context.WithCancel(ctx)
+			cancel()
+			ctx = ctx2 // the caller is gone: record a stopped reply
+		}
+	}
+	began := time.Now()
+	var first time.Duration
+	var content strings.Builder
+	res, err := s.llm.Chat(ctx, llm.ChatRequest{Model: ex.model, Messages: ex.history, Options: opts}, func(c llm.Chunk) error {
+		if first == 0 {
+			first = time.Since(began)
+		}
+		if c.Content == "" {
+			return nil
+		}
+		content.WriteString(c.Content)
+		if st.OnToken != nil {
+			if err := st.OnToken(c.Content); err != nil {
+				return errRelay{err}
+			}
+		}
+		return nil
+	})
+	m := ex.reply
+	m.Content = content.String()
+	if res != nil {
+		if res.Model != "" && res.Model != ex.model && res.Demo {
+			m.Model = res.Model
+		}
+		m.PromptTokens, m.CompletionTokens, m.Demo = res.Usage.PromptTokens, res.Usage.CompletionTokens, res.Demo
+		reply.Usage, reply.Demo = res.Usage, res.Demo
+		reply.Timing.Timing = res.Timing
+	}
+	if reply.Timing.TotalMs == 0 {
+		reply.Timing.TotalMs = msSince(began)
+	}
+	reply.Timing.FirstTokenMs = float64(first.Microseconds()) / 1000
+	m.Timing, _ = json.Marshal(reply.Timing)
+
+	var relay errRelay
+	stopped := err != nil && (ctx.Err() != nil || errors.As(err, &relay))
+	var out error
+	switch {
+	case err == nil:
+		m.Status = store.MessageComplete
+	case stopped:
+		reply.Stopped = true
+		m.Error = "stopped"
+		m.Status = store.MessagePartial
+		if m.Content == "" {
+			m.Status = store.MessageError
+			m.Error = "stopped before the reply began"
+		}
+	default:
+		out = LLMError(err, ex.model)
+		m.Error = apperr.From(out).Message
+		m.Status = store.MessagePartial
+		if m.Content == "" {
+			m.Status = store.MessageError
+		}
+	}
+	// The caller's context may be gone (stop, closed socket); the outcome
+	// is recorded regardless.
+	wctx := context.WithoutCancel(ctx)
+	if ferr := store.FinishMessage(wctx, s.store.DB, ex.user.ID, m); ferr != nil {
+		// The conversation was deleted meanwhile: nothing left to record.
+		if !errors.Is(ferr, store.ErrNotFound) {
+			s.log.Error("chat: recording a reply", "conversation", ex.conv.ID, "err", ferr)
+			if out == nil {
+				out = ferr
+			}
+		}
+	}
+	if err != nil && !stopped {
+		s.log.Warn("chat: model failed", "conversation", ex.conv.ID, "model", ex.model, "chars", len(m.Content), "err", err)
+	}
+	if ex.created {
+		s.titleLater(ex, m, st.OnTitle)
+	}
+	return reply, out
+}
+
+func msSince(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }
+
+// FallbackTitle is a conversation's title until (or when) the model gives
+// none: the first line of the first message, cut at a word near 60
+// characters.
+func FallbackTitle(msg string) string {
+	line := strings.Join(strings.Fields(msg), " ")
+	r := []rune(line)
+	if len(r) <= 60 {
+		if line == "" {
+			return "New conversation"
+		}
+		return line
+	}
+	cut := 60
+	for i := 60; i > 30; i-- {
+		if unicode.IsSpace(r[i]) {
+			cut = i
+			break
+		}
+	}
+	return strings.TrimRightFunc(string(r[:cut]), unicode.IsPunct) + "…"
+}
+
+// cleanTitle keeps the first line of what the model wrote, without quotes,
+// Markdown markers or a "Title:" prefix, at most 80 characters.
+func cleanTitle(s string) string {
+	for _, line := range strings.Split(s, "\n") {
+		line = strings.TrimSpace(line)
+		line = strings.TrimLeft(line, "#*-_> ")
+		if l := strings.ToLower(line); strings.HasPrefix(l, "title:") {
+			line = strings.TrimSpace(line[len("title:"):])
+		}
+		line = strings.Trim(line, "\"'`*_ ")
+		line = strings.TrimRight(line, ".")
+		line = strings.Join(strings.Fields(line), " ")
+		if line == "" {
+			continue
+		}
+		if r := []rune(line); len(r) > 80 {
+			line = strings.TrimSpace(string(r[:80])) + "…"
+		}
+		return line
+	}
+	return ""
+}
+
+// titleLater names a new conversation in the background, after its first
+// reply: the user's summary model writes a title from the exchange; when
+// it fails (or the reply did not complete, or it is the demo model) the
+// fallback title made from the first message stays.
+func (s *Service) titleLater(ex *exchange, reply *store.Message, onTitle func(int64, string)) {
+	fallback := ex.conv.Title
+	ok := reply.Status == store.MessageComplete && !reply.Demo
+	userID, convID := ex.user.ID, ex.conv.ID
+	model := s.modelFor(ex.user, "summary_model")
+	prompt, answer := truncate(ex.prompt, 2000), truncate(reply.Content, 2000)
+	s.goBackground(func(bg context.Context) {
+		title := fallback
+		if ok {
+			ctx, cancel := context.WithTimeout(bg, s.TitleTimeout)
+			res, err := s.llm.Chat(ctx, llm.ChatRequest{
+				Model: model,
+				Messages: []llm.Message{
+					{Role: "system", Content: "You name conversations. Reply with a title of at most six words for the conversation you are shown, and nothing else: no quotes, no final punctuation."},
+					{Role: "user", Content: "User: " + prompt + "\n\nAssistant: " + answer},
+				},
+				Options: map[string]any{"temperature": 0.2, "num_predict": 24},
+			}, func(llm.Chunk) error { return nil })
+			cancel()
+			switch {
+			case err != nil:
+				s.log.Info("chat: title generation failed; keeping the first message", "conversation", convID, "model", model, "err", err)
+			case res.Demo:
+			default:
+				if t := cleanTitle(res.Content); t != "" {
+					title = t
+				}
+			}
+		}
+		if title != fallback {
+			changed, err := store.ReplaceConversationTitle(bg, s.store.DB, userID, convID, fallback, title)
+			if err != nil || !changed {
+				return // renamed or deleted meanwhile
+			}
+		}
+		if onTitle != nil {
+			onTitle(convID, title)
+		}
+	})
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}
