@@ -195,11 +195,15 @@ func (e *stallError) Is(target error) bool {
 func (c *httpClient) stream(ctx context.Context, path string, body any, first, idle time.Duration, modelCall bool, onLine func([]byte) error) error {
 	sctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	var gotFirst bool
-	watchdog := time.AfterFunc(first, func() {
-		cancel(&stallError{provider: c.provider, what: path, wait: first, first: true})
-	})
-	defer func() { watchdog.Stop() }() // watchdog is replaced after the first line
+	// The watchdog measures upstream silence only: it is stopped while
+	// onLine runs, so a slow consumer is not taken for a stalled upstream.
+	arm := func(wait time.Duration, isFirst bool) *time.Timer {
+		return time.AfterFunc(wait, func() {
+			cancel(&stallError{provider: c.provider, what: path, wait: wait, first: isFirst})
+		})
+	}
+	watchdog := arm(first, true)
+	defer func() { watchdog.Stop() }()
 
 	req, err := c.newRequest(sctx, http.MethodPost, path, body)
 	if err != nil {
@@ -219,22 +223,17 @@ func (c *httpClient) stream(ctx context.Context, path string, body any, first, i
 	}
 
 	r := bufio.NewReaderSize(resp.Body, 64<<10)
+	gotFirst := false
 	for {
 		line, readErr := r.ReadBytes('\n')
+		watchdog.Stop()
 		if sctx.Err() != nil {
-			// Cancelled while lines were still buffered: deliver no more.
+			// Cancelled or stalled, maybe with lines still buffered:
+			// deliver no more.
 			return c.ctxErr(ctx, sctx, path, first)
 		}
 		if line = bytes.TrimSpace(line); len(line) > 0 {
-			if !gotFirst {
-				gotFirst = true
-				watchdog.Stop()
-				watchdog = time.AfterFunc(idle, func() {
-					cancel(&stallError{provider: c.provider, what: path, wait: idle})
-				})
-			} else {
-				watchdog.Reset(idle)
-			}
+			gotFirst = true
 			if err := onLine(line); err != nil {
 				return err
 			}
@@ -243,10 +242,12 @@ func (c *httpClient) stream(ctx context.Context, path string, body any, first, i
 			return nil
 		}
 		if readErr != nil {
-			if sctx.Err() != nil {
-				return c.ctxErr(ctx, sctx, path, first)
-			}
 			return unavailable(c.provider, "reading "+path, readErr)
+		}
+		if gotFirst {
+			watchdog = arm(idle, false)
+		} else {
+			watchdog = arm(first, true)
 		}
 	}
 }

@@ -284,7 +284,10 @@ func (o *Ollama) Version(ctx context.Context) (string, error) {
 	var out struct {
 		Version string `json:"version"`
 	}
-	if err := o.http.doJSON(ctx, http.MethodGet, "/api/version", nil, &out, o.small()); err != nil {
+	// No retries: a health probe reports the state as it is now.
+	opts := o.small()
+	opts.retry = false
+	if err := o.http.doJSON(ctx, http.MethodGet, "/api/version", nil, &out, opts); err != nil {
 		return "", err
 	}
 	if out.Version == "" {

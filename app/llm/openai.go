@@ -185,7 +185,8 @@ func (o *OpenAI) Embed(ctx context.Context, model string, input []string) ([][]f
 // Health lists the models: the one cheap authenticated call every
 // compatible server has.
 func (o *OpenAI) Health(ctx context.Context) error {
-	return o.http.doJSON(ctx, http.MethodGet, "/v1/models", nil, nil, o.small())
+	// No retries: a health probe reports the state as it is now.
+	return o.http.doJSON(ctx, http.MethodGet, "/v1/models", nil, nil, callOpts{timeout: o.cfg.RequestTimeout})
 }
 
 func (o *OpenAI) small() callOpts {

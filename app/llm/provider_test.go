@@ -369,6 +369,21 @@ func TestSlowFirstTokenWithinLimit(t *testing.T) {
 	})
 }
 
+// The idle timeout measures upstream silence, not a slow consumer.
+func TestSlowConsumerIsNotAStall(t *testing.T) {
+	forEach(t, func(t *testing.T, u upstream) {
+		_, url := u.start(t)
+		p := newProvider(t, u.name, url, func(c *llm.Config) { c.IdleTimeout = 50 * time.Millisecond })
+		res, err := p.Chat(context.Background(), ask(u.model, "hi"), func(llm.Chunk) error {
+			time.Sleep(120 * time.Millisecond) // a slow websocket write
+			return nil
+		})
+		if err != nil || res.Content != "tok0 tok1 tok2 tok3 tok4 " {
+			t.Fatalf("Chat = %+v, %v", res, err)
+		}
+	})
+}
+
 func TestModels(t *testing.T) {
 	forEach(t, func(t *testing.T, u upstream) {
 		_, url := u.start(t)
