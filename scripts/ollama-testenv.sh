@@ -60,8 +60,18 @@ fetch_miniaudio() {
 	cp "$dir/miniaudio.h" "$inc/miniaudio/miniaudio.h"
 }
 
+apt_install() {
+	say "installing $*"
+	apt-get update -q >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >/dev/null
+}
+
 if ! ollama_ok; then
 	say "building ollama v$OLLAMA_VERSION into $bin (takes a few minutes cold)"
+	# cgo compiles llama.cpp: a C and a C++ compiler are needed.
+	if ! command -v gcc >/dev/null || ! command -v g++ >/dev/null; then
+		apt_install gcc g++ libc6-dev
+	fi
 	fetch_deb_headers nlohmann-json3-dev nlohmann
 	fetch_deb_headers libstb-dev stb
 	fetch_miniaudio
