@@ -23,6 +23,15 @@ import (
 	"github.com/libdns/libdns"
 )
 
+var nameSeq atomic.Int32
+
+// uniqueName returns a fresh name under the test zone: certmagic keeps
+// process-wide state per name (renewal backoff, job names, challenges), so
+// names are never reused, not even with -count=N.
+func uniqueName(label string) string {
+	return fmt.Sprintf("%s-%d.example.test", label, nameSeq.Add(1))
+}
+
 // acmeTestConfig is a Config for pebble with fresh storage.
 func acmeTestConfig(t *testing.T, env *pebbleEnv, mode string, domains ...string) Config {
 	return Config{
@@ -105,7 +114,7 @@ func checkServed(t *testing.T, env *pebbleEnv, addr, sni, wantSAN string) *x509.
 
 func TestACMEHTTP01(t *testing.T) {
 	env := needPebble(t)
-	const name = "http01.example.test"
+	name := uniqueName("http01")
 	slot := newSlot()
 	var hits atomic.Int32
 	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", env.httpPort))
@@ -162,7 +171,7 @@ func TestACMEHTTP01(t *testing.T) {
 
 func TestACMETLSALPN01(t *testing.T) {
 	env := needPebble(t)
-	const name = "alpn.example.test"
+	name := uniqueName("alpn")
 	slot := newSlot()
 	addr, _ := serveTLS(t, fmt.Sprintf("127.0.0.1:%d", env.tlsPort), slot.tlsFor())
 	cfg := acmeTestConfig(t, env, "acme", name)
@@ -179,20 +188,21 @@ func TestACMETLSALPN01(t *testing.T) {
 func TestACMEDNS01(t *testing.T) {
 	env := needPebble(t)
 	prov := &challDNSProvider{env: env}
-	cfg := acmeTestConfig(t, env, "acme-dns", "dns01.example.test", "*.wild.example.test")
+	name, wildBase := uniqueName("dns01"), uniqueName("wild")
+	cfg := acmeTestConfig(t, env, "acme-dns", name, "*."+wildBase)
 	cfg.DNSProvider = prov
 	cfg.dnsResolvers = []string{env.soaDNS}
 	cfg.dnsPropagationTimeout = -1
 	m := newManager(t, cfg)
-	waitIssued(t, m, "dns01.example.test", 30*time.Second)
-	wst := waitIssued(t, m, "*.wild.example.test", 30*time.Second)
+	waitIssued(t, m, name, 30*time.Second)
+	wst := waitIssued(t, m, "*."+wildBase, 30*time.Second)
 	if wst.Mode != "acme-dns" || wst.Error != "" {
 		t.Errorf("Status = %+v", wst)
 	}
 	addr, _ := serveTLS(t, "", m.TLSConfig())
-	checkServed(t, env, addr, "dns01.example.test", "dns01.example.test")
-	checkServed(t, env, addr, "anything.wild.example.test", "*.wild.example.test")
-	for _, host := range []string{"_acme-challenge.dns01.example.test.", "_acme-challenge.wild.example.test."} {
+	checkServed(t, env, addr, name, name)
+	checkServed(t, env, addr, "anything."+wildBase, "*."+wildBase)
+	for _, host := range []string{"_acme-challenge." + name + ".", "_acme-challenge." + wildBase + "."} {
 		waitFor(t, 5*time.Second, "TXT cleanup of "+host, func() bool {
 			set, cleared := prov.counts(host)
 			return set > 0 && cleared > 0
@@ -215,6 +225,7 @@ type cloudflareStandIn struct {
 	badAuth int
 	records map[string]cfRec
 	nextID  int
+	posted  []cfRec // record bodies as sent
 }
 
 type cfRec struct {
@@ -262,6 +273,9 @@ func (s *cloudflareStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, err.Error(), 400)
 			return
 		}
+		s.mu.Lock()
+		s.posted = append(s.posted, rec)
+		s.mu.Unlock()
 		fqdn := strings.TrimSuffix(rec.Name, ".")
 		if fqdn != zoneName && !strings.HasSuffix(fqdn, "."+zoneName) {
 			fqdn += "." + zoneName
@@ -334,15 +348,16 @@ func TestACMECloudflare(t *testing.T) {
 	t.Cleanup(ts.Close)
 	u, _ := url.Parse(ts.URL)
 
-	cfg := acmeTestConfig(t, env, "acme-dns", "cf.example.test")
+	name := uniqueName("cf")
+	cfg := acmeTestConfig(t, env, "acme-dns", name)
 	cfg.CloudflareAPIToken = standIn.token
 	cfg.cloudflareHTTPClient = rewriteClient{target: u}
 	cfg.dnsResolvers = []string{env.soaDNS}
 	cfg.dnsPropagationTimeout = -1
 	m := newManager(t, cfg)
-	waitIssued(t, m, "cf.example.test", 30*time.Second)
+	waitIssued(t, m, name, 30*time.Second)
 	addr, _ := serveTLS(t, "", m.TLSConfig())
-	checkServed(t, env, addr, "cf.example.test", "cf.example.test")
+	checkServed(t, env, addr, name, name)
 
 	waitFor(t, 5*time.Second, "record deletion", func() bool {
 		return slices.ContainsFunc(standIn.callList(), func(c string) bool { return strings.HasPrefix(c, "DELETE ") })
@@ -359,8 +374,20 @@ func TestACMECloudflare(t *testing.T) {
 			t.Errorf("no call %q in %q", want, calls)
 		}
 	}
+	if !slices.ContainsFunc(calls, func(c string) bool {
+		return strings.Contains(c, "name=_acme-challenge."+name+"&type=TXT")
+	}) {
+		t.Errorf("no record lookup by name in %q", calls)
+	}
 	if standIn.badAuth != 0 {
 		t.Errorf("%d calls without the Bearer token", standIn.badAuth)
+	}
+	standIn.mu.Lock()
+	posted := standIn.posted
+	standIn.mu.Unlock()
+	label := strings.TrimSuffix(name, ".example.test")
+	if len(posted) != 1 || posted[0].Type != "TXT" || posted[0].Name != "_acme-challenge."+label || !strings.HasPrefix(posted[0].Content, `"`) {
+		t.Errorf("posted records %+v", posted)
 	}
 }
 
@@ -388,9 +415,10 @@ func TestACMEUnreachableCA(t *testing.T) {
 		t.Skip("uses the ACME client; skipped under -short")
 	}
 	port := freePort(t)
+	down := uniqueName("down")
 	cfg := Config{
 		Mode:     "acme",
-		Domains:  []string{"down.example.test"},
+		Domains:  []string{down},
 		CA:       fmt.Sprintf("https://127.0.0.1:%d/dir", port),
 		Dir:      t.TempDir(),
 		HTTPPort: -1,
@@ -402,20 +430,20 @@ func TestACMEUnreachableCA(t *testing.T) {
 		t.Errorf("New blocked for %v", d)
 	}
 	addr, _ := serveTLS(t, "", m.TLSConfig())
-	cs, err := dialTLS(addr, &tls.Config{InsecureSkipVerify: true, ServerName: "down.example.test"})
+	cs, err := dialTLS(addr, &tls.Config{InsecureSkipVerify: true, ServerName: down})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if o := cs.PeerCertificates[0].Subject.Organization; len(o) == 0 || o[0] != "aiwfe self-signed" {
 		t.Errorf("served %v, want the self-signed fallback", cs.PeerCertificates[0].Subject)
 	}
-	if st := statusFor(m, "down.example.test"); st.Error == "" || !st.NotAfter.IsZero() {
+	if st := statusFor(m, down); st.Error == "" || !st.NotAfter.IsZero() {
 		t.Errorf("Status before the first attempt = %+v", st)
 	}
 	waitFor(t, 20*time.Second, "obtain failure in Status", func() bool {
-		return strings.Contains(statusFor(m, "down.example.test").Error, "obtaining certificate failed")
+		return strings.Contains(statusFor(m, down).Error, "obtaining certificate failed")
 	})
-	t.Logf("status: %+v", statusFor(m, "down.example.test"))
+	t.Logf("status: %+v", statusFor(m, down))
 }
 
 // flakyProxy forwards TCP to target until broken.
@@ -479,7 +507,7 @@ func (p *flakyProxy) cut() {
 // and the current certificate keeps being served.
 func TestACMERenewal(t *testing.T) {
 	env := needPebble(t)
-	const name = "renew.example.test"
+	name := uniqueName("renew")
 	u, _ := url.Parse(env.dirURL)
 	proxy := newFlakyProxy(t, u.Host)
 	cfg := acmeTestConfig(t, env, "acme-dns", name)
