@@ -176,12 +176,12 @@ func (s *Server) secureCookies(c *fiber.Ctx) bool {
 // readable by the UI (WebSocket auth), the refresh token is HttpOnly and
 // only sent to /api/v1/auth.
 func (s *Server) setSessionCookies(c *fiber.Ctx, sess *auth.Session) {
-	now := s.app.Now()
+	cfg := s.app.Config.Auth
 	secure := s.secureCookies(c)
 	c.Cookie(&fiber.Cookie{Name: cookieAccess, Value: sess.AccessToken, Path: "/", Expires: sess.AccessExpires,
-		MaxAge: int(sess.AccessExpires.Sub(now).Seconds()), Secure: secure, SameSite: fiber.CookieSameSiteLaxMode})
+		MaxAge: int(cfg.AccessTokenTTL.D().Seconds()), Secure: secure, SameSite: fiber.CookieSameSiteLaxMode})
 	c.Cookie(&fiber.Cookie{Name: cookieRefresh, Value: sess.RefreshToken, Path: refreshPath, Expires: sess.RefreshExpires,
-		MaxAge: int(sess.RefreshExpires.Sub(now).Seconds()), Secure: secure, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode})
+		MaxAge: int(cfg.RefreshTokenTTL.D().Seconds()), Secure: secure, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode})
 }
 
 func (s *Server) clearSessionCookies(c *fiber.Ctx) {
