@@ -91,7 +91,7 @@ func TestAccessTokens(t *testing.T) {
 		{"deleted user", ghost, 401},
 		{"tampered payload", tampered, 401},
 		{"garbage", "abc.def.ghi", 401},
-		{"huge", strings.Repeat("a", 5000), 401},
+		{"long garbage", strings.Repeat("a", 3000), 401},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, via := range []string{"bearer", "cookie"} {
