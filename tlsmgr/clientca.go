@@ -55,7 +55,10 @@ type ClientCA struct {
 
 // IssuedCert is a freshly issued client certificate with its key, as PEM
 // and as a password-protected PKCS#12 bundle (with the CA certificate) for
-// import into browsers and phones.
+// import into browsers and phones. P12 uses modern algorithms (PBES2 with
+// AES-256-CBC, PBKDF2/HMAC-SHA-256); P12Legacy holds the same bundle with
+// 3DES/SHA-1 for older importers (older Apple and Android releases refuse
+// the modern one), under the same password.
 type IssuedCert struct {
 	Serial      string
 	Name        string
@@ -65,6 +68,7 @@ type IssuedCert struct {
 	CertPEM     []byte
 	KeyPEM      []byte
 	P12         []byte
+	P12Legacy   []byte
 	P12Password string
 }
 
@@ -241,6 +245,10 @@ func (ca *ClientCA) Issue(ctx context.Context, name string, days int, userID int
 	if err != nil {
 		return nil, fmt.Errorf("tlsmgr: encoding PKCS#12: %w", err)
 	}
+	p12Legacy, err := pkcs12.LegacyDES.Encode(key, leaf, []*x509.Certificate{ca.cert}, password)
+	if err != nil {
+		return nil, fmt.Errorf("tlsmgr: encoding legacy PKCS#12: %w", err)
+	}
 	ic := &IssuedCert{
 		Serial:      serialHex(serial),
 		Name:        name,
@@ -250,6 +258,7 @@ func (ca *ClientCA) Issue(ctx context.Context, name string, days int, userID int
 		CertPEM:     pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
 		KeyPEM:      pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}),
 		P12:         p12,
+		P12Legacy:   p12Legacy,
 		P12Password: password,
 	}
 	rec := ClientCertRecord{

@@ -1,6 +1,7 @@
 package tlsmgr
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/tls"
@@ -11,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -196,39 +198,46 @@ func TestClientCAPKCS12(t *testing.T) {
 	if d := ic.NotAfter.Sub(time.Now()); d < 364*24*time.Hour {
 		t.Errorf("default validity %v", d)
 	}
-	key, cert, cas, err := pkcs12.DecodeChain(ic.P12, ic.P12Password)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cert.SerialNumber.Text(16) != ic.Serial || len(cas) != 1 || !cas[0].Equal(ca.Certificate()) {
-		t.Errorf("p12: serial %x, %d CA certs", cert.SerialNumber, len(cas))
-	}
-	if !key.(*ecdsa.PrivateKey).PublicKey.Equal(cert.PublicKey) {
-		t.Error("p12 key does not match the certificate")
-	}
-	if _, _, _, err := pkcs12.DecodeChain(ic.P12, "wrong"); err == nil {
-		t.Error("p12 opened with a wrong password")
-	}
+	openssl, _ := exec.LookPath("openssl")
+	for _, tc := range []struct {
+		name string
+		data []byte
+	}{{"modern", ic.P12}, {"legacy", ic.P12Legacy}} {
+		t.Run(tc.name, func(t *testing.T) {
+			key, cert, cas, err := pkcs12.DecodeChain(tc.data, ic.P12Password)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cert.SerialNumber.Text(16) != ic.Serial || len(cas) != 1 || !cas[0].Equal(ca.Certificate()) {
+				t.Errorf("p12: serial %x, %d CA certs", cert.SerialNumber, len(cas))
+			}
+			if !key.(*ecdsa.PrivateKey).PublicKey.Equal(cert.PublicKey) {
+				t.Error("p12 key does not match the certificate")
+			}
+			if _, _, _, err := pkcs12.DecodeChain(tc.data, "wrong"); err == nil {
+				t.Error("p12 opened with a wrong password")
+			}
 
-	openssl, err := exec.LookPath("openssl")
-	if err != nil {
-		t.Skip("openssl not installed")
-	}
-	p := filepath.Join(t.TempDir(), "c.p12")
-	os.WriteFile(p, ic.P12, 0o600)
-	out, err := exec.Command(openssl, "pkcs12", "-in", p, "-passin", "pass:"+ic.P12Password, "-nokeys").CombinedOutput()
-	if err != nil {
-		t.Fatalf("openssl -nokeys: %v\n%s", err, out)
-	}
-	if !strings.Contains(string(out), "bob's phone") || strings.Count(string(out), "BEGIN CERTIFICATE") != 2 {
-		t.Errorf("openssl output:\n%s", out)
-	}
-	out, err = exec.Command(openssl, "pkcs12", "-in", p, "-passin", "pass:"+ic.P12Password, "-nocerts", "-nodes").CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "BEGIN PRIVATE KEY") {
-		t.Fatalf("openssl -nocerts: %v\n%s", err, out)
-	}
-	if out, err := exec.Command(openssl, "pkcs12", "-in", p, "-passin", "pass:wrong", "-nokeys").CombinedOutput(); err == nil {
-		t.Errorf("openssl accepted a wrong password:\n%s", out)
+			if openssl == "" {
+				t.Skip("openssl not installed")
+			}
+			p := filepath.Join(t.TempDir(), "c.p12")
+			os.WriteFile(p, tc.data, 0o600)
+			out, err := exec.Command(openssl, "pkcs12", "-in", p, "-passin", "pass:"+ic.P12Password, "-nokeys").CombinedOutput()
+			if err != nil {
+				t.Fatalf("openssl -nokeys: %v\n%s", err, out)
+			}
+			if !strings.Contains(string(out), "bob's phone") || strings.Count(string(out), "BEGIN CERTIFICATE") != 2 {
+				t.Errorf("openssl output:\n%s", out)
+			}
+			out, err = exec.Command(openssl, "pkcs12", "-in", p, "-passin", "pass:"+ic.P12Password, "-nocerts", "-nodes").CombinedOutput()
+			if err != nil || !strings.Contains(string(out), "BEGIN PRIVATE KEY") {
+				t.Fatalf("openssl -nocerts: %v\n%s", err, out)
+			}
+			if out, err := exec.Command(openssl, "pkcs12", "-in", p, "-passin", "pass:wrong", "-nokeys").CombinedOutput(); err == nil {
+				t.Errorf("openssl accepted a wrong password:\n%s", out)
+			}
+		})
 	}
 }
 
@@ -250,9 +259,21 @@ func TestMTLSHandshake(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr, states := serveTLS(t, "", m.MTLSConfig())
+	var offeredCA atomic.Bool
 	connect := func(certs []tls.Certificate) tls.ConnectionState {
 		t.Helper()
-		if _, err := dialTLS(addr, &tls.Config{InsecureSkipVerify: true, Certificates: certs}); err != nil {
+		cfg := &tls.Config{InsecureSkipVerify: true, GetClientCertificate: func(cri *tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			for _, dn := range cri.AcceptableCAs {
+				if bytes.Equal(dn, m.ClientCA().Certificate().RawSubject) {
+					offeredCA.Store(true)
+				}
+			}
+			if len(certs) == 0 {
+				return &tls.Certificate{}, nil
+			}
+			return &certs[0], nil
+		}}
+		if _, err := dialTLS(addr, cfg); err != nil {
 			t.Fatal(err)
 		}
 		select {
@@ -270,6 +291,9 @@ func TestMTLSHandshake(t *testing.T) {
 		t.Fatalf("VerifyClient = %+v, %v", rec, err)
 	}
 
+	if !offeredCA.Load() {
+		t.Error("the certificate request does not name the client CA")
+	}
 	st = connect(nil)
 	if _, err := m.VerifyClient(ctx, st.PeerCertificates); !errors.Is(err, ErrNoClientCert) {
 		t.Errorf("no certificate: %v", err)

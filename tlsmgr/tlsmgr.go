@@ -198,10 +198,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Manager, error) {
 			cancel()
 			return nil, err
 		}
-	} else {
-		m.wg.Add(1)
-		go m.maintain(bg)
 	}
+	m.wg.Add(1)
+	go m.maintain(bg)
 	return m, nil
 }
 
@@ -227,13 +226,16 @@ func (m *Manager) TLSConfig() *tls.Config {
 // server certificate, and the client certificate is requested but not
 // required nor verified by crypto/tls. Verify it after the handshake with
 // VerifyClient / ClientCA().Verify so the HTTP layer can answer 496 (no
-// certificate) or 495 (bad certificate) itself.
+// certificate) or 495 (bad certificate) itself. The client CA is named in
+// the certificate request (ClientCAs; with RequestClientCert crypto/tls
+// does not verify against it) so browsers offer only matching certificates.
 func (m *Manager) MTLSConfig() *tls.Config {
 	return &tls.Config{
 		MinVersion:     tls.VersionTLS12,
 		GetCertificate: m.getCertificate,
 		NextProtos:     []string{"http/1.1"},
 		ClientAuth:     tls.RequestClientCert,
+		ClientCAs:      m.ca.pool,
 	}
 }
 
@@ -341,18 +343,22 @@ func (m *Manager) maintain(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		switch m.mode {
-		case ModeFiles:
+		if m.mode == ModeFiles {
 			m.reloadFilesIfChanged()
-		case ModeSelfSigned:
-			if c := m.cert.Load(); c != nil && c.Leaf != nil && time.Until(c.Leaf.NotAfter) < selfSignedRenewBefore {
-				nc, err := ensureSelfSigned(m.cfg.Dir, m.cfg.Domains, m.log)
-				if err != nil {
-					m.log.Error("renewing self-signed certificate", "err", err)
-					continue
-				}
-				m.cert.Store(nc)
+			continue
+		}
+		// the self-signed certificate, or the fallback of the acme modes
+		if c := m.cert.Load(); c != nil && c.Leaf != nil && time.Until(c.Leaf.NotAfter) < selfSignedRenewBefore {
+			var names []string
+			if m.mode == ModeSelfSigned {
+				names = m.cfg.Domains
 			}
+			nc, err := ensureSelfSigned(m.cfg.Dir, names, m.log)
+			if err != nil {
+				m.log.Error("renewing self-signed certificate", "err", err)
+				continue
+			}
+			m.cert.Store(nc)
 		}
 	}
 }

@@ -283,3 +283,21 @@ func TestConfigValidation(t *testing.T) {
 		})
 	}
 }
+
+// TestSelfSignedRenewedWhileRunning: a self-signed certificate close to
+// expiry is replaced by the background check without a restart.
+func TestSelfSignedRenewedWhileRunning(t *testing.T) {
+	m := newManager(t, Config{Dir: t.TempDir(), Domains: []string{"run.example.test"}, checkInterval: 20 * time.Millisecond})
+	old := makeCert(t, nil, false, "localhost", []string{"localhost"}, nil, time.Now().Add(time.Hour))
+	pair, err := tls.X509KeyPair(old.certPEM, old.keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.cert.Store(&pair)
+	addr, _ := serveTLS(t, "", m.TLSConfig())
+	waitFor(t, 5*time.Second, "renewed self-signed certificate", func() bool {
+		cs, err := dialTLS(addr, &tls.Config{InsecureSkipVerify: true})
+		return err == nil && time.Until(cs.PeerCertificates[0].NotAfter) > 300*24*time.Hour &&
+			slices.Contains(cs.PeerCertificates[0].DNSNames, "run.example.test")
+	})
+}
