@@ -53,7 +53,7 @@ func (d *Demo) Chat(ctx context.Context, req ChatRequest, onChunk func(Chunk) er
 		if err = d.pause(ctx); err != nil {
 			break
 		}
-		if err = col.add(piece); err != nil {
+		if err = col.add(Chunk{Content: piece}); err != nil {
 			break
 		}
 	}

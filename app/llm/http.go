@@ -26,7 +26,6 @@ type httpClient struct {
 	base     *url.URL
 	apiKey   string
 	client   *http.Client
-	cfg      Config
 }
 
 func newHTTPClient(provider, baseURL string, cfg Config) (*httpClient, error) {
@@ -51,7 +50,7 @@ func newHTTPClient(provider, baseURL string, cfg Config) (*httpClient, error) {
 			// first-chunk timer bounds that wait instead.
 		}}
 	}
-	return &httpClient{provider: provider, base: u, apiKey: cfg.APIKey, client: client, cfg: cfg}, nil
+	return &httpClient{provider: provider, base: u, apiKey: cfg.APIKey, client: client}, nil
 }
 
 func (c *httpClient) newRequest(ctx context.Context, method, path string, body any) (*http.Request, error) {
@@ -153,7 +152,12 @@ func errorMessage(body []byte) string {
 			return o.Message
 		}
 	}
-	return strings.TrimSpace(string(body))
+	// Not JSON: a proxy's error page, say. Keep the start of it.
+	msg := strings.TrimSpace(string(body))
+	if len(msg) > 300 {
+		msg = strings.ToValidUTF8(msg[:300], "") + "…"
+	}
+	return msg
 }
 
 // ctxErr explains why a call's context ended: the caller's cancellation is
@@ -189,10 +193,12 @@ func (e *stallError) Is(target error) bool {
 
 // stream POSTs body to path and calls onLine for every non-empty line of the
 // answer as it arrives. It never retries: a stream may have had effects.
-// The first line must come within first, later ones within idle of the
-// previous. It returns nil at a clean end of the body; onLine's error is
+// onLine reports whether the line showed progress (a token, a progress
+// report; not a keep-alive comment or OpenAI's opening role chunk): the
+// first progress must come within first, later lines within idle of the
+// previous one. It returns nil at a clean end of the body; onLine's error is
 // returned as is (the deferred cancel aborts the upstream request).
-func (c *httpClient) stream(ctx context.Context, path string, body any, first, idle time.Duration, modelCall bool, onLine func([]byte) error) error {
+func (c *httpClient) stream(ctx context.Context, path string, body any, first, idle time.Duration, modelCall bool, onLine func([]byte) (bool, error)) error {
 	sctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	// The watchdog measures upstream silence only: it is stopped while
@@ -233,10 +239,11 @@ func (c *httpClient) stream(ctx context.Context, path string, body any, first, i
 			return c.ctxErr(ctx, sctx, path, first)
 		}
 		if line = bytes.TrimSpace(line); len(line) > 0 {
-			gotFirst = true
-			if err := onLine(line); err != nil {
+			progress, err := onLine(line)
+			if err != nil {
 				return err
 			}
+			gotFirst = gotFirst || progress
 		}
 		if readErr == io.EOF {
 			return nil
@@ -272,17 +279,17 @@ func newCollector(model string, onChunk func(Chunk) error) *collector {
 	return &collector{onChunk: onChunk, start: time.Now(), res: Result{Model: model}}
 }
 
-// add passes a piece of content on to the caller.
-func (c *collector) add(s string) error {
-	if s == "" {
+// add passes a chunk on to the caller; empty ones are dropped.
+func (c *collector) add(ch Chunk) error {
+	if ch.Content == "" && ch.Thinking == "" {
 		return nil
 	}
 	if c.chunks == 0 {
 		c.firstChunk = time.Now()
 	}
 	c.chunks++
-	c.content.WriteString(s)
-	return c.onChunk(Chunk{Content: s})
+	c.content.WriteString(ch.Content)
+	return c.onChunk(ch)
 }
 
 // result finishes the Result, filling what the upstream did not report

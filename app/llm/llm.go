@@ -30,8 +30,12 @@ type ChatRequest struct {
 }
 
 // Chunk is one piece of a streamed reply, in the order the model produced it.
+// Thinking carries the reasoning of models that think before answering
+// (Ollama's "thinking", OpenAI-compatible "reasoning_content"); it is not
+// part of Result.Content. A chunk has Content, Thinking, or both.
 type Chunk struct {
-	Content string
+	Content  string `json:"content,omitempty"`
+	Thinking string `json:"thinking,omitempty"`
 }
 
 // Usage counts tokens as the upstream reported them.

@@ -83,55 +83,50 @@ func (o *Ollama) Chat(ctx context.Context, req ChatRequest, onChunk func(Chunk) 
 	if len(req.Options) > 0 {
 		body["options"] = req.Options
 	}
-	return o.generate(ctx, "/api/chat", req.Model, body, onChunk, func(line []byte) (string, error) {
-		var l struct {
-			Message struct {
-				Content string `json:"content"`
-			} `json:"message"`
-		}
-		err := json.Unmarshal(line, &l)
-		return l.Message.Content, err
-	})
+	return o.generate(ctx, "/api/chat", req.Model, body, onChunk)
 }
 
 // Generate streams /api/generate: a raw prompt, rendered through the
 // model's template but without chat history.
 func (o *Ollama) Generate(ctx context.Context, model, prompt string, onChunk func(Chunk) error) (*Result, error) {
 	body := map[string]any{"model": model, "prompt": prompt, "stream": true}
-	return o.generate(ctx, "/api/generate", model, body, onChunk, func(line []byte) (string, error) {
-		var l struct {
-			Response string `json:"response"`
-		}
-		err := json.Unmarshal(line, &l)
-		return l.Response, err
-	})
+	return o.generate(ctx, "/api/generate", model, body, onChunk)
 }
 
-// generate runs one NDJSON generation stream; content extracts a line's text.
-func (o *Ollama) generate(ctx context.Context, path, model string, body any, onChunk func(Chunk) error, content func([]byte) (string, error)) (*Result, error) {
+// ollamaLine is one line of a /api/chat (message) or /api/generate
+// (response, thinking) stream.
+type ollamaLine struct {
+	ollamaFinal
+	Message struct {
+		Content  string `json:"content"`
+		Thinking string `json:"thinking"`
+	} `json:"message"`
+	Response string `json:"response"`
+	Thinking string `json:"thinking"`
+}
+
+// generate runs one NDJSON generation stream.
+func (o *Ollama) generate(ctx context.Context, path, model string, body any, onChunk func(Chunk) error) (*Result, error) {
 	col := newCollector(model, onChunk)
 	done := false
-	err := o.http.stream(ctx, path, body, o.cfg.FirstTokenTimeout, o.cfg.IdleTimeout, true, func(line []byte) error {
-		var f ollamaFinal
-		if err := json.Unmarshal(line, &f); err != nil {
-			return fmt.Errorf("%w: ollama %s: bad stream line %.200q: %w", ErrUnavailable, path, line, err)
+	err := o.http.stream(ctx, path, body, o.cfg.FirstTokenTimeout, o.cfg.IdleTimeout, true, func(line []byte) (bool, error) {
+		var l ollamaLine
+		if err := json.Unmarshal(line, &l); err != nil {
+			return false, fmt.Errorf("%w: ollama %s: bad stream line %.200q: %w", ErrUnavailable, path, line, err)
 		}
-		if f.Error != "" {
-			return newAPIError("ollama", 0, f.Error, true)
+		if l.Error != "" {
+			return false, newAPIError("ollama", 0, l.Error, true)
 		}
-		text, err := content(line)
-		if err != nil {
-			return fmt.Errorf("%w: ollama %s: bad stream line %.200q: %w", ErrUnavailable, path, line, err)
+		chunk := Chunk{Content: l.Message.Content + l.Response, Thinking: l.Message.Thinking + l.Thinking}
+		if err := col.add(chunk); err != nil {
+			return true, err
 		}
-		if err := col.add(text); err != nil {
-			return err
-		}
-		if f.Done {
+		if l.Done {
 			done = true
-			f.apply(&col.res)
-			return errStop
+			l.apply(&col.res)
+			return true, errStop
 		}
-		return nil
+		return true, nil
 	})
 	if err == errStop {
 		err = nil
@@ -304,16 +299,16 @@ func (o *Ollama) Pull(ctx context.Context, model string, progress func(PullProgr
 	// A big layer's digest check can be silent for long: the idle limit is
 	// the first-token one.
 	err := o.http.stream(ctx, "/api/pull", map[string]any{"model": model, "stream": true},
-		o.cfg.FirstTokenTimeout, o.cfg.FirstTokenTimeout, true, func(line []byte) error {
+		o.cfg.FirstTokenTimeout, o.cfg.FirstTokenTimeout, true, func(line []byte) (bool, error) {
 			var p struct {
 				PullProgress
 				Error string `json:"error"`
 			}
 			if err := json.Unmarshal(line, &p); err != nil {
-				return fmt.Errorf("%w: ollama /api/pull: bad progress line %.200q: %w", ErrUnavailable, line, err)
+				return false, fmt.Errorf("%w: ollama /api/pull: bad progress line %.200q: %w", ErrUnavailable, line, err)
 			}
 			if p.Error != "" {
-				return newAPIError("ollama", 0, fmt.Sprintf("pull %s: %s", model, p.Error), false)
+				return false, newAPIError("ollama", 0, fmt.Sprintf("pull %s: %s", model, p.Error), false)
 			}
 			if p.Status == "success" {
 				success = true
@@ -321,7 +316,7 @@ func (o *Ollama) Pull(ctx context.Context, model string, progress func(PullProgr
 			if progress != nil {
 				progress(p.PullProgress)
 			}
-			return nil
+			return true, nil
 		})
 	if err == nil && !success {
 		err = fmt.Errorf("%w: ollama /api/pull %s: %w", ErrUnavailable, model, errStreamEnded)

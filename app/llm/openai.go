@@ -69,21 +69,23 @@ func (o *OpenAI) Chat(ctx context.Context, req ChatRequest, onChunk func(Chunk) 
 	col := newCollector(req.Model, onChunk)
 	done := false
 	const path = "/v1/chat/completions"
-	err := o.http.stream(ctx, path, body, o.cfg.FirstTokenTimeout, o.cfg.IdleTimeout, true, func(line []byte) error {
+	err := o.http.stream(ctx, path, body, o.cfg.FirstTokenTimeout, o.cfg.IdleTimeout, true, func(line []byte) (bool, error) {
 		data, ok := bytes.CutPrefix(line, []byte("data:"))
 		if !ok {
-			return nil // SSE comments, event names, ids
+			return false, nil // SSE comments (keep-alives), event names, ids
 		}
 		data = bytes.TrimSpace(data)
 		if string(data) == "[DONE]" {
 			done = true
-			return errStop
+			return true, errStop
 		}
 		var ev struct {
 			Model   string `json:"model"`
 			Choices []struct {
 				Delta struct {
-					Content string `json:"content"`
+					Content          string `json:"content"`
+					ReasoningContent string `json:"reasoning_content"`
+					Reasoning        string `json:"reasoning"`
 				} `json:"delta"`
 				FinishReason *string `json:"finish_reason"`
 			} `json:"choices"`
@@ -94,26 +96,32 @@ func (o *OpenAI) Chat(ctx context.Context, req ChatRequest, onChunk func(Chunk) 
 			Error json.RawMessage `json:"error"`
 		}
 		if err := json.Unmarshal(data, &ev); err != nil {
-			return fmt.Errorf("%w: openai %s: bad event %.200q: %w", ErrUnavailable, path, data, err)
+			return false, fmt.Errorf("%w: openai %s: bad event %.200q: %w", ErrUnavailable, path, data, err)
 		}
 		if len(ev.Error) > 0 && string(ev.Error) != "null" {
-			return newAPIError("openai", 0, errorMessage(data), true)
+			return false, newAPIError("openai", 0, errorMessage(data), true)
 		}
 		if ev.Model != "" {
 			col.res.Model = ev.Model
 		}
+		// The opening chunk that only names the role is not progress: a
+		// server sends it before the (possibly slow) first token.
+		progress := ev.Usage != nil
 		if ev.Usage != nil {
 			col.res.Usage = Usage{PromptTokens: ev.Usage.PromptTokens, CompletionTokens: ev.Usage.CompletionTokens}
 		}
 		for _, c := range ev.Choices {
 			if c.FinishReason != nil && *c.FinishReason != "" {
 				col.res.DoneReason = *c.FinishReason
+				progress = true
 			}
-			if err := col.add(c.Delta.Content); err != nil {
-				return err
+			ch := Chunk{Content: c.Delta.Content, Thinking: c.Delta.ReasoningContent + c.Delta.Reasoning}
+			progress = progress || ch != Chunk{}
+			if err := col.add(ch); err != nil {
+				return true, err
 			}
 		}
-		return nil
+		return progress, nil
 	})
 	if err == errStop {
 		err = nil

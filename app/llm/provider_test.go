@@ -115,6 +115,33 @@ func TestChatStreamsChunksInOrder(t *testing.T) {
 	})
 }
 
+func TestChatThinking(t *testing.T) {
+	forEach(t, func(t *testing.T, u upstream) {
+		_, url := u.start(t, llmtest.WithThinking("Let me ", "think. "), llmtest.WithReply("Yes", "."))
+		p := newProvider(t, u.name, url)
+		var got []llm.Chunk
+		res, err := p.Chat(context.Background(), ask(u.model, "Is it?"), func(c llm.Chunk) error {
+			got = append(got, c)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []llm.Chunk{{Thinking: "Let me "}, {Thinking: "think. "}, {Content: "Yes"}, {Content: "."}}
+		if len(got) != len(want) {
+			t.Fatalf("chunks = %+v, want %+v", got, want)
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("chunks = %+v, want %+v", got, want)
+			}
+		}
+		if res.Content != "Yes." {
+			t.Fatalf("content = %q; thinking is not part of it", res.Content)
+		}
+	})
+}
+
 func TestOllamaTimingFromUpstream(t *testing.T) {
 	srv := llmtest.NewOllama(t)
 	p := newProvider(t, "ollama", srv.URL)

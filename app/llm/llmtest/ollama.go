@@ -131,20 +131,28 @@ func (o *OllamaServer) gen(w http.ResponseWriter, r *http.Request, chat bool) {
 	if cut {
 		reason = "length"
 	}
+	thinking := o.cfg.thinking
 	if !chat && req.Prompt != nil && *req.Prompt == "" {
-		toks, reason = nil, "load" // an empty prompt only loads the model
+		toks, thinking, reason = nil, nil, "load" // an empty prompt only loads the model
 	}
-	line := func(content string, done bool) map[string]any {
+	line := func(content, thinking string, done bool) map[string]any {
 		l := map[string]any{"model": req.Model, "created_at": time.Now().UTC(), "done": done}
 		if chat {
-			l["message"] = map[string]any{"role": "assistant", "content": content}
+			m := map[string]any{"role": "assistant", "content": content}
+			if thinking != "" {
+				m["thinking"] = thinking
+			}
+			l["message"] = m
 		} else {
 			l["response"] = content
+			if thinking != "" {
+				l["thinking"] = thinking
+			}
 		}
 		return l
 	}
 	final := func(content string) map[string]any {
-		l := line(content, true)
+		l := line(content, "", true)
 		l["done_reason"] = reason
 		l["total_duration"] = int64(12_000_000) + int64(len(toks))*1_000_000
 		l["load_duration"] = int64(2_000_000)
@@ -164,12 +172,16 @@ func (o *OllamaServer) gen(w http.ResponseWriter, r *http.Request, chat bool) {
 		return
 	}
 	st := o.newStreamer(w, r, "application/x-ndjson")
-	for _, tok := range toks {
+	for i, tok := range append(slices.Clone(thinking), toks...) {
 		if st.errorAfter() {
 			_ = st.write(append(mustJSON(map[string]string{"error": st.fault.Message}), '\n'))
 			return
 		}
-		if st.token(append(mustJSON(line(tok, false)), '\n')) != nil {
+		l := line(tok, "", false)
+		if i < len(thinking) {
+			l = line("", tok, false)
+		}
+		if st.token(append(mustJSON(l), '\n')) != nil {
 			return
 		}
 	}

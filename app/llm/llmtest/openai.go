@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -120,15 +121,19 @@ func (o *OpenAIServer) chat(w http.ResponseWriter, r *http.Request) {
 	streamErr := func() {
 		_ = st.write(event(openAIError(http.StatusInternalServerError, st.fault.Message, "")))
 	}
-	if st.preamble(chunk(map[string]any{"role": "assistant", "content": ""}, nil)) != nil {
+	if st.write(chunk(map[string]any{"role": "assistant", "content": ""}, nil)) != nil {
 		return
 	}
-	for _, tok := range toks {
+	for i, tok := range append(slices.Clone(o.cfg.thinking), toks...) {
 		if st.errorAfter() {
 			streamErr()
 			return
 		}
-		if st.token(chunk(map[string]any{"content": tok}, nil)) != nil {
+		delta := map[string]any{"content": tok}
+		if i < len(o.cfg.thinking) {
+			delta = map[string]any{"reasoning_content": tok}
+		}
+		if st.token(chunk(delta, nil)) != nil {
 			return
 		}
 	}

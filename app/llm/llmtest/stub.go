@@ -41,7 +41,8 @@ type Fault struct {
 	// The remaining fields act on generation streams (chat, generate).
 
 	// FirstTokenDelay is waited before the first token (and, as with the
-	// real Ollama, before the response headers).
+	// real Ollama, before the response headers; the OpenAI stand-in sends
+	// its opening role chunk at once).
 	FirstTokenDelay time.Duration
 	// DropAfter > 0 closes the connection after that many tokens, without
 	// the final message.
@@ -61,6 +62,7 @@ type config struct {
 	models     []string
 	pullable   []string
 	reply      []string
+	thinking   []string
 	tokenDelay time.Duration
 	embedDim   int
 	apiKey     string
@@ -85,6 +87,11 @@ func WithTokens(n int) Option {
 		}
 	}
 }
+
+// WithThinking streams these reasoning tokens before the reply, as
+// thinking models do (Ollama "thinking", OpenAI "reasoning_content"). They
+// count as tokens for the faults.
+func WithThinking(tokens ...string) Option { return func(c *config) { c.thinking = tokens } }
 
 // WithReply sets the reply's tokens exactly.
 func WithReply(tokens ...string) Option { return func(c *config) { c.reply = tokens } }
@@ -290,12 +297,11 @@ func (s *server) markLoaded(name string) {
 // streamer writes one generation stream, applying the stream faults and
 // noticing when the client goes away.
 type streamer struct {
-	s       *server
-	w       http.ResponseWriter
-	r       *http.Request
-	fault   Fault
-	started bool
-	sent    int
+	s     *server
+	w     http.ResponseWriter
+	r     *http.Request
+	fault Fault
+	sent  int // tokens sent
 }
 
 func (s *server) newStreamer(w http.ResponseWriter, r *http.Request, contentType string) *streamer {
@@ -330,7 +336,7 @@ func (st *streamer) wait(d time.Duration, until <-chan struct{}) error {
 // token sends one token line built by line(), with the configured delays
 // and faults in front of it.
 func (st *streamer) token(line []byte) error {
-	if !st.started {
+	if st.sent == 0 {
 		if err := st.wait(st.fault.FirstTokenDelay, nil); err != nil {
 			return st.gone()
 		}
@@ -352,22 +358,12 @@ func (st *streamer) token(line []byte) error {
 	return nil
 }
 
-// preamble sends a line that is not a token (OpenAI's role chunk) after
-// the first-token delay; the faults count tokens only.
-func (st *streamer) preamble(line []byte) error {
-	if err := st.wait(st.fault.FirstTokenDelay, nil); err != nil {
-		return st.gone()
-	}
-	return st.write(line)
-}
-
 // errorAfter reports whether the stream must now send an error line.
 func (st *streamer) errorAfter() bool {
 	return st.fault.ErrorAfter > 0 && st.sent == st.fault.ErrorAfter
 }
 
 func (st *streamer) write(b []byte) error {
-	st.started = true
 	if _, err := st.w.Write(b); err != nil {
 		return st.gone()
 	}
