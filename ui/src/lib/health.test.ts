@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkDetails, fetchHealth, statusTone } from './health';
+import { checkDetails, fetchHealth, formatUptime, statusTone } from './health';
 
 const respond = (r: Response | Error) =>
 	(async () => {
@@ -38,15 +38,37 @@ describe('health', () => {
 		expect(statusTone('something')).toBe('neutral');
 	});
 
-	it('renders any check field generically', () => {
+	it('renders any check field generically, flattening details', () => {
 		expect(
-			checkDetails({ status: 'ok', latency_ms: 1.26, error: 'x', open: true, extra: { a: 1 }, note: null })
+			checkDetails({ status: 'ok', latency_ms: 1.26, error: 'x', open: true, note: null, extra: { a: 1, b: [1, 2] } })
 		).toEqual([
 			{ label: 'Latency', value: '1.3 ms' },
 			{ label: 'Error', value: 'x' },
 			{ label: 'Open', value: 'yes' },
-			{ label: 'Extra', value: '{"a":1}' },
-			{ label: 'Note', value: '—' }
+			{ label: 'Note', value: '—' },
+			{ label: 'Extra › A', value: '1' },
+			{ label: 'Extra › B', value: '1, 2' }
 		]);
+		expect(checkDetails({ status: 'ok', detail: { hits: 28, max_mb: 32 } })).toEqual([
+			{ label: 'Hits', value: '28' },
+			{ label: 'Max', value: '32 MB' }
+		]);
+		expect(
+			checkDetails({ status: 'ok', detail: [{ names: ['localhost', '::1'], mode: 'self-signed' }] })
+		).toEqual([
+			{ label: 'Names', value: 'localhost, ::1' },
+			{ label: 'Mode', value: 'self-signed' }
+		]);
+		expect(checkDetails({ status: 'ok', detail: [{ mode: 'a' }, { mode: 'b' }] })).toEqual([
+			{ label: '#1 › Mode', value: 'a' },
+			{ label: '#2 › Mode', value: 'b' }
+		]);
+	});
+
+	it('formats uptime', () => {
+		expect(formatUptime(42.7)).toBe('42 s');
+		expect(formatUptime(3 * 60 + 5)).toBe('3 min');
+		expect(formatUptime(2 * 3600 + 5 * 60)).toBe('2 h 5 min');
+		expect(formatUptime(3 * 86400 + 4 * 3600 + 1)).toBe('3 d 4 h');
 	});
 });

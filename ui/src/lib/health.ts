@@ -1,3 +1,5 @@
+import { formatDate } from './format';
+
 // GET /health (public): overall status, version and one entry per dependency check.
 
 export interface HealthCheck {
@@ -8,6 +10,7 @@ export interface HealthCheck {
 export interface Health {
 	status: string;
 	version?: string;
+	uptime_seconds?: number;
 	checks: Record<string, HealthCheck>;
 }
 
@@ -81,23 +84,67 @@ function humanize(key: string): string {
 	return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-function show(v: unknown): string {
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+const UNITS: [suffix: string, unit: string][] = [
+	['_ms', 'ms'],
+	['_mb', 'MB'],
+	['_seconds', 's'],
+	['_bytes', 'bytes']
+];
+
+function scalar(v: unknown): string {
 	if (v === null || v === undefined) return '—';
 	if (typeof v === 'boolean') return v ? 'yes' : 'no';
-	if (typeof v === 'object') return JSON.stringify(v);
-	return String(v);
+	if (typeof v === 'number') return String(Math.round(v * 10) / 10);
+	if (typeof v === 'string' && ISO_TIME.test(v)) return formatDate(v);
+	return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
-/** Every field of a check except its status, as label/value pairs in the server's order. */
-export function checkDetails(check: HealthCheck): { label: string; value: string }[] {
-	const out: { label: string; value: string }[] = [];
-	for (const [key, v] of Object.entries(check)) {
-		if (key === 'status') continue;
-		if (key.endsWith('_ms') && typeof v === 'number') {
-			out.push({ label: humanize(key.slice(0, -3)), value: `${Math.round(v * 10) / 10} ms` });
+export interface Detail {
+	label: string;
+	value: string;
+}
+
+function flatten(key: string, v: unknown, prefix: string, out: Detail[]): void {
+	const unit = UNITS.find(([suffix]) => key.endsWith(suffix) && typeof v === 'number');
+	const name = unit ? key.slice(0, -unit[0].length) : key;
+	// `detail`/`details` wrap a check's own fields: show those directly.
+	const label = /^details?$/.test(key) ? prefix : prefix ? `${prefix} › ${humanize(name)}` : humanize(name);
+	if (Array.isArray(v)) {
+		if (v.every((x) => x === null || typeof x !== 'object')) {
+			out.push({ label: label || humanize(key), value: v.map(scalar).join(', ') || '—' });
 		} else {
-			out.push({ label: humanize(key), value: show(v) });
+			v.forEach((x, i) => {
+				const at = v.length > 1 ? `${label} #${i + 1}`.trim() : label;
+				if (x && typeof x === 'object' && !Array.isArray(x)) {
+					for (const [k, y] of Object.entries(x)) flatten(k, y, at, out);
+				} else {
+					out.push({ label: at || humanize(key), value: scalar(x) });
+				}
+			});
 		}
+	} else if (v && typeof v === 'object') {
+		for (const [k, x] of Object.entries(v)) flatten(k, x, label, out);
+	} else {
+		out.push({ label: label || humanize(key), value: unit ? `${scalar(v)} ${unit[1]}` : scalar(v) });
 	}
+}
+
+/** Every field of a check except its status, flattened to label/value pairs in the server's order. */
+export function checkDetails(check: HealthCheck): Detail[] {
+	const out: Detail[] = [];
+	for (const [key, v] of Object.entries(check)) if (key !== 'status') flatten(key, v, '', out);
 	return out;
+}
+
+/** "3 d 4 h", "2 h 5 min", "42 s". */
+export function formatUptime(seconds: number): string {
+	const s = Math.floor(seconds);
+	const d = Math.floor(s / 86400);
+	const h = Math.floor((s % 86400) / 3600);
+	const m = Math.floor((s % 3600) / 60);
+	if (d) return `${d} d ${h} h`;
+	if (h) return `${h} h ${m} min`;
+	if (m) return `${m} min`;
+	return `${s} s`;
 }

@@ -1,1 +1,0 @@
-import{st as e}from"./C488ZpJx.js";import{n as t}from"./D9E8ci3y.js";var n=e({goto:()=>t});export{n as t};

@@ -1,1 +1,0 @@
-import{rt as e}from"./C488ZpJx.js";e();

@@ -1,0 +1,1 @@
+import{it as e}from"./vH2zbLd5.js";e();

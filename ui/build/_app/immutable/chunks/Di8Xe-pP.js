@@ -1,1 +1,0 @@
-import"./xihTtKlq.js";import"./BkSVNLZq.js";import{E as e,G as t,U as n,w as r}from"./C488ZpJx.js";import{t as i}from"./6NKyhcLn.js";import{t as a}from"./BMVpm6Zz.js";var o=e(`<!> <!>`,1);function s(e){var s=o(),c=n(s);a(c,{title:`Status`,description:`Health of the appliance and the services it depends on.`});var l=t(c,2);i(l,{}),r(e,s)}export{s as t};

@@ -1,1 +1,0 @@
-import"../chunks/xihTtKlq.js";import"../chunks/BkSVNLZq.js";import"../chunks/C488ZpJx.js";import{t as e}from"../chunks/Di8Xe-pP.js";function t(t){e(t,{})}export{t as component};

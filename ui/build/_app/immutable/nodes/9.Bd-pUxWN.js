@@ -1,1 +1,0 @@
-export{t as component}from"../chunks/Di8Xe-pP.js";
