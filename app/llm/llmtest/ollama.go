@@ -16,7 +16,7 @@ import (
 // /api/version, /api/tags, /api/chat, /api/generate, /api/embed, /api/pull,
 // /api/ps and /api/show. Its URL is the base URL to give the client.
 type OllamaServer struct {
-	*server
+	*Server
 }
 
 // OllamaVersion is what the stand-in's /api/version reports.
@@ -26,7 +26,7 @@ const OllamaVersion = "0.17.4"
 func NewOllama(t testing.TB, opts ...Option) *OllamaServer {
 	t.Helper()
 	o := &OllamaServer{}
-	o.server = newServer(t, opts, ollamaName, func(mux *http.ServeMux) {
+	o.Server = newServer(t, opts, ollamaName, func(mux *http.ServeMux) {
 		mux.HandleFunc("GET /api/version", o.version)
 		mux.HandleFunc("GET /api/tags", o.tags)
 		mux.HandleFunc("POST /api/chat", o.chat)

@@ -15,14 +15,14 @@ import (
 // chunk when asked for, then "data: [DONE]"), /v1/models and /v1/embeddings.
 // Its URL is the base URL to give the client (without /v1).
 type OpenAIServer struct {
-	*server
+	*Server
 }
 
 // NewOpenAI starts an OpenAI-compatible stand-in, closed when the test ends.
 func NewOpenAI(t testing.TB, opts ...Option) *OpenAIServer {
 	t.Helper()
 	o := &OpenAIServer{}
-	o.server = newServer(t, opts, func(s string) string { return s }, func(mux *http.ServeMux) {
+	o.Server = newServer(t, opts, func(s string) string { return s }, func(mux *http.ServeMux) {
 		mux.HandleFunc("POST /v1/chat/completions", o.auth(o.chat))
 		mux.HandleFunc("GET /v1/models", o.auth(o.models))
 		mux.HandleFunc("POST /v1/embeddings", o.auth(o.embeddings))

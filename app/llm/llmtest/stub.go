@@ -127,11 +127,11 @@ func (r Request) JSON() map[string]any {
 	return m
 }
 
-// server is what both stand-ins share: configuration, faults, the request
+// Server is what both stand-ins share: configuration, faults, the request
 // log, held streams and the count of streams the client abandoned.
-type server struct {
+type Server struct {
 	*httptest.Server
-	URL string
+	URL string // the base URL to give the client
 
 	mu        sync.Mutex
 	cfg       config
@@ -143,7 +143,7 @@ type server struct {
 	completed atomic.Int64
 }
 
-func newServer(t testing.TB, opts []Option, normalise func(string) string, routes func(*http.ServeMux)) *server {
+func newServer(t testing.TB, opts []Option, normalise func(string) string, routes func(*http.ServeMux)) *Server {
 	t.Helper()
 	cfg := config{
 		models:   []string{"llama3.2:3b", "nomic-embed-text"},
@@ -154,7 +154,7 @@ func newServer(t testing.TB, opts []Option, normalise func(string) string, route
 	for _, o := range opts {
 		o(&cfg)
 	}
-	s := &server{cfg: cfg, loaded: map[string]time.Time{}, release: make(chan struct{})}
+	s := &Server{cfg: cfg, loaded: map[string]time.Time{}, release: make(chan struct{})}
 	for _, m := range cfg.models {
 		s.models = append(s.models, normalise(m))
 	}
@@ -174,7 +174,7 @@ func newServer(t testing.TB, opts []Option, normalise func(string) string, route
 }
 
 // middleware records every request and applies Status and Hangup faults.
-func (s *server) middleware(next http.Handler) http.Handler {
+func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -203,7 +203,7 @@ func (s *server) middleware(next http.Handler) http.Handler {
 }
 
 // writeError is replaced per server format by the stand-ins.
-func (s *server) writeError(w http.ResponseWriter, r *http.Request, status int, msg string) {
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	if strings.HasPrefix(r.URL.Path, "/v1/") {
 		writeJSON(w, status, openAIError(status, msg, ""))
 		return
@@ -213,7 +213,7 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, status int, 
 
 // SetFault switches the fault at run time; the zero Fault heals the server.
 // Streams held by the previous fault stay held until Release.
-func (s *server) SetFault(f Fault) {
+func (s *Server) SetFault(f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.cfg.fault = f
@@ -222,7 +222,7 @@ func (s *server) SetFault(f Fault) {
 type faultKey struct{}
 
 // Release lets every held stream continue (and later ones pass the hold).
-func (s *server) Release() {
+func (s *Server) Release() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	select {
@@ -232,21 +232,21 @@ func (s *server) Release() {
 	}
 }
 
-func (s *server) releaseCh() chan struct{} {
+func (s *Server) releaseCh() chan struct{} {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.release
 }
 
 // Requests returns every request received so far, oldest first.
-func (s *server) Requests() []Request {
+func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.requests)
 }
 
 // RequestsTo returns the requests received for one path.
-func (s *server) RequestsTo(path string) []Request {
+func (s *Server) RequestsTo(path string) []Request {
 	var out []Request
 	for _, r := range s.Requests() {
 		if r.Path == path {
@@ -258,14 +258,14 @@ func (s *server) RequestsTo(path string) []Request {
 
 // Cancelled counts generation streams that ended because the client went
 // away (cancelled its request or closed the connection) before the end.
-func (s *server) Cancelled() int { return int(s.cancelled.Load()) }
+func (s *Server) Cancelled() int { return int(s.cancelled.Load()) }
 
 // Completed counts generation streams that sent their final message.
-func (s *server) Completed() int { return int(s.completed.Load()) }
+func (s *Server) Completed() int { return int(s.completed.Load()) }
 
 // WaitCancelled polls until a stream has been cancelled by the client or
 // the timeout passes, and reports whether one was.
-func (s *server) WaitCancelled(timeout time.Duration) bool {
+func (s *Server) WaitCancelled(timeout time.Duration) bool {
 	deadline := time.Now().Add(timeout)
 	for s.Cancelled() == 0 {
 		if time.Now().After(deadline) {
@@ -276,19 +276,19 @@ func (s *server) WaitCancelled(timeout time.Duration) bool {
 	return true
 }
 
-func (s *server) hasModel(name string) bool {
+func (s *Server) hasModel(name string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Contains(s.models, name)
 }
 
-func (s *server) modelList() []string {
+func (s *Server) modelList() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.models)
 }
 
-func (s *server) markLoaded(name string) {
+func (s *Server) markLoaded(name string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.loaded[name] = time.Now()
@@ -297,14 +297,14 @@ func (s *server) markLoaded(name string) {
 // streamer writes one generation stream, applying the stream faults and
 // noticing when the client goes away.
 type streamer struct {
-	s     *server
+	s     *Server
 	w     http.ResponseWriter
 	r     *http.Request
 	fault Fault
 	sent  int // tokens sent
 }
 
-func (s *server) newStreamer(w http.ResponseWriter, r *http.Request, contentType string) *streamer {
+func (s *Server) newStreamer(w http.ResponseWriter, r *http.Request, contentType string) *streamer {
 	w.Header().Set("Content-Type", contentType)
 	f, _ := r.Context().Value(faultKey{}).(Fault)
 	return &streamer{s: s, w: w, r: r, fault: f}
@@ -399,7 +399,7 @@ func mustJSON(v any) []byte {
 
 // reply returns the reply tokens, cut to limit when limit > 0, and whether
 // it was cut.
-func (s *server) reply(limit int) ([]string, bool) {
+func (s *Server) reply(limit int) ([]string, bool) {
 	toks := s.cfg.reply
 	if limit > 0 && limit < len(toks) {
 		return toks[:limit], true
