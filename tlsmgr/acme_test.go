@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/libdns/libdns"
 )
 
@@ -121,15 +123,18 @@ func TestACMEHTTP01(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// the HTTP listener as the appliance runs it: fiber, with the
+	// challenge route converted to net/http by fiber's adaptor
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Get("/.well-known/acme-challenge/*", adaptor.HTTPHandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if m := slot.get(); m != nil && m.HandleHTTPChallenge(w, r) {
 			hits.Add(1)
 			return
 		}
 		http.NotFound(w, r)
-	})}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
+	}))
+	go app.Listener(ln)
+	t.Cleanup(func() { app.Shutdown() })
 
 	cfg := acmeTestConfig(t, env, "acme", name)
 	cfg.disableTLSALPN = true
