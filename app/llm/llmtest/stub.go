@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"io"
@@ -173,7 +174,8 @@ func newServer(t testing.TB, opts []Option, normalise func(string) string, route
 	return s
 }
 
-// middleware records every request and applies Status and Hangup faults.
+// middleware records every request, applies the Status and Hangup faults
+// and hands the stream faults to the handler in the request's context.
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
@@ -202,7 +204,8 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 	})
 }
 
-// writeError is replaced per server format by the stand-ins.
+// writeError answers with an error body in the format of the API the path
+// belongs to: OpenAI's envelope under /v1/, Ollama's {"error": "..."} else.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	if strings.HasPrefix(r.URL.Path, "/v1/") {
 		writeJSON(w, status, openAIError(status, msg, ""))
@@ -212,16 +215,23 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, status int, 
 }
 
 // SetFault switches the fault at run time; the zero Fault heals the server.
-// Streams held by the previous fault stay held until Release.
+// Streams held by the previous fault stay held until Release; after a
+// Release, a new HoldAfter holds again.
 func (s *Server) SetFault(f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.cfg.fault = f
+	select {
+	case <-s.release: // released: nobody waits on it any more
+		s.release = make(chan struct{})
+	default:
+	}
 }
 
 type faultKey struct{}
 
-// Release lets every held stream continue (and later ones pass the hold).
+// Release lets every held stream continue; later streams pass the hold
+// until the next SetFault.
 func (s *Server) Release() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -311,7 +321,7 @@ func (s *Server) newStreamer(w http.ResponseWriter, r *http.Request, contentType
 }
 
 // errGone reports that the client went away mid-stream.
-var errGone = fmt.Errorf("client went away")
+var errGone = errors.New("client went away")
 
 // wait pauses for d, or returns errGone when the client leaves first.
 func (st *streamer) wait(d time.Duration, until <-chan struct{}) error {
