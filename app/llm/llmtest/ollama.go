@@ -108,17 +108,16 @@ func (o *OllamaServer) generate(w http.ResponseWriter, r *http.Request) { o.gen(
 // lines of content, then a done line with the metrics.
 func (o *OllamaServer) gen(w http.ResponseWriter, r *http.Request, chat bool) {
 	var req ollamaGenRequest
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+	if !o.readJSON(w, r, &req) {
 		return
 	}
 	if req.Model == "" {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "model is required"})
+		o.writeError(w, r, http.StatusBadRequest, "model is required")
 		return
 	}
 	name := ollamaName(req.Model)
 	if !o.hasModel(name) {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": fmt.Sprintf("model '%s' not found", req.Model)})
+		o.writeError(w, r, http.StatusNotFound, fmt.Sprintf("model '%s' not found", req.Model))
 		return
 	}
 	o.markLoaded(name)
@@ -199,18 +198,17 @@ func (o *OllamaServer) embed(w http.ResponseWriter, r *http.Request) {
 		Model string          `json:"model"`
 		Input json.RawMessage `json:"input"`
 	}
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+	if !o.readJSON(w, r, &req) {
 		return
 	}
 	in, ok := inputs(req.Input)
 	if !ok {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid input type"})
+		o.writeError(w, r, http.StatusBadRequest, "invalid input type")
 		return
 	}
 	name := ollamaName(req.Model)
 	if !o.hasModel(name) {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": fmt.Sprintf("model %q not found, try pulling it first", req.Model)})
+		o.writeError(w, r, http.StatusNotFound, fmt.Sprintf("model %q not found, try pulling it first", req.Model))
 		return
 	}
 	o.markLoaded(name)
@@ -236,8 +234,7 @@ func (o *OllamaServer) pull(w http.ResponseWriter, r *http.Request) {
 		Model string `json:"model"`
 		Name  string `json:"name"`
 	}
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+	if !o.readJSON(w, r, &req) {
 		return
 	}
 	name := ollamaName(req.Model)
@@ -245,7 +242,7 @@ func (o *OllamaServer) pull(w http.ResponseWriter, r *http.Request) {
 		name = ollamaName(req.Name)
 	}
 	if name == "" || strings.ContainsAny(name, " \t\n") {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid model name"})
+		o.writeError(w, r, http.StatusBadRequest, "invalid model name")
 		return
 	}
 	st := o.newStreamer(w, r, "application/x-ndjson")
@@ -326,8 +323,7 @@ func (o *OllamaServer) show(w http.ResponseWriter, r *http.Request) {
 		Model string `json:"model"`
 		Name  string `json:"name"`
 	}
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+	if !o.readJSON(w, r, &req) {
 		return
 	}
 	model := req.Model
@@ -336,7 +332,7 @@ func (o *OllamaServer) show(w http.ResponseWriter, r *http.Request) {
 	}
 	name := ollamaName(model)
 	if !o.hasModel(name) {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": fmt.Sprintf("model '%s' not found", model)})
+		o.writeError(w, r, http.StatusNotFound, fmt.Sprintf("model '%s' not found", model))
 		return
 	}
 	d := details(name)

@@ -71,12 +71,11 @@ func (o *OpenAIServer) chat(w http.ResponseWriter, r *http.Request) {
 			IncludeUsage bool `json:"include_usage"`
 		} `json:"stream_options"`
 	}
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		writeJSON(w, http.StatusBadRequest, openAIError(http.StatusBadRequest, err.Error(), ""))
+	if !o.readJSON(w, r, &req) {
 		return
 	}
 	if len(req.Messages) == 0 {
-		writeJSON(w, http.StatusBadRequest, openAIError(http.StatusBadRequest, "'messages' must contain at least one message", ""))
+		o.writeError(w, r, http.StatusBadRequest, "'messages' must contain at least one message")
 		return
 	}
 	if !o.hasModel(req.Model) {
@@ -174,13 +173,12 @@ func (o *OpenAIServer) embeddings(w http.ResponseWriter, r *http.Request) {
 		Model string          `json:"model"`
 		Input json.RawMessage `json:"input"`
 	}
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		writeJSON(w, http.StatusBadRequest, openAIError(http.StatusBadRequest, err.Error(), ""))
+	if !o.readJSON(w, r, &req) {
 		return
 	}
 	in, ok := inputs(req.Input)
 	if !ok {
-		writeJSON(w, http.StatusBadRequest, openAIError(http.StatusBadRequest, "'input' must be a string or an array of strings", ""))
+		o.writeError(w, r, http.StatusBadRequest, "'input' must be a string or an array of strings")
 		return
 	}
 	if !o.hasModel(req.Model) {

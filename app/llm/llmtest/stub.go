@@ -214,6 +214,16 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, status int, 
 	writeJSON(w, status, map[string]string{"error": msg})
 }
 
+// readJSON decodes the request body into v, answering 400 when it is not
+// JSON.
+func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
+		s.writeError(w, r, http.StatusBadRequest, err.Error())
+		return false
+	}
+	return true
+}
+
 // SetFault switches the fault at run time; the zero Fault heals the server.
 // Streams held by the previous fault stay held until Release; after a
 // Release, a new HoldAfter holds again.
