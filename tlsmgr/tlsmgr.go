@@ -178,12 +178,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Manager, error) {
 			return nil, err
 		}
 	default:
-		// self-signed, and the fallback of the acme modes
-		names := cfg.Domains
-		if mode != ModeSelfSigned {
-			names = nil
-		}
-		c, err := ensureSelfSigned(cfg.Dir, names, log)
+		// self-signed, and the fallback of the acme modes (served until
+		// the CA delivers, and for names certmagic does not manage)
+		c, err := ensureSelfSigned(cfg.Dir, cfg.Domains, log)
 		if err != nil {
 			return nil, err
 		}
@@ -349,11 +346,7 @@ func (m *Manager) maintain(ctx context.Context) {
 		}
 		// the self-signed certificate, or the fallback of the acme modes
 		if c := m.cert.Load(); c != nil && c.Leaf != nil && time.Until(c.Leaf.NotAfter) < selfSignedRenewBefore {
-			var names []string
-			if m.mode == ModeSelfSigned {
-				names = m.cfg.Domains
-			}
-			nc, err := ensureSelfSigned(m.cfg.Dir, names, m.log)
+			nc, err := ensureSelfSigned(m.cfg.Dir, m.cfg.Domains, m.log)
 			if err != nil {
 				m.log.Error("renewing self-signed certificate", "err", err)
 				continue
