@@ -29,7 +29,9 @@ type Env struct {
 	Environ []string
 	Stdout  io.Writer
 	Stderr  io.Writer
-	UI      fs.FS
+	// Stdin feeds commands that read secrets (admin create, reset-password).
+	Stdin io.Reader
+	UI    fs.FS
 }
 
 // command is one subcommand.
@@ -170,7 +172,7 @@ func (c *Ctx) failf(format string, a ...any) int {
 
 // Main is the process entry point used by main.go.
 func Main(ui fs.FS) int {
-	return Run(Env{Args: os.Args[1:], Environ: os.Environ(), Stdout: os.Stdout, Stderr: os.Stderr, UI: ui})
+	return Run(Env{Args: os.Args[1:], Environ: os.Environ(), Stdout: os.Stdout, Stderr: os.Stderr, Stdin: os.Stdin, UI: ui})
 }
 
 func plural(n int, word string) string {
