@@ -3,7 +3,6 @@ package llmtest
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -194,32 +193,18 @@ func (o *OllamaServer) gen(w http.ResponseWriter, r *http.Request, chat bool) {
 }
 
 func (o *OllamaServer) embed(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Model string          `json:"model"`
-		Input json.RawMessage `json:"input"`
-	}
-	if !o.readJSON(w, r, &req) {
-		return
-	}
-	in, ok := inputs(req.Input)
+	model, vecs, words, ok := o.embedRequest(w, r)
 	if !ok {
-		o.writeError(w, r, http.StatusBadRequest, "invalid input type")
 		return
 	}
-	name := ollamaName(req.Model)
+	name := ollamaName(model)
 	if !o.hasModel(name) {
-		o.writeError(w, r, http.StatusNotFound, fmt.Sprintf("model %q not found, try pulling it first", req.Model))
+		o.writeError(w, r, http.StatusNotFound, fmt.Sprintf("model %q not found, try pulling it first", model))
 		return
 	}
 	o.markLoaded(name)
-	vecs := make([][]float32, len(in))
-	words := 0
-	for i, s := range in {
-		vecs[i] = Vector(s, o.cfg.embedDim)
-		words += len(strings.Fields(s))
-	}
 	writeJSON(w, http.StatusOK, map[string]any{
-		"model":             req.Model,
+		"model":             model,
 		"embeddings":        vecs,
 		"total_duration":    int64(5_000_000),
 		"load_duration":     int64(1_000_000),

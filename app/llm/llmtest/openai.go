@@ -1,7 +1,6 @@
 package llmtest
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -169,30 +168,20 @@ func (o *OpenAIServer) models(w http.ResponseWriter, r *http.Request) {
 }
 
 func (o *OpenAIServer) embeddings(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Model string          `json:"model"`
-		Input json.RawMessage `json:"input"`
-	}
-	if !o.readJSON(w, r, &req) {
-		return
-	}
-	in, ok := inputs(req.Input)
+	model, vecs, words, ok := o.embedRequest(w, r)
 	if !ok {
-		o.writeError(w, r, http.StatusBadRequest, "'input' must be a string or an array of strings")
 		return
 	}
-	if !o.hasModel(req.Model) {
-		writeJSON(w, http.StatusNotFound, notFound(req.Model))
+	if !o.hasModel(model) {
+		writeJSON(w, http.StatusNotFound, notFound(model))
 		return
 	}
-	data := make([]map[string]any, len(in))
-	words := 0
-	for i, s := range in {
-		data[i] = map[string]any{"object": "embedding", "index": i, "embedding": Vector(s, o.cfg.embedDim)}
-		words += len(strings.Fields(s))
+	data := make([]map[string]any, len(vecs))
+	for i, v := range vecs {
+		data[i] = map[string]any{"object": "embedding", "index": i, "embedding": v}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
-		"object": "list", "data": data, "model": req.Model,
+		"object": "list", "data": data, "model": model,
 		"usage": map[string]int{"prompt_tokens": words, "total_tokens": words},
 	})
 }

@@ -446,17 +446,31 @@ func Vector(text string, dim int) []float32 {
 	return v
 }
 
-// inputs reads an embedding request's input: a string or a list of them.
-func inputs(raw json.RawMessage) ([]string, bool) {
+// embedRequest reads an embedding request (the same shape for both APIs:
+// a model and an input that is a string or a list of them) and embeds the
+// input, counting its words.
+func (s *Server) embedRequest(w http.ResponseWriter, r *http.Request) (model string, vecs [][]float32, words int, ok bool) {
+	var req struct {
+		Model string          `json:"model"`
+		Input json.RawMessage `json:"input"`
+	}
+	if !s.readJSON(w, r, &req) {
+		return "", nil, 0, false
+	}
+	var in []string
 	var one string
-	if json.Unmarshal(raw, &one) == nil {
-		return []string{one}, true
+	if json.Unmarshal(req.Input, &one) == nil {
+		in = []string{one}
+	} else if json.Unmarshal(req.Input, &in) != nil {
+		s.writeError(w, r, http.StatusBadRequest, "input must be a string or a list of strings")
+		return "", nil, 0, false
 	}
-	var many []string
-	if json.Unmarshal(raw, &many) == nil {
-		return many, true
+	vecs = make([][]float32, len(in))
+	for i, text := range in {
+		vecs[i] = Vector(text, s.cfg.embedDim)
+		words += len(strings.Fields(text))
 	}
-	return nil, false
+	return req.Model, vecs, words, true
 }
 
 func countWords(msgs []struct {
