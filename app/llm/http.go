@@ -165,7 +165,10 @@ func errorMessage(body []byte) string {
 // becomes ErrUnavailable that also matches context.DeadlineExceeded.
 func (c *httpClient) ctxErr(parent, ctx context.Context, what string, timeout time.Duration) error {
 	if err := parent.Err(); err != nil {
-		return fmt.Errorf("%s %s: %w", c.provider, what, context.Cause(parent))
+		if cause := context.Cause(parent); cause != err {
+			return fmt.Errorf("%s %s: %w (%w)", c.provider, what, err, cause)
+		}
+		return fmt.Errorf("%s %s: %w", c.provider, what, err)
 	}
 	if cause := context.Cause(ctx); cause != nil && cause != ctx.Err() {
 		return cause // a stream's watchdog: a *stallError

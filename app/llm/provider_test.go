@@ -245,6 +245,23 @@ func TestChatCancelStopsBufferedChunks(t *testing.T) {
 	})
 }
 
+// A caller's cancellation cause is kept next to context.Canceled.
+func TestChatCancelCause(t *testing.T) {
+	forEach(t, func(t *testing.T, u upstream) {
+		_, url := u.start(t, llmtest.WithFault(llmtest.Fault{HoldAfter: 1}))
+		p := newProvider(t, u.name, url)
+		ctx, cancel := context.WithCancelCause(context.Background())
+		stopped := errors.New("stopped by the user")
+		_, err := p.Chat(ctx, ask(u.model, "hi"), func(llm.Chunk) error {
+			cancel(stopped)
+			return nil
+		})
+		if !errors.Is(err, context.Canceled) || !errors.Is(err, stopped) {
+			t.Fatalf("err = %v, want context.Canceled and the cause", err)
+		}
+	})
+}
+
 func TestChatCallbackErrorAborts(t *testing.T) {
 	forEach(t, func(t *testing.T, u upstream) {
 		srv, url := u.start(t, llmtest.WithFault(llmtest.Fault{HoldAfter: 2}))
