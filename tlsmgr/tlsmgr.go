@@ -7,6 +7,34 @@
 //	selfsigned.crt / selfsigned.key   self-signed pair (also the fallback while ACME has no certificate yet)
 //	acme/                             certmagic storage (account, certificates, locks)
 //	client-ca/ca.crt, ca.key          the client CA
+//
+// Wiring (fiber v2 / fasthttp):
+//
+//	m, err := tlsmgr.New(ctx, tlsmgr.Config{..., Registry: st, HTTPPort: 80, TLSPort: 443}, log)
+//	defer m.Close()
+//
+//	// HTTP listener: answer ACME HTTP-01 before anything else
+//	app.Get("/.well-known/acme-challenge/*", adaptor.HTTPHandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+//		if !m.HandleHTTPChallenge(w, r) {
+//			http.NotFound(w, r)
+//		}
+//	}))
+//
+//	// HTTPS and mTLS listeners
+//	go httpsApp.Listener(tls.NewListener(ln443, m.TLSConfig()))
+//	go mtlsApp.Listener(tls.NewListener(ln8443, m.MTLSConfig()))
+//
+//	// mTLS: check the client certificate on each request
+//	var chain []*x509.Certificate
+//	if st := c.Context().TLSConnectionState(); st != nil {
+//		chain = st.PeerCertificates
+//	}
+//	rec, err := m.VerifyClient(c.UserContext(), chain)
+//	switch {
+//	case errors.Is(err, tlsmgr.ErrNoClientCert):  // 496
+//	case errors.Is(err, tlsmgr.ErrBadClientCert): // 495
+//	case err != nil:                              // registry unavailable: 503
+//	}
 package tlsmgr
 
 import (
