@@ -20,8 +20,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -414,6 +412,3 @@ type tb struct{ testing.TB }
 func (tb) Helper()                           {}
 func (tb) Fatal(args ...any)                 { panic(fmt.Sprint(args...)) }
 func (tb) Fatalf(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }
-
-var _ = strconv.Itoa
-var _ = strings.TrimSpace
