@@ -1,13 +1,13 @@
 				{
-					__sveltekit_5nytsr = {
+					__sveltekit_ca81nf = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.D-WZMGqU.js"),
-						import("/_app/immutable/entry/app.BUmR9msv.js")
+						import("/_app/immutable/entry/start.CfsoVCov.js"),
+						import("/_app/immutable/entry/app.XhtxgxHB.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
