@@ -255,6 +255,7 @@ func TestWSGate(t *testing.T) {
 		}
 	}
 	// The cookie works as well as the query parameter.
+	poll(t, 5*time.Second, "sockets to close", func() bool { return server.WebSockets(srv.Server) == 0 })
 	if s := status("/api/v1/ws/chat", "", http.Header{"Cookie": {"access_token=" + tok}}); s != 101 {
 		t.Errorf("cookie auth: %d", s)
 	}

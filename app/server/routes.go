@@ -46,6 +46,30 @@ func (s *Server) routes(r *fiber.App) {
 	// --- second factors (2fa, webauthn) ---
 
 	// --- chat, conversations, models, websockets ---
+	// Handlers: handler_chat.go, handler_conversations.go,
+	// handler_chat_modes.go, handler_ollama.go, handler_ws_chat.go,
+	// handler_ws_events.go (protocol: docs/websocket.md).
+	s.initChat()
+	v1.Post("/chat", s.requireAuth, bodyLimit(1<<20), s.chatPOST)
+	v1.Post("/conversation", s.requireAuth, bodyLimit(1<<20), s.conversationPOST)
+	v1.Get("/chat-modes", s.requireAuth, s.chatModesGET)
+	v1.Post("/chat-modes", s.requireAuth, bodyLimit(64<<10), s.chatModesPOST)
+	v1.Delete("/chat-modes/:key", s.requireAuth, s.chatModeDELETE)
+	v1.Get("/conversations", s.requireAuth, s.conversationsGET)
+	v1.Post("/conversations", s.requireAuth, bodyLimit(64<<10), s.conversationsPOST)
+	v1.Get("/conversations/:id", s.requireAuth, s.conversationGET)
+	v1.Patch("/conversations/:id", s.requireAuth, bodyLimit(64<<10), s.conversationPATCH)
+	v1.Delete("/conversations/:id", s.requireAuth, s.conversationDELETE)
+	v1.Get("/conversations/:id/messages", s.requireAuth, s.conversationMessagesGET)
+	v1.Get("/messages/search", s.requireAuth, s.messagesSearchGET)
+	v1.Get("/ollama/models", s.requireAuth, s.ollamaModelsGET)
+	v1.Post("/ollama/pull", s.requireAuth, bodyLimit(64<<10), s.ollamaPullPOST)
+	v1.Get("/ollama/pulls", s.requireAuth, s.ollamaPullsGET)
+	v1.Get("/ollama/running", s.requireAuth, s.ollamaRunningGET)
+	v1.Get("/ollama/health", s.requireAuth, s.ollamaHealthGET)
+	v1.Get("/ws/chat", s.wsGate, wsUpgrade(s.wsChat))
+	v1.Get("/ws/progress", s.wsGate, wsUpgrade(s.wsProgress))
+	v1.Get("/ws/notifications", s.wsGate, wsUpgrade(s.wsNotifications))
 
 	// --- certificates (admin) ---
 

@@ -1,0 +1,53 @@
+package server
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/aiwfe/aiwfe/app/chat"
+)
+
+type chatRequest struct {
+	ConversationID int64          `json:"conversation_id"`
+	Mode           string         `json:"mode"`
+	Model          string         `json:"model"`
+	Message        string         `json:"message"`
+	Options        map[string]any `json:"options"`
+}
+
+// chatPOST sends a message and answers with the whole reply, persisted in
+// the conversation (created when conversation_id is absent).
+func (s *Server) chatPOST(c *fiber.Ctx) error {
+	var req chatRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	r, err := s.chat().svc.Send(c.UserContext(), chat.SendRequest{
+		UserID: currentUser(c).UserID, ConversationID: req.ConversationID,
+		Mode: req.Mode, Model: req.Model, Message: req.Message, Options: req.Options,
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(r)
+}
+
+// conversationPOST is the fast single turn: one message, one answer,
+// nothing stored.
+func (s *Server) conversationPOST(c *fiber.Ctx) error {
+	var req struct {
+		Mode    string         `json:"mode"`
+		Model   string         `json:"model"`
+		Message string         `json:"message"`
+		Options map[string]any `json:"options"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	r, err := s.chat().svc.Converse(c.UserContext(), chat.ConverseRequest{
+		UserID: currentUser(c).UserID, Mode: req.Mode, Model: req.Model, Message: req.Message, Options: req.Options,
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(r)
+}

@@ -1,0 +1,195 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+
+	"github.com/gofiber/contrib/websocket"
+
+	"github.com/aiwfe/aiwfe/app/apperr"
+	"github.com/aiwfe/aiwfe/app/chat"
+	"github.com/aiwfe/aiwfe/app/llm"
+)
+
+// wsClientFrame is any frame a chat client sends (docs/websocket.md).
+type wsClientFrame struct {
+	Type           string         `json:"type"`
+	ConversationID int64          `json:"conversation_id"`
+	Mode           string         `json:"mode"`
+	Model          string         `json:"model"`
+	Message        string         `json:"message"`
+	Options        map[string]any `json:"options"`
+}
+
+type wsStartFrame struct {
+	Type           string `json:"type"` // start
+	ConversationID int64  `json:"conversation_id"`
+	MessageID      int64  `json:"message_id"`
+	Model          string `json:"model"`
+	Mode           string `json:"mode"`
+	Created        bool   `json:"created"`
+}
+
+type wsDoneFrame struct {
+	Type           string      `json:"type"` // done
+	ConversationID int64       `json:"conversation_id"`
+	MessageID      int64       `json:"message_id"`
+	Status         string      `json:"status"`
+	Usage          llm.Usage   `json:"usage"`
+	Timing         chat.Timing `json:"timing"`
+	Stopped        bool        `json:"stopped"`
+	Demo           bool        `json:"demo"`
+}
+
+type wsErrorFrame struct {
+	Type           string `json:"type"` // error
+	Code           string `json:"code"`
+	Message        string `json:"message"`
+	ConversationID int64  `json:"conversation_id,omitempty"`
+	MessageID      int64  `json:"message_id,omitempty"`
+}
+
+type wsTitleFrame struct {
+	Type           string `json:"type"` // title
+	ConversationID int64  `json:"conversation_id"`
+	Title          string `json:"title"`
+}
+
+// tokenFrame encodes {"type":"token","content":...} without a map or
+// reflection: it is the one frame sent per upstream chunk.
+func tokenFrame(content string) []byte {
+	b := make([]byte, 0, len(content)+32)
+	b = append(b, `{"type":"token","content":`...)
+	q, _ := json.Marshal(content)
+	b = append(b, q...)
+	return append(b, '}')
+}
+
+// wsChat serves /api/v1/ws/chat: the client sends send / regenerate /
+// stop / ping frames; replies stream back as start, token..., done (or
+// error). One reply streams at a time per socket; stop, or closing the
+// socket, cancels the model request at once and keeps what arrived.
+func (s *Server) wsChat(conn *websocket.Conn) {
+	p := wsPrincipal(conn)
+	d := s.chat()
+	wc := newWSConn(conn, p.UserID, d.ws)
+	wc.run(func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		var (
+			mu     sync.Mutex
+			stop   context.CancelFunc // the running reply's, nil when idle
+			wg     sync.WaitGroup
+			userID = p.UserID
+		)
+		defer func() {
+			cancel()
+			wg.Wait() // the reply is recorded before the socket is released
+		}()
+		sendErr := func(err error) {
+			e := apperr.From(err)
+			wc.writeJSON(wsErrorFrame{Type: "error", Code: e.Code, Message: e.Message})
+		}
+		for {
+			_, data, err := conn.ReadMessage()
+			if err != nil {
+				if !isCloseErr(err) {
+					s.log.Debug("ws chat: read", "user", userID, "err", err)
+				}
+				return
+			}
+			wc.alive()
+			var f wsClientFrame
+			if err := json.Unmarshal(data, &f); err != nil {
+				sendErr(apperr.BadRequest("frames must be JSON objects with a type"))
+				continue
+			}
+			switch f.Type {
+			case "ping":
+				wc.writeRaw([]byte(`{"type":"pong"}`))
+			case "stop":
+				mu.Lock()
+				if stop != nil {
+					stop()
+				}
+				mu.Unlock()
+			case "send", "regenerate":
+				if f.Type == "regenerate" && f.ConversationID <= 0 {
+					sendErr(apperr.Invalid("conversation_id", "conversation_id is required"))
+					continue
+				}
+				rctx, rcancel := context.WithCancel(ctx)
+				mu.Lock()
+				busy := stop != nil
+				if !busy {
+					stop = rcancel
+				}
+				mu.Unlock()
+				if busy {
+					rcancel()
+					sendErr(apperr.Conflict("a reply is still streaming; send stop first or wait for done"))
+					continue
+				}
+				wg.Add(1)
+				go func(f wsClientFrame) {
+					defer wg.Done()
+					sent := make(chan struct{})
+					final := s.wsReply(rctx, wc, userID, f, sent)
+					// Free the slot before the final frame goes out, so a
+					// client that sends on "done" is never told it is busy.
+					mu.Lock()
+					stop = nil
+					mu.Unlock()
+					rcancel()
+					wc.writeJSON(final)
+					close(sent)
+				}(f)
+			default:
+				sendErr(apperr.BadRequest("unknown frame type " + strings.TrimSpace(f.Type) + "; want send, regenerate, stop or ping"))
+			}
+		}
+	})
+}
+
+// wsReply streams one reply to the socket and returns its final frame
+// (done or error). A title frame waits until sent is closed, so it always
+// follows the final frame.
+func (s *Server) wsReply(ctx context.Context, wc *wsConn, userID int64, f wsClientFrame, sent <-chan struct{}) any {
+	svc := s.chat().svc
+	var started chat.Start
+	stream := chat.Stream{
+		OnStart: func(st chat.Start) error {
+			started = st
+			return wc.writeJSON(wsStartFrame{Type: "start", ConversationID: st.ConversationID, MessageID: st.MessageID,
+				Model: st.Model, Mode: st.Mode, Created: st.Created})
+		},
+		OnToken: func(content string) error { return wc.writeRaw(tokenFrame(content)) },
+		OnTitle: func(convID int64, title string) {
+			select {
+			case <-sent:
+			case <-wc.done:
+				return
+			}
+			wc.writeJSON(wsTitleFrame{Type: "title", ConversationID: convID, Title: title})
+		},
+	}
+	var r *chat.Reply
+	var err error
+	if f.Type == "regenerate" {
+		r, err = svc.Regenerate(ctx, chat.RegenerateRequest{UserID: userID, ConversationID: f.ConversationID,
+			Model: f.Model, Options: f.Options, Stream: stream})
+	} else {
+		r, err = svc.Send(ctx, chat.SendRequest{UserID: userID, ConversationID: f.ConversationID, Mode: f.Mode,
+			Model: f.Model, Message: f.Message, Options: f.Options, Stream: stream})
+	}
+	if err != nil {
+		e := apperr.From(err)
+		if e.Code == "internal" {
+			s.log.Error("ws chat: reply failed", "user", userID, "err", err)
+		}
+		return wsErrorFrame{Type: "error", Code: e.Code, Message: e.Message, ConversationID: started.ConversationID, MessageID: started.MessageID}
+	}
+	return wsDoneFrame{Type: "done", ConversationID: r.ConversationID, MessageID: r.Message.ID, Status: r.Message.Status,
+		Usage: r.Usage, Timing: r.Timing, Stopped: r.Stopped, Demo: r.Demo}
+}
