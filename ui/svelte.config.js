@@ -21,7 +21,7 @@ function sourceDigest() {
 	const inputs = [
 		...walk(join(root, 'src')),
 		...walk(join(root, 'static')),
-		...['package-lock.json', 'svelte.config.js', 'vite.config.ts'].map((f) => join(root, f))
+		...['package-lock.json', 'svelte.config.js', 'vite.config.ts', 'scripts/externalize-inline-scripts.js'].map((f) => join(root, f))
 	]
 		.map((f) => relative(root, f).split('\\').join('/'))
 		.sort();

@@ -1,13 +1,13 @@
 				{
-					__sveltekit_ca81nf = {
+					__sveltekit_1bcagye = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.CfsoVCov.js"),
-						import("/_app/immutable/entry/app.XhtxgxHB.js")
+						import("/_app/immutable/entry/start.CD4MU3Uk.js"),
+						import("/_app/immutable/entry/app.DWL1gPmo.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
