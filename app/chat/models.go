@@ -166,6 +166,14 @@ func pullError(err error, model string) *apperr.Error {
 		return &apperr.Error{Status: http.StatusNotFound, Code: "model_not_found", Err: err,
 			Message: fmt.Sprintf("model %q was not found in the registry (check the name, or the registry cannot be reached): %s", model, upstreamMessage(err))}
 	}
+	// The model server answered but could not fetch the model (no such
+	// name, registry unreachable, disk full): say so in its words, not
+	// that the model server is down.
+	var ae *llm.APIError
+	if errors.As(err, &ae) {
+		return &apperr.Error{Status: http.StatusBadGateway, Code: "pull_failed", Err: err,
+			Message: fmt.Sprintf("pulling %q failed: %s", model, ae.Message)}
+	}
 	return apperr.From(LLMError(err, model))
 }
 

@@ -193,8 +193,6 @@ func TestWSChatClientDisconnectDoesNotLeak(t *testing.T) {
 	poll(t, 5*time.Second, "warm-up socket to close", func() bool { return server.WebSockets(srv.Server) == 0 })
 	before := runtime.NumGoroutine()
 
-	up2 := llmtest.NewOllama(t, llmtest.WithTokens(50), llmtest.WithFault(llmtest.Fault{HoldAfter: 1}))
-	_ = up2
 	for i := range 5 {
 		up.SetFault(llmtest.Fault{HoldAfter: 1})
 		ws := dialWS(t, srv.URL, "/api/v1/ws/chat", tok)
