@@ -24,6 +24,7 @@ function sourceDigest() {
 		...['package-lock.json', 'svelte.config.js', 'vite.config.ts', 'scripts/externalize-inline-scripts.js'].map((f) => join(root, f))
 	]
 		.map((f) => relative(root, f).split('\\').join('/'))
+		.filter((f) => !/\.test\.[jt]s$/.test(f)) // tests do not change what ships
 		.sort();
 	const h = createHash('sha256');
 	for (const f of inputs) h.update(f + '\0').update(readFileSync(join(root, f))).update('\0');

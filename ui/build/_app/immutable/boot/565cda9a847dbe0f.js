@@ -1,13 +1,13 @@
 				{
-					__sveltekit_1bcagye = {
+					__sveltekit_1fll6np = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.CD4MU3Uk.js"),
-						import("/_app/immutable/entry/app.DWL1gPmo.js")
+						import("/_app/immutable/entry/start.s0_PC0db.js"),
+						import("/_app/immutable/entry/app.CnoMZQ1X.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
