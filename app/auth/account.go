@@ -54,6 +54,7 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, nex
 	if err != nil {
 		return err
 	}
+	s.forgetUser(u.ID)
 	s.dropSessions(revoked)
 	e := clientEvent(EventPasswordChange, c)
 	e.UserID, e.DeviceID = u.ID, p.DeviceID

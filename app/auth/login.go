@@ -278,6 +278,7 @@ func (s *Service) finishLogin(ctx context.Context, st *loginState, method string
 	if err := store.TouchLogin(ctx, s.store.DB, st.user.ID, s.now()); err != nil {
 		return nil, err
 	}
+	s.forgetUser(st.user.ID)
 	now := s.now()
 	st.user.LastLoginAt = &now
 	sess.User = ViewUser(st.user)

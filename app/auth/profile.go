@@ -47,7 +47,7 @@ type Profile struct {
 // Profile reads the user's profile; empty model assignments show the
 // configured default model.
 func (s *Service) Profile(ctx context.Context, userID int64) (*Profile, error) {
-	u, err := store.UserByID(ctx, s.store.DB, userID)
+	u, err := s.userRow(ctx, userID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, apperr.NotFound("user")
 	}
@@ -209,6 +209,7 @@ func (s *Service) UpdateProfile(ctx context.Context, userID int64, patch map[str
 		if err != nil {
 			return nil, err
 		}
+		s.forgetUser(userID)
 	}
 	return s.Profile(ctx, userID)
 }

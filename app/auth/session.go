@@ -216,8 +216,36 @@ func (s *Service) userState(ctx context.Context, id int64) (*userState, error) {
 	return st, nil
 }
 
-// forgetUser drops the cached state after a change to the user.
-func (s *Service) forgetUser(id int64) { s.cache.Delete(userKey(id)) }
+// ForgetUser drops what the cache holds of a user; call it after changing
+// the users row outside this package (2FA flags, interview insights), or
+// readers may see the old row for up to userRowTTL.
+func (s *Service) ForgetUser(id int64) { s.forgetUser(id) }
+
+func (s *Service) forgetUser(id int64) {
+	s.cache.Delete(userKey(id))
+	s.cache.Delete(rowKey(id))
+}
+
+func rowKey(id int64) string { return "auth:row:" + strconv.FormatInt(id, 10) }
+
+// userRowTTL bounds how stale a cached users row can be when a writer
+// outside this package forgets to call ForgetUser.
+const userRowTTL = 10 * time.Second
+
+// userRow reads a user through the cache: GET /profile and /validate are
+// hot, and SQLite serialises statement preparation. The row is shared:
+// callers must not modify it.
+func (s *Service) userRow(ctx context.Context, id int64) (*store.User, error) {
+	if v, ok := s.cache.Get(rowKey(id)); ok {
+		return v.(*store.User), nil
+	}
+	u, err := store.UserByID(ctx, s.store.DB, id)
+	if err != nil {
+		return nil, err
+	}
+	s.cache.Set(rowKey(id), u, userRowTTL)
+	return u, nil
+}
 
 func (s *Service) sessionRevoked(ctx context.Context, family string) (bool, error) {
 	if v, ok := s.cache.Get(sessKey(family)); ok {
@@ -306,7 +334,7 @@ func (s *Service) ValidateAccess(ctx context.Context, raw string) (*Principal, e
 
 // Me is the caller's user record.
 func (s *Service) Me(ctx context.Context, userID int64) (*UserView, error) {
-	u, err := store.UserByID(ctx, s.store.DB, userID)
+	u, err := s.userRow(ctx, userID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, apperr.Unauthorized("account no longer exists")
 	}
