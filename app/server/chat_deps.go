@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -54,3 +55,9 @@ func (s *Server) Chat() *chat.Service { return s.chat().svc }
 // notifications on it and /api/v1/ws/progress and /ws/notifications
 // deliver them.
 func (s *Server) Hub() *hub.Hub { return s.chat().hub }
+
+// SeedDemo prepares `aiwfe serve --demo`: the demo account and its
+// conversations (see chat.SeedDemo). Print the credentials it returns.
+func (s *Server) SeedDemo(ctx context.Context) (*chat.DemoCredentials, error) {
+	return chat.SeedDemo(ctx, s.Chat(), s.app.Auth, s.app.Config.Data.Dir)
+}
