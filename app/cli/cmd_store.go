@@ -97,7 +97,7 @@ func runRestore(c *Ctx) int {
 
 	bk, err := store.OpenReadOnly(src)
 	if err != nil {
-		return c.failf("cannot read backup: %v", err)
+		return c.failf("backup %s is unusable, nothing was changed: %v", src, err)
 	}
 	v, err := bk.Check(context.Background())
 	bk.Close()

@@ -1,0 +1,407 @@
+package main
+
+// End-to-end tests of the real binary: built once, run with temp data
+// directories on loopback ports, driven over HTTP(S) and signals.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "aiwfe-bin-")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "aiwfe")
+	cmd := exec.Command("go", "build", "-o", binary, ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building aiwfe: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// proc is a running `aiwfe serve`.
+type proc struct {
+	cmd    *exec.Cmd
+	urls   map[string]string // http, https -> base URL
+	stderr *bytes.Buffer
+	done   chan error
+}
+
+func baseEnv(extra ...string) []string {
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.TempDir(),
+		"AIWFE_SERVER_HTTP=127.0.0.1:0", "AIWFE_SERVER_HTTPS=127.0.0.1:0",
+		"AIWFE_LLM_BASE_URL=http://127.0.0.1:9", // nothing listens: Ollama is down
+	}
+	return append(env, extra...)
+}
+
+var urlLine = regexp.MustCompile(`^\s+(\w+)\s+open (\S+)`)
+
+func startServe(t *testing.T, dataDir string, env []string, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"serve", "--data", dataDir}, args...)...)
+	cmd.Env = env
+	stdout, _ := cmd.StdoutPipe()
+	p := &proc{cmd: cmd, urls: map[string]string{}, stderr: &bytes.Buffer{}, done: make(chan error, 1)}
+	cmd.Stderr = p.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	go func() { p.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+	})
+	deadline := time.After(15 * time.Second)
+	for len(p.urls) < 2 {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("aiwfe exited early:\n%s", p.stderr)
+			}
+			if m := urlLine.FindStringSubmatch(l); m != nil {
+				p.urls[m[1]] = strings.TrimSuffix(m[2], "/")
+			}
+		case <-deadline:
+			t.Fatalf("aiwfe printed no URLs:\n%s", p.stderr)
+		}
+	}
+	go func() {
+		for range lines {
+		}
+	}()
+	return p
+}
+
+func (p *proc) stop(t *testing.T) int {
+	t.Helper()
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(12 * time.Second):
+		t.Fatal("aiwfe did not exit within 12 s of SIGTERM")
+	}
+	return p.cmd.ProcessState.ExitCode()
+}
+
+func run(t *testing.T, env []string, args ...string) (int, string, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Env = env
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if err != nil {
+		ee, ok := err.(*exec.ExitError)
+		if !ok {
+			t.Fatal(err)
+		}
+		code = ee.ExitCode()
+	}
+	return code, out.String(), errb.String()
+}
+
+func tlsClient(t *testing.T, dataDir string) *http.Client {
+	t.Helper()
+	pool := x509.NewCertPool()
+	raw, err := os.ReadFile(filepath.Join(dataDir, "tls", "selfsigned.crt"))
+	if err != nil {
+		t.Fatalf("self-signed certificate not in the data dir: %v", err)
+	}
+	if !pool.AppendCertsFromPEM(raw) {
+		t.Fatal("bad certificate PEM")
+	}
+	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+}
+
+func TestServeWithNoConfig(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	p := startServe(t, data, baseEnv())
+	if !strings.HasPrefix(p.urls["http"], "http://localhost:") || !strings.HasPrefix(p.urls["https"], "https://localhost:") {
+		t.Fatalf("printed URLs: %v", p.urls)
+	}
+	client := &http.Client{Timeout: 5 * time.Second}
+
+	// /health: 200, JSON, ollama down means degraded, not an error.
+	res, err := client.Get(p.urls["http"] + "/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h struct {
+		Status  string                     `json:"status"`
+		Version string                     `json:"version"`
+		Checks  map[string]json.RawMessage `json:"checks"`
+	}
+	json.NewDecoder(res.Body).Decode(&h)
+	res.Body.Close()
+	if res.StatusCode != 200 || h.Version == "" {
+		t.Fatalf("health: %d %+v", res.StatusCode, h)
+	}
+	for _, k := range []string{"database", "cache", "ollama"} {
+		if _, ok := h.Checks[k]; !ok {
+			t.Errorf("health lacks check %q", k)
+		}
+	}
+	if !pollHealth(t, client, p.urls["http"], "degraded") {
+		t.Fatal("a dead Ollama should make /health degraded")
+	}
+
+	// The UI at / and at deep links, with security headers.
+	for _, path := range []string{"/", "/tasks", "/security/devices"} {
+		res, err := client.Get(p.urls["http"] + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || !strings.Contains(string(body), "<html") {
+			t.Fatalf("%s: %d, not the app's index.html", path, res.StatusCode)
+		}
+		if res.Header.Get("X-Frame-Options") != "DENY" || res.Header.Get("X-Content-Type-Options") != "nosniff" ||
+			!strings.Contains(res.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+			t.Fatalf("%s: security headers missing: %v", path, res.Header)
+		}
+		if res.Header.Get("Strict-Transport-Security") != "" {
+			t.Fatal("HSTS must not be sent over plain HTTP")
+		}
+	}
+
+	// Unknown API paths answer the JSON error shape.
+	res, err = client.Get(p.urls["http"] + "/api/v1/nope")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e struct {
+		Error struct{ Code, Message string } `json:"error"`
+	}
+	json.NewDecoder(res.Body).Decode(&e)
+	res.Body.Close()
+	if res.StatusCode != 404 || e.Error.Code != "not_found" || e.Error.Message == "" {
+		t.Fatalf("unknown API path: %d %+v", res.StatusCode, e)
+	}
+
+	// HTTPS with the self-signed certificate (SANs localhost and 127.0.0.1).
+	tc := tlsClient(t, data)
+	for _, u := range []string{p.urls["https"] + "/health", strings.Replace(p.urls["https"], "localhost", "127.0.0.1", 1) + "/health"} {
+		res, err := tc.Get(u)
+		if err != nil {
+			t.Fatalf("%s: %v", u, err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Strict-Transport-Security"), "max-age=") {
+			t.Fatalf("%s: %d, HSTS %q", u, res.StatusCode, res.Header.Get("Strict-Transport-Security"))
+		}
+		if v := res.TLS.Version; v < tls.VersionTLS12 {
+			t.Fatalf("TLS version %x", v)
+		}
+	}
+
+	// Secrets were generated and are private.
+	fi, err := os.Stat(filepath.Join(data, "secrets.json"))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("secrets.json: %v %v", err, fi)
+	}
+
+	// A second server on the same data directory is refused.
+	code, _, stderr := run(t, baseEnv(), "serve", "--data", data)
+	if code == 0 || !strings.Contains(stderr, "another aiwfe server is running") {
+		t.Fatalf("second serve: exit %d, %s", code, stderr)
+	}
+
+	if code := p.stop(t); code != 0 {
+		t.Fatalf("exit code %d after SIGTERM:\n%s", code, p.stderr)
+	}
+}
+
+func pollHealth(t *testing.T, c *http.Client, base, want string) bool {
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		res, err := c.Get(base + "/health")
+		if err == nil {
+			var h struct{ Status string }
+			json.NewDecoder(res.Body).Decode(&h)
+			res.Body.Close()
+			if h.Status == want {
+				return true
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return false
+}
+
+// SIGTERM while a request is in flight: the request completes, the
+// process exits 0.
+func TestShutdownDrainsInFlight(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	p := startServe(t, data, baseEnv())
+	addr := strings.TrimPrefix(p.urls["http"], "http://")
+	conn, err := net.Dial("tcp", strings.Replace(addr, "localhost", "127.0.0.1", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// Send the headers, then hold the rest of the request while the
+	// server is told to stop.
+	fmt.Fprintf(conn, "GET /health HTTP/1.1\r\nHost: localhost\r\n")
+	time.Sleep(100 * time.Millisecond)
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	time.Sleep(200 * time.Millisecond)
+	fmt.Fprintf(conn, "Connection: close\r\n\r\n")
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("in-flight request was dropped: %v", err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("in-flight request: %d", res.StatusCode)
+	}
+	select {
+	case <-p.done:
+	case <-time.After(12 * time.Second):
+		t.Fatal("no exit after SIGTERM")
+	}
+	if code := p.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+}
+
+func TestBadConfigStopsStartup(t *testing.T) {
+	dir := t.TempDir()
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	cases := []struct {
+		name, file string
+		env        []string
+		want       string
+	}{
+		{"unknown key", "[server]\nhtp = \"127.0.0.1:0\"\n", nil, "server.htp"},
+		{"wrong type", "[server]\nhttp = 80\n", nil, "server.http"},
+		{"bad address", "[server]\nhttp = \"not-an-address\"\n", nil, "server.http"},
+		{"port in use", "", []string{"AIWFE_SERVER_HTTP=" + busy.Addr().String()}, "server.http"},
+		{"bad env", "", []string{"AIWFE_AUTH_MAX_FAILURES_IP=lots"}, "AIWFE_AUTH_MAX_FAILURES_IP"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			args := []string{"serve", "--data", filepath.Join(dir, tc.name)}
+			if tc.file != "" {
+				f := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".toml")
+				os.WriteFile(f, []byte(tc.file), 0o600)
+				args = append(args, "--config", f)
+			}
+			env := baseEnv(tc.env...)
+			if tc.file != "" {
+				// The environment wins over the file: keep the file's value.
+				env = withoutEnv(env, "AIWFE_SERVER_HTTP")
+			}
+			code, _, stderr := run(t, env, args...)
+			if code != 2 || !strings.Contains(stderr, tc.want) {
+				t.Fatalf("exit %d, stderr %q; want exit 2 naming %s", code, stderr, tc.want)
+			}
+		})
+	}
+}
+
+func withoutEnv(env []string, key string) []string {
+	var out []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, key+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+func TestVersion(t *testing.T) {
+	code, out, _ := run(t, baseEnv(), "version")
+	if code != 0 || !regexp.MustCompile(`^aiwfe \S+ \(commit \S+, go1\.\d+`).MatchString(out) {
+		t.Fatalf("version: %d %q", code, out)
+	}
+}
+
+func TestBackupAndRestore(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	env := baseEnv()
+	p := startServe(t, data, env)
+	backup := filepath.Join(t.TempDir(), "backup.db")
+
+	// Online backup while the server runs.
+	code, out, stderr := run(t, env, "backup", backup, "--data", data)
+	if code != 0 || !strings.Contains(out, "backup written") {
+		t.Fatalf("backup: %d %s %s", code, out, stderr)
+	}
+	// Restore refuses while the server holds the data dir.
+	code, _, stderr = run(t, env, "restore", backup, "--data", data)
+	if code == 0 || !strings.Contains(stderr, "stop it first") {
+		t.Fatalf("restore while running: %d %s", code, stderr)
+	}
+	if p.stop(t) != 0 {
+		t.Fatal("bad exit")
+	}
+	before, _ := os.ReadFile(filepath.Join(data, "aiwfe.db"))
+
+	// A damaged file is refused and nothing changes.
+	junk := filepath.Join(t.TempDir(), "junk.db")
+	os.WriteFile(junk, bytes.Repeat([]byte("not a database "), 500), 0o600)
+	code, _, stderr = run(t, env, "restore", junk, "--data", data)
+	if code == 0 || !strings.Contains(stderr, "nothing was changed") {
+		t.Fatalf("restore junk: %d %s", code, stderr)
+	}
+	after, _ := os.ReadFile(filepath.Join(data, "aiwfe.db"))
+	if !bytes.Equal(before, after) {
+		t.Fatal("a refused restore changed the database")
+	}
+
+	code, out, stderr = run(t, env, "restore", backup, "--data", data)
+	if code != 0 || !strings.Contains(out, "restored") {
+		t.Fatalf("restore: %d %s %s", code, out, stderr)
+	}
+	code, out, _ = run(t, env, "migrate", "--data", data)
+	if code != 0 || !strings.Contains(out, "schema version") {
+		t.Fatalf("migrate after restore: %d %s", code, out)
+	}
+	// And the restored data dir serves again.
+	p2 := startServe(t, data, env)
+	if !pollHealth(t, &http.Client{Timeout: 2 * time.Second}, p2.urls["http"], "degraded") {
+		t.Fatal("no health after restore")
+	}
+	p2.stop(t)
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what `make test` needs on a fresh Debian machine, and nothing
+# twice: Debian's chromium (browser tests), oathtool (an independent TOTP),
+# openssl and curl (mTLS checks); the UI's npm packages; and the test peers
+# built from the Go module proxy (Ollama with a tiny model; Pebble is built
+# by the tlsmgr tests themselves).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v chromium >/dev/null || need+=(chromium)
+command -v oathtool >/dev/null || need+=(oathtool)
+command -v openssl  >/dev/null || need+=(openssl)
+command -v curl     >/dev/null || need+=(curl)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "test-deps: installing ${need[*]}"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+  echo "test-deps: npm ci (ui)"
+  (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+bash scripts/ollama-testenv.sh
