@@ -1,13 +1,13 @@
 				{
-					__sveltekit_1fll6np = {
+					__sveltekit_1tjkq67 = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.s0_PC0db.js"),
-						import("/_app/immutable/entry/app.CnoMZQ1X.js")
+						import("/_app/immutable/entry/start.CVTWb-xr.js"),
+						import("/_app/immutable/entry/app.CAK2vlT0.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});

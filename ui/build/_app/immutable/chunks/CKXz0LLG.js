@@ -1,1 +1,0 @@
-import{ct as e}from"./vH2zbLd5.js";import{n as t}from"./D6NIPvlP.js";var n=e({goto:()=>t});export{n as t};
