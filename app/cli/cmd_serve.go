@@ -45,7 +45,11 @@ func runServe(c *Ctx) int {
 
 	var certs *tlsmgr.Manager
 	if c.Config.Server.HTTPS != "" || c.Config.Server.MTLS != "" {
-		certs, err = tlsmgr.New(ctx, tlsConfig(c.Config), c.Log)
+		tc := tlsConfig(c.Config)
+		// The SQLite registry is shared with `aiwfe cert`: a revocation
+		// made from the CLI applies to the next mTLS handshake.
+		tc.Registry = a.Store
+		certs, err = tlsmgr.New(ctx, tc, c.Log)
 		if err != nil {
 			fmt.Fprintf(c.Stderr, "aiwfe: config: tls: %v\n", err)
 			return ExitConfig
@@ -53,7 +57,12 @@ func runServe(c *Ctx) int {
 		defer certs.Close()
 	}
 
-	srv, err := server.New(a, server.Options{UI: c.UI, Certs: certs})
+	opt := server.Options{UI: c.UI}
+	if certs != nil {
+		// only a non-nil manager: a typed nil in Certs would be called by /health
+		opt.Certs, opt.TLS = certs, certs
+	}
+	srv, err := server.New(a, opt)
 	if err != nil {
 		return c.failf("%v", err)
 	}

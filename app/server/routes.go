@@ -12,7 +12,13 @@ func (s *Server) routes(r *fiber.App) {
 	r.Use(s.redirectHTTPS)
 	r.All("/.well-known/acme-challenge/*", s.acmeChallenge)
 	r.Get("/health", s.healthGET)
+	s.apiRoutes(r)
+	r.All("/*", s.ui.handler)
+}
 
+// apiRoutes registers /api/* on r: the main app and the mutual-TLS
+// listener (mtls.go) serve the same API.
+func (s *Server) apiRoutes(r fiber.Router) {
 	api := r.Group("/api")
 	v1 := api.Group("/v1")
 	v1.Get("/health", s.healthGET)
@@ -72,8 +78,11 @@ func (s *Server) routes(r *fiber.App) {
 	v1.Get("/ws/notifications", s.wsGate, wsUpgrade(s.wsNotifications))
 
 	// --- certificates (admin) ---
+	// The client CA of the mTLS listener. Handlers: handler_admin_certificates.go.
+	v1.Get("/admin/certificates", s.requireAdmin, s.adminCertificatesGET)
+	v1.Post("/admin/certificates", s.requireAdmin, bodyLimit(64<<10), s.adminCertificatesPOST)
+	v1.Delete("/admin/certificates/:serial", s.requireAdmin, s.adminCertificateDELETE)
 
 	// Unknown API paths answer JSON 404; everything else is the web app.
 	api.All("/*", func(c *fiber.Ctx) error { return fiber.ErrNotFound })
-	r.All("/*", s.ui.handler)
 }

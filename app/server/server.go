@@ -26,6 +26,10 @@ type Server struct {
 	// mtls serves the mutual-TLS listener: /native/* and /api/* only.
 	mtls      *fiber.App
 	challenge fiber.Handler
+	// certs is the certificate manager (nil without TLS listeners); the
+	// mTLS listener verifies client certificates with it.
+	certs    *tlsmgr.Manager
+	clientCA clientCAHolder
 	start     time.Time
 
 	mu         sync.Mutex
@@ -38,6 +42,11 @@ type Options struct {
 	UI fs.FS
 	// Certs reports certificate state to /health (nil: no TLS listeners).
 	Certs CertStatuser
+	// TLS is the certificate manager: the mTLS listener's client
+	// verification and the admin certificate endpoints use its client CA.
+	// Without it the admin endpoints load the client CA from the data
+	// directory themselves, as the CLI does.
+	TLS *tlsmgr.Manager
 }
 
 // CertStatuser is the part of tlsmgr that /health reads.
@@ -58,8 +67,13 @@ func New(a *app.App, opt Options) (*Server, error) {
 	if opt.Certs != nil {
 		s.health.AddBackground(context.Background(), "certificates", 30*time.Second, certificateCheck(opt.Certs))
 	}
+	s.certs = opt.TLS
 	s.fiber = s.newFiber()
 	s.routes(s.fiber)
+	if opt.TLS != nil && a.Config.Server.MTLS != "" {
+		s.mtls = s.newFiber()
+		s.mtlsRoutes(s.mtls)
+	}
 	return s, nil
 }
 
