@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/gofiber/contrib/websocket"
 
@@ -57,14 +58,65 @@ type wsTitleFrame struct {
 	Title          string `json:"title"`
 }
 
-// tokenFrame encodes {"type":"token","content":...} without a map or
-// reflection: it is the one frame sent per upstream chunk.
+// tokenFrame encodes {"type":"token","content":...} by hand: it is the
+// one frame sent per upstream chunk, so it avoids reflection and all but
+// one allocation.
 func tokenFrame(content string) []byte {
 	b := make([]byte, 0, len(content)+32)
 	b = append(b, `{"type":"token","content":`...)
-	q, _ := json.Marshal(content)
-	b = append(b, q...)
+	b = appendJSONString(b, content)
 	return append(b, '}')
+}
+
+// appendJSONString appends s as a JSON string, as encoding/json would
+// (HTML characters aside, which need no escaping in a WebSocket frame).
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
 
 // wsChat serves /api/v1/ws/chat: the client sends send / regenerate /
