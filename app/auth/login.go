@@ -129,8 +129,10 @@ func (s *Service) stepPassword(ctx context.Context, st *loginState, password str
 		st.try.done(false)
 		return err
 	}
-	hash := s.dummyHash
-	if u != nil {
+	var hash string
+	if u == nil {
+		hash = s.dummy()
+	} else {
 		hash = u.PasswordHash
 	}
 	ok, verr := VerifyPassword(password, hash)

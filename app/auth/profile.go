@@ -73,6 +73,26 @@ func (s *Service) Profile(ctx context.Context, userID int64) (*Profile, error) {
 	return p, nil
 }
 
+func profileJSONKey(id int64) string { return "auth:profile-json:" + strconv.FormatInt(id, 10) }
+
+// ProfileJSON is Profile encoded as JSON, cached until the user changes:
+// GET /api/v1/profile is the busiest authenticated read.
+func (s *Service) ProfileJSON(ctx context.Context, userID int64) ([]byte, error) {
+	if v, ok := s.cache.Get(profileJSONKey(userID)); ok {
+		return v.([]byte), nil
+	}
+	p, err := s.Profile(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		return nil, err
+	}
+	s.cache.Set(profileJSONKey(userID), b, userRowTTL)
+	return b, nil
+}
+
 // WebSearchAPIKey decrypts the user's web-search key for the search
 // service ("" when none is set).
 func (s *Service) WebSearchAPIKey(ctx context.Context, userID int64) (string, error) {

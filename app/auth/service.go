@@ -8,6 +8,7 @@ package auth
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/aiwfe/aiwfe/app/config"
@@ -48,8 +49,21 @@ type Service struct {
 	logins  *loginLimiter
 	api     *apiLimiter
 	// dummyHash is verified against for unknown emails so they cost the
-	// same time as known ones.
+	// same time as known ones. Made on first need: hashing costs tens of
+	// milliseconds and the argon2 memory, which start-up should not pay.
+	dummyOnce sync.Once
 	dummyHash string
+}
+
+func (s *Service) dummy() string {
+	s.dummyOnce.Do(func() {
+		h, err := HashPassword("aiwfe dummy password for timing", s.params)
+		if err != nil {
+			panic(err) // only fails when crypto/rand fails
+		}
+		s.dummyHash = h
+	})
+	return s.dummyHash
 }
 
 // New builds the service.
@@ -81,10 +95,6 @@ func New(d Deps) (*Service, error) {
 	}
 	s.logins = newLoginLimiter(d.Cache, d.Config.Auth, now)
 	s.api = newAPILimiter(d.Cache, d.Config.Auth.APIRequestsPerMin, now)
-	s.dummyHash, err = HashPassword("aiwfe dummy password for timing", s.params)
-	if err != nil {
-		return nil, err
-	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -224,6 +224,7 @@ func (s *Service) ForgetUser(id int64) { s.forgetUser(id) }
 func (s *Service) forgetUser(id int64) {
 	s.cache.Delete(userKey(id))
 	s.cache.Delete(rowKey(id))
+	s.cache.Delete(profileJSONKey(id))
 }
 
 func rowKey(id int64) string { return "auth:row:" + strconv.FormatInt(id, 10) }
@@ -297,7 +298,7 @@ func (s *Service) revokeJTI(ctx context.Context, jti string, userID int64, exp t
 // role, the session and the jti come from the cache (SQLite only on a miss),
 // so the hot path does not touch the database.
 func (s *Service) ValidateAccess(ctx context.Context, raw string) (*Principal, error) {
-	c, err := s.parseToken(raw, typAccess)
+	c, err := s.parseAccess(raw)
 	if err != nil {
 		return nil, err
 	}

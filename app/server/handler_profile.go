@@ -7,12 +7,13 @@ import (
 // profileGET answers the caller's own record, preferences, model
 // assignments and profile.
 func (s *Server) profileGET(c *fiber.Ctx) error {
-	p, err := s.app.Auth.Profile(c.UserContext(), currentUser(c).UserID)
+	b, err := s.app.Auth.ProfileJSON(c.UserContext(), currentUser(c).UserID)
 	if err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.JSON(p)
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(b)
 }
 
 // profilePUT applies any subset of the writable fields.
