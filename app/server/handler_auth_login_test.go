@@ -26,7 +26,7 @@ func TestLogin(t *testing.T) {
 
 	for _, sc := range []servertest.Scenario{
 		{Name: "json", Method: "POST", Path: "/api/v1/auth/jwt/login", Request: login("root@example.com", P), WantStatus: 200,
-			WantContains: []string{`"access_token"`, `"token_type":"bearer"`, `"expires_in":3600`, `"email":"root@example.com"`},
+			WantContains:    []string{`"access_token"`, `"token_type":"bearer"`, `"expires_in":3600`, `"email":"root@example.com"`},
 			WantNotContains: []string{"refresh_token", "password_hash"},
 			After: func(t *testing.T, c *servertest.Client, res *servertest.Response) {
 				var access, refresh string

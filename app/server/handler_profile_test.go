@@ -27,7 +27,7 @@ func TestProfile(t *testing.T) {
 			}},
 		{Name: "partial update", Method: "PUT", Path: "/api/v1/profile", Request: put(map[string]any{
 			"theme": "dark", "timezone": "Europe/Berlin", "notifications_enabled": false, "use_profile_in_chat": false,
-			"models": map[string]string{"coding_model": "qwen2.5-coder:7b", "embedding_model": "nomic-embed-text"},
+			"models":            map[string]string{"coding_model": "qwen2.5-coder:7b", "embedding_model": "nomic-embed-text"},
 			"mission_statement": "Build calm software.", "calendar_event_weights": map[string]int{"meeting": 3},
 			"web_search_provider": "brave", "web_search_api_key": "sk-very-secret-key",
 		}), WantStatus: 200,
