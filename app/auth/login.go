@@ -135,7 +135,7 @@ func (s *Service) stepPassword(ctx context.Context, st *loginState, password str
 	} else {
 		hash = u.PasswordHash
 	}
-	ok, verr := VerifyPassword(password, hash)
+	ok, verr := s.verify(ctx, password, hash)
 	if verr != nil {
 		s.log.Error("stored password hash is malformed", "user_id", idOf(u), "err", verr)
 	}

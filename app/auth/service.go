@@ -8,9 +8,11 @@ package auth
 import (
 	"context"
 	"log/slog"
+	"runtime"
 	"sync"
 	"time"
 
+	"github.com/aiwfe/aiwfe/app/apperr"
 	"github.com/aiwfe/aiwfe/app/config"
 	"github.com/aiwfe/aiwfe/store"
 )
@@ -53,6 +55,36 @@ type Service struct {
 	// milliseconds and the argon2 memory, which start-up should not pay.
 	dummyOnce sync.Once
 	dummyHash string
+	// argonSlots bounds concurrent argon2 computations: each holds
+	// argon2_memory_kib of RAM, and a burst of logins must not exhaust a
+	// small machine's memory.
+	argonSlots chan struct{}
+}
+
+// hash and verify run argon2id within the concurrency bound.
+func (s *Service) hash(ctx context.Context, pw string) (string, error) {
+	if err := s.argonSlot(ctx); err != nil {
+		return "", err
+	}
+	defer func() { <-s.argonSlots }()
+	return HashPassword(pw, s.params)
+}
+
+func (s *Service) verify(ctx context.Context, pw, phc string) (bool, error) {
+	if err := s.argonSlot(ctx); err != nil {
+		return false, err
+	}
+	defer func() { <-s.argonSlots }()
+	return VerifyPassword(pw, phc)
+}
+
+func (s *Service) argonSlot(ctx context.Context) error {
+	select {
+	case s.argonSlots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return apperr.Unavailable("the server is busy; try again", ctx.Err())
+	}
 }
 
 func (s *Service) dummy() string {
@@ -93,6 +125,7 @@ func New(d Deps) (*Service, error) {
 			Parallelism: uint8(d.Config.Auth.Argon2Parallelism),
 		},
 	}
+	s.argonSlots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
 	s.logins = newLoginLimiter(d.Cache, d.Config.Auth, now)
 	s.api = newAPILimiter(d.Cache, d.Config.Auth.APIRequestsPerMin, now)
 	if s.log == nil {

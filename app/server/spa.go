@@ -25,6 +25,23 @@ type asset struct {
 	contentType string
 	etag        string
 	immutable   bool
+	// revalidate: files that name the current build (the service worker,
+	// the version file) must never be served stale, or an update is missed.
+	revalidate bool
+}
+
+// contentTypes covers what the OS mime table may lack on a minimal system.
+var contentTypes = map[string]string{
+	".html":        "text/html; charset=utf-8",
+	".js":          "text/javascript; charset=utf-8",
+	".css":         "text/css; charset=utf-8",
+	".json":        "application/json",
+	".svg":         "image/svg+xml",
+	".png":         "image/png",
+	".webmanifest": "application/manifest+json",
+	".txt":         "text/plain; charset=utf-8",
+	".ico":         "image/x-icon",
+	".woff2":       "font/woff2",
 }
 
 func newSPA(ui fs.FS) (*spa, error) {
@@ -40,7 +57,10 @@ func newSPA(ui fs.FS) (*spa, error) {
 		if err != nil {
 			return err
 		}
-		ct := mime.TypeByExtension(path.Ext(p))
+		ct := contentTypes[path.Ext(p)]
+		if ct == "" {
+			ct = mime.TypeByExtension(path.Ext(p))
+		}
 		if ct == "" {
 			ct = "application/octet-stream"
 		}
@@ -50,6 +70,7 @@ func newSPA(ui fs.FS) (*spa, error) {
 			contentType: ct,
 			etag:        `"` + hex.EncodeToString(sum[:8]) + `"`,
 			immutable:   strings.HasPrefix(p, "_app/immutable/"),
+			revalidate:  p == "service-worker.js" || p == "_app/version.json" || p == "manifest.webmanifest",
 		}
 		return nil
 	})
@@ -74,7 +95,7 @@ func (s *spa) handler(c *fiber.Ctx) error {
 	switch {
 	case a.immutable:
 		c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
-	case a == s.index:
+	case a == s.index || a.revalidate:
 		c.Set(fiber.HeaderCacheControl, "no-cache")
 	default:
 		c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
