@@ -28,7 +28,7 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, nex
 	if err != nil {
 		return err
 	}
-	ok, _ := VerifyPassword(current, u.PasswordHash)
+	ok, _ := s.verify(ctx, current, u.PasswordHash)
 	try.done(!ok)
 	if !ok {
 		e := clientEvent(EventPasswordChange, c)
@@ -39,7 +39,7 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, nex
 	if current == next {
 		return apperr.Invalid("new_password", "the new password must differ from the current one")
 	}
-	hash, err := HashPassword(next, s.params)
+	hash, err := s.hash(ctx, next)
 	if err != nil {
 		return err
 	}

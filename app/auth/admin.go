@@ -187,7 +187,7 @@ func (s *Service) CreateUser(ctx context.Context, email, password, role string) 
 	if err := CheckPasswordPolicy("password", password); err != nil {
 		return nil, err
 	}
-	hash, err := HashPassword(password, s.params)
+	hash, err := s.hash(ctx, password)
 	if err != nil {
 		return nil, err
 	}
@@ -229,7 +229,7 @@ func (s *Service) ResetPassword(ctx context.Context, email, password string) err
 	if err := CheckPasswordPolicy("password", password); err != nil {
 		return err
 	}
-	hash, err := HashPassword(password, s.params)
+	hash, err := s.hash(ctx, password)
 	if err != nil {
 		return err
 	}

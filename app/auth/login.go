@@ -136,6 +136,10 @@ func (s *Service) stepPassword(ctx context.Context, st *loginState, password str
 		hash = u.PasswordHash
 	}
 	ok, verr := s.verify(ctx, password, hash)
+	if verr != nil && !errors.Is(verr, errBadHash) {
+		st.try.done(false)
+		return verr
+	}
 	if verr != nil {
 		s.log.Error("stored password hash is malformed", "user_id", idOf(u), "err", verr)
 	}

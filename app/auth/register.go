@@ -60,7 +60,7 @@ func (s *Service) Register(ctx context.Context, email, password string, c Client
 			return nil, ErrRegistrationClosed
 		}
 	}
-	hash, err := HashPassword(password, s.params)
+	hash, err := s.hash(ctx, password)
 	if err != nil {
 		return nil, err
 	}
