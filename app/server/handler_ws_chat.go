@@ -125,8 +125,7 @@ func appendJSONString(b []byte, s string) []byte {
 // socket, cancels the model request at once and keeps what arrived.
 func (s *Server) wsChat(conn *websocket.Conn) {
 	p := wsPrincipal(conn)
-	d := s.chat()
-	wc := newWSConn(conn, p.UserID, d.ws)
+	wc := s.newWSConnFor(conn)
 	wc.run(func() {
 		ctx, cancel := context.WithCancel(context.Background())
 		var (

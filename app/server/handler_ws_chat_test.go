@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"runtime"
@@ -392,4 +393,28 @@ func mustUserID(t *testing.T, c *servertest.Client) int64 {
 	var id int64
 	fmt.Sscan(userID(t, c), &id)
 	return id
+}
+
+func TestWSClosesWhenTheSessionEnds(t *testing.T) {
+	defer server.SetWSTimings(30*time.Millisecond, 5*time.Second, time.Second)()
+	srv := servertest.Start(t)
+	c := srv.User(t, "user")
+	ws := dialWS(t, srv.URL, "/api/v1/ws/progress", accessTokenOf(t, c))
+	ws.send(map[string]any{"type": "ping"})
+	ws.expect("pong")
+	if res := c.Delete("/api/v1/auth/logout"); res.Status >= 300 {
+		t.Fatalf("logout: %s", res)
+	}
+	ws.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		_, _, err := ws.conn.ReadMessage()
+		if err == nil {
+			continue
+		}
+		var ce *websocket.CloseError
+		if !errors.As(err, &ce) || ce.Code != 4401 {
+			t.Fatalf("socket ended with %v, want close 4401", err)
+		}
+		return
+	}
 }

@@ -29,7 +29,7 @@ func (s *Server) wsEvents(channel string) func(*websocket.Conn) {
 	return func(conn *websocket.Conn) {
 		p := wsPrincipal(conn)
 		d := s.chat()
-		wc := newWSConn(conn, p.UserID, d.ws)
+		wc := s.newWSConnFor(conn)
 		wc.run(func() {
 			sub := d.hub.Subscribe(p.UserID, channel)
 			defer sub.Close()

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -34,7 +35,15 @@ var (
 // 4-byte characters plus the JSON around it.
 const wsReadLimit = 512 << 10
 
-const localWSPrincipal = "ws_principal"
+const (
+	localWSPrincipal = "ws_principal"
+	localWSToken     = "ws_token"
+)
+
+// wsCloseSessionEnded closes a socket whose access token stopped being
+// valid (expired, logged out, account suspended): the client should
+// refresh its token and reconnect.
+const wsCloseSessionEnded = 4401
 
 // wsRegistry tracks live sockets: the per-user limit and shutdown.
 type wsRegistry struct {
@@ -136,6 +145,9 @@ type wsConn struct {
 	conn   *websocket.Conn
 	userID int64
 	reg    *wsRegistry
+
+	// recheck re-validates the access token the socket opened with.
+	recheck func() error
 
 	mu       sync.Mutex
 	closed   bool
@@ -243,6 +255,12 @@ func (c *wsConn) ping() {
 				c.cut() // dead peer: end the read
 				return
 			}
+			// A socket lives longer than its token's checks would: a
+			// logout, a suspension or the token's expiry ends it too.
+			if c.recheck != nil && c.recheck() != nil {
+				c.closeWith(wsCloseSessionEnded, "session ended: refresh the access token and reconnect")
+				return
+			}
 		}
 	}
 }
@@ -280,7 +298,22 @@ func (s *Server) wsGate(c *fiber.Ctx) error {
 		return apperr.TooMany("too many WebSocket connections for this account", 5*time.Second)
 	}
 	c.Locals(localWSPrincipal, p)
+	c.Locals(localWSToken, tok)
 	return c.Next()
+}
+
+// newWSConnFor wraps an upgraded socket of the gate's principal.
+func (s *Server) newWSConnFor(conn *websocket.Conn) *wsConn {
+	p := wsPrincipal(conn)
+	tok, _ := conn.Locals(localWSToken).(string)
+	wc := newWSConn(conn, p.UserID, s.chat().ws)
+	wc.recheck = func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_, err := s.app.Auth.ValidateAccess(ctx, tok)
+		return err
+	}
+	return wc
 }
 
 func wsPrincipal(conn *websocket.Conn) *auth.Principal {
