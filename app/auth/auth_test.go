@@ -249,3 +249,33 @@ func TestLoginBackoffGrows(t *testing.T) {
 		t.Fatalf("cap: %v", d)
 	}
 }
+
+func TestPruneSessions(t *testing.T) {
+	s, clk := newService(t)
+	ctx := context.Background()
+	s.Register(ctx, "a@example.com", "correct horse battery", Client{})
+	r, err := s.Login(ctx, "a@example.com", "correct horse battery", Client{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := s.ValidateAccess(ctx, r.Session.AccessToken)
+	if err := s.Logout(ctx, p, r.Session.RefreshToken, Client{}); err != nil {
+		t.Fatal(err)
+	}
+	count := func(table string) (n int) {
+		s.store.DB.QueryRow("SELECT COUNT(*) FROM " + table).Scan(&n)
+		return n
+	}
+	if count("revoked_tokens") != 1 || count("refresh_tokens") != 1 {
+		t.Fatal("nothing to prune")
+	}
+	s.Prune(ctx)
+	if count("revoked_tokens") != 1 || count("refresh_tokens") != 1 {
+		t.Fatal("pruned live rows")
+	}
+	clk.Advance(8 * 24 * time.Hour)
+	s.Prune(ctx)
+	if count("revoked_tokens") != 0 || count("refresh_tokens") != 0 {
+		t.Fatal("expired rows kept")
+	}
+}

@@ -22,7 +22,6 @@ const (
 	EventDeviceRename   = "device_rename"
 	EventDeviceTrust    = "device_trust"
 	EventDeviceRevoke   = "device_revoke"
-	EventSessionsRevoke = "sessions_revoked"
 )
 
 // audit records an event; a failure to record is logged, never shown: the

@@ -146,6 +146,23 @@ func (s *Service) Prune(ctx context.Context) error {
 	return store.PruneSessions(ctx, s.store.DB, s.now())
 }
 
+// RunMaintenance prunes expired sessions every interval until ctx ends;
+// `aiwfe serve` runs it in the background.
+func (s *Service) RunMaintenance(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if err := s.Prune(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("pruning expired sessions", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
 // Client describes where a request comes from, for devices and the audit.
 type Client struct {
 	IP        string
