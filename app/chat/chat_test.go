@@ -512,3 +512,48 @@ func TestConcurrentSends(t *testing.T) {
 		}
 	}
 }
+
+func TestOptionsAreChecked(t *testing.T) {
+	f := newFixture(t)
+	u := f.user(t, "a@example.test", nil)
+	ctx := context.Background()
+	for _, bad := range []map[string]any{
+		{"num_ctx": 10_000_000.0},
+		{"temperature": "hot"},
+		{"use_mmap": true},
+		{"stop": []any{1}},
+	} {
+		if _, err := f.svc.Send(ctx, SendRequest{UserID: u, Message: "x", Options: bad}); code(err) != "validation_failed" {
+			t.Errorf("options %v: %v", bad, err)
+		}
+	}
+	if len(f.up.Requests()) != 0 {
+		t.Fatal("bad options reached the model")
+	}
+	good := map[string]any{"temperature": 0.0, "seed": 1.0, "num_predict": 2.0, "stop": []any{"\n"}}
+	if _, err := f.svc.Send(ctx, SendRequest{UserID: u, Message: "x", Options: good}); err != nil {
+		t.Fatal(err)
+	}
+	sent := f.up.RequestsTo("/api/chat")[0].JSON()["options"].(map[string]any)
+	if sent["seed"] != 1.0 || sent["num_predict"] != 2.0 {
+		t.Fatalf("options sent %v", sent)
+	}
+}
+
+func TestDeletedModeFallsBackToGeneral(t *testing.T) {
+	f := newFixture(t)
+	u := f.user(t, "a@example.test", nil)
+	ctx := context.Background()
+	f.svc.CreateMode(ctx, u, Mode{Key: "temp", Name: "Temp"})
+	r, err := f.svc.Send(ctx, SendRequest{UserID: u, Mode: "temp", Message: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc.DeleteMode(ctx, u, "temp")
+	if _, err := f.svc.Send(ctx, SendRequest{UserID: u, ConversationID: r.ConversationID, Message: "y"}); err != nil {
+		t.Fatalf("send after the mode went: %v", err)
+	}
+	if _, err := f.svc.Regenerate(ctx, RegenerateRequest{UserID: u, ConversationID: r.ConversationID}); err != nil {
+		t.Fatalf("regenerate after the mode went: %v", err)
+	}
+}

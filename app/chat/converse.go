@@ -43,6 +43,10 @@ func (s *Service) Converse(ctx context.Context, req ConverseRequest) (*ConverseR
 	if err != nil {
 		return nil, err
 	}
+	opts, err := CheckOptions(req.Options)
+	if err != nil {
+		return nil, err
+	}
 	model := strings.TrimSpace(req.Model)
 	if model == "" {
 		model = s.modelFor(u, mode.ModelKey)
@@ -54,7 +58,7 @@ func (s *Service) Converse(ctx context.Context, req ConverseRequest) (*ConverseR
 	msgs = append(msgs, llm.Message{Role: "user", Content: req.Message})
 	began := time.Now()
 	var first time.Duration
-	res, err := s.llm.Chat(ctx, llm.ChatRequest{Model: model, Messages: msgs, Options: req.Options}, func(c llm.Chunk) error {
+	res, err := s.llm.Chat(ctx, llm.ChatRequest{Model: model, Messages: msgs, Options: opts}, func(c llm.Chunk) error {
 		if first == 0 {
 			first = time.Since(began)
 		}

@@ -120,6 +120,15 @@ func (s *Service) Send(ctx context.Context, req SendRequest) (*Reply, error) {
 		}
 	}
 	mode, err := s.Mode(ctx, req.UserID, modeKey)
+	if err != nil && req.Mode == "" && conv != nil {
+		// The conversation's own mode was deleted since: carry on as general.
+		mode, _ = builtin(DefaultMode)
+		err = nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	opts, err := CheckOptions(req.Options)
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +168,7 @@ func (s *Service) Send(ctx context.Context, req SendRequest) (*Reply, error) {
 	if ex.history, err = s.history(ctx, u, conv.ID, ex.reply.ID, mode); err != nil {
 		return nil, err
 	}
-	return s.generate(ctx, ex, req.Options, req.Stream)
+	return s.generate(ctx, ex, opts, req.Stream)
 }
 
 // Regenerate drops the conversation's last reply (if the last message is
@@ -177,6 +186,10 @@ func (s *Service) Regenerate(ctx context.Context, req RegenerateRequest) (*Reply
 	if err != nil {
 		// The user deleted the conversation's own mode: carry on as general.
 		mode, _ = builtin(DefaultMode)
+	}
+	opts, err := CheckOptions(req.Options)
+	if err != nil {
+		return nil, err
 	}
 	model := strings.TrimSpace(req.Model)
 	if model == "" {
@@ -215,7 +228,7 @@ func (s *Service) Regenerate(ctx context.Context, req RegenerateRequest) (*Reply
 	if ex.history, err = s.history(ctx, u, conv.ID, ex.reply.ID, mode); err != nil {
 		return nil, err
 	}
-	return s.generate(ctx, ex, req.Options, req.Stream)
+	return s.generate(ctx, ex, opts, req.Stream)
 }
 
 // modelFor picks the model for one of the user's assignments: the
