@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -81,6 +82,12 @@ type loginState struct {
 func (s *Service) Login(ctx context.Context, email, password string, c Client) (*LoginResult, error) {
 	st := &loginState{client: c}
 	var err error
+	if strings.TrimSpace(email) == "" {
+		return nil, apperr.Invalid("email", "email is required")
+	}
+	if password == "" {
+		return nil, apperr.Invalid("password", "password is required")
+	}
 	if st.email, err = NormalizeEmail("email", email); err != nil {
 		s.recordLoginFailure(ctx, st, "invalid_email", strings64(email))
 		return nil, ErrBadCredentials

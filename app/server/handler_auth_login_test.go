@@ -54,6 +54,9 @@ func TestLogin(t *testing.T) {
 		{Name: "sql-looking password", Method: "POST", Path: "/api/v1/auth/jwt/login", Request: login("root@example.com", "' OR 1=1 --"), WantStatus: 401},
 		{Name: "1 MB password", Method: "POST", Path: "/api/v1/auth/jwt/login", Request: login("root@example.com", strings.Repeat("a", 1<<20)), WantStatus: 413},
 		{Name: "long password under the body limit", Method: "POST", Path: "/api/v1/auth/jwt/login", Request: login("root@example.com", strings.Repeat("a", 5000)), WantStatus: 400, WantField: "password"},
+		{Name: "empty email", Method: "POST", Path: "/api/v1/auth/jwt/login", Request: login("", P), WantStatus: 400, WantField: "email"},
+		{Name: "empty password", Method: "POST", Path: "/api/v1/auth/jwt/login", Request: login("root@example.com", ""), WantStatus: 400, WantField: "password"},
+		{Name: "unknown JSON field", Method: "POST", Path: "/api/v1/auth/jwt/login", Request: servertest.Request{JSON: map[string]string{"email": "root@example.com", "password": P, "admin": "1"}}, WantStatus: 400, WantField: "admin"},
 		{Name: "suspended", Method: "POST", Path: "/api/v1/auth/jwt/login", Request: login(suspended.Email, P), WantStatus: 403, WantCode: "account_suspended"},
 		{Name: "suspended wrong password says nothing", Method: "POST", Path: "/api/v1/auth/jwt/login", Request: login(suspended.Email, "wrong password!"), WantStatus: 401},
 	} {
