@@ -143,6 +143,7 @@ func (r *wsRegistry) shutdown() {
 // the pinger.
 type wsConn struct {
 	conn   *websocket.Conn
+	nc     net.Conn // kept apart: the library clears conn when the handler returns
 	userID int64
 	reg    *wsRegistry
 
@@ -156,7 +157,7 @@ type wsConn struct {
 }
 
 func newWSConn(conn *websocket.Conn, userID int64, reg *wsRegistry) *wsConn {
-	return &wsConn{conn: conn, userID: userID, reg: reg, done: make(chan struct{})}
+	return &wsConn{conn: conn, nc: conn.NetConn(), userID: userID, reg: reg, done: make(chan struct{})}
 }
 
 // errWSClosed is returned by writes after the socket ended.
@@ -204,10 +205,11 @@ func (c *wsConn) closeWith(code int, reason string) {
 	c.conn.SetReadDeadline(time.Now().Add(c.reg.grace))
 }
 
-// cut closes the network connection under the handler.
+// cut closes the network connection under the handler (safe at any time,
+// also after the handler returned).
 func (c *wsConn) cut() {
-	if nc := c.conn.NetConn(); nc != nil {
-		nc.Close()
+	if c.nc != nil {
+		c.nc.Close()
 	}
 }
 
