@@ -12,7 +12,7 @@ import (
 
 func (s *Service) viewDevice(d *store.Device, current int64) DeviceView {
 	v := DeviceView{ID: d.ID, Name: d.Name, FirstSeen: d.FirstSeen, LastSeen: d.LastSeen, LastIP: d.LastIP, Current: d.ID == current}
-	if d.Trusted && d.TrustedUntil != nil && s.now().Before(*d.TrustedUntil) {
+	if s.DeviceTrusted(d) {
 		v.Trusted, v.TrustedUntil = true, d.TrustedUntil
 	}
 	return v

@@ -241,12 +241,24 @@ func (s *Service) issueChallenge(ctx context.Context, st *loginState, methods []
 	return &Challenge{MFARequired: true, MFAToken: tok, Methods: methods, ExpiresIn: int(MFATokenTTL.Seconds())}, nil
 }
 
+// SecondFactorInput is the second step of a login: the MFA token from the
+// challenge, the method chosen, the user's response (a TOTP code, a backup
+// code, a WebAuthn assertion) and whether to trust this device from now on.
+type SecondFactorInput struct {
+	MFAToken    string
+	Method      string
+	Response    string
+	TrustDevice bool
+	Client      Client
+}
+
 // CompleteSecondFactor resumes a login that stopped at a challenge: it
 // checks the MFA token, rate-limits like a password attempt, verifies the
 // factor with the provider and finishes with a session. Each MFA token
 // is good for one successful use.
-func (s *Service) CompleteSecondFactor(ctx context.Context, mfaToken, method, response string, c Client) (*Session, error) {
-	claims, err := s.parseToken(mfaToken, typMFA)
+func (s *Service) CompleteSecondFactor(ctx context.Context, in SecondFactorInput) (*Session, error) {
+	c := in.Client
+	claims, err := s.parseToken(in.MFAToken, typMFA)
 	if err != nil {
 		return nil, apperr.Unauthorized("the sign-in challenge is invalid or has expired; sign in again")
 	}
@@ -262,7 +274,7 @@ func (s *Service) CompleteSecondFactor(ctx context.Context, mfaToken, method, re
 	if st.try, err = s.logins.begin(ctx, u.Email, c.IP); err != nil {
 		return nil, err
 	}
-	if err := s.factors.Verify(ctx, u, method, response); err != nil {
+	if err := s.factors.Verify(ctx, u, in.Method, in.Response); err != nil {
 		st.try.done(true)
 		s.recordLoginFailure(ctx, st, "bad_second_factor", u.Email)
 		return nil, err
@@ -279,7 +291,22 @@ func (s *Service) CompleteSecondFactor(ctx context.Context, mfaToken, method, re
 	if err := s.revokeJTI(ctx, claims.ID, u.ID, claims.ExpiresAt.Time); err != nil {
 		return nil, err
 	}
-	return s.finishLogin(ctx, st, method)
+	if in.TrustDevice {
+		until := s.now().Add(s.cfg.TrustedDeviceTTL.D())
+		if err := store.TrustDevice(ctx, s.store.DB, u.ID, st.device.ID, &until); err != nil {
+			return nil, err
+		}
+		e := clientEvent(EventDeviceTrust, c)
+		e.UserID, e.DeviceID, e.DeviceName, e.Reason = u.ID, st.device.ID, st.device.Name, "trusted at sign-in"
+		s.audit(ctx, nil, e)
+	}
+	return s.finishLogin(ctx, st, in.Method)
+}
+
+// DeviceTrusted reports whether a device is trusted now; a SecondFactors
+// provider may skip the second step on trusted devices.
+func (s *Service) DeviceTrusted(d *store.Device) bool {
+	return d != nil && d.Trusted && d.TrustedUntil != nil && s.now().Before(*d.TrustedUntil)
 }
 
 // finishLogin opens the session and records the successful login.

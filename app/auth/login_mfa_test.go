@@ -53,22 +53,28 @@ func TestLoginSecondFactorStep(t *testing.T) {
 	if _, err := s.ValidateAccess(ctx, tok); err == nil {
 		t.Fatal("MFA token accepted as an access token")
 	}
-	if _, err := s.CompleteSecondFactor(ctx, tok, "totp", "000000", c); code(err) != "validation_failed" {
+	if _, err := s.CompleteSecondFactor(ctx, SecondFactorInput{MFAToken: tok, Method: "totp", Response: "000000", Client: c}); code(err) != "validation_failed" {
 		t.Fatalf("wrong code: %v", err)
 	}
-	sess, err := s.CompleteSecondFactor(ctx, tok, "totp", "123456", c)
+	sess, err := s.CompleteSecondFactor(ctx, SecondFactorInput{MFAToken: tok, Method: "totp", Response: "123456", TrustDevice: true, Client: c})
 	if err != nil || sess.AccessToken == "" {
 		t.Fatalf("complete: %v", err)
 	}
 	if p, err := s.ValidateAccess(ctx, sess.AccessToken); err != nil || p.Email != "mfa@example.com" {
 		t.Fatalf("access token after MFA: %v", err)
 	}
+	// The device is trusted now.
+	p, _ := s.ValidateAccess(ctx, sess.AccessToken)
+	d, err := store.DeviceByID(ctx, s.store.DB, p.UserID, p.DeviceID)
+	if err != nil || !s.DeviceTrusted(d) {
+		t.Fatalf("device not trusted after trust_device: %+v %v", d, err)
+	}
 	// One use only.
-	if _, err := s.CompleteSecondFactor(ctx, tok, "totp", "123456", c); code(err) != "unauthorized" {
+	if _, err := s.CompleteSecondFactor(ctx, SecondFactorInput{MFAToken: tok, Method: "totp", Response: "123456", Client: c}); code(err) != "unauthorized" {
 		t.Fatalf("MFA token reused: %v", err)
 	}
 	// Access tokens are not MFA tokens.
-	if _, err := s.CompleteSecondFactor(ctx, sess.AccessToken, "totp", "123456", c); code(err) != "unauthorized" {
+	if _, err := s.CompleteSecondFactor(ctx, SecondFactorInput{MFAToken: sess.AccessToken, Method: "totp", Response: "123456", Client: c}); code(err) != "unauthorized" {
 		t.Fatalf("access token used as MFA token: %v", err)
 	}
 }
