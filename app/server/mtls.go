@@ -46,6 +46,12 @@ func (s *Server) mtlsRoutes(r *fiber.App) {
 	r.All("/*", func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 
+// nativeElsewhere answers /native/* on the HTTP and HTTPS listeners: the
+// native API is only served where a client certificate is checked.
+func (s *Server) nativeElsewhere(c *fiber.Ctx) error {
+	return apperr.New(fiber.StatusNotFound, "not_found", "/native is served on the mutual-TLS listener (server.mtls) only")
+}
+
 // mtlsGate admits /native/* and /api/* requests with a valid client
 // certificate; without one only the request-access page (and the UI files
 // it loads) is served, and every other path is a 404.

@@ -13,6 +13,7 @@ func (s *Server) routes(r *fiber.App) {
 	r.All("/.well-known/acme-challenge/*", s.acmeChallenge)
 	r.Get("/health", s.healthGET)
 	s.apiRoutes(r)
+	r.All("/native/*", s.nativeElsewhere) // mtls.go: /native is the mTLS listener's
 	r.All("/*", s.ui.handler)
 }
 
