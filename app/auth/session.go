@@ -200,6 +200,12 @@ type userState struct {
 
 const userStateTTL = 30 * time.Second
 
+// liveTTL is how long "not revoked" is believed without asking SQLite. A
+// revocation replaces the entry at once; the TTL only bounds the damage of
+// a lookup that read SQLite just before a revocation and stored its answer
+// just after.
+const liveTTL = time.Minute
+
 func (s *Service) userState(ctx context.Context, id int64) (*userState, error) {
 	if v, ok := s.cache.Get(userKey(id)); ok {
 		return v.(*userState), nil
@@ -256,7 +262,7 @@ func (s *Service) sessionRevoked(ctx context.Context, family string) (bool, erro
 	if err != nil {
 		return false, err
 	}
-	ttl := 5 * time.Minute
+	ttl := liveTTL
 	if revoked {
 		ttl = s.cfg.AccessTokenTTL.D() + time.Minute
 	}
@@ -273,7 +279,11 @@ func (s *Service) jtiRevoked(ctx context.Context, jti string) bool {
 		// Fail closed.
 		return true
 	}
-	s.cache.Set(jtiKey(jti), revoked, 5*time.Minute)
+	ttl := liveTTL
+	if revoked {
+		ttl = s.cfg.AccessTokenTTL.D() + time.Minute
+	}
+	s.cache.Set(jtiKey(jti), revoked, ttl)
 	return revoked
 }
 
@@ -287,7 +297,7 @@ func (s *Service) revokeJTI(ctx context.Context, jti string, userID int64, exp t
 	// Delete first: Delete is never dropped by the cache, and a miss reads
 	// the revocation from SQLite.
 	s.cache.Delete(jtiKey(jti))
-	s.cache.Set(jtiKey(jti), true, time.Until(exp)+time.Minute)
+	s.cache.Set(jtiKey(jti), true, exp.Sub(s.now())+time.Minute)
 	return nil
 }
 
