@@ -301,6 +301,7 @@ func TestWSHeartbeatDropsDeadPeers(t *testing.T) {
 			}
 		}
 	}()
+	poll(t, 5*time.Second, "the live socket to register", func() bool { return server.WebSockets(srv.Server) == 1 })
 	deadline := time.Now().Add(600 * time.Millisecond)
 	for time.Now().Before(deadline) {
 		if server.WebSockets(srv.Server) != 1 {
