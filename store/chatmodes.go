@@ -71,7 +71,7 @@ func CreateChatMode(ctx context.Context, q Querier, m *ChatMode, now time.Time) 
 // DeleteChatMode removes one of the user's modes.
 func DeleteChatMode(ctx context.Context, q Querier, userID int64, key string) error {
 	res, err := q.ExecContext(ctx, "DELETE FROM chat_modes WHERE user_id = ? AND key = ?", userID, key)
-	return chatOneRow(res, err)
+	return exactlyOne(res, err)
 }
 
 func chatNoRows(err error) error {

@@ -154,20 +154,20 @@ func UpdateConversation(ctx context.Context, q Querier, userID, id int64, u Conv
 	}
 	args = append(args, id, userID)
 	res, err := q.ExecContext(ctx, "UPDATE conversations SET "+strings.Join(sets, ", ")+" WHERE id = ? AND user_id = ?", args...)
-	return chatOneRow(res, err)
+	return exactlyOne(res, err)
 }
 
 // TouchConversation marks activity on the user's conversation.
 func TouchConversation(ctx context.Context, q Querier, userID, id int64, now time.Time) error {
 	res, err := q.ExecContext(ctx, "UPDATE conversations SET updated_at = ? WHERE id = ? AND user_id = ?", chatTS(now), id, userID)
-	return chatOneRow(res, err)
+	return exactlyOne(res, err)
 }
 
 // DeleteConversation removes the user's conversation and, by cascade, its
 // messages and their index entries.
 func DeleteConversation(ctx context.Context, q Querier, userID, id int64) error {
 	res, err := q.ExecContext(ctx, "DELETE FROM conversations WHERE id = ? AND user_id = ?", id, userID)
-	return chatOneRow(res, err)
+	return exactlyOne(res, err)
 }
 
 // CountConversations counts the user's conversations.
@@ -175,20 +175,6 @@ func CountConversations(ctx context.Context, q Querier, userID int64) (int, erro
 	var n int
 	err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM conversations WHERE user_id = ?", userID).Scan(&n)
 	return n, err
-}
-
-func chatOneRow(res sql.Result, err error) error {
-	if err != nil {
-		return err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return ErrNotFound
-	}
-	return nil
 }
 
 // FTSQuery turns what a person typed into a safe FTS5 query: every word

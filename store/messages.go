@@ -75,7 +75,7 @@ func InsertMessage(ctx context.Context, q Querier, userID int64, m *Message, now
 		m.ConversationID, m.Role, m.Content, m.Model, m.Status, m.Error,
 		m.PromptTokens, m.CompletionTokens, timingText(m.Timing), m.Demo, chatTS(now),
 		m.ConversationID, userID)
-	if err := chatOneRow(res, err); err != nil {
+	if err := exactlyOne(res, err); err != nil {
 		return err
 	}
 	if m.ID, err = res.LastInsertId(); err != nil {
@@ -93,7 +93,7 @@ func FinishMessage(ctx context.Context, q Querier, userID int64, m *Message) err
 		WHERE id = ? AND conversation_id IN (SELECT id FROM conversations WHERE user_id = ?)`,
 		m.Content, m.Model, m.Status, m.Error, m.PromptTokens, m.CompletionTokens, timingText(m.Timing), m.Demo,
 		m.ID, userID)
-	return chatOneRow(res, err)
+	return exactlyOne(res, err)
 }
 
 // GetMessage finds one of the user's messages.
@@ -145,7 +145,7 @@ func ListMessages(ctx context.Context, q Querier, userID, conversationID, before
 func DeleteMessage(ctx context.Context, q Querier, userID, id int64) error {
 	res, err := q.ExecContext(ctx, `DELETE FROM messages WHERE id = ?
 		AND conversation_id IN (SELECT id FROM conversations WHERE user_id = ?)`, id, userID)
-	return chatOneRow(res, err)
+	return exactlyOne(res, err)
 }
 
 // MessageHit is one full-text search result.

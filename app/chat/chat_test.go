@@ -286,6 +286,7 @@ func TestRegenerateReplacesLastReply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	f.svc.Wait() // the title request
 	var toks int
 	r2, err := f.svc.Regenerate(ctx, RegenerateRequest{UserID: u, ConversationID: r.ConversationID, Stream: Stream{OnToken: func(string) error { toks++; return nil }}})
 	if err != nil || toks != 2 || r2.Message.ID == r.Message.ID {

@@ -2,7 +2,6 @@ package chat
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/aiwfe/aiwfe/app/llm"
@@ -39,17 +38,9 @@ func (s *Service) Converse(ctx context.Context, req ConverseRequest) (*ConverseR
 	if err != nil {
 		return nil, storeErr(err, "user")
 	}
-	mode, err := s.Mode(ctx, req.UserID, req.Mode)
+	mode, model, opts, err := s.resolve(ctx, u, nil, req.Mode, req.Model, req.Options)
 	if err != nil {
 		return nil, err
-	}
-	opts, err := CheckOptions(req.Options)
-	if err != nil {
-		return nil, err
-	}
-	model := strings.TrimSpace(req.Model)
-	if model == "" {
-		model = s.modelFor(u, mode.ModelKey)
 	}
 	var msgs []llm.Message
 	if sys := SystemPrompt(mode, u); sys != "" {

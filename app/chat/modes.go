@@ -49,6 +49,12 @@ var modeKeyRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
 
 const maxSystemPrompt = 8000
 
+// builtinMode is a built-in mode known to exist.
+func builtinMode(key string) Mode {
+	m, _ := builtin(key)
+	return m
+}
+
 func builtin(key string) (Mode, bool) {
 	for _, m := range BuiltinModes {
 		if m.Key == key {

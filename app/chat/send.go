@@ -110,34 +110,14 @@ func (s *Service) Send(ctx context.Context, req SendRequest) (*Reply, error) {
 		return nil, storeErr(err, "user")
 	}
 	var conv *store.Conversation
-	modeKey := req.Mode
 	if req.ConversationID != 0 {
 		if conv, err = store.GetConversation(ctx, s.store.DB, req.UserID, req.ConversationID); err != nil {
 			return nil, storeErr(err, "conversation")
 		}
-		if modeKey == "" {
-			modeKey = conv.Mode
-		}
 	}
-	mode, err := s.Mode(ctx, req.UserID, modeKey)
-	if err != nil && req.Mode == "" && conv != nil {
-		// The conversation's own mode was deleted since: carry on as general.
-		mode, _ = builtin(DefaultMode)
-		err = nil
-	}
+	mode, model, opts, err := s.resolve(ctx, u, conv, req.Mode, req.Model, req.Options)
 	if err != nil {
 		return nil, err
-	}
-	opts, err := CheckOptions(req.Options)
-	if err != nil {
-		return nil, err
-	}
-	model := strings.TrimSpace(req.Model)
-	if model == "" && conv != nil && conv.Mode == mode.Key {
-		model = conv.Model
-	}
-	if model == "" {
-		model = s.modelFor(u, mode.ModelKey)
 	}
 
 	ex := &exchange{user: u, mode: mode, model: model, prompt: req.Message}
@@ -182,21 +162,9 @@ func (s *Service) Regenerate(ctx context.Context, req RegenerateRequest) (*Reply
 	if err != nil {
 		return nil, storeErr(err, "conversation")
 	}
-	mode, err := s.Mode(ctx, req.UserID, conv.Mode)
-	if err != nil {
-		// The user deleted the conversation's own mode: carry on as general.
-		mode, _ = builtin(DefaultMode)
-	}
-	opts, err := CheckOptions(req.Options)
+	mode, model, opts, err := s.resolve(ctx, u, conv, "", req.Model, req.Options)
 	if err != nil {
 		return nil, err
-	}
-	model := strings.TrimSpace(req.Model)
-	if model == "" {
-		model = conv.Model
-	}
-	if model == "" {
-		model = s.modelFor(u, mode.ModelKey)
 	}
 	ex := &exchange{user: u, conv: conv, mode: mode, model: model}
 	err = s.store.WithTx(ctx, func(tx *sql.Tx) error {
@@ -229,6 +197,37 @@ func (s *Service) Regenerate(ctx context.Context, req RegenerateRequest) (*Reply
 		return nil, err
 	}
 	return s.generate(ctx, ex, opts, req.Stream)
+}
+
+// resolve settles a turn's mode, model and options. The mode is the one
+// asked for, else the conversation's (general when that one was deleted
+// since), else general. The model is the one asked for, else the
+// conversation's while its mode is kept, else the user's assignment for the
+// mode (see modelFor).
+func (s *Service) resolve(ctx context.Context, u *store.User, conv *store.Conversation, modeKey, model string, options map[string]any) (Mode, string, map[string]any, error) {
+	asked := strings.TrimSpace(modeKey) != ""
+	if !asked && conv != nil {
+		modeKey = conv.Mode
+	}
+	mode, err := s.Mode(ctx, u.ID, modeKey)
+	if err != nil && !asked && conv != nil {
+		mode, err = builtinMode(DefaultMode), nil
+	}
+	if err != nil {
+		return Mode{}, "", nil, err
+	}
+	opts, err := CheckOptions(options)
+	if err != nil {
+		return Mode{}, "", nil, err
+	}
+	model = strings.TrimSpace(model)
+	if model == "" && conv != nil && conv.Mode == mode.Key {
+		model = conv.Model
+	}
+	if model == "" {
+		model = s.modelFor(u, mode.ModelKey)
+	}
+	return mode, model, opts, nil
 }
 
 // modelFor picks the model for one of the user's assignments: the
