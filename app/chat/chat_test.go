@@ -558,3 +558,29 @@ func TestDeletedModeFallsBackToGeneral(t *testing.T) {
 		t.Fatalf("regenerate after the mode went: %v", err)
 	}
 }
+
+func TestUndoOnErrorLeavesNothing(t *testing.T) {
+	f := newFixture(t, llmtest.WithTokens(5))
+	u := f.user(t, "a@example.test", nil)
+	ctx := context.Background()
+	r, err := f.svc.Send(ctx, SendRequest{UserID: u, Message: "first"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc.Wait()
+	f.up.SetFault(llmtest.Fault{DropAfter: 2})
+	if _, err := f.svc.Send(ctx, SendRequest{UserID: u, ConversationID: r.ConversationID, Message: "second", UndoOnError: true}); code(err) != "llm_unavailable" {
+		t.Fatalf("%v", err)
+	}
+	if _, err := f.svc.Send(ctx, SendRequest{UserID: u, Message: "new one", UndoOnError: true}); code(err) != "llm_unavailable" {
+		t.Fatalf("%v", err)
+	}
+	f.svc.Wait()
+	if n, _ := store.CountConversations(ctx, f.st.DB, u); n != 1 {
+		t.Fatalf("%d conversations", n)
+	}
+	page, _ := f.svc.Messages(ctx, u, r.ConversationID, 0, 10)
+	if len(page.Items) != 2 || page.Items[0].Content != "first" {
+		t.Fatalf("messages %+v", page.Items)
+	}
+}

@@ -46,6 +46,10 @@ type SendRequest struct {
 	Message        string
 	// Options are passed to the model (temperature, seed, num_predict...).
 	Options map[string]any
+	// UndoOnError removes the exchange when the model fails, so a caller
+	// that only learns of the failure (REST) can simply try again; a
+	// streaming caller keeps the failed reply on record instead.
+	UndoOnError bool
 	Stream
 }
 
@@ -89,6 +93,7 @@ type exchange struct {
 	conv    *store.Conversation
 	mode    Mode
 	model   string
+	userMsg *store.Message // nil when regenerating
 	reply   *store.Message
 	history []llm.Message
 	created bool
@@ -135,7 +140,8 @@ func (s *Service) Send(ctx context.Context, req SendRequest) (*Reply, error) {
 			}
 			conv.Mode, conv.Model = mode.Key, model
 		}
-		if err := store.InsertMessage(ctx, tx, u.ID, &store.Message{ConversationID: conv.ID, Role: "user", Content: req.Message}, now); err != nil {
+		ex.userMsg = &store.Message{ConversationID: conv.ID, Role: "user", Content: req.Message}
+		if err := store.InsertMessage(ctx, tx, u.ID, ex.userMsg, now); err != nil {
 			return err
 		}
 		ex.reply = &store.Message{ConversationID: conv.ID, Role: "assistant", Model: model, Status: store.MessagePartial}
@@ -148,7 +154,33 @@ func (s *Service) Send(ctx context.Context, req SendRequest) (*Reply, error) {
 	if ex.history, err = s.history(ctx, u, conv.ID, ex.reply.ID, mode); err != nil {
 		return nil, err
 	}
-	return s.generate(ctx, ex, opts, req.Stream)
+	r, err := s.generate(ctx, ex, opts, req.Stream)
+	if err != nil && req.UndoOnError {
+		s.undo(ex)
+	}
+	return r, err
+}
+
+// undo removes a failed exchange: the conversation when the send made it,
+// else the user message and the reply.
+func (s *Service) undo(ex *exchange) {
+	ctx := context.Background()
+	var err error
+	if ex.created {
+		err = store.DeleteConversation(ctx, s.store.DB, ex.user.ID, ex.conv.ID)
+	} else {
+		err = s.store.WithTx(ctx, func(tx *sql.Tx) error {
+			for _, m := range []*store.Message{ex.reply, ex.userMsg} {
+				if err := store.DeleteMessage(ctx, tx, ex.user.ID, m.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.log.Error("chat: undoing a failed exchange", "conversation", ex.conv.ID, "err", err)
+	}
 }
 
 // Regenerate drops the conversation's last reply (if the last message is

@@ -15,7 +15,8 @@ type chatRequest struct {
 }
 
 // chatPOST sends a message and answers with the whole reply, persisted in
-// the conversation (created when conversation_id is absent).
+// the conversation (created when conversation_id is absent). When the model
+// fails, the exchange is not kept.
 func (s *Server) chatPOST(c *fiber.Ctx) error {
 	var req chatRequest
 	if err := decodeJSON(c, &req); err != nil {
@@ -24,6 +25,9 @@ func (s *Server) chatPOST(c *fiber.Ctx) error {
 	r, err := s.chat().svc.Send(c.UserContext(), chat.SendRequest{
 		UserID: currentUser(c).UserID, ConversationID: req.ConversationID,
 		Mode: req.Mode, Model: req.Model, Message: req.Message, Options: req.Options,
+		// The caller learns of a failure only by its status: leave nothing
+		// behind, so that trying again is all it takes.
+		UndoOnError: true,
 	})
 	if err != nil {
 		return err

@@ -57,11 +57,17 @@ func TestChatREST(t *testing.T) {
 	} {
 		sc.Run(t, c)
 	}
-	// The single turn stored nothing: the conversations are those of /chat.
+	// The single turn stored nothing, nor did the failed chat: the
+	// conversations are the two of /chat that worked.
 	srv.Server.Chat().Wait()
 	res := c.Get("/api/v1/conversations")
-	if !strings.Contains(res.String(), `"total":3`) {
+	if !strings.Contains(res.String(), `"total":2`) {
 		t.Fatalf("conversations: %s", res)
+	}
+	// A failure in an existing conversation leaves it as it was.
+	res = c.Post("/api/v1/chat", map[string]any{"conversation_id": convID, "message": "x", "model": "ghost:1b"})
+	if res.Status != 404 || res.ErrorCode() != "model_not_found" {
+		t.Fatalf("model not found in a conversation: %s", res)
 	}
 	if res := c.Get(fmt.Sprintf("/api/v1/conversations/%d", convID)); !strings.Contains(res.String(), `"mode":"coding"`) ||
 		!strings.Contains(res.String(), `"message_count":4`) {
