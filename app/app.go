@@ -60,6 +60,9 @@ type App struct {
 	Secrets *Secrets
 	// Auth is accounts and sessions.
 	Auth *auth.Service
+	// MFA is the second factors (TOTP, backup codes, passkeys); it is
+	// installed into Auth's login.
+	MFA *auth.MFA
 	// LLM is the model server (Ollama, OpenAI-compatible, or the demo model).
 	LLM llm.Provider
 	// Now is the clock; tests replace it.
@@ -126,6 +129,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 	if err != nil {
 		return nil, err
 	}
+	a.MFA = auth.NewMFA(a.Auth, cfg, nil)
 	if a.LLM, err = NewLLM(cfg); err != nil {
 		return nil, err
 	}

@@ -51,6 +51,24 @@ func (s *Server) apiRoutes(r fiber.Router) {
 	v1.Get("/admin/audit", s.requireAdmin, s.adminAuditGET)
 
 	// --- second factors (2fa, webauthn) ---
+	// TOTP with backup codes, the login's second step, passkeys (also
+	// passwordless), admin reset. Handlers: handler_2fa_*.go,
+	// handler_webauthn_*.go, handler_admin_2fa.go.
+	v1.Get("/auth/2fa/status", s.requireAuth, s.twoFactorStatusGET)
+	v1.Post("/auth/2fa/totp/setup", s.requireAuth, s.totpSetupPOST)
+	v1.Post("/auth/2fa/totp/verify", s.requireAuth, bodyLimit(4<<10), s.totpVerifyPOST)
+	v1.Post("/auth/2fa/totp/disable", s.requireAuth, bodyLimit(4<<10), s.totpDisablePOST)
+	v1.Post("/auth/2fa/backup-codes", s.requireAuth, bodyLimit(4<<10), s.backupCodesPOST)
+	v1.Post("/auth/2fa/challenge", bodyLimit(64<<10), s.twoFactorChallengePOST)
+	v1.Post("/auth/2fa/challenge/webauthn/begin", bodyLimit(8<<10), s.twoFactorWebAuthnBeginPOST)
+	v1.Post("/auth/webauthn/register/begin", s.requireAuth, s.webauthnRegisterBeginPOST)
+	v1.Post("/auth/webauthn/register/finish", s.requireAuth, bodyLimit(64<<10), s.webauthnRegisterFinishPOST)
+	v1.Get("/auth/webauthn/credentials", s.requireAuth, s.webauthnCredentialsGET)
+	v1.Patch("/auth/webauthn/credentials/:id", s.requireAuth, bodyLimit(4<<10), s.webauthnCredentialPATCH)
+	v1.Delete("/auth/webauthn/credentials/:id", s.requireAuth, s.webauthnCredentialDELETE)
+	v1.Post("/auth/webauthn/login/begin", s.webauthnLoginBeginPOST)
+	v1.Post("/auth/webauthn/login/finish", bodyLimit(64<<10), s.webauthnLoginFinishPOST)
+	v1.Post("/admin/users/:id/reset-2fa", s.requireAdmin, s.adminUserReset2FAPOST)
 
 	// --- chat, conversations, models, websockets ---
 	// Handlers: handler_chat.go, handler_conversations.go,
