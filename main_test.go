@@ -14,6 +14,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,6 +48,7 @@ func TestMain(m *testing.M) {
 type proc struct {
 	cmd    *exec.Cmd
 	urls   map[string]string // http, https -> base URL
+	lines  []string          // stdout up to the URLs
 	stderr *bytes.Buffer
 	done   chan error
 }
@@ -90,6 +92,7 @@ func startServe(t *testing.T, dataDir string, env []string, args ...string) *pro
 			if !ok {
 				t.Fatalf("aiwfe exited early:\n%s", p.stderr)
 			}
+			p.lines = append(p.lines, l)
 			if m := urlLine.FindStringSubmatch(l); m != nil {
 				p.urls[m[1]] = strings.TrimSuffix(m[2], "/")
 			}
@@ -404,4 +407,73 @@ func TestBackupAndRestore(t *testing.T) {
 		t.Fatal("no health after restore")
 	}
 	p2.stop(t)
+}
+
+// `serve --demo` seeds a demo account, prints its credentials, and the
+// account can sign in and chat with the built-in demo model.
+func TestServeDemo(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	p := startServe(t, data, baseEnv(), "--demo")
+	var email, password string
+	for _, l := range p.lines {
+		if m := regexp.MustCompile(`sign in as (\S+) with password (\S+)`).FindStringSubmatch(l); m != nil {
+			email, password = m[1], m[2]
+		}
+	}
+	if email == "" {
+		t.Fatalf("no demo credentials printed: %q", p.lines)
+	}
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	base := p.urls["http"]
+	res, err := c.Get(base + "/api/v1/auth/csrf-token")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok struct {
+		CSRF string `json:"csrf_token"`
+	}
+	json.NewDecoder(res.Body).Decode(&tok)
+	res.Body.Close()
+	post := func(path, body string) *http.Response {
+		req, _ := http.NewRequest("POST", base+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-CSRF-TOKEN", tok.CSRF)
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	res = post("/api/v1/auth/jwt/login", fmt.Sprintf(`{"email":%q,"password":%q}`, email, password))
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("demo login: %d", res.StatusCode)
+	}
+	res, err = c.Get(base + "/api/v1/conversations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(body), `"title"`) {
+		t.Fatalf("demo conversations: %d %s", res.StatusCode, body)
+	}
+	res = post("/api/v1/chat", `{"message":"What can you do?"}`)
+	body, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(body), `"demo":true`) {
+		t.Fatalf("demo chat: %d %s", res.StatusCode, body)
+	}
+	if p.stop(t) != 0 {
+		t.Fatal("bad exit")
+	}
+	// A restart keeps the same account and does not seed twice.
+	p2 := startServe(t, data, baseEnv(), "--demo")
+	defer p2.stop(t)
+	for _, l := range p2.lines {
+		if strings.Contains(l, "sign in as") && !strings.Contains(l, email) {
+			t.Fatalf("restart changed the demo account: %s", l)
+		}
+	}
 }

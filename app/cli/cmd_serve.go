@@ -75,6 +75,16 @@ func runServe(c *Ctx) int {
 		fmt.Fprintf(c.Stderr, "aiwfe: %v\n", err)
 		return ExitConfig
 	}
+	if c.Config.Demo {
+		cred, err := srv.SeedDemo(ctx)
+		if err != nil {
+			return c.failf("seeding the demo: %v", err)
+		}
+		fmt.Fprintf(c.Stdout, "  demo   sign in as %s with password %s (answers come from the built-in demo model)\n", cred.Email, cred.Password)
+	}
+	// Expired sessions and revocations are pruned in the background.
+	go a.Auth.RunMaintenance(ctx, time.Hour)
+
 	attrs := []any{"version", app.Version, "data", c.Config.Data.Dir, "startup_ms", time.Since(started).Milliseconds()}
 	if c.Config.Demo {
 		attrs = append(attrs, "demo", true)

@@ -30,7 +30,7 @@ type Server struct {
 	// mTLS listener verifies client certificates with it.
 	certs    *tlsmgr.Manager
 	clientCA clientCAHolder
-	start     time.Time
+	start    time.Time
 
 	mu         sync.Mutex
 	onShutdown []func()
