@@ -259,6 +259,31 @@ describe('api: refresh timer', () => {
 		await vi.waitFor(() => expect(calls.some((c) => c.url === '/api/v1/auth/refresh')).toBe(true));
 	});
 
+	it('two tabs never refresh with the same cookie at once: the second sees the first one\'s token', async () => {
+		const now = 1_700_000_000_000;
+		let jar = `access_token=${token({ exp: now / 1000 + 60 })}`;
+		// One lock shared by both "tabs", like navigator.locks.
+		let tail: Promise<unknown> = Promise.resolve();
+		const withLock = <T>(_name: string, fn: () => Promise<T>): Promise<T> => {
+			const run = tail.then(fn);
+			tail = run.catch(() => {});
+			return run;
+		};
+		let refreshes = 0;
+		const routes = (c: Call) => {
+			if (c.url.endsWith('csrf-token')) return json(200, { csrf_token: 't' });
+			refreshes++;
+			jar = `access_token=${token({ exp: now / 1000 + 3600, n: refreshes })}`;
+			return json(200, {});
+		};
+		const env = { cookies: () => jar, now: () => now, withLock };
+		const tabA = harness(routes, env).client;
+		const tabB = harness(routes, env).client;
+		const [a, b] = await Promise.all([tabA.refresh(), tabB.refresh()]);
+		expect(a && b).toBe(true);
+		expect(refreshes).toBe(1);
+	});
+
 	it('arms nothing without an access_token cookie', () => {
 		const setTimeout = vi.fn();
 		const { client } = harness(() => json(200, {}), { cookies: () => 'csrf_token=x', setTimeout });

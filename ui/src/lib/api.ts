@@ -58,6 +58,12 @@ export interface ApiEnv {
 	now: () => number;
 	setTimeout: (fn: () => void, ms: number) => unknown;
 	clearTimeout: (handle: unknown) => void;
+	/**
+	 * Runs fn while holding a lock shared by every tab of this origin. The
+	 * server revokes a whole session when a retired refresh token comes back,
+	 * so two tabs must never refresh with the same cookie at once.
+	 */
+	withLock?: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
 }
 
 /** `/login?next=<path>` for a person who must sign in while looking at `path`. */
@@ -189,7 +195,16 @@ export function createApi(env: ApiEnv) {
 
 	/** Renews the access token with the HttpOnly refresh cookie; concurrent callers share one request. */
 	function refresh(): Promise<boolean> {
-		refreshPending ??= api('POST', REFRESH_PATH, undefined, { redirectOn401: false })
+		const before = readCookie(env.cookies(), 'access_token');
+		const locked = env.withLock ?? ((_name, fn) => fn());
+		refreshPending ??= locked('aiwfe-refresh', async () => {
+			// Another tab may have refreshed while we waited for the lock:
+			// its new access token is already in the shared cookie jar.
+			const now = readCookie(env.cookies(), 'access_token');
+			const exp = now ? jwtExp(now) : null;
+			if (now && now !== before && exp !== null && exp * 1000 - env.now() > 60_000) return;
+			await api('POST', REFRESH_PATH, undefined, { redirectOn401: false });
+		})
 			.then(
 				() => {
 					scheduleRefresh();
@@ -237,7 +252,9 @@ const browserClient = createApi({
 	redirect: (url) => void import('$app/navigation').then(({ goto }) => goto(url, { replaceState: true })),
 	now: () => Date.now(),
 	setTimeout: (fn, ms) => setTimeout(fn, ms),
-	clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>)
+	clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+	withLock: (name, fn) =>
+		typeof navigator !== 'undefined' && navigator.locks ? navigator.locks.request(name, fn) : fn()
 });
 
 export const { api, refresh, scheduleRefresh, stopRefresh, forgetCsrf } = browserClient;
