@@ -84,3 +84,27 @@ func TestHealthDownWhenDatabaseGone(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// Only origins on the allow-list get CORS headers, with credentials.
+func TestCORSAllowList(t *testing.T) {
+	srv := servertest.Start(t, func(cfg *config.Config) {
+		cfg.Server.AllowedOrigins = []string{"https://app.example.com"}
+	})
+	c := srv.Client(t)
+	pre := func(origin string) *servertest.Response {
+		return c.Do("OPTIONS", "/api/v1/profile", servertest.Request{Headers: map[string]string{
+			"Origin": origin, "Access-Control-Request-Method": "PUT", "Access-Control-Request-Headers": "X-CSRF-TOKEN",
+		}})
+	}
+	res := pre("https://app.example.com")
+	if got := res.Header.Get("Access-Control-Allow-Origin"); got != "https://app.example.com" || res.Header.Get("Access-Control-Allow-Credentials") != "true" {
+		t.Fatalf("allowed origin preflight: %d %v", res.Status, res.Header)
+	}
+	if !strings.Contains(res.Header.Get("Access-Control-Allow-Headers"), "X-CSRF-TOKEN") {
+		t.Fatalf("preflight headers: %v", res.Header)
+	}
+	res = pre("https://evil.example")
+	if got := res.Header.Get("Access-Control-Allow-Origin"); got != "" {
+		t.Fatalf("a foreign origin got Allow-Origin %q", got)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/cors"
 
 	"github.com/aiwfe/aiwfe/app/apperr"
 )
@@ -123,4 +124,22 @@ func (s *Server) acmeChallenge(c *fiber.Ctx) error {
 		return fiber.ErrNotFound
 	}
 	return s.challenge(c)
+}
+
+// corsMiddleware lets the browser origins in server.allowed_origins call the
+// API with credentials; every other cross-origin caller gets no CORS
+// headers, so the browser keeps it out. Without an allow-list it is off.
+func (s *Server) corsMiddleware() fiber.Handler {
+	origins := s.app.Config.Server.AllowedOrigins
+	if len(origins) == 0 {
+		return func(c *fiber.Ctx) error { return c.Next() }
+	}
+	return cors.New(cors.Config{
+		AllowOrigins:     strings.Join(origins, ","),
+		AllowMethods:     "GET,POST,PUT,PATCH,DELETE",
+		AllowHeaders:     "Content-Type,Authorization,X-CSRF-TOKEN,X-Request-ID",
+		ExposeHeaders:    "X-Request-ID,Retry-After",
+		AllowCredentials: true,
+		MaxAge:           600,
+	})
 }

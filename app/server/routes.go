@@ -20,7 +20,7 @@ func (s *Server) routes(r *fiber.App) {
 // apiRoutes registers /api/* on r: the main app and the mutual-TLS
 // listener (mtls.go) serve the same API.
 func (s *Server) apiRoutes(r fiber.Router) {
-	api := r.Group("/api")
+	api := r.Group("/api", s.corsMiddleware())
 	v1 := api.Group("/v1")
 	v1.Get("/health", s.healthGET)
 
