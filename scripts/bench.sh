@@ -9,3 +9,11 @@ if ! command -v wrk >/dev/null; then
 fi
 echo "== appliance (binary, start-up, memory, /health)"
 go run ./tools/bench -binary ./aiwfe
+
+echo
+echo "== accounts: authenticated GET /api/v1/profile, 64 clients; argon2id login time"
+go test ./app/server -run '^$' -bench '^BenchmarkProfileGET$' -benchtime 200000x -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
+
+echo
+echo "== chat: relaying 2,000 tokens through /ws/chat vs reading the stand-in directly; 100 concurrent chats"
+go test ./app/server/bench -run '^$' -bench . -benchtime 1x -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
