@@ -11,6 +11,9 @@ const NO_REFRESH = new Set([
 	'/api/v1/auth/jwt/login',
 	'/api/v1/auth/login',
 	'/api/v1/auth/2fa/challenge',
+	'/api/v1/auth/2fa/challenge/webauthn/begin',
+	'/api/v1/auth/webauthn/login/begin',
+	'/api/v1/auth/webauthn/login/finish',
 	'/api/v1/auth/register',
 	'/api/v1/auth/logout',
 	REFRESH_PATH,
@@ -254,7 +257,7 @@ const browserClient = createApi({
 	setTimeout: (fn, ms) => setTimeout(fn, ms),
 	clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
 	withLock: (name, fn) =>
-		typeof navigator !== 'undefined' && navigator.locks ? navigator.locks.request(name, fn) : fn()
+		(typeof navigator !== 'undefined' && navigator.locks ? navigator.locks.request(name, fn) : fn()) as ReturnType<typeof fn>
 });
 
 export const { api, refresh, scheduleRefresh, stopRefresh, forgetCsrf } = browserClient;

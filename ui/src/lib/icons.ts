@@ -30,7 +30,18 @@ export const ICONS = {
 	monitor: ['M4 4h16a1 1 0 0 1 1 1v10a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1V5a1 1 0 0 1 1-1Z', 'M8 20h8', 'M12 16v4'],
 	trash: ['M3 6h18', 'M8 6V4a1 1 0 0 1 1-1h6a1 1 0 0 1 1 1v2', 'M19 6l-1 14a2 2 0 0 1-2 1H8a2 2 0 0 1-2-1L5 6'],
 	info: ['M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20Z', 'M12 16v-4', 'M12 8h.01'],
-	lock: ['M5 11h14a1 1 0 0 1 1 1v8a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1v-8a1 1 0 0 1 1-1Z', 'M8 11V7a4 4 0 0 1 8 0v4']
+	lock: ['M5 11h14a1 1 0 0 1 1 1v8a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1v-8a1 1 0 0 1 1-1Z', 'M8 11V7a4 4 0 0 1 8 0v4'],
+	chat: ['M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12Z'],
+	plus: ['M12 5v14', 'M5 12h14'],
+	search: ['M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14Z', 'm20 20-4-4'],
+	pin: ['M9 4h6l-1 6 4 4H6l4-4-1-6Z', 'M12 14v7'],
+	pencil: ['M4 20h4L19 9l-4-4L4 16v4Z', 'm14 6 4 4'],
+	send: ['M4 12 20 4l-6 16-3-7-7-1Z'],
+	stop: ['M7 7h10v10H7Z'],
+	copy: ['M9 9h11v11H9Z', 'M5 15H4V4h11v1'],
+	download: ['M12 4v11', 'm7 10 5 5 5-5', 'M5 20h14'],
+	arrowLeft: ['M19 12H5', 'm12 19-7-7 7-7'],
+	cpu: ['M7 7h10v10H7Z', 'M9 2v3', 'M15 2v3', 'M9 19v3', 'M15 19v3', 'M2 9h3', 'M2 15h3', 'M19 9h3', 'M19 15h3']
 } as const satisfies Record<string, readonly string[]>;
 
 export type IconName = keyof typeof ICONS;

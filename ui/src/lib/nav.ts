@@ -14,6 +14,7 @@ export interface NavItem {
 }
 
 export const NAV: readonly NavItem[] = [
+	{ href: '/', label: 'Chat', icon: 'chat' },
 	{ href: '/status', label: 'Status', icon: 'activity', public: true },
 	{ href: '/profile', label: 'Profile', icon: 'user' },
 	{ href: '/security', label: 'Security', icon: 'shield' },

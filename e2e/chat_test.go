@@ -1,0 +1,86 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// Issue #5: the chat dashboard streams replies from the demo model, stops
+// one mid-stream, keeps both in the history across a reload, and never runs
+// markup a model writes.
+func TestChatStreamsStopsAndSanitises(t *testing.T) {
+	srv := StartServer(t, Demo)
+	b := NewBrowser(t, srv)
+	const email = "chat@example.com"
+	srv.CreateUser(t, email, "user")
+	b.Login(email, Password)
+	b.WaitPath("/")
+	b.WaitVisible("[data-chat-page]")
+	b.WaitFor("the chat socket open", `document.querySelector('[data-send]') !== null`)
+
+	// 1. A reply streams in: its text grows across polls before done.
+	b.Fill("#chat-input", "Hello there, what can you do for me today?")
+	b.Click("[data-send]")
+	b.WaitFor("the first reply streaming", `document.querySelector('[data-message-role=assistant][data-status=streaming]')?.textContent.trim().length > 0`)
+	var lengths []int
+	deadline := time.Now().Add(Timeout)
+	for time.Now().Before(deadline) {
+		st := Eval[struct {
+			Status string `json:"status"`
+			Len    int    `json:"len"`
+		}](b, `(() => { const m = [...document.querySelectorAll('[data-message-role=assistant]')].at(-1); return { status: m?.dataset.status ?? '', len: (m?.querySelector('.markdown')?.textContent ?? '').length }; })()`)
+		if st.Status != "streaming" {
+			break
+		}
+		if len(lengths) == 0 || lengths[len(lengths)-1] != st.Len {
+			lengths = append(lengths, st.Len)
+		}
+		if err := pause(b.Ctx(), 20*time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(lengths) < 2 || lengths[len(lengths)-1] <= lengths[0] {
+		t.Fatalf("the reply did not grow while streaming: lengths seen %v", lengths)
+	}
+	b.WaitFor("the first reply complete", `[...document.querySelectorAll('[data-message-role=assistant]')].at(-1)?.dataset.status === 'complete'`)
+	b.WaitText("[data-message-role=assistant] [data-message-meta]", "Demo model")
+	b.WaitText("[data-message-role=assistant] [data-message-meta]", "tok/s")
+	b.WaitFor("the conversation in the URL", `/^\?c=\d+$/.test(location.search)`)
+	convURL := b.Path()
+	b.WaitFor("the conversation in the list", `document.querySelectorAll('[data-conversation-id]').length === 1`)
+
+	// 2. Stop a second reply mid-stream: it is kept as partial.
+	b.Fill("#chat-input", "Write a Go function that parses a config file, with a test and error handling please")
+	b.Click("[data-send]")
+	b.WaitFor("the second reply streaming", `(() => { const m = [...document.querySelectorAll('[data-message-role=assistant]')]; return m.length === 2 && m[1].dataset.status === 'streaming' && m[1].textContent.trim().length > 0; })()`)
+	b.Click("[data-stop]")
+	b.WaitFor("the second reply partial", `[...document.querySelectorAll('[data-message-role=assistant]')].at(-1)?.dataset.status === 'partial'`)
+	b.WaitText("[data-message-role=assistant] [data-message-meta]", "Stopped")
+	stoppedText := b.Text(`[data-message-role=assistant]:last-of-type .markdown`)
+
+	// 3. Reload: both exchanges are in the history.
+	b.Reload()
+	b.WaitFor("history after reload", `document.querySelectorAll('[data-message-role=assistant]').length === 2 && document.querySelectorAll('[data-message-role=user]').length === 2`)
+	if got := b.Path(); got != convURL {
+		t.Errorf("after reload at %s, want %s", got, convURL)
+	}
+	statuses := Eval[[]string](b, `[...document.querySelectorAll('[data-message-role=assistant]')].map(m => m.dataset.status)`)
+	if strings.Join(statuses, ",") != "complete,partial" {
+		t.Errorf("statuses after reload %v, want complete, partial", statuses)
+	}
+	_ = stoppedText
+
+	// 4. Markup in a reply does not run: the demo model quotes the message.
+	b.Exec(`window.__pwned = undefined`)
+	b.Fill("#chat-input", `<img src=x onerror="window.__pwned=1"> <script>window.__pwned=2</script>`)
+	b.Click("[data-send]")
+	b.WaitFor("the third reply complete", `(() => { const m = [...document.querySelectorAll('[data-message-role=assistant]')]; return m.length === 3 && m[2].dataset.status === 'complete'; })()`)
+	b.WaitText(`[data-message-role=assistant]`, `onerror="window.__pwned=1"`)
+	if n := b.Count(`[data-messages] img, [data-messages] script`); n != 0 {
+		t.Errorf("%d img/script elements in the messages", n)
+	}
+	if v := Eval[bool](b, `window.__pwned !== undefined`); v {
+		t.Fatal("markup from the model ran")
+	}
+}

@@ -1,1 +1,0 @@
-import{it as e}from"./vH2zbLd5.js";e();

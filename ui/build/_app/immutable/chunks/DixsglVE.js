@@ -1,1 +1,0 @@
-import"./xihTtKlq.js";import"./CQcvCsaI.js";import{D as e,K as t,T as n,W as r}from"./vH2zbLd5.js";import{t as i}from"./B33KS5z8.js";import{t as a}from"./B-aCkRNT.js";var o=e(`<!> <!>`,1);function s(e){var s=o(),c=r(s);a(c,{title:`Status`,description:`Health of the appliance and the services it depends on.`});var l=t(c,2);i(l,{}),n(e,s)}export{s as t};

@@ -1,1 +1,0 @@
-import{ct as e}from"./vH2zbLd5.js";import{n as t}from"./C6VCoKLZ.js";var n=e({goto:()=>t});export{n as t};

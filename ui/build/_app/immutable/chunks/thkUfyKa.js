@@ -1,0 +1,1 @@
+import{st as e}from"./By7eVEHE.js";e();

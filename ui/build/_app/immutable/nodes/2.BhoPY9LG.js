@@ -1,1 +1,0 @@
-import"../chunks/xihTtKlq.js";import"../chunks/CQcvCsaI.js";import"../chunks/vH2zbLd5.js";import{t as e}from"../chunks/DixsglVE.js";function t(t){e(t,{})}export{t as component};

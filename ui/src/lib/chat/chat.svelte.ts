@@ -1,0 +1,325 @@
+// State of the chat dashboard: the conversation list, the open conversation and the reply
+// streaming into it over /api/v1/ws/chat. The frame handling is plain code (`apply`) so it is
+// tested without a socket.
+import { api } from '$lib/api';
+import { toFieldError } from '$lib/form.svelte';
+import type { Page } from '$lib/types';
+import { LiveSocket } from './socket.svelte';
+import type { ChatMessage, ChatMode, Conversation, Model, ServerFrame } from './types';
+
+export const NEW_CHAT_TITLE = 'New chat';
+
+export interface InlineError {
+	code: string;
+	message: string;
+}
+
+/** What the user should do about an error code, if anything. */
+export function errorHint(code: string | undefined): string {
+	switch (code) {
+		case 'model_not_found':
+			return 'Pull the model in Settings → Models, or pick another model.';
+		case 'llm_unavailable':
+			return 'The model server cannot be reached. Check its health in Settings → Models.';
+		case 'conflict':
+			return 'Wait for the reply to finish, or stop it first.';
+		default:
+			return '';
+	}
+}
+
+export class ChatStore {
+	// --- the list ---
+	conversations = $state<Conversation[]>([]);
+	query = $state('');
+	listLoading = $state(false);
+	listError = $state<string | null>(null);
+
+	// --- the open conversation ---
+	currentId = $state<number | null>(null);
+	messages = $state<ChatMessage[]>([]);
+	messagesLoading = $state(false);
+	messagesError = $state<string | null>(null);
+
+	// --- the reply being written ---
+	/** True from a send until its start (or an error) arrives. */
+	pending = $state(false);
+	/** The assistant message id streaming now. */
+	streamingId = $state<number | null>(null);
+	/** An error not tied to one message (bad frame, conflict, model missing before start). */
+	composerError = $state<InlineError | null>(null);
+
+	// --- pickers ---
+	modes = $state<ChatMode[]>([]);
+	models = $state<Model[]>([]);
+	mode = $state('general');
+	/** '' lets the server choose (the conversation's model or the user's assignment). */
+	model = $state('');
+
+	socket: LiveSocket;
+	/** Called when a send made a new conversation (the page puts its id in the URL). */
+	onCreated: (id: number) => void = () => {};
+
+	#listSeq = 0;
+	#msgSeq = 0;
+
+	constructor() {
+		this.socket = new LiveSocket('/api/v1/ws/chat', {
+			onFrame: (f) => this.apply(f as unknown as ServerFrame),
+			onOpen: (reconnected) => {
+				if (reconnected) void this.resync();
+			},
+			onDrop: () => {
+				// The server keeps what arrived; the reload on reconnect shows it.
+				this.pending = false;
+				this.streamingId = null;
+			}
+		});
+	}
+
+	get busy(): boolean {
+		return this.pending || this.streamingId !== null;
+	}
+
+	get current(): Conversation | undefined {
+		return this.conversations.find((c) => c.id === this.currentId);
+	}
+
+	start(): void {
+		this.socket.start();
+		void this.loadList();
+		void this.loadPickers();
+	}
+
+	stop(): void {
+		this.socket.stop();
+	}
+
+	async loadPickers(): Promise<void> {
+		const [modes, models] = await Promise.allSettled([
+			api<{ items: ChatMode[] }>('GET', '/api/v1/chat-modes'),
+			api<{ items: Model[] }>('GET', '/api/v1/ollama/models')
+		]);
+		if (modes.status === 'fulfilled') this.modes = modes.value.items ?? [];
+		if (models.status === 'fulfilled') this.models = models.value.items ?? [];
+	}
+
+	async loadList(): Promise<void> {
+		const seq = ++this.#listSeq;
+		this.listLoading = true;
+		const q = this.query.trim();
+		const qs = new URLSearchParams({ per_page: '100' });
+		if (q) qs.set('q', q);
+		try {
+			const r = await api<Page<Conversation>>('GET', `/api/v1/conversations?${qs}`);
+			if (seq !== this.#listSeq) return;
+			this.conversations = r.items ?? [];
+			this.listError = null;
+		} catch (e) {
+			if (seq === this.#listSeq) this.listError = toFieldError(e).message;
+		} finally {
+			if (seq === this.#listSeq) this.listLoading = false;
+		}
+	}
+
+	/** Opens a conversation (null: a new, empty chat). */
+	async open(id: number | null): Promise<void> {
+		if (id === this.currentId && (id === null || this.messages.length > 0 || this.messagesLoading)) return;
+		this.currentId = id;
+		this.composerError = null;
+		this.messages = [];
+		this.messagesError = null;
+		if (id === null) return;
+		const conv = this.conversations.find((c) => c.id === id);
+		if (conv) this.mode = conv.mode || this.mode;
+		await this.loadMessages();
+	}
+
+	async loadMessages(): Promise<void> {
+		const id = this.currentId;
+		if (id === null) return;
+		const seq = ++this.#msgSeq;
+		this.messagesLoading = true;
+		try {
+			const r = await api<{ items: ChatMessage[]; has_more: boolean }>(
+				'GET',
+				`/api/v1/conversations/${id}/messages?limit=500`
+			);
+			if (seq !== this.#msgSeq || id !== this.currentId) return;
+			// Keep a reply that is streaming right now: REST has only what was stored.
+			const live = this.messages.find((m) => m.id === this.streamingId);
+			const items = (r.items ?? []).filter((m) => m.role !== 'system');
+			this.messages = live ? items.map((m) => (m.id === live.id ? live : m)) : items;
+			if (live && !items.some((m) => m.id === live.id)) this.messages.push(live);
+			this.messagesError = null;
+		} catch (e) {
+			if (seq === this.#msgSeq) this.messagesError = toFieldError(e).message;
+		} finally {
+			if (seq === this.#msgSeq) this.messagesLoading = false;
+		}
+	}
+
+	/** After a reconnect: what the server stored while we were away. */
+	async resync(): Promise<void> {
+		await Promise.all([this.loadList(), this.loadMessages()]);
+	}
+
+	send(text: string): boolean {
+		const message = text.trim();
+		if (!message || this.busy) return false;
+		const frame: Record<string, unknown> = { type: 'send', message, mode: this.mode || undefined };
+		if (this.currentId !== null) frame.conversation_id = this.currentId;
+		if (this.model) frame.model = this.model;
+		if (!this.socket.send(frame)) {
+			this.composerError = { code: 'offline', message: 'Not connected to the server; your message was not sent.' };
+			return false;
+		}
+		this.composerError = null;
+		this.pending = true;
+		this.messages.push({
+			id: -Date.now(),
+			conversation_id: this.currentId ?? 0,
+			role: 'user',
+			content: message,
+			status: 'complete',
+			prompt_tokens: 0,
+			completion_tokens: 0,
+			demo: false,
+			created_at: new Date().toISOString()
+		});
+		return true;
+	}
+
+	stopReply(): void {
+		this.socket.send({ type: 'stop' });
+	}
+
+	regenerate(): boolean {
+		if (this.currentId === null || this.busy) return false;
+		const frame: Record<string, unknown> = { type: 'regenerate', conversation_id: this.currentId };
+		if (this.model) frame.model = this.model;
+		if (!this.socket.send(frame)) {
+			this.composerError = { code: 'offline', message: 'Not connected to the server.' };
+			return false;
+		}
+		this.composerError = null;
+		this.pending = true;
+		// The server drops the last reply; so do we.
+		const last = this.messages.at(-1);
+		if (last?.role === 'assistant') this.messages.pop();
+		return true;
+	}
+
+	/** Applies one server frame to the state. */
+	apply(f: ServerFrame): void {
+		switch (f.type) {
+			case 'start': {
+				this.pending = false;
+				if (f.created || this.currentId === null) {
+					this.currentId = f.conversation_id;
+					for (const m of this.messages) if (m.conversation_id === 0) m.conversation_id = f.conversation_id;
+					this.onCreated(f.conversation_id);
+					void this.loadList();
+				}
+				if (f.conversation_id !== this.currentId) return;
+				this.streamingId = f.message_id;
+				this.messages.push({
+					id: f.message_id,
+					conversation_id: f.conversation_id,
+					role: 'assistant',
+					content: '',
+					model: f.model,
+					status: 'streaming',
+					prompt_tokens: 0,
+					completion_tokens: 0,
+					demo: false,
+					created_at: new Date().toISOString()
+				});
+				if (f.mode) this.mode = f.mode;
+				return;
+			}
+			case 'token': {
+				const m = this.#streaming();
+				if (m) m.content += f.content;
+				return;
+			}
+			case 'done': {
+				const m = this.messages.find((x) => x.id === f.message_id);
+				if (m) {
+					m.status = f.status;
+					m.stopped = f.stopped;
+					m.demo = f.demo;
+					m.timing = f.timing ?? null;
+					m.prompt_tokens = f.usage?.prompt_tokens ?? 0;
+					m.completion_tokens = f.usage?.completion_tokens ?? 0;
+				}
+				if (this.streamingId === f.message_id) this.streamingId = null;
+				this.pending = false;
+				this.#touch(f.conversation_id);
+				return;
+			}
+			case 'title': {
+				const c = this.conversations.find((x) => x.id === f.conversation_id);
+				if (c) c.title = f.title;
+				else void this.loadList();
+				return;
+			}
+			case 'error': {
+				const m = f.message_id ? this.messages.find((x) => x.id === f.message_id) : undefined;
+				if (m) {
+					m.status = m.content ? 'partial' : 'error';
+					m.error = f.message;
+					m.error_code = f.code;
+				} else {
+					this.composerError = { code: f.code, message: f.message };
+				}
+				if (f.message_id && this.streamingId === f.message_id) this.streamingId = null;
+				if (f.code !== 'conflict') this.pending = false;
+				if (f.conversation_id && this.currentId === null) {
+					this.currentId = f.conversation_id;
+					this.onCreated(f.conversation_id);
+					void this.loadList();
+				}
+				return;
+			}
+		}
+	}
+
+	#streaming(): ChatMessage | undefined {
+		if (this.streamingId === null) return undefined;
+		for (let i = this.messages.length - 1; i >= 0; i--) {
+			if (this.messages[i].id === this.streamingId) return this.messages[i];
+		}
+		return undefined;
+	}
+
+	/** Moves a conversation to the top of its group after a reply. */
+	#touch(id: number): void {
+		const c = this.conversations.find((x) => x.id === id);
+		if (c) {
+			c.updated_at = new Date().toISOString();
+			c.message_count += 2;
+		}
+	}
+
+	async rename(c: Conversation, title: string): Promise<void> {
+		const t = title.trim();
+		if (!t || t === c.title) return;
+		const r = await api<Conversation>('PATCH', `/api/v1/conversations/${c.id}`, { title: t });
+		c.title = r.title;
+	}
+
+	async togglePin(c: Conversation): Promise<void> {
+		await api<Conversation>('PATCH', `/api/v1/conversations/${c.id}`, { pinned: !c.pinned });
+		await this.loadList();
+	}
+
+	async remove(c: Conversation): Promise<void> {
+		await api('DELETE', `/api/v1/conversations/${c.id}`);
+		this.conversations = this.conversations.filter((x) => x.id !== c.id);
+		if (this.currentId === c.id) {
+			this.currentId = null;
+			this.messages = [];
+		}
+	}
+}

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { ChatStore, errorHint } from './chat.svelte';
+
+function store(): ChatStore {
+	const s = new ChatStore();
+	// No socket in unit tests: sends succeed as if it were open.
+	s.socket.send = () => true;
+	return s;
+}
+
+describe('ChatStore.apply', () => {
+	it('streams a reply into a new conversation', () => {
+		const s = store();
+		const created: number[] = [];
+		s.onCreated = (id) => created.push(id);
+		expect(s.send('  hi  ')).toBe(true);
+		expect(s.pending).toBe(true);
+		expect(s.messages).toHaveLength(1);
+		expect(s.messages[0]).toMatchObject({ role: 'user', content: 'hi' });
+
+		s.apply({ type: 'start', conversation_id: 7, message_id: 11, model: 'demo', mode: 'general', created: true });
+		expect(created).toEqual([7]);
+		expect(s.currentId).toBe(7);
+		expect(s.pending).toBe(false);
+		expect(s.streamingId).toBe(11);
+		expect(s.busy).toBe(true);
+
+		s.apply({ type: 'token', content: 'Hel' });
+		s.apply({ type: 'token', content: 'lo' });
+		expect(s.messages[1].content).toBe('Hello');
+
+		s.apply({
+			type: 'done',
+			conversation_id: 7,
+			message_id: 11,
+			status: 'complete',
+			usage: { prompt_tokens: 3, completion_tokens: 2 },
+			timing: { tokens_per_second: 40 },
+			stopped: false,
+			demo: true
+		});
+		expect(s.streamingId).toBeNull();
+		expect(s.busy).toBe(false);
+		expect(s.messages[1]).toMatchObject({ status: 'complete', demo: true, completion_tokens: 2 });
+		expect(s.messages[1].timing?.tokens_per_second).toBe(40);
+	});
+
+	it('refuses a second send while a reply streams', () => {
+		const s = store();
+		s.send('one');
+		expect(s.send('two')).toBe(false);
+	});
+
+	it('marks a stopped reply partial', () => {
+		const s = store();
+		s.currentId = 3;
+		s.send('x');
+		s.apply({ type: 'start', conversation_id: 3, message_id: 5, model: 'm', mode: 'general', created: false });
+		s.apply({ type: 'token', content: 'part' });
+		s.apply({ type: 'done', conversation_id: 3, message_id: 5, status: 'partial', stopped: true, demo: false });
+		expect(s.messages.at(-1)).toMatchObject({ status: 'partial', stopped: true, content: 'part' });
+	});
+
+	it('shows an error on its message, or in the composer without a start', () => {
+		const s = store();
+		s.currentId = 3;
+		s.send('x');
+		s.apply({ type: 'error', code: 'model_not_found', message: 'model "x" is not installed' });
+		expect(s.pending).toBe(false);
+		expect(s.composerError?.code).toBe('model_not_found');
+
+		s.send('y');
+		s.apply({ type: 'start', conversation_id: 3, message_id: 9, model: 'm', mode: 'general', created: false });
+		s.apply({ type: 'error', code: 'llm_unavailable', message: 'down', conversation_id: 3, message_id: 9 });
+		expect(s.messages.at(-1)).toMatchObject({ status: 'error', error: 'down', error_code: 'llm_unavailable' });
+		expect(s.busy).toBe(false);
+	});
+
+	it('takes the title frame', () => {
+		const s = store();
+		s.conversations = [
+			{ id: 1, title: 'hello', mode: 'general', model: '', pinned: false, created_at: '', updated_at: '', message_count: 2 }
+		];
+		s.apply({ type: 'title', conversation_id: 1, title: 'Greeting' });
+		expect(s.conversations[0].title).toBe('Greeting');
+	});
+
+	it('drops the last reply when regenerating', () => {
+		const s = store();
+		s.currentId = 3;
+		s.send('x');
+		s.apply({ type: 'start', conversation_id: 3, message_id: 5, model: 'm', mode: 'general', created: false });
+		s.apply({ type: 'done', conversation_id: 3, message_id: 5, status: 'complete', stopped: false, demo: false });
+		expect(s.regenerate()).toBe(true);
+		expect(s.messages.map((m) => m.role)).toEqual(['user']);
+		expect(s.pending).toBe(true);
+	});
+});
+
+describe('errorHint', () => {
+	it('sends people to Settings → Models for a missing model', () => {
+		expect(errorHint('model_not_found')).toContain('Settings → Models');
+		expect(errorHint('whatever')).toBe('');
+	});
+});

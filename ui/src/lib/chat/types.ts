@@ -1,0 +1,112 @@
+// Shapes of the chat API (docs/websocket.md, docs/openapi.json).
+
+export interface Conversation {
+	id: number;
+	title: string;
+	mode: string;
+	model: string;
+	pinned: boolean;
+	created_at: string;
+	updated_at: string;
+	message_count: number;
+	snippet?: string;
+}
+
+export interface Timing {
+	total_ms?: number;
+	load_ms?: number;
+	prompt_eval_ms?: number;
+	eval_ms?: number;
+	tokens_per_second?: number;
+	first_token_ms?: number;
+}
+
+export interface Usage {
+	prompt_tokens: number;
+	completion_tokens: number;
+}
+
+export type MessageStatus = 'complete' | 'partial' | 'error' | 'streaming' | string;
+
+export interface ChatMessage {
+	id: number;
+	conversation_id: number;
+	role: 'user' | 'assistant' | 'system' | string;
+	content: string;
+	model?: string;
+	status: MessageStatus;
+	error?: string;
+	prompt_tokens: number;
+	completion_tokens: number;
+	timing?: Timing | null;
+	demo: boolean;
+	created_at: string;
+	/** UI only: the error code of an `error` frame (e.g. model_not_found). */
+	error_code?: string;
+	/** UI only: the user stopped this reply. */
+	stopped?: boolean;
+}
+
+export interface ChatMode {
+	key: string;
+	name: string;
+	model_key: string;
+	system_prompt: string;
+	built_in: boolean;
+}
+
+export interface Model {
+	name: string;
+	size: number;
+	family?: string;
+	parameter_size?: string;
+	quantization?: string;
+	modified_at?: string;
+}
+
+export interface RunningModel {
+	name: string;
+	size: number;
+	size_vram: number;
+	family?: string;
+	parameter_size?: string;
+	expires_at?: string;
+}
+
+export interface OllamaHealth {
+	status: 'ok' | 'down' | string;
+	provider: string;
+	latency_ms: number;
+	error?: string;
+}
+
+export interface PullState {
+	type: 'pull';
+	model: string;
+	status: string;
+	digest?: string;
+	total?: number;
+	completed?: number;
+	percent?: number;
+	done: boolean;
+	error?: { code: string; message: string };
+	started_at?: string;
+}
+
+/** Frames the server sends on /api/v1/ws/chat. */
+export type ServerFrame =
+	| { type: 'start'; conversation_id: number; message_id: number; model: string; mode: string; created: boolean }
+	| { type: 'token'; content: string }
+	| {
+			type: 'done';
+			conversation_id: number;
+			message_id: number;
+			status: string;
+			usage?: Usage;
+			timing?: Timing;
+			stopped: boolean;
+			demo: boolean;
+	  }
+	| { type: 'title'; conversation_id: number; title: string }
+	| { type: 'error'; code: string; message: string; conversation_id?: number; message_id?: number }
+	| { type: 'pong' };

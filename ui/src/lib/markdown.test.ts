@@ -1,0 +1,101 @@
+// @vitest-environment jsdom
+import { afterEach, describe, expect, it } from 'vitest';
+import { codeOfButton, renderMarkdown, sanitizeHtml } from './markdown';
+
+declare global {
+	interface Window {
+		__pwned?: number;
+	}
+}
+
+function mount(html: string): HTMLElement {
+	const div = document.createElement('div');
+	div.innerHTML = html;
+	document.body.appendChild(div);
+	return div;
+}
+
+afterEach(() => {
+	document.body.innerHTML = '';
+	delete window.__pwned;
+});
+
+describe('renderMarkdown', () => {
+	it('renders ordinary Markdown', () => {
+		const html = renderMarkdown('# Title\n\nSome **bold** and `code`.\n\n- a\n- b');
+		expect(html).toContain('<h1>Title</h1>');
+		expect(html).toContain('<strong>bold</strong>');
+		expect(html).toContain('<code>code</code>');
+		expect(html).toContain('<li>a</li>');
+	});
+
+	it('shows the model\'s raw HTML as text, never as markup', () => {
+		const attacks = [
+			'<script>window.__pwned = 1</script>',
+			'<img src=x onerror="window.__pwned = 1">',
+			'before <img src=x onerror=window.__pwned=1> after',
+			'<svg onload="window.__pwned=1"></svg>',
+			'<iframe src="javascript:window.__pwned=1"></iframe>',
+			'<a href="javascript:window.__pwned=1">x</a>',
+			'<div style="background:url(javascript:1)" onclick="window.__pwned=1">y</div>'
+		];
+		for (const a of attacks) {
+			const html = renderMarkdown(a);
+			const el = mount(html);
+			expect(el.querySelector('script, img, svg, iframe, [onerror], [onload], [onclick], [style]')).toBeNull();
+			for (const link of el.querySelectorAll('a')) {
+				expect(link.getAttribute('href') ?? '').not.toMatch(/^\s*javascript:/i);
+			}
+			expect(html).not.toMatch(/<(script|img|svg|iframe)/i);
+		}
+		expect(window.__pwned).toBeUndefined();
+	});
+
+	it('keeps the text of raw HTML visible', () => {
+		const el = mount(renderMarkdown('look: <img src=x onerror=alert(1)>'));
+		expect(el.textContent).toContain('<img src=x onerror=alert(1)>');
+	});
+
+	it('drops javascript: links written in Markdown', () => {
+		const el = mount(renderMarkdown('[click](javascript:window.__pwned=1) [ok](https://example.com)'));
+		const links = [...el.querySelectorAll('a')];
+		expect(links.some((a) => /javascript:/i.test(a.getAttribute('href') ?? ''))).toBe(false);
+		const ok = links.find((a) => a.getAttribute('href') === 'https://example.com');
+		expect(ok?.getAttribute('rel')).toContain('noopener');
+		expect(ok?.getAttribute('target')).toBe('_blank');
+	});
+
+	it('does not load remote images', () => {
+		const el = mount(renderMarkdown('![tracker](https://evil.example/p.gif)'));
+		expect(el.querySelector('img')).toBeNull();
+		expect(el.querySelector('a')?.textContent).toBe('tracker');
+	});
+
+	it('wraps code blocks with a copy button and escapes their content', () => {
+		const el = mount(renderMarkdown('```html\n<script>window.__pwned=1</script>\n```'));
+		expect(el.querySelector('script')).toBeNull();
+		const button = el.querySelector('[data-copy-code]');
+		expect(button).not.toBeNull();
+		expect(el.querySelector('.code-lang')?.textContent).toBe('html');
+		expect(el.querySelector('pre code')?.className).toBe('language-html');
+		expect(codeOfButton(button!)).toBe('<script>window.__pwned=1</script>');
+	});
+
+	it('escapes a hostile code language', () => {
+		const el = mount(renderMarkdown('```"><img src=x onerror=window.__pwned=1>\nx\n```'));
+		expect(el.querySelector('img')).toBeNull();
+	});
+
+	it('renders half-streamed Markdown without throwing', () => {
+		expect(() => renderMarkdown('```py\nprint(')).not.toThrow();
+		expect(renderMarkdown('**bo')).toContain('**bo');
+		expect(renderMarkdown('')).toBe('');
+	});
+});
+
+describe('sanitizeHtml', () => {
+	it('removes scripts and event handlers from HTML', () => {
+		const out = sanitizeHtml('<p onclick="x()">hi<script>x()</script><img src=x onerror=x()></p>');
+		expect(out).toBe('<p>hi</p>');
+	});
+});

@@ -1,0 +1,80 @@
+// Markdown of model replies → safe HTML. Two layers: raw HTML written by the model is shown as
+// text (never parsed), and the output of marked goes through DOMPurify anyway (javascript:
+// links, anything marked lets through). Code blocks get a copy button, wired by the caller
+// through event delegation on `[data-copy-code]` (the CSP forbids inline handlers).
+import DOMPurify from 'dompurify';
+import { Marked, type Tokens } from 'marked';
+
+function escapeHtml(s: string): string {
+	return s
+		.replace(/&/g, '&amp;')
+		.replace(/</g, '&lt;')
+		.replace(/>/g, '&gt;')
+		.replace(/"/g, '&quot;')
+		.replace(/'/g, '&#39;');
+}
+
+const marked = new Marked({
+	gfm: true,
+	breaks: false,
+	async: false,
+	renderer: {
+		// The model's own HTML is text, not markup.
+		html(token: Tokens.HTML | Tokens.Tag): string {
+			return escapeHtml(token.text);
+		},
+		code(token: Tokens.Code): string {
+			const lang = (token.lang ?? '').trim().split(/\s+/)[0].replace(/[^A-Za-z0-9_+#.-]/g, '');
+			const cls = lang ? ` class="language-${lang}"` : '';
+			return (
+				'<div class="code-block">' +
+				'<div class="code-head"><span class="code-lang">' +
+				escapeHtml(lang || 'code') +
+				'</span><button type="button" class="code-copy" data-copy-code="">Copy</button></div>' +
+				`<pre><code${cls}>${escapeHtml(token.text)}</code></pre></div>\n`
+			);
+		},
+		image(token: Tokens.Image): string {
+			// No remote images (tracking, CSP): show the alt text as a link.
+			const text = escapeHtml(token.text || token.href);
+			return `<a href="${escapeHtml(token.href)}">${text}</a>`;
+		}
+	}
+});
+
+let hooked = false;
+function purifier(): typeof DOMPurify {
+	if (!hooked) {
+		hooked = true;
+		DOMPurify.addHook('afterSanitizeAttributes', (node) => {
+			if (node.tagName === 'A' && node.hasAttribute('href')) {
+				node.setAttribute('target', '_blank');
+				node.setAttribute('rel', 'noopener noreferrer nofollow');
+			}
+		});
+	}
+	return DOMPurify;
+}
+
+const PURIFY = {
+	FORBID_TAGS: ['style', 'img', 'svg', 'math', 'form', 'iframe', 'object', 'embed', 'video', 'audio', 'source'],
+	FORBID_ATTR: ['style', 'srcset', 'formaction'],
+	ALLOW_DATA_ATTR: false,
+	ADD_ATTR: ['target', 'data-copy-code']
+};
+
+/** Cleans HTML for insertion with {@html}: no scripts, no event handlers, no javascript: URLs. */
+export function sanitizeHtml(html: string): string {
+	return purifier().sanitize(html, PURIFY) as unknown as string;
+}
+
+/** Renders (possibly half-streamed) Markdown to sanitised HTML. */
+export function renderMarkdown(src: string): string {
+	const html = marked.parse(src ?? '') as string;
+	return sanitizeHtml(html);
+}
+
+/** The text of the code block a copy button belongs to. */
+export function codeOfButton(button: Element): string {
+	return button.closest('.code-block')?.querySelector('pre code')?.textContent ?? '';
+}
