@@ -16,6 +16,7 @@ export interface NavItem {
 export const NAV: readonly NavItem[] = [
 	{ href: '/', label: 'Chat', icon: 'chat' },
 	{ href: '/status', label: 'Status', icon: 'activity', public: true },
+	{ href: '/settings', label: 'Settings', icon: 'cpu' },
 	{ href: '/profile', label: 'Profile', icon: 'user' },
 	{ href: '/security', label: 'Security', icon: 'shield' },
 	{ href: '/admin', label: 'Admin', icon: 'settings', roles: ['admin', 'superuser'] }

@@ -1,1 +1,0 @@
-import{dt as e}from"./By7eVEHE.js";import{n as t}from"./5b-SJ-qx.js";var n=e({goto:()=>t});export{n as t};

@@ -1,0 +1,1 @@
+import{ct as e}from"./DbutwE84.js";e();

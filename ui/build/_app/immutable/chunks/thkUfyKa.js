@@ -1,1 +1,0 @@
-import{st as e}from"./By7eVEHE.js";e();
