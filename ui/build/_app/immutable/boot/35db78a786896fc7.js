@@ -1,13 +1,13 @@
 				{
-					__sveltekit_1d1owf = {
+					__sveltekit_1v5xe75 = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.CohEvUzY.js"),
-						import("/_app/immutable/entry/app.CCKGrtIr.js")
+						import("/_app/immutable/entry/start.DACrcpfy.js"),
+						import("/_app/immutable/entry/app.CsD-RfXL.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
