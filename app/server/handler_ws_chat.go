@@ -133,7 +133,11 @@ func (s *Server) wsChat(conn *websocket.Conn) {
 			stop   context.CancelFunc // the running reply's, nil when idle
 			wg     sync.WaitGroup
 			userID = p.UserID
+			// sent is closed once the last reply's final frame is out; a
+			// next reply waits for it, so frames never cross.
+			sent = make(chan struct{})
 		)
+		close(sent)
 		defer func() {
 			cancel()
 			wg.Wait() // the reply is recorded before the socket is released
@@ -182,11 +186,13 @@ func (s *Server) wsChat(conn *websocket.Conn) {
 					sendErr(apperr.Conflict("a reply is still streaming; send stop first or wait for done"))
 					continue
 				}
+				prev, next := sent, make(chan struct{})
+				sent = next
 				wg.Add(1)
 				go func(f wsClientFrame) {
 					defer wg.Done()
-					sent := make(chan struct{})
-					final := s.wsReply(rctx, wc, userID, f, sent)
+					<-prev
+					final := s.wsReply(rctx, wc, userID, f, next)
 					// Free the slot before the final frame goes out, so a
 					// client that sends on "done" is never told it is busy.
 					mu.Lock()
@@ -194,7 +200,7 @@ func (s *Server) wsChat(conn *websocket.Conn) {
 					mu.Unlock()
 					rcancel()
 					wc.writeJSON(final)
-					close(sent)
+					close(next)
 				}(f)
 			default:
 				sendErr(apperr.BadRequest("unknown frame type " + strings.TrimSpace(f.Type) + "; want send, regenerate, stop or ping"))
