@@ -32,6 +32,9 @@ type Stream struct {
 	// OnToken is called with each upstream chunk as it arrives. Returning
 	// an error (the client went away) stops the upstream request at once.
 	OnToken func(content string) error
+	// OnThinking is called with the reasoning of a model that thinks
+	// before it answers, as it arrives; it is shown, not stored.
+	OnThinking func(content string) error
 	// OnTitle is called from a background goroutine when a new
 	// conversation's title is known (generated, or the fallback).
 	OnTitle func(conversationID int64, title string)
@@ -347,6 +350,11 @@ func (s *Service) generate(ctx context.Context, ex *exchange, opts map[string]an
 	res, err := s.llm.Chat(ctx, llm.ChatRequest{Model: ex.model, Messages: ex.history, Options: opts}, func(c llm.Chunk) error {
 		if first == 0 {
 			first = time.Since(began)
+		}
+		if c.Thinking != "" && st.OnThinking != nil {
+			if err := st.OnThinking(c.Thinking); err != nil {
+				return errRelay{err}
+			}
 		}
 		if c.Content == "" {
 			return nil

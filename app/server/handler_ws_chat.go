@@ -61,9 +61,14 @@ type wsTitleFrame struct {
 // tokenFrame encodes {"type":"token","content":...} by hand: it is the
 // one frame sent per upstream chunk, so it avoids reflection and all but
 // one allocation.
-func tokenFrame(content string) []byte {
-	b := make([]byte, 0, len(content)+32)
-	b = append(b, `{"type":"token","content":`...)
+func tokenFrame(content string) []byte { return frameOf("token", content) }
+
+// frameOf encodes {"type":typ,"content":content}; typ needs no escaping.
+func frameOf(typ, content string) []byte {
+	b := make([]byte, 0, len(content)+len(typ)+24)
+	b = append(b, `{"type":"`...)
+	b = append(b, typ...)
+	b = append(b, `","content":`...)
 	b = appendJSONString(b, content)
 	return append(b, '}')
 }
@@ -221,7 +226,8 @@ func (s *Server) wsReply(ctx context.Context, wc *wsConn, userID int64, f wsClie
 			return wc.writeJSON(wsStartFrame{Type: "start", ConversationID: st.ConversationID, MessageID: st.MessageID,
 				Model: st.Model, Mode: st.Mode, Created: st.Created})
 		},
-		OnToken: func(content string) error { return wc.writeRaw(tokenFrame(content)) },
+		OnToken:    func(content string) error { return wc.writeRaw(tokenFrame(content)) },
+		OnThinking: func(content string) error { return wc.writeRaw(frameOf("thinking", content)) },
 		OnTitle: func(convID int64, title string) {
 			select {
 			case <-sent:

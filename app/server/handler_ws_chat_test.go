@@ -419,3 +419,38 @@ func TestWSClosesWhenTheSessionEnds(t *testing.T) {
 		return
 	}
 }
+
+func TestWSChatRelaysThinking(t *testing.T) {
+	srv, _ := chatServer(t, llmtest.WithThinking("Let ", "me ", "see. "), llmtest.WithTokens(2))
+	c := srv.User(t, "user")
+	ws := dialWS(t, srv.URL, "/api/v1/ws/chat", accessTokenOf(t, c))
+	ws.send(map[string]any{"type": "send", "message": "think first"})
+	start := ws.expect("start")
+	var thinking, tokens []string
+	for {
+		f := ws.read(10 * time.Second)
+		switch f.str("type") {
+		case "thinking":
+			if len(tokens) > 0 {
+				t.Fatal("thinking after the answer began")
+			}
+			thinking = append(thinking, f.str("content"))
+			continue
+		case "token":
+			tokens = append(tokens, f.str("content"))
+			continue
+		case "done":
+		default:
+			t.Fatalf("frame %v", f)
+		}
+		break
+	}
+	if strings.Join(thinking, "") != "Let me see. " || strings.Join(tokens, "") != "tok0 tok1 " {
+		t.Fatalf("thinking %q, tokens %q", thinking, tokens)
+	}
+	// Only the answer is stored.
+	res := c.Get(fmt.Sprintf("/api/v1/conversations/%d/messages", start.num("conversation_id")))
+	if strings.Contains(res.String(), "Let me") || !strings.Contains(res.String(), `"content":"tok0 tok1 "`) {
+		t.Fatalf("stored: %s", res)
+	}
+}
