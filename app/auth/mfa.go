@@ -305,7 +305,12 @@ func (m *MFA) AdminReset(ctx context.Context, actor *Principal, userID int64, c 
 	if err != nil {
 		return err
 	}
-	if actor != nil && u.Role != "user" && actor.Role != "superuser" && actor.UserID != u.ID {
+	if actor != nil && actor.UserID == u.ID {
+		// Turning one's own factors off needs the password and a code
+		// (/security); a session alone must not be enough.
+		return apperr.Forbidden("turn your own second factors off on the Security page")
+	}
+	if actor != nil && u.Role != "user" && actor.Role != "superuser" {
 		return apperr.Forbidden("only a superuser can reset an administrator's second factors")
 	}
 	now := s.now()

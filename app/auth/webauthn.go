@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-webauthn/webauthn/protocol"
@@ -95,8 +96,14 @@ func (m *MFA) RelyingParty() (id string, origins []string) {
 		id = "localhost"
 	}
 	if len(origins) == 0 {
-		for _, l := range []struct{ scheme, addr string }{{"http", cfg.Server.HTTP}, {"https", cfg.Server.HTTPS}} {
-			if _, port, err := net.SplitHostPort(l.addr); err == nil && port != "" && port != "0" {
+		for _, l := range []struct{ scheme, addr, defPort string }{{"http", cfg.Server.HTTP, "80"}, {"https", cfg.Server.HTTPS, "443"}} {
+			_, port, err := net.SplitHostPort(l.addr)
+			switch {
+			case err != nil || port == "" || port == "0":
+			case port == l.defPort:
+				// Browsers leave the default port out of the origin.
+				origins = append(origins, l.scheme+"://"+id)
+			default:
 				origins = append(origins, l.scheme+"://"+id+":"+port)
 			}
 		}
@@ -502,7 +509,10 @@ func (m *MFA) validateAssertion(ctx context.Context, w *waUser, cer *ceremony, c
 // PasskeyLoginBegin starts a passwordless sign-in: assertion options with
 // no allowed credentials (the browser offers the discoverable ones) and
 // user verification required.
-func (m *MFA) PasskeyLoginBegin(ctx context.Context) (*protocol.CredentialAssertion, error) {
+func (m *MFA) PasskeyLoginBegin(ctx context.Context, c Client) (*protocol.CredentialAssertion, error) {
+	if err := m.allowBegin(c.IP); err != nil {
+		return nil, err
+	}
 	wa, err := m.webAuthn()
 	if err != nil {
 		return nil, err
@@ -513,6 +523,40 @@ func (m *MFA) PasskeyLoginBegin(ctx context.Context) (*protocol.CredentialAssert
 	}
 	m.putCeremony(&ceremony{kind: ceremonyPasswordless, data: *data})
 	return opts, nil
+}
+
+// beginsPerMinute bounds unauthenticated ceremonies per IP: each holds a
+// cache entry for CeremonyTTL, and a flood must not push rate-limit
+// counters out of the cache.
+const beginsPerMinute = 30
+
+type beginCounter struct {
+	mu    sync.Mutex
+	n     int
+	start time.Time
+}
+
+func (m *MFA) allowBegin(ip string) error {
+	key := "auth:wabegin:" + ip
+	m.takeMu.Lock()
+	v, ok := m.s.cache.Get(key)
+	if !ok {
+		v = &beginCounter{start: m.s.now()}
+		m.s.cache.Set(key, v, 2*time.Minute)
+	}
+	m.takeMu.Unlock()
+	bc := v.(*beginCounter)
+	bc.mu.Lock()
+	defer bc.mu.Unlock()
+	now := m.s.now()
+	if now.Sub(bc.start) >= time.Minute {
+		bc.n, bc.start = 0, now
+	}
+	if bc.n >= beginsPerMinute {
+		return apperr.TooMany("too many passkey sign-in attempts; wait a minute", bc.start.Add(time.Minute).Sub(now))
+	}
+	bc.n++
+	return nil
 }
 
 // PasskeyLogin finishes a passwordless sign-in: the passkey (verified by

@@ -32,7 +32,7 @@ func registerAdmin(a *adminCommand) { adminCommands[a.name] = a }
 func init() {
 	register(&command{
 		name:    "admin",
-		summary: "manage accounts: create, reset-password (run beside or without the server)",
+		summary: "manage accounts: create, reset-password, reset-2fa (run beside or without the server)",
 		usage:   "<action> --email E [--password P | password on stdin] [--role user|admin|superuser]",
 		flags: func(fs *flag.FlagSet) {
 			fs.String("email", "", "the account's email")

@@ -438,6 +438,7 @@ func TestAdminReset2FA(t *testing.T) {
 		{Name: "user may not", Client: u, Method: "POST", Path: "/api/v1/admin/users/" + id + "/reset-2fa", WantStatus: 403},
 		{Name: "unknown user", Method: "POST", Path: "/api/v1/admin/users/999999/reset-2fa", WantStatus: 404},
 		{Name: "admin may not reset the superuser", Client: admin, Method: "POST", Path: "/api/v1/admin/users/" + userID(t, root) + "/reset-2fa", WantStatus: 403},
+		{Name: "not one's own", Method: "POST", Path: "/api/v1/admin/users/" + userID(t, root) + "/reset-2fa", WantStatus: 403},
 		{Name: "reset", Method: "POST", Path: "/api/v1/admin/users/" + id + "/reset-2fa", WantStatus: 204},
 	} {
 		sc.Run(t, root)

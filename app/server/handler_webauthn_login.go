@@ -7,7 +7,7 @@ import (
 // webauthnLoginBeginPOST starts a passwordless sign-in with a passkey:
 // assertion options for the browser's discoverable credentials.
 func (s *Server) webauthnLoginBeginPOST(c *fiber.Ctx) error {
-	opts, err := s.app.MFA.PasskeyLoginBegin(c.UserContext())
+	opts, err := s.app.MFA.PasskeyLoginBegin(c.UserContext(), client(c))
 	if err != nil {
 		return err
 	}

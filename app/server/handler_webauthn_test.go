@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aiwfe/aiwfe/app/auth/webauthntest"
 	"github.com/aiwfe/aiwfe/app/config"
@@ -283,6 +284,26 @@ func TestPasskeyUnhappyPaths(t *testing.T) {
 		{Name: "huge", Method: "POST", Path: "/api/v1/auth/webauthn/login/finish", Request: servertest.Request{JSON: strings.Repeat("a", 70<<10)}, WantStatus: 413},
 	} {
 		sc.Run(t, srv.Client(t))
+	}
+}
+
+// Passwordless ceremonies are begun without an account: a flood from one
+// address is cut off.
+func TestPasskeyBeginLimit(t *testing.T) {
+	srv, _ := startPasskeys(t)
+	c := srv.Client(t)
+	for i := 1; i <= 31; i++ {
+		res := c.Post("/api/v1/auth/webauthn/login/begin", nil)
+		if i <= 30 && res.Status != 200 {
+			t.Fatalf("begin %d: %s", i, res)
+		}
+		if i == 31 && (res.Status != 429 || res.Header.Get("Retry-After") == "") {
+			t.Fatalf("begin %d: %s", i, res)
+		}
+	}
+	srv.Advance(time.Minute)
+	if res := c.Post("/api/v1/auth/webauthn/login/begin", nil); res.Status != 200 {
+		t.Fatalf("after a minute: %s", res)
 	}
 }
 
