@@ -1,13 +1,13 @@
 				{
-					__sveltekit_1v5xe75 = {
+					__sveltekit_1ebxxgp = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.DACrcpfy.js"),
-						import("/_app/immutable/entry/app.CsD-RfXL.js")
+						import("/_app/immutable/entry/start.-OWljzx6.js"),
+						import("/_app/immutable/entry/app.BAhvvyu_.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
