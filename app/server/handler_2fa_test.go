@@ -453,3 +453,30 @@ func TestAdminReset2FA(t *testing.T) {
 		t.Fatalf("audit: %s", ev.Body)
 	}
 }
+
+// One MFA token opens one session, even when two answers race.
+func TestMFATokenRace(t *testing.T) {
+	srv := servertest.Start(t)
+	srv.Superuser(t)
+	u := srv.User(t, "user")
+	_, codes := enableTOTP(t, srv, u)
+	for round := 0; round < 3; round++ {
+		c := srv.Client(t)
+		ch := passwordStep(t, c, u.Email)
+		results := make(chan int, 2)
+		for i := 0; i < 2; i++ {
+			go func(code string) {
+				results <- answer(c, ch.MFAToken, "backup_code", code, false).Status
+			}(codes[round*2+i])
+		}
+		ok := 0
+		for i := 0; i < 2; i++ {
+			if <-results == 200 {
+				ok++
+			}
+		}
+		if ok != 1 {
+			t.Fatalf("round %d: %d sessions from one MFA token", round, ok)
+		}
+	}
+}
