@@ -300,7 +300,11 @@ func (b *Browser) Screenshot(name string) string {
 		b.T.Logf("e2e: screenshot %s: %v", name, err)
 		return ""
 	}
-	b.T.Logf("e2e: screenshot: %s", path)
+	if os.Getenv("AIWFE_E2E_ARTIFACTS") == "" {
+		b.T.Logf("e2e: screenshot: %s (removed with the test's temporary folder; set AIWFE_E2E_ARTIFACTS=DIR to keep it)", path)
+	} else {
+		b.T.Logf("e2e: screenshot: %s", path)
+	}
 	return path
 }
 

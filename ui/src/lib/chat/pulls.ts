@@ -16,3 +16,14 @@ export function pullPercent(p: PullState): number | null {
 	if (p.total && p.completed !== undefined) return Math.min(100, (p.completed / p.total) * 100);
 	return null;
 }
+
+/**
+ * Merges a state read over REST (the POST /ollama/pull answer, GET /ollama/pulls). Progress
+ * events of the same pull may have arrived before it did: they are newer and win.
+ */
+export function mergePullSnapshot(list: PullState[], st: PullState): PullState[] {
+	const cur = list.find((p) => p.model === st.model);
+	// Same pull: only a finished state moves it on (a REST list read after events were missed).
+	if (cur && cur.started_at && cur.started_at === st.started_at && !(st.done && !cur.done)) return list;
+	return mergePull(list, st);
+}

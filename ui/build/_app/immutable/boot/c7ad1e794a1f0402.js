@@ -1,13 +1,13 @@
 				{
-					__sveltekit_1ebxxgp = {
+					__sveltekit_qz3dl4 = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.-OWljzx6.js"),
-						import("/_app/immutable/entry/app.BAhvvyu_.js")
+						import("/_app/immutable/entry/start.Dp7APeXi.js"),
+						import("/_app/immutable/entry/app.CQFtFTV4.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
