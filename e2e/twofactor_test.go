@@ -2,10 +2,7 @@ package e2e
 
 import (
 	"net"
-	"os"
-	"os/exec"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/aiwfe/aiwfe/app/config"
+	"github.com/aiwfe/aiwfe/app/server/servertest"
 )
 
 // Issue #4 in a real browser: a passkey made by Chromium's virtual
@@ -85,7 +83,7 @@ func TestPasskeyAndTOTPThroughTheUI(t *testing.T) {
 	if len(secret) != 32 {
 		t.Fatalf("secret %q", secret)
 	}
-	b.Fill("#totp-code", oathtool(t, secret, time.Now()))
+	b.Fill("#totp-code", servertest.OATHTool(t, secret, time.Now()))
 	b.ClickText("button", "Verify")
 	b.WaitVisible("[data-backup-codes]")
 	if n := b.Count("[data-backup-code]"); n != 10 {
@@ -105,7 +103,7 @@ func TestPasskeyAndTOTPThroughTheUI(t *testing.T) {
 	if b.Count("[data-mfa-passkey]") != 1 {
 		t.Fatal("the second step offers no passkey")
 	}
-	b.Fill("#code", oathtool(t, secret, time.Now().Add(30*time.Second)))
+	b.Fill("#code", servertest.OATHTool(t, secret, time.Now().Add(30*time.Second)))
 	b.ClickText("button", "Verify")
 	b.WaitFor("leaving /login", `location.pathname !== '/login'`)
 	if b.Cookie("access_token") == "" {
@@ -124,20 +122,4 @@ func signOut(b *Browser) {
 	b.Click("button[aria-haspopup=menu]")
 	b.ClickText("button", "Sign out")
 	b.WaitPath("/login")
-}
-
-func oathtool(t *testing.T, secret string, at time.Time) string {
-	t.Helper()
-	path, err := exec.LookPath("oathtool")
-	if err != nil {
-		if os.Getenv("AIWFE_REQUIRE_PEERS") == "1" {
-			t.Fatal("oathtool is required (apt-get install oathtool)")
-		}
-		t.Skip("oathtool not installed")
-	}
-	out, err := exec.Command(path, "--totp", "-b", "-N", "@"+strconv.FormatInt(at.Unix(), 10), secret).Output()
-	if err != nil {
-		t.Fatalf("oathtool: %v", err)
-	}
-	return strings.TrimSpace(string(out))
 }

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"net/http"
-	"os"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -14,25 +12,6 @@ import (
 
 	"github.com/aiwfe/aiwfe/app/server/servertest"
 )
-
-// oathtool computes a TOTP code with Debian's oathtool at instant at: an
-// implementation independent of ours. Without oathtool the test skips,
-// unless AIWFE_REQUIRE_PEERS=1.
-func oathtool(t *testing.T, secret string, at time.Time) string {
-	t.Helper()
-	path, err := exec.LookPath("oathtool")
-	if err != nil {
-		if os.Getenv("AIWFE_REQUIRE_PEERS") == "1" {
-			t.Fatal("oathtool is required (apt-get install oathtool)")
-		}
-		t.Skip("oathtool not installed")
-	}
-	out, err := exec.Command(path, "--totp", "-b", "-N", "@"+strconv.FormatInt(at.Unix(), 10), secret).Output()
-	if err != nil {
-		t.Fatalf("oathtool: %v", err)
-	}
-	return strings.TrimSpace(string(out))
-}
 
 type totpSetup struct {
 	Secret     string `json:"secret"`
@@ -50,7 +29,7 @@ func enableTOTP(t *testing.T, srv *servertest.Server, c *servertest.Client) (str
 	}
 	var s totpSetup
 	res.JSON(t, &s)
-	res = c.Post("/api/v1/auth/2fa/totp/verify", map[string]string{"code": oathtool(t, s.Secret, srv.Now())})
+	res = c.Post("/api/v1/auth/2fa/totp/verify", map[string]string{"code": servertest.OATHTool(t, s.Secret, srv.Now())})
 	if res.Status != 200 {
 		t.Fatalf("verify: %s", res)
 	}
@@ -146,7 +125,7 @@ func TestTOTPSetupAndLogin(t *testing.T) {
 	}
 
 	// oathtool's code turns it on and gives ten backup codes, once.
-	enableCode := oathtool(t, setup.Secret, srv.Now())
+	enableCode := servertest.OATHTool(t, setup.Secret, srv.Now())
 	res = u.Post("/api/v1/auth/2fa/totp/verify", map[string]string{"code": enableCode})
 	if res.Status != 200 {
 		t.Fatalf("verify: %s", res)
@@ -205,11 +184,11 @@ func TestTOTPSetupAndLogin(t *testing.T) {
 		t.Fatalf("enable code reused: %s", res)
 	}
 	// A code two steps old is refused.
-	if res := answer(c, ch.MFAToken, "totp", oathtool(t, setup.Secret, srv.Now().Add(-60*time.Second)), false); res.Status != 400 {
+	if res := answer(c, ch.MFAToken, "totp", servertest.OATHTool(t, setup.Secret, srv.Now().Add(-60*time.Second)), false); res.Status != 400 {
 		t.Fatalf("code two steps old: %s", res)
 	}
 	srv.Advance(30 * time.Second)
-	code := oathtool(t, setup.Secret, srv.Now())
+	code := servertest.OATHTool(t, setup.Secret, srv.Now())
 	res = answer(c, ch.MFAToken, "totp", code, false)
 	if res.Status != 200 {
 		t.Fatalf("challenge: %s", res)
@@ -232,7 +211,7 @@ func TestTOTPSetupAndLogin(t *testing.T) {
 		t.Fatalf("code replayed: %s", res)
 	}
 	// ... and an older one (the previous step's) after a newer one was used.
-	if res := answer(c2, ch2.MFAToken, "totp", oathtool(t, setup.Secret, srv.Now().Add(-30*time.Second)), false); res.Status != 400 {
+	if res := answer(c2, ch2.MFAToken, "totp", servertest.OATHTool(t, setup.Secret, srv.Now().Add(-30*time.Second)), false); res.Status != 400 {
 		t.Fatalf("older code after newer: %s", res)
 	}
 	// A backup code works once; the count goes down and the use is audited.
@@ -258,7 +237,7 @@ func TestTOTPSetupAndLogin(t *testing.T) {
 	if res := u.Post("/api/v1/auth/2fa/backup-codes", map[string]string{"password": servertest.Password, "code": "123456"}); res.Status != 400 {
 		t.Fatalf("regenerate with a wrong code: %s", res)
 	}
-	res = u.Post("/api/v1/auth/2fa/backup-codes", map[string]string{"password": servertest.Password, "code": oathtool(t, setup.Secret, srv.Now())})
+	res = u.Post("/api/v1/auth/2fa/backup-codes", map[string]string{"password": servertest.Password, "code": servertest.OATHTool(t, setup.Secret, srv.Now())})
 	if res.Status != 200 {
 		t.Fatalf("regenerate: %s", res)
 	}
@@ -281,7 +260,7 @@ func TestTOTPSetupAndLogin(t *testing.T) {
 
 	// Disabling needs the password and a code.
 	srv.Advance(30 * time.Second)
-	code = oathtool(t, setup.Secret, srv.Now())
+	code = servertest.OATHTool(t, setup.Secret, srv.Now())
 	if res := u.Post("/api/v1/auth/2fa/totp/disable", map[string]string{"password": "wrong password here", "code": code}); res.Status != 400 || res.ErrorField() != "password" {
 		t.Fatalf("disable with a wrong password: %s", res)
 	}
@@ -314,7 +293,7 @@ func TestMFATokenRules(t *testing.T) {
 	c := srv.Client(t)
 	ch := passwordStep(t, c, u.Email)
 	srv.Advance(5*time.Minute + 10*time.Second)
-	if res := answer(c, ch.MFAToken, "totp", oathtool(t, secret, srv.Now()), false); res.Status != 401 || !strings.Contains(string(res.Body), "expired") {
+	if res := answer(c, ch.MFAToken, "totp", servertest.OATHTool(t, secret, srv.Now()), false); res.Status != 401 || !strings.Contains(string(res.Body), "expired") {
 		t.Fatalf("expired token: %s", res)
 	}
 
@@ -322,7 +301,7 @@ func TestMFATokenRules(t *testing.T) {
 	ch = passwordStep(t, c, u.Email)
 	other := srv.Client(t)
 	other.UserAgent = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/604.1"
-	if res := answer(other, ch.MFAToken, "totp", oathtool(t, secret, srv.Now()), false); res.Status != 401 || !strings.Contains(string(res.Body), "another device") {
+	if res := answer(other, ch.MFAToken, "totp", servertest.OATHTool(t, secret, srv.Now()), false); res.Status != 401 || !strings.Contains(string(res.Body), "another device") {
 		t.Fatalf("token from another device: %s", res)
 	}
 
@@ -354,7 +333,7 @@ func TestMFATokenRules(t *testing.T) {
 			t.Fatalf("fifth wrong code: %s", res)
 		}
 	}
-	if res := answer(c, ch.MFAToken, "totp", oathtool(t, secret, srv.Now()), false); res.Status != 401 {
+	if res := answer(c, ch.MFAToken, "totp", servertest.OATHTool(t, secret, srv.Now()), false); res.Status != 401 {
 		t.Fatalf("voided token accepted: %s", res)
 	}
 	ev := u.Get("/api/v1/security/events?per_page=100")
@@ -376,7 +355,7 @@ func TestTrustedDevice(t *testing.T) {
 
 	c := srv.Client(t)
 	ch := passwordStep(t, c, u.Email)
-	if res := answer(c, ch.MFAToken, "totp", oathtool(t, secret, srv.Now()), true); res.Status != 200 {
+	if res := answer(c, ch.MFAToken, "totp", servertest.OATHTool(t, secret, srv.Now()), true); res.Status != 200 {
 		t.Fatalf("challenge with trust: %s", res)
 	}
 	// The same browser now signs in with the password alone ...
@@ -415,7 +394,7 @@ func TestTrustedDevice(t *testing.T) {
 	// Trust expires with auth.trusted_device_ttl (30 days).
 	ch = passwordStep(t, c, u.Email)
 	srv.Advance(30 * time.Second)
-	if res := answer(c, ch.MFAToken, "totp", oathtool(t, secret, srv.Now()), true); res.Status != 200 {
+	if res := answer(c, ch.MFAToken, "totp", servertest.OATHTool(t, secret, srv.Now()), true); res.Status != 200 {
 		t.Fatalf("challenge with trust: %s", res)
 	}
 	if res := c.Login(u.Email, servertest.Password); res.Map(t)["access_token"] == nil {
