@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -200,19 +202,20 @@ func (e *stallError) Is(target error) bool {
 // report; not a keep-alive comment or OpenAI's opening role chunk): the
 // first progress must come within first, later lines within idle of the
 // previous one. It returns nil at a clean end of the body; onLine's error is
-// returned as is (the deferred cancel aborts the upstream request).
+// returned as is (the deferred cancel aborts the upstream request). The
+// line passed to onLine is valid only until it returns. When ctx carries a
+// Lookahead, it tells onLine whether a further complete line is already
+// buffered.
 func (c *httpClient) stream(ctx context.Context, path string, body any, first, idle time.Duration, modelCall bool, onLine func([]byte) (bool, error)) error {
 	sctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	// The watchdog measures upstream silence only: it is stopped while
+	// The watchdog measures upstream silence only: it is paused while
 	// onLine runs, so a slow consumer is not taken for a stalled upstream.
-	arm := func(wait time.Duration, isFirst bool) *time.Timer {
-		return time.AfterFunc(wait, func() {
-			cancel(&stallError{provider: c.provider, what: path, wait: wait, first: isFirst})
-		})
-	}
-	watchdog := arm(first, true)
-	defer func() { watchdog.Stop() }()
+	wd := newWatchdog(first, idle, func(wait time.Duration, isFirst bool) {
+		cancel(&stallError{provider: c.provider, what: path, wait: wait, first: isFirst})
+	})
+	defer wd.stop()
+	la, _ := ctx.Value(lookaheadKey{}).(*Lookahead)
 
 	req, err := c.newRequest(sctx, http.MethodPost, path, body)
 	if err != nil {
@@ -232,21 +235,33 @@ func (c *httpClient) stream(ctx context.Context, path string, body any, first, i
 	}
 
 	r := bufio.NewReaderSize(resp.Body, 64<<10)
-	gotFirst := false
+	var long []byte // a line longer than the buffer, assembled
 	for {
-		line, readErr := r.ReadBytes('\n')
-		watchdog.Stop()
+		line, readErr := r.ReadSlice('\n')
+		if readErr == bufio.ErrBufferFull {
+			long = append(long, line...)
+			continue
+		}
+		if long != nil {
+			line, long = append(long, line...), nil
+		}
+		wd.pause()
 		if sctx.Err() != nil {
 			// Cancelled or stalled, maybe with lines still buffered:
 			// deliver no more.
 			return c.ctxErr(ctx, sctx, path, first)
 		}
 		if line = bytes.TrimSpace(line); len(line) > 0 {
+			if la != nil {
+				la.more = lineBuffered(r)
+			}
 			progress, err := onLine(line)
 			if err != nil {
 				return err
 			}
-			gotFirst = gotFirst || progress
+			if progress {
+				wd.progressed()
+			}
 		}
 		if readErr == io.EOF {
 			return nil
@@ -254,12 +269,115 @@ func (c *httpClient) stream(ctx context.Context, path string, body any, first, i
 		if readErr != nil {
 			return unavailable(c.provider, "reading "+path, readErr)
 		}
-		if gotFirst {
-			watchdog = arm(idle, false)
-		} else {
-			watchdog = arm(first, true)
-		}
+		wd.resume()
 	}
+}
+
+// lineBuffered reports whether r holds a complete further line.
+func lineBuffered(r *bufio.Reader) bool {
+	n := r.Buffered()
+	if n == 0 {
+		return false
+	}
+	b, _ := r.Peek(n)
+	return bytes.IndexByte(b, '\n') >= 0
+}
+
+// Lookahead, attached to a Chat call's context with WithLookahead, tells the
+// onChunk callback whether the provider already holds the next part of the
+// stream, so that the callback can hold its output for a moment and send
+// several chunks at once: the next call follows without waiting on the
+// model. Providers that cannot tell always report false.
+type Lookahead struct{ more bool }
+
+type lookaheadKey struct{}
+
+// WithLookahead returns ctx carrying l.
+func WithLookahead(ctx context.Context, l *Lookahead) context.Context {
+	return context.WithValue(ctx, lookaheadKey{}, l)
+}
+
+// More reports, inside onChunk, whether more of the stream is already
+// buffered (read it only from the callback's goroutine).
+func (l *Lookahead) More() bool { return l != nil && l.more }
+
+// watchdog cancels a stream whose upstream stays silent: for first until
+// the first progress, then for idle after each line. Rather than re-arming
+// a timer per line, it records when the silence began; its one timer, when
+// it fires early, sleeps again for what is left.
+type watchdog struct {
+	first, idle time.Duration
+	base        time.Time
+	since       atomic.Int64 // when the silence began, ns after base
+	paused      atomic.Bool  // onLine is running
+	gotFirst    atomic.Bool
+	expire      func(wait time.Duration, isFirst bool)
+
+	mu      sync.Mutex
+	t       *time.Timer
+	stopped bool
+}
+
+func newWatchdog(first, idle time.Duration, expire func(time.Duration, bool)) *watchdog {
+	w := &watchdog{first: first, idle: idle, base: time.Now(), expire: expire}
+	w.mu.Lock()
+	w.t = time.AfterFunc(first, w.fire)
+	w.mu.Unlock()
+	return w
+}
+
+func (w *watchdog) wait() (time.Duration, bool) {
+	if w.gotFirst.Load() {
+		return w.idle, false
+	}
+	return w.first, true
+}
+
+func (w *watchdog) fire() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.stopped {
+		return
+	}
+	wait, isFirst := w.wait()
+	if w.paused.Load() {
+		w.t.Reset(wait)
+		return
+	}
+	if left := wait - (time.Since(w.base) - time.Duration(w.since.Load())); left > 0 {
+		w.t.Reset(left)
+		return
+	}
+	w.stopped = true
+	w.expire(wait, isFirst)
+}
+
+// pause stops the clock while a line is handled; resume restarts it.
+func (w *watchdog) pause() { w.paused.Store(true) }
+
+func (w *watchdog) resume() {
+	w.since.Store(int64(time.Since(w.base)))
+	w.paused.Store(false)
+}
+
+// progressed switches from the first-chunk to the idle limit.
+func (w *watchdog) progressed() {
+	if w.gotFirst.Load() {
+		return
+	}
+	w.gotFirst.Store(true)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.stopped {
+		w.t.Reset(w.idle) // the timer may be set for the longer first wait
+	}
+}
+
+func (w *watchdog) stop() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.stopped = true
+	w.t.Stop()
 }
 
 // errStreamEnded is wrapped when a stream closes before its final message.
