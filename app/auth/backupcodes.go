@@ -100,11 +100,12 @@ func (m *MFA) useBackupCode(ctx context.Context, u *store.User, code string) err
 	return nil
 }
 
-// RegenerateBackupCodes replaces the user's backup codes after checking
-// the password and a current code; the new codes are shown once.
+// RegenerateBackupCodes replaces the user's backup codes after checking a
+// current code (and the password, when given); the new codes are shown
+// once.
 func (m *MFA) RegenerateBackupCodes(ctx context.Context, p *Principal, password, code string, c Client) ([]string, error) {
 	s := m.s
-	if err := m.checkPasswordAndCode(ctx, p, password, code, c, EventBackupCodesNew); err != nil {
+	if err := m.checkPasswordAndCode(ctx, p, password, false, code, c, EventBackupCodesNew); err != nil {
 		return nil, err
 	}
 	codes, hashes, salt, err := m.newBackupCodes()

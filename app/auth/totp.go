@@ -154,7 +154,7 @@ func (m *MFA) TOTPVerify(ctx context.Context, p *Principal, code string, c Clien
 // the password and a current code (or a backup code).
 func (m *MFA) TOTPDisable(ctx context.Context, p *Principal, password, code string, c Client) error {
 	s := m.s
-	if err := m.checkPasswordAndCode(ctx, p, password, code, c, EventTOTPDisable); err != nil {
+	if err := m.checkPasswordAndCode(ctx, p, password, true, code, c, EventTOTPDisable); err != nil {
 		return err
 	}
 	now := s.now()
@@ -179,10 +179,10 @@ func (m *MFA) TOTPDisable(ctx context.Context, p *Principal, password, code stri
 	return nil
 }
 
-// checkPasswordAndCode verifies the password (when given or required) and
-// a current TOTP code or a backup code, rate limited like a sign-in. It
-// is the gate of changes to the factors themselves.
-func (m *MFA) checkPasswordAndCode(ctx context.Context, p *Principal, password, code string, c Client, event string) error {
+// checkPasswordAndCode verifies the password (when given, or required)
+// and a current TOTP code or a backup code, rate limited like a sign-in.
+// It is the gate of changes to the factors themselves.
+func (m *MFA) checkPasswordAndCode(ctx context.Context, p *Principal, password string, needPassword bool, code string, c Client, event string) error {
 	s := m.s
 	tf, err := store.TwoFactorByUser(ctx, s.store.DB, p.UserID)
 	if err != nil {
@@ -191,8 +191,11 @@ func (m *MFA) checkPasswordAndCode(ctx context.Context, p *Principal, password, 
 	if !tf.TOTPEnabled {
 		return errNoTOTP
 	}
-	if password == "" {
+	if password == "" && needPassword {
 		return apperr.Invalid("password", "enter your password")
+	}
+	if code == "" {
+		return apperr.Invalid("code", "enter a code from your authenticator app")
 	}
 	if len(password) > MaxPasswordLen {
 		return apperr.Invalid("password", "password is too long")
@@ -205,10 +208,12 @@ func (m *MFA) checkPasswordAndCode(ctx context.Context, p *Principal, password, 
 	if err != nil {
 		return err
 	}
-	ok, err := s.verify(ctx, password, u.PasswordHash)
-	if err != nil && !errors.Is(err, errBadHash) {
-		try.done(false)
-		return err
+	ok := true
+	if password != "" {
+		if ok, err = s.verify(ctx, password, u.PasswordHash); err != nil && !errors.Is(err, errBadHash) {
+			try.done(false)
+			return err
+		}
 	}
 	if !ok {
 		try.done(true)

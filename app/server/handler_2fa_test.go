@@ -251,6 +251,17 @@ func TestTOTPSetupAndLogin(t *testing.T) {
 	if st := status2FA(t, u); st["backup_codes_remaining"] != float64(10) {
 		t.Fatalf("remaining after regenerate: %v", st)
 	}
+	// A current code alone is enough to regenerate (no password needed).
+	srv.Advance(30 * time.Second)
+	if res := u.Post("/api/v1/auth/2fa/backup-codes", map[string]string{"code": servertest.OATHTool(t, setup.Secret, srv.Now())}); res.Status != 200 {
+		t.Fatalf("regenerate with a code only: %s", res)
+	}
+	if res := u.Post("/api/v1/auth/2fa/backup-codes", map[string]string{"password": servertest.Password}); res.Status != 400 || res.ErrorField() != "code" {
+		t.Fatalf("regenerate without a code: %s", res)
+	}
+	if res := u.Post("/api/v1/auth/2fa/totp/disable", map[string]string{"code": "123456"}); res.Status != 400 || res.ErrorField() != "password" {
+		t.Fatalf("disable without the password: %s", res)
+	}
 	// Old codes are gone.
 	c4 := srv.Client(t)
 	ch4 := passwordStep(t, c4, u.Email)
