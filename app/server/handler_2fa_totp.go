@@ -61,8 +61,8 @@ func (s *Server) totpDisablePOST(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-// backupCodesPOST replaces the backup codes; it needs the password and a
-// current code, and answers the new codes once.
+// backupCodesPOST replaces the backup codes; it needs a current code (and
+// checks the password when given), and answers the new codes once.
 func (s *Server) backupCodesPOST(c *fiber.Ctx) error {
 	var req codeRequest
 	if err := decodeJSON(c, &req); err != nil {
