@@ -84,3 +84,37 @@ func TestChatStreamsStopsAndSanitises(t *testing.T) {
 		t.Fatal("markup from the model ran")
 	}
 }
+
+// A dropped chat socket comes back by itself (backoff), and the
+// conversation is re-read over REST: a server restart mid-reply leaves the
+// reply stored as partial, which the page shows without a reload.
+func TestChatReconnectsAfterServerRestart(t *testing.T) {
+	srv := StartServer(t, Demo)
+	b := NewBrowser(t, srv)
+	const email = "reconnect@example.com"
+	srv.CreateUser(t, email, "user")
+	b.Login(email, Password)
+	b.WaitVisible("[data-send]")
+
+	b.Fill("#chat-input", "Write a bash script that backs up my home folder every night, with error handling")
+	b.Click("[data-send]")
+	b.WaitFor("the reply streaming", `document.querySelector('[data-message-role=assistant][data-status=streaming]')?.textContent.trim().length > 0`)
+	b.WaitFor("the conversation in the URL", `/^\?c=\d+$/.test(location.search)`)
+	convURL := b.Path()
+
+	srv.Restart(t)
+
+	b.WaitFor("the socket open again", `!!document.querySelector('[data-send]') && !document.querySelector('[data-chat-page] header')?.textContent.includes('Reconnecting')`)
+	b.WaitFor("the partial reply re-read from the server", `[...document.querySelectorAll('[data-message-role=assistant]')].at(-1)?.dataset.status === 'partial'`)
+	if got := b.Path(); got != convURL {
+		t.Errorf("at %s after the reconnect, want %s", got, convURL)
+	}
+
+	// The new socket works: another reply completes in the same conversation.
+	b.Fill("#chat-input", "Thanks! And how do I restore it?")
+	b.Click("[data-send]")
+	b.WaitFor("the next reply complete", `(() => { const m = [...document.querySelectorAll('[data-message-role=assistant]')]; return m.length === 2 && m[1].dataset.status === 'complete'; })()`)
+	if n := b.Count("[data-conversation-id]"); n != 1 {
+		t.Errorf("%d conversations listed, want 1", n)
+	}
+}

@@ -62,6 +62,9 @@ type Server struct {
 	App    *app.App
 	Server *server.Server
 	Config *config.Config
+
+	ui   fs.FS
+	stop func() // shuts the running instance down (idempotent)
 }
 
 // Demo runs the server as `aiwfe serve --demo` does (the built-in demo
@@ -74,7 +77,6 @@ func Demo(c *config.Config) { c.Demo = true }
 // option says otherwise).
 func StartServer(t testing.TB, opts ...func(*config.Config)) *Server {
 	t.Helper()
-	ui := uiBuild(t)
 	cfg := config.Default()
 	cfg.Data.Dir = t.TempDir()
 	cfg.Server.HTTP = "127.0.0.1:0"
@@ -88,17 +90,26 @@ func StartServer(t testing.TB, opts ...func(*config.Config)) *Server {
 	for _, o := range opts {
 		o(cfg)
 	}
+	s := &Server{Config: cfg, ui: uiBuild(t)}
+	s.start(t)
+	t.Cleanup(func() { s.stop() })
+	return s
+}
+
+// start opens the app on s.Config and serves it.
+func (s *Server) start(t testing.TB) {
+	t.Helper()
 	log := slog.New(slog.DiscardHandler)
 	if os.Getenv("AIWFE_E2E_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.Open(ctx, cfg, log, app.OpenOptions{})
+	a, err := app.Open(ctx, s.Config, log, app.OpenOptions{})
 	if err != nil {
 		cancel()
 		t.Fatalf("e2e: open app: %v", err)
 	}
-	srv, err := server.New(a, server.Options{UI: ui})
+	srv, err := server.New(a, server.Options{UI: s.ui})
 	if err != nil {
 		cancel()
 		a.Close()
@@ -108,24 +119,38 @@ func StartServer(t testing.TB, opts ...func(*config.Config)) *Server {
 	if err != nil {
 		cancel()
 		a.Close()
-		t.Fatalf("e2e: bind: %v", err)
+		t.Fatalf("e2e: bind %s: %v", s.Config.Server.HTTP, err)
 	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		srv.Serve(ctx, ls)
 	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			t.Errorf("e2e: server did not stop")
-		}
-		a.Close()
-	})
-	_, port, _ := net.SplitHostPort(ls[0].Addr.String())
-	return &Server{URL: "http://localhost:" + port, App: a, Server: srv, Config: cfg}
+	var once sync.Once
+	s.stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case <-done:
+			case <-time.After(15 * time.Second):
+				t.Errorf("e2e: server did not stop")
+			}
+			a.Close()
+		})
+	}
+	addr := ls[0].Addr.String()
+	_, port, _ := net.SplitHostPort(addr)
+	s.Config.Server.HTTP = addr // a restart binds the same port
+	s.URL, s.App, s.Server = "http://localhost:"+port, a, srv
+}
+
+// Restart shuts the server down as SIGTERM does (open sockets get 1001,
+// streaming replies are kept as partial) and starts it again on the same
+// port and data directory: sessions stay valid and browsers reconnect.
+func (s *Server) Restart(t testing.TB) {
+	t.Helper()
+	s.stop()
+	s.start(t)
 }
 
 // uiBuild is the committed web app; the tests run from e2e/.

@@ -243,6 +243,11 @@ export class ChatStore {
 				if (m) m.content += f.content;
 				return;
 			}
+			case 'thinking': {
+				const m = this.#streaming();
+				if (m) m.thinking = (m.thinking ?? '') + f.content;
+				return;
+			}
 			case 'done': {
 				const m = this.messages.find((x) => x.id === f.message_id);
 				if (m) {

@@ -25,6 +25,9 @@ describe('ChatStore.apply', () => {
 		expect(s.streamingId).toBe(11);
 		expect(s.busy).toBe(true);
 
+		s.apply({ type: 'thinking', content: 'The user ' });
+		s.apply({ type: 'thinking', content: 'greets me' });
+		expect(s.messages[1].thinking).toBe('The user greets me');
 		s.apply({ type: 'token', content: 'Hel' });
 		s.apply({ type: 'token', content: 'lo' });
 		expect(s.messages[1].content).toBe('Hello');

@@ -45,6 +45,8 @@ export interface ChatMessage {
 	error_code?: string;
 	/** UI only: the user stopped this reply. */
 	stopped?: boolean;
+	/** UI only: a reasoning model's thinking, streamed but never stored. */
+	thinking?: string;
 }
 
 export interface ChatMode {
@@ -97,6 +99,7 @@ export interface PullState {
 export type ServerFrame =
 	| { type: 'start'; conversation_id: number; message_id: number; model: string; mode: string; created: boolean }
 	| { type: 'token'; content: string }
+	| { type: 'thinking'; content: string }
 	| {
 			type: 'done';
 			conversation_id: number;

@@ -1,13 +1,13 @@
 				{
-					__sveltekit_qz3dl4 = {
+					__sveltekit_xnteku = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.Dp7APeXi.js"),
-						import("/_app/immutable/entry/app.CQFtFTV4.js")
+						import("/_app/immutable/entry/start.Df0gra8z.js"),
+						import("/_app/immutable/entry/app.C-z7d3kh.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
