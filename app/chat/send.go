@@ -38,6 +38,12 @@ type Stream struct {
 	// OnTitle is called from a background goroutine when a new
 	// conversation's title is known (generated, or the fallback).
 	OnTitle func(conversationID int64, title string)
+	// Flush, when set, lets OnToken and OnThinking hold what they are
+	// given (to send several chunks at once): it is called whenever no
+	// further chunk is already at hand — before the service waits on the
+	// model — and when the stream ends. An error stops the upstream
+	// request like one from OnToken.
+	Flush func() error
 }
 
 // SendRequest is one user message.
@@ -347,7 +353,12 @@ func (s *Service) generate(ctx context.Context, ex *exchange, opts map[string]an
 	began := time.Now()
 	var first time.Duration
 	var content strings.Builder
-	res, err := s.llm.Chat(ctx, llm.ChatRequest{Model: ex.model, Messages: ex.history, Options: opts}, func(c llm.Chunk) error {
+	cctx := ctx
+	var ahead llm.Lookahead
+	if st.Flush != nil {
+		cctx = llm.WithLookahead(ctx, &ahead)
+	}
+	res, err := s.llm.Chat(cctx, llm.ChatRequest{Model: ex.model, Messages: ex.history, Options: opts}, func(c llm.Chunk) error {
 		if first == 0 {
 			first = time.Since(began)
 		}
@@ -356,17 +367,28 @@ func (s *Service) generate(ctx context.Context, ex *exchange, opts map[string]an
 				return errRelay{err}
 			}
 		}
-		if c.Content == "" {
-			return nil
+		if c.Content != "" {
+			content.WriteString(c.Content)
+			if st.OnToken != nil {
+				if err := st.OnToken(c.Content); err != nil {
+					return errRelay{err}
+				}
+			}
 		}
-		content.WriteString(c.Content)
-		if st.OnToken != nil {
-			if err := st.OnToken(c.Content); err != nil {
+		if st.Flush != nil && !ahead.More() {
+			if err := st.Flush(); err != nil {
 				return errRelay{err}
 			}
 		}
 		return nil
 	})
+	if st.Flush != nil {
+		// What was held for a next chunk that never came (the final line
+		// was buffered behind it, or the stream failed).
+		if ferr := st.Flush(); ferr != nil && err == nil {
+			err = errRelay{ferr}
+		}
+	}
 	m := ex.reply
 	m.Content = content.String()
 	if res != nil {

@@ -65,7 +65,11 @@ func tokenFrame(content string) []byte { return frameOf("token", content) }
 
 // frameOf encodes {"type":typ,"content":content}; typ needs no escaping.
 func frameOf(typ, content string) []byte {
-	b := make([]byte, 0, len(content)+len(typ)+24)
+	return appendContentFrame(make([]byte, 0, len(content)+len(typ)+24), typ, content)
+}
+
+// appendContentFrame appends {"type":typ,"content":content} to b.
+func appendContentFrame(b []byte, typ, content string) []byte {
 	b = append(b, `{"type":"`...)
 	b = append(b, typ...)
 	b = append(b, `","content":`...)
@@ -226,8 +230,11 @@ func (s *Server) wsReply(ctx context.Context, wc *wsConn, userID int64, f wsClie
 			return wc.writeJSON(wsStartFrame{Type: "start", ConversationID: st.ConversationID, MessageID: st.MessageID,
 				Model: st.Model, Mode: st.Mode, Created: st.Created})
 		},
-		OnToken:    func(content string) error { return wc.writeRaw(tokenFrame(content)) },
-		OnThinking: func(content string) error { return wc.writeRaw(frameOf("thinking", content)) },
+		// Token frames are queued and go out on Flush, which the service
+		// calls as soon as no further chunk is already at hand.
+		OnToken:    func(content string) error { return wc.queueContent("token", content) },
+		OnThinking: func(content string) error { return wc.queueContent("thinking", content) },
+		Flush:      wc.flush,
 		OnTitle: func(convID int64, title string) {
 			select {
 			case <-sent:
