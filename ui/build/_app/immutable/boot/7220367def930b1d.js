@@ -1,13 +1,13 @@
 				{
-					__sveltekit_xnteku = {
+					__sveltekit_1bg9f51 = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.Df0gra8z.js"),
-						import("/_app/immutable/entry/app.C-z7d3kh.js")
+						import("/_app/immutable/entry/start.DII9bkPW.js"),
+						import("/_app/immutable/entry/app.WMwPjPZj.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
