@@ -1,0 +1,82 @@
+package e2e
+
+import (
+	"strconv"
+	"testing"
+)
+
+// The conversation list: the title frame names a new chat, search finds a
+// conversation by its messages (?q=), pin moves it first, rename and
+// delete (after confirming) stick across a reload; regenerate replaces the
+// last reply.
+func TestConversationListAndRegenerate(t *testing.T) {
+	srv := StartServer(t, Demo)
+	b := NewBrowser(t, srv)
+	const email = "list@example.com"
+	srv.CreateUser(t, email, "user")
+	b.Login(email, Password)
+	b.WaitVisible("[data-send]")
+
+	send := func(text string, replies int) {
+		t.Helper()
+		b.Fill("#chat-input", text)
+		b.Click("[data-send]")
+		b.WaitFor("the reply complete", `(() => { const m = [...document.querySelectorAll('[data-message-role=assistant]')]; return m.length === `+itoa(replies)+` && m.at(-1).dataset.status === 'complete'; })()`)
+	}
+	newChat := func() {
+		t.Helper()
+		b.Click("[data-new-chat]")
+		b.WaitFor("an empty chat", `location.search === '' && document.querySelectorAll('[data-message-role]').length === 0`)
+	}
+
+	send("Tell me about zebras and their stripes", 1)
+	// The title frame names the conversation (the demo model: the first message, cut).
+	b.WaitText("[data-chat-title]", "Tell me about zebras")
+	b.WaitText("[data-conversation-id] [data-conversation-title]", "Tell me about zebras")
+
+	// Regenerate: the last reply is replaced, not added.
+	before := Eval[string](b, `document.querySelector('[data-message-role=assistant]').dataset.messageId`)
+	b.Click("[data-regenerate]")
+	b.WaitFor("the regenerated reply", `(() => { const m = [...document.querySelectorAll('[data-message-role=assistant]')]; return m.length === 1 && m[0].dataset.messageId !== `+js(before)+` && m[0].dataset.status === 'complete'; })()`)
+
+	newChat()
+	send("Plan my week around the dentist appointment", 1)
+	b.WaitFor("two conversations", `document.querySelectorAll('[data-conversation-id]').length === 2`)
+
+	// Search by a word that is only in the first conversation's messages.
+	b.Fill("#chat-search", "zebras")
+	b.WaitFor("one search hit", `document.querySelectorAll('[data-conversation-id]').length === 1`)
+	b.WaitText("[data-conversation-id]", "zebras")
+	b.Fill("#chat-search", "")
+	b.WaitFor("both again", `document.querySelectorAll('[data-conversation-id]').length === 2`)
+
+	// Pin the older one: it moves to the top.
+	first := `[data-conversation-id]:nth-child(2)`
+	b.WaitText(first, "zebras")
+	b.Click(first + ` button[aria-label^="Pin"]`)
+	b.WaitFor("the pinned one first", `document.querySelector('[data-conversation-id]')?.textContent.includes('zebras') && document.querySelector('[data-conversation-id] button[aria-pressed=true]')`)
+
+	// Rename it.
+	b.Click(`[data-conversation-id]:first-child button[aria-label^="Rename"]`)
+	b.WaitVisible(`[data-conversation-id] input`)
+	b.Fill(`[data-conversation-id] input`, "Stripes")
+	b.Exec(`document.querySelector('[data-conversation-id] form').requestSubmit()`)
+	b.WaitText(`[data-conversation-id]:first-child [data-conversation-title]`, "Stripes")
+
+	// Delete the other one, confirming in the dialog.
+	b.Click(`[data-conversation-id]:nth-child(2) button[aria-label^="Delete"]`)
+	b.WaitVisible("dialog[open]")
+	b.ClickText("dialog[open] button", "Delete")
+	b.WaitFor("one conversation left", `document.querySelectorAll('[data-conversation-id]').length === 1`)
+
+	b.Reload()
+	b.WaitFor("the list after reload", `document.querySelectorAll('[data-conversation-id]').length === 1`)
+	b.WaitText(`[data-conversation-id] [data-conversation-title]`, "Stripes")
+	if !Eval[bool](b, `!!document.querySelector('[data-conversation-id] button[aria-pressed=true]')`) {
+		t.Error("the pin did not stick")
+	}
+}
+
+func itoa(n int) string {
+	return strconv.Itoa(n)
+}
