@@ -16,6 +16,13 @@ describe('nav', () => {
 		expect(hrefs('unknown-role')).not.toContain('/admin');
 	});
 
+	it('puts the chat first and settings in the nav for signed-in users', () => {
+		expect(hrefs('user')[0]).toBe('/');
+		expect(hrefs('user')).toContain('/settings');
+		expect(roleAllows('/settings', 'user')).toBe(true);
+		expect(isPublicPath('/settings')).toBe(false);
+	});
+
 	it('keeps the order of the single list', () => {
 		expect(hrefs('admin')).toEqual(NAV.map((n) => n.href));
 	});
