@@ -27,7 +27,7 @@ func (s *Server) apiRoutes(r fiber.Router) {
 	// --- accounts and sessions (auth) ---
 	// Every state-changing /api request below needs an allowed Origin and
 	// the double-submitted CSRF token (Bearer-authenticated clients skip
-	// the token). Handlers: handler_auth_*.go, handler_profile.go,
+	// the token). Handlers: handler_auth_*.go, handler_profile*.go,
 	// handler_devices.go, handler_security_events.go, handler_admin_users.go.
 	api.Use(s.csrfGuard)
 	v1.Get("/openapi.json", s.openAPIGET)
@@ -41,6 +41,8 @@ func (s *Server) apiRoutes(r fiber.Router) {
 	v1.Get("/profile", s.requireAuth, s.profileGET)
 	v1.Put("/profile", s.requireAuth, bodyLimit(512<<10), s.profilePUT)
 	v1.Post("/profile/password", s.requireAuth, bodyLimit(64<<10), s.profilePasswordPOST)
+	v1.Get("/profile/export", s.requireAuth, s.profileExportGET)
+	v1.Delete("/profile", s.requireAuth, bodyLimit(64<<10), s.profileDELETE)
 	v1.Get("/devices", s.requireAuth, s.devicesGET)
 	v1.Patch("/devices/:id", s.requireAuth, bodyLimit(64<<10), s.devicePATCH)
 	v1.Delete("/devices/:id", s.requireAuth, s.deviceDELETE)

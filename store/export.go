@@ -1,0 +1,190 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/aiwfe/aiwfe/tlsmgr"
+)
+
+// Queries of the data export (GET /api/v1/profile/export). Every one is
+// filtered by the user's id: an export never reads another user's rows.
+// Devices, chat modes, passkeys and the second-factor row have their own
+// per-user listings (ListDevices, ListChatModes, ListPasskeys,
+// TwoFactorByUser).
+
+// WithReadTx runs fn in a read-only transaction: one consistent snapshot
+// (WAL) that does not take the write lock, so an export never holds up
+// writers.
+func (s *Store) WithReadTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.DB.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	return fn(tx)
+}
+
+// UserEvents lists every security event about the user, oldest first.
+func UserEvents(ctx context.Context, q Querier, userID int64) ([]*SecurityEvent, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, COALESCE(user_id, 0), COALESCE(actor_id, 0), type, success, reason, email,
+		ip, COALESCE(device_id, 0), device_name, user_agent, created_at
+		FROM security_events WHERE user_id = ? ORDER BY id`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*SecurityEvent{}
+	for rows.Next() {
+		e := &SecurityEvent{}
+		var created string
+		if err := rows.Scan(&e.ID, &e.UserID, &e.ActorID, &e.Type, &e.Success, &e.Reason, &e.Email, &e.IP, &e.DeviceID, &e.DeviceName, &e.UserAgent, &created); err != nil {
+			return nil, err
+		}
+		e.CreatedAt = tsParse(created)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Notification is one row of notifications.
+type Notification struct {
+	ID        int64
+	Kind      string
+	Title     string
+	Body      string
+	CreatedAt time.Time
+	ReadAt    *time.Time
+}
+
+// UserNotifications lists the user's notifications, oldest first.
+func UserNotifications(ctx context.Context, q Querier, userID int64) ([]*Notification, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, kind, title, body, created_at, read_at
+		FROM notifications WHERE user_id = ? ORDER BY id`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*Notification{}
+	for rows.Next() {
+		n := &Notification{}
+		var created string
+		var read sql.NullString
+		if err := rows.Scan(&n.ID, &n.Kind, &n.Title, &n.Body, &created, &read); err != nil {
+			return nil, err
+		}
+		n.CreatedAt = tsParse(created)
+		if read.Valid {
+			t := tsParse(read.String)
+			n.ReadAt = &t
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// ConversationWithMessages is a conversation and all its messages, oldest
+// first.
+type ConversationWithMessages struct {
+	*Conversation
+	Messages []*Message
+}
+
+// UserConversations lists all the user's conversations, oldest first, each
+// with every message: two queries, whatever the number of conversations.
+func UserConversations(ctx context.Context, q Querier, userID int64) ([]*ConversationWithMessages, error) {
+	rows, err := q.QueryContext(ctx, "SELECT "+conversationCols+" FROM conversations c WHERE c.user_id = ? ORDER BY c.id", userID)
+	if err != nil {
+		return nil, err
+	}
+	out := []*ConversationWithMessages{}
+	byID := map[int64]*ConversationWithMessages{}
+	for rows.Next() {
+		c, err := scanConversation(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		cm := &ConversationWithMessages{Conversation: c, Messages: []*Message{}}
+		out = append(out, cm)
+		byID[c.ID] = cm
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = q.QueryContext(ctx, "SELECT "+messageCols+` FROM messages m JOIN conversations c ON c.id = m.conversation_id
+		WHERE c.user_id = ? ORDER BY m.conversation_id, m.id`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, err
+		}
+		if cm := byID[m.ConversationID]; cm != nil {
+			cm.Messages = append(cm.Messages, m)
+		}
+	}
+	return out, rows.Err()
+}
+
+// UserClientCerts lists the client certificates issued to the user,
+// oldest first.
+func UserClientCerts(ctx context.Context, q Querier, userID int64) ([]tlsmgr.ClientCertRecord, error) {
+	rows, err := q.QueryContext(ctx, "SELECT "+clientCertCols+" FROM client_certs WHERE user_id = ? ORDER BY created_at, serial", userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []tlsmgr.ClientCertRecord{}
+	for rows.Next() {
+		r, err := scanClientCert(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *r)
+	}
+	return out, rows.Err()
+}
+
+// UserOwnedTables are the tables holding a user's rows, with the SQL that
+// counts one user's rows in each (messages through their conversations).
+// The account-deletion test checks each is emptied; a new table with a
+// user_id belongs here too.
+var UserOwnedTables = map[string]string{
+	"users":                "SELECT COUNT(*) FROM users WHERE id = ?",
+	"registered_devices":   "SELECT COUNT(*) FROM registered_devices WHERE user_id = ?",
+	"refresh_tokens":       "SELECT COUNT(*) FROM refresh_tokens WHERE user_id = ?",
+	"revoked_tokens":       "SELECT COUNT(*) FROM revoked_tokens WHERE user_id = ?",
+	"security_events":      "SELECT COUNT(*) FROM security_events WHERE user_id = ? OR actor_id = ?",
+	"notifications":        "SELECT COUNT(*) FROM notifications WHERE user_id = ?",
+	"user_two_factor_auth": "SELECT COUNT(*) FROM user_two_factor_auth WHERE user_id = ?",
+	"totp_history":         "SELECT COUNT(*) FROM totp_history WHERE user_id = ?",
+	"backup_codes":         "SELECT COUNT(*) FROM backup_codes WHERE user_id = ?",
+	"passkey_credentials":  "SELECT COUNT(*) FROM passkey_credentials WHERE user_id = ?",
+	"conversations":        "SELECT COUNT(*) FROM conversations WHERE user_id = ?",
+	"messages":             "SELECT COUNT(*) FROM messages WHERE conversation_id IN (SELECT id FROM conversations WHERE user_id = ?)",
+	"chat_modes":           "SELECT COUNT(*) FROM chat_modes WHERE user_id = ?",
+	"client_certs":         "SELECT COUNT(*) FROM client_certs WHERE user_id = ?",
+}
+
+// CountUserRows counts the user's rows in each of UserOwnedTables.
+func CountUserRows(ctx context.Context, q Querier, userID int64) (map[string]int, error) {
+	out := make(map[string]int, len(UserOwnedTables))
+	for table, query := range UserOwnedTables {
+		args := []any{userID}
+		if table == "security_events" {
+			args = append(args, userID)
+		}
+		var n int
+		if err := q.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+			return nil, err
+		}
+		out[table] = n
+	}
+	return out, nil
+}
