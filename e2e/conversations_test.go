@@ -3,6 +3,8 @@ package e2e
 import (
 	"strconv"
 	"testing"
+
+	"github.com/chromedp/chromedp"
 )
 
 // The conversation list: the title frame names a new chat, search finds a
@@ -75,6 +77,19 @@ func TestConversationListAndRegenerate(t *testing.T) {
 	if !Eval[bool](b, `!!document.querySelector('[data-conversation-id] button[aria-pressed=true]')`) {
 		t.Error("the pin did not stick")
 	}
+
+	// On a phone the list is its own screen: opening a conversation hides it,
+	// the back button brings it back.
+	b.Do("phone viewport", chromedp.EmulateViewport(390, 800, chromedp.EmulateMobile))
+	b.Navigate("/")
+	b.WaitVisible("[data-conversation-list]")
+	b.WaitFor("the chat hidden", `document.querySelector('#chat-input').getClientRects().length === 0`)
+	b.Click(`[data-conversation-id] button[aria-current], [data-conversation-id] > button`)
+	b.WaitVisible("#chat-input")
+	b.WaitFor("the list hidden", `document.querySelector('[data-conversation-list]').getClientRects().length === 0`)
+	b.WaitFor("the messages", `document.querySelectorAll('[data-message-role=assistant]').length === 1`)
+	b.Click(`button[aria-label="Show conversations"]`)
+	b.WaitVisible("[data-conversation-list]")
 }
 
 func itoa(n int) string {

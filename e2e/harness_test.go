@@ -333,8 +333,9 @@ func (b *Browser) Screenshot(name string) string {
 	return path
 }
 
-// do runs chromedp steps with the helper deadline, failing the test on error.
-func (b *Browser) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+// Do runs chromedp steps with the helper deadline, failing the test with
+// what on error, e.g. b.Do("phone", chromedp.EmulateViewport(390, 800, chromedp.EmulateMobile)).
+func (b *Browser) Do(what string, steps ...chromedp.Action[chromedp.Void]) {
 	b.T.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, b.deadline)
 	defer cancel()
@@ -354,13 +355,13 @@ func (b *Browser) URL(path string) string {
 // Navigate loads path (relative to the server) and waits for the load event.
 func (b *Browser) Navigate(path string) {
 	b.T.Helper()
-	b.do("navigate to "+path, chromedp.Navigate(b.URL(path)))
+	b.Do("navigate to "+path, chromedp.Navigate(b.URL(path)))
 }
 
 // Reload reloads the page and waits for the load event.
 func (b *Browser) Reload() {
 	b.T.Helper()
-	b.do("reload", chromedp.Reload())
+	b.Do("reload", chromedp.Reload())
 }
 
 // Path is the current location's path and query.
@@ -514,7 +515,7 @@ func (b *Browser) Fill(sel, value string) {
 // key handling matters). "\r" presses Enter.
 func (b *Browser) Type(sel, text string) {
 	b.T.Helper()
-	b.do("type into "+sel, chromedp.SendKeys(chromedp.CSS(sel), text, chromedp.NodeVisible))
+	b.Do("type into "+sel, chromedp.SendKeys(chromedp.CSS(sel), text, chromedp.NodeVisible))
 }
 
 // Click clicks the first visible element matching the CSS selector with
@@ -522,7 +523,7 @@ func (b *Browser) Type(sel, text string) {
 func (b *Browser) Click(sel string) {
 	b.T.Helper()
 	b.WaitFor("enabled "+sel, `(() => { const e = document.querySelector(`+js(sel)+`); return e && !e.disabled && e.getClientRects().length > 0; })()`)
-	b.do("click "+sel, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+	b.Do("click "+sel, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
 }
 
 // ClickText clicks the first visible button or link whose text contains
