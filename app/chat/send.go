@@ -15,7 +15,7 @@ import (
 )
 
 // Start is told to the caller once the reply's message exists, before the
-// model is asked.
+// first chunk of the reply is relayed.
 type Start struct {
 	ConversationID int64  `json:"conversation_id"`
 	MessageID      int64  `json:"message_id"`
@@ -27,7 +27,9 @@ type Start struct {
 
 // Stream receives a reply as it happens. Every field may be nil.
 type Stream struct {
-	// OnStart is called before the model is asked.
+	// OnStart is called once the reply's message exists, before the
+	// first chunk (the model is asked meanwhile). An error (the caller
+	// went away) stops the reply, which is recorded as stopped.
 	OnStart func(Start) error
 	// OnToken is called with each upstream chunk as it arrives. Returning
 	// an error (the client went away) stops the upstream request at once.
@@ -135,40 +137,57 @@ func (s *Service) Send(ctx context.Context, req SendRequest) (*Reply, error) {
 	}
 
 	ex := &exchange{user: u, mode: mode, model: model, prompt: req.Message}
+	// The prompt needs only reads: the earlier turns and the new message.
+	// The writes (conversation, user message, the reply's row) run while
+	// the model is asked, and the first chunk waits for them.
+	turns := []*store.Message{}
+	if conv != nil {
+		if turns, _, err = store.ListMessages(ctx, s.store.DB, u.ID, conv.ID, 0, historyMessages-1); err != nil {
+			return nil, err
+		}
+	}
+	ex.history = s.historyFrom(append(turns, &store.Message{Role: "user", Content: req.Message}), u, mode)
 	now := s.now()
-	err = s.store.WithTx(ctx, func(tx *sql.Tx) error {
-		if conv == nil {
-			conv = &store.Conversation{UserID: u.ID, Title: FallbackTitle(req.Message), Mode: mode.Key, Model: model}
-			if err := store.CreateConversation(ctx, tx, conv, now); err != nil {
+	write := func() error {
+		return s.store.WithTx(ctx, func(tx *sql.Tx) error {
+			if conv == nil {
+				conv = &store.Conversation{UserID: u.ID, Title: FallbackTitle(req.Message), Mode: mode.Key, Model: model}
+				if err := store.CreateConversation(ctx, tx, conv, now); err != nil {
+					return err
+				}
+				ex.created = true
+			} else if conv.Mode != mode.Key || conv.Model != model {
+				if err := store.UpdateConversation(ctx, tx, u.ID, conv.ID, store.ConversationUpdate{Mode: &mode.Key, Model: &model}); err != nil {
+					return err
+				}
+				conv.Mode, conv.Model = mode.Key, model
+			}
+			ex.conv = conv
+			ex.userMsg = &store.Message{ConversationID: conv.ID, Role: "user", Content: req.Message}
+			if err := store.InsertMessage(ctx, tx, u.ID, ex.userMsg, now); err != nil {
 				return err
 			}
-			ex.created = true
-		} else if conv.Mode != mode.Key || conv.Model != model {
-			if err := store.UpdateConversation(ctx, tx, u.ID, conv.ID, store.ConversationUpdate{Mode: &mode.Key, Model: &model}); err != nil {
-				return err
-			}
-			conv.Mode, conv.Model = mode.Key, model
-		}
-		ex.userMsg = &store.Message{ConversationID: conv.ID, Role: "user", Content: req.Message}
-		if err := store.InsertMessage(ctx, tx, u.ID, ex.userMsg, now); err != nil {
-			return err
-		}
-		ex.reply = &store.Message{ConversationID: conv.ID, Role: "assistant", Model: model, Status: store.MessagePartial}
-		return store.InsertMessage(ctx, tx, u.ID, ex.reply, now)
-	})
-	if err != nil {
-		return nil, storeErr(err, "conversation")
+			ex.reply = &store.Message{ConversationID: conv.ID, Role: "assistant", Model: model, Status: store.MessagePartial}
+			return store.InsertMessage(ctx, tx, u.ID, ex.reply, now)
+		})
 	}
-	ex.conv = conv
-	if ex.history, err = s.history(ctx, u, conv.ID, ex.reply.ID, mode); err != nil {
-		return nil, err
+	r, err := s.generate(ctx, ex, opts, req.Stream, write)
+	var werr writeError
+	if errors.As(err, &werr) {
+		return nil, storeErr(werr.err, "conversation")
 	}
-	r, err := s.generate(ctx, ex, opts, req.Stream)
 	if err != nil && req.UndoOnError {
 		s.undo(ex)
 	}
 	return r, err
 }
+
+// writeError is the failure of an exchange's writes: nothing was
+// recorded.
+type writeError struct{ err error }
+
+func (e writeError) Error() string { return e.err.Error() }
+func (e writeError) Unwrap() error { return e.err }
 
 // undo removes a failed exchange: the conversation when the send made it,
 // else the user message and the reply.
@@ -237,7 +256,7 @@ func (s *Service) Regenerate(ctx context.Context, req RegenerateRequest) (*Reply
 	if ex.history, err = s.history(ctx, u, conv.ID, ex.reply.ID, mode); err != nil {
 		return nil, err
 	}
-	return s.generate(ctx, ex, opts, req.Stream)
+	return s.generate(ctx, ex, opts, req.Stream, nil)
 }
 
 // resolve settles a turn's mode, model and options. The mode is the one
@@ -287,10 +306,18 @@ func (s *Service) modelFor(u *store.User, key string) string {
 // the conversation's turns before the reply being made, the most recent ones
 // that fit the budget.
 func (s *Service) history(ctx context.Context, u *store.User, convID, replyID int64, mode Mode) ([]llm.Message, error) {
-	msgs, _, err := store.ListMessages(ctx, s.store.DB, u.ID, convID, replyID, 200)
+	msgs, _, err := store.ListMessages(ctx, s.store.DB, u.ID, convID, replyID, historyMessages)
 	if err != nil {
 		return nil, err
 	}
+	return s.historyFrom(msgs, u, mode), nil
+}
+
+// historyMessages bounds the turns read for a prompt.
+const historyMessages = 200
+
+// historyFrom builds the prompt from a conversation's turns, oldest first.
+func (s *Service) historyFrom(msgs []*store.Message, u *store.User, mode Mode) []llm.Message {
 	var turns []llm.Message
 	budget := historyBudgetChars
 	for i := len(msgs) - 1; i >= 0; i-- {
@@ -310,7 +337,7 @@ func (s *Service) history(ctx context.Context, u *store.User, convID, replyID in
 	for i := len(turns) - 1; i >= 0; i-- {
 		out = append(out, turns[i])
 	}
-	return out, nil
+	return out
 }
 
 // SystemPrompt is the mode's prompt, followed by the user's profile when
@@ -341,24 +368,66 @@ func SystemPrompt(mode Mode, u *store.User) string {
 }
 
 // generate asks the model, relays its chunks and records the outcome.
-func (s *Service) generate(ctx context.Context, ex *exchange, opts map[string]any, st Stream) (*Reply, error) {
-	reply := &Reply{ConversationID: ex.conv.ID, Message: ex.reply}
-	if st.OnStart != nil {
-		if err := st.OnStart(Start{ConversationID: ex.conv.ID, MessageID: ex.reply.ID, Model: ex.model, Mode: ex.mode.Key, Created: ex.created}); err != nil {
-			ctx2, cancel := context.WithCancel(ctx)
-			cancel()
-			ctx = ctx2 // the caller is gone: record a stopped reply
+// write, when not nil, makes the exchange's rows while the model is asked
+// (the start is told once it is done, and no chunk is relayed before);
+// when it fails, generate records nothing and returns a writeError.
+func (s *Service) generate(ctx context.Context, ex *exchange, opts map[string]any, st Stream, write func() error) (*Reply, error) {
+	var startErr error // the caller went away at the start
+	announce := func() error {
+		if st.OnStart == nil {
+			return nil
 		}
+		if err := st.OnStart(Start{ConversationID: ex.conv.ID, MessageID: ex.reply.ID, Model: ex.model, Mode: ex.mode.Key, Created: ex.created}); err != nil {
+			startErr = errRelay{err}
+			return startErr
+		}
+		return nil
+	}
+	chatCtx, stopChat := context.WithCancel(ctx)
+	defer stopChat()
+	var written chan error // the writes' outcome; nil once received
+	if write == nil {
+		if announce() != nil {
+			stopChat() // the caller is gone: record a stopped reply
+		}
+	} else {
+		ch := make(chan error, 1)
+		written = ch
+		go func() {
+			err := write()
+			if err == nil && announce() != nil {
+				stopChat()
+			}
+			ch <- err
+		}()
+	}
+	// wait returns once the rows exist and the start was told.
+	var writeErr error
+	wait := func() error {
+		if written != nil {
+			if err := <-written; err != nil {
+				writeErr = writeError{err}
+			}
+			written = nil
+		}
+		return writeErr
 	}
 	began := time.Now()
 	var first time.Duration
 	var content strings.Builder
-	cctx := ctx
 	var ahead llm.Lookahead
 	if st.Flush != nil {
-		cctx = llm.WithLookahead(ctx, &ahead)
+		chatCtx = llm.WithLookahead(chatCtx, &ahead)
 	}
-	res, err := s.llm.Chat(cctx, llm.ChatRequest{Model: ex.model, Messages: ex.history, Options: opts}, func(c llm.Chunk) error {
+	res, err := s.llm.Chat(chatCtx, llm.ChatRequest{Model: ex.model, Messages: ex.history, Options: opts}, func(c llm.Chunk) error {
+		if written != nil {
+			if err := wait(); err != nil {
+				return err
+			}
+			if startErr != nil {
+				return startErr
+			}
+		}
 		if first == 0 {
 			first = time.Since(began)
 		}
@@ -382,6 +451,12 @@ func (s *Service) generate(ctx context.Context, ex *exchange, opts map[string]an
 		}
 		return nil
 	})
+	if werr := wait(); werr != nil {
+		return nil, werr // nothing was written, nothing relayed
+	}
+	if startErr != nil {
+		err = startErr // the caller is gone: record a stopped reply
+	}
 	if st.Flush != nil {
 		// What was held for a next chunk that never came (the final line
 		// was buffered behind it, or the stream failed).
@@ -389,6 +464,7 @@ func (s *Service) generate(ctx context.Context, ex *exchange, opts map[string]an
 			err = errRelay{ferr}
 		}
 	}
+	reply := &Reply{ConversationID: ex.conv.ID, Message: ex.reply}
 	m := ex.reply
 	m.Content = content.String()
 	if res != nil {
