@@ -208,7 +208,12 @@ func (e *stallError) Is(target error) bool {
 // buffered.
 func (c *httpClient) stream(ctx context.Context, path string, body any, first, idle time.Duration, modelCall bool, onLine func([]byte) (bool, error)) error {
 	sctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
+	handedOff := false // the body is being drained in the background
+	defer func() {
+		if !handedOff {
+			cancel(nil)
+		}
+	}()
 	// The watchdog measures upstream silence only: it is paused while
 	// onLine runs, so a slow consumer is not taken for a stalled upstream.
 	wd := newWatchdog(first, idle, func(wait time.Duration, isFirst bool) {
@@ -229,12 +234,16 @@ func (c *httpClient) stream(ctx context.Context, path string, body any, first, i
 		}
 		return unavailable(c.provider, path, err)
 	}
-	defer resp.Body.Close()
+	r := bufio.NewReaderSize(resp.Body, 64<<10)
+	defer func() {
+		if !handedOff {
+			resp.Body.Close()
+		}
+	}()
 	if resp.StatusCode >= 400 {
 		return c.errorFrom(resp, modelCall)
 	}
 
-	r := bufio.NewReaderSize(resp.Body, 64<<10)
 	var long []byte // a line longer than the buffer, assembled
 	for {
 		line, readErr := r.ReadSlice('\n')
@@ -256,6 +265,10 @@ func (c *httpClient) stream(ctx context.Context, path string, body any, first, i
 				la.more = lineBuffered(r)
 			}
 			progress, err := onLine(line)
+			if err == errStop {
+				handedOff = true
+				go drain(r, resp.Body, cancel)
+			}
 			if err != nil {
 				return err
 			}
@@ -272,6 +285,21 @@ func (c *httpClient) stream(ctx context.Context, path string, body any, first, i
 		wd.resume()
 	}
 }
+
+// drain reads what follows a stream's final message — normally just the
+// end of the body, there already or a moment later — so that the
+// connection goes back to the pool instead of being closed (a new one
+// would cost the next request a dial). An upstream that keeps sending is
+// cut after drainWait.
+func drain(r io.Reader, body io.Closer, cancel context.CancelCauseFunc) {
+	t := time.AfterFunc(drainWait, func() { cancel(nil) })
+	_, _ = io.Copy(io.Discard, io.LimitReader(r, 64<<10))
+	t.Stop()
+	body.Close()
+	cancel(nil)
+}
+
+const drainWait = time.Second
 
 // lineBuffered reports whether r holds a complete further line.
 func lineBuffered(r *bufio.Reader) bool {
