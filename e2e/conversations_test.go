@@ -78,6 +78,15 @@ func TestConversationListAndRegenerate(t *testing.T) {
 		t.Error("the pin did not stick")
 	}
 
+	// A conversation that does not exist (deleted, another user's) is an
+	// error on the page, asked for once, not in a loop.
+	b.Navigate("/?c=999999")
+	b.WaitFor("the error", `/not found|does not exist/i.test(document.querySelector('[data-messages]')?.textContent ?? '')`)
+	b.WaitFor("the list loaded", `document.querySelectorAll('[data-conversation-id]').length === 1`)
+	if n := Eval[int](b, `performance.getEntriesByType('resource').filter(e => e.name.includes('/conversations/999999/messages')).length`); n > 2 {
+		t.Errorf("the missing conversation was asked for %d times", n)
+	}
+
 	// On a phone the list is its own screen: opening a conversation hides it,
 	// the back button brings it back.
 	b.Do("phone viewport", chromedp.EmulateViewport(390, 800, chromedp.EmulateMobile))

@@ -1,13 +1,13 @@
 				{
-					__sveltekit_1bg9f51 = {
+					__sveltekit_3iay1m = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.DII9bkPW.js"),
-						import("/_app/immutable/entry/app.WMwPjPZj.js")
+						import("/_app/immutable/entry/start.BJSvTeOx.js"),
+						import("/_app/immutable/entry/app.CBvWeaOF.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
