@@ -1,13 +1,13 @@
 				{
-					__sveltekit_3iay1m = {
+					__sveltekit_po198t = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.BJSvTeOx.js"),
-						import("/_app/immutable/entry/app.CBvWeaOF.js")
+						import("/_app/immutable/entry/start.CrBPeVhv.js"),
+						import("/_app/immutable/entry/app.CLfwW3ss.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
