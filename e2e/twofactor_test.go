@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"net"
 	"strconv"
 	"testing"
@@ -9,8 +10,10 @@ import (
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 
+	"github.com/aiwfe/aiwfe/app/auth"
 	"github.com/aiwfe/aiwfe/app/config"
 	"github.com/aiwfe/aiwfe/app/server/servertest"
+	"github.com/aiwfe/aiwfe/store"
 )
 
 // Issue #4 in a real browser: a passkey made by Chromium's virtual
@@ -114,6 +117,69 @@ func TestPasskeyAndTOTPThroughTheUI(t *testing.T) {
 	signOut(b)
 	b.Click("[data-passkey-login]")
 	b.WaitFor("leaving /login", `location.pathname !== '/login'`)
+}
+
+// "Trust this device" skips the code until the trust is withdrawn on
+// /security; an admin's "Reset 2FA" removes a user's factors.
+func TestTrustedDeviceAndAdminResetThroughTheUI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	srv := StartServer(t)
+	srv.CreateUser(t, "boss@example.com", "superuser")
+	srv.CreateUser(t, "ada@example.com", "user")
+	ctx := context.Background()
+	u, err := store.UserByEmail(ctx, srv.App.Store.DB, "ada@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &auth.Principal{UserID: u.ID, Email: u.Email, Role: u.Role}
+	setup, err := srv.App.MFA.TOTPSetup(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.App.MFA.TOTPVerify(ctx, p, servertest.OATHTool(t, setup.Secret, time.Now()), auth.Client{}); err != nil {
+		t.Fatal(err)
+	}
+	b := NewBrowser(t, srv)
+
+	// Password, then the code with "Trust this device".
+	b.Navigate("/login")
+	b.Fill("#email", u.Email)
+	b.Fill("#password", Password)
+	b.Click(`form button[type=submit]`)
+	b.WaitVisible("#code")
+	b.Fill("#code", servertest.OATHTool(t, setup.Secret, time.Now().Add(30*time.Second)))
+	b.Click("[data-trust-device]")
+	b.ClickText("button", "Verify")
+	b.WaitFor("leaving /login", `location.pathname !== '/login'`)
+
+	// The trusted browser signs in with the password alone ...
+	signOut(b)
+	b.Login(u.Email, Password)
+	// ... until the trust is withdrawn on /security.
+	b.Navigate("/security")
+	b.WaitText("#devices", "trusted")
+	b.ClickText("#devices button", "Untrust")
+	b.WaitFor("the trust withdrawn", `![...document.querySelectorAll('#devices button')].some(e => e.textContent.includes('Untrust'))`)
+	signOut(b)
+	b.Fill("#email", u.Email)
+	b.Fill("#password", Password)
+	b.Click(`form button[type=submit]`)
+	b.WaitVisible("#code")
+
+	// The admin resets ada's factors; her next sign-in needs no code.
+	b.ClickText("button", "Back")
+	b.Login("boss@example.com", Password)
+	b.Navigate("/admin")
+	b.ClickText("button", "Reset 2FA")
+	b.ClickText("dialog[open] button", "Reset 2FA")
+	b.WaitFor("the reset done", `![...document.querySelectorAll('table button')].some(e => e.textContent.includes('Reset 2FA'))`)
+	if st, err := srv.App.MFA.Status(ctx, u.ID); err != nil || st.TOTPEnabled || len(st.Methods) != 0 {
+		t.Fatalf("after the reset: %+v %v", st, err)
+	}
+	signOut(b)
+	b.Login(u.Email, Password)
 }
 
 // signOut uses the account menu and waits for /login.

@@ -1,13 +1,13 @@
 				{
-					__sveltekit_po198t = {
+					__sveltekit_79vw9m = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.CrBPeVhv.js"),
-						import("/_app/immutable/entry/app.CLfwW3ss.js")
+						import("/_app/immutable/entry/start.DHJzRppC.js"),
+						import("/_app/immutable/entry/app.CuaKgqwB.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
