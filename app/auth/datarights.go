@@ -133,7 +133,7 @@ func (s *Service) allowExport(userID int64) error {
 	now := s.now()
 	if v, ok := s.cache.Get(exportKey(userID)); ok {
 		if wait := ExportEvery - now.Sub(v.(time.Time)); wait > 0 {
-			return apperr.TooMany("you can download your data once a minute; try again in "+retryText(wait), wait)
+			return apperr.TooMany("you can download your data once a minute", wait)
 		}
 	}
 	s.cache.Set(exportKey(userID), now, ExportEvery)
