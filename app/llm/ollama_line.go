@@ -25,48 +25,134 @@ func decodeOllamaLine(line []byte, l *ollamaLine) error {
 // as encoding/json would: a final or error line, a field of ollamaLine in
 // another spelling or of an unexpected type, or anything invalid.
 func parseOllamaChunk(line []byte, l *ollamaLine) bool {
+	model := l.Model // reused when the next line names the same model
 	*l = ollamaLine{}
 	s := lineScanner{b: line}
-	ok := s.object(func(key []byte) bool {
+	if !s.open('{') {
+		return false
+	}
+	for more := true; more; {
+		key, ok := s.key()
+		if !ok {
+			return false
+		}
 		switch string(key) {
+		case "created_at":
+			ok = s.skip(0)
 		case "message":
-			s.space()
-			if s.peek() != '{' {
-				return false // null, or not an object
-			}
-			return s.object(func(key []byte) bool {
-				switch string(key) {
-				case "content":
-					return s.stringValue(&l.Message.Content)
-				case "thinking":
-					return s.stringValue(&l.Message.Thinking)
-				}
-				if isOllamaField(key, "content", "thinking") {
-					return false
-				}
-				return s.skip(0)
-			})
+			ok = s.message(l)
 		case "response":
-			return s.stringValue(&l.Response)
+			ok = s.stringValue(&l.Response)
 		case "thinking":
-			return s.stringValue(&l.Thinking)
+			ok = s.stringValue(&l.Thinking)
 		case "model":
-			return s.stringValue(&l.Model)
+			ok = s.modelValue(&l.Model, model)
 		case "done":
 			// Only done:false; the final line is read in full by
 			// encoding/json.
-			return s.literal("false")
+			ok = s.literal("false")
+		default:
+			// error, done_reason, the metrics — not a chunk's — or a
+			// spelling encoding/json could match to a field.
+			ok = !isOllamaField(key, ollamaLineFields...) && s.skip(0)
 		}
-		if isOllamaField(key, ollamaLineFields...) {
-			return false // error, done_reason, the metrics: not a chunk's
+		if !ok {
+			return false
 		}
-		return s.skip(0)
-	})
-	if !ok {
-		return false
+		if more, ok = s.next('}'); !ok {
+			return false
+		}
 	}
 	s.space()
 	return s.i == len(s.b)
+}
+
+// message reads the object of a chunk's "message".
+func (s *lineScanner) message(l *ollamaLine) bool {
+	if !s.open('{') {
+		return false // null, or not an object
+	}
+	for more := true; more; {
+		key, ok := s.key()
+		if !ok {
+			return false
+		}
+		switch string(key) {
+		case "role":
+			ok = s.skip(0)
+		case "content":
+			ok = s.stringValue(&l.Message.Content)
+		case "thinking":
+			ok = s.stringValue(&l.Message.Thinking)
+		default:
+			ok = !isOllamaField(key, "content", "thinking") && s.skip(0)
+		}
+		if !ok {
+			return false
+		}
+		if more, ok = s.next('}'); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// open reads the opening bracket c and reports whether it was there; an
+// empty object or array is taken as not there (encoding/json reads it).
+func (s *lineScanner) open(c byte) bool {
+	s.space()
+	if s.peek() != c {
+		return false
+	}
+	s.i++
+	s.space()
+	return s.peek() != c+2 // '{'+2 is '}', '['+2 is ']'
+}
+
+// key reads an object key (plain ones only) and its colon.
+func (s *lineScanner) key() ([]byte, bool) {
+	s.space()
+	key, escaped, ok := s.str()
+	if !ok || escaped {
+		return nil, false
+	}
+	s.space()
+	if s.peek() != ':' {
+		return nil, false
+	}
+	s.i++
+	return key, true
+}
+
+// next reads the comma before a further member (true) or the closing
+// bracket end (false).
+func (s *lineScanner) next(end byte) (more, ok bool) {
+	s.space()
+	switch s.peek() {
+	case ',':
+		s.i++
+		return true, true
+	case end:
+		s.i++
+		return false, true
+	}
+	return false, false
+}
+
+// modelValue reads a string like stringValue, reusing last when equal.
+func (s *lineScanner) modelValue(dst *string, last string) bool {
+	s.space()
+	from := s.i
+	raw, escaped, ok := s.str()
+	if !ok {
+		return false
+	}
+	if !escaped && string(raw) == last {
+		*dst = last
+		return true
+	}
+	s.i = from
+	return s.stringValue(dst)
 }
 
 // ollamaLineFields are the JSON names of ollamaLine's fields, nested
@@ -115,46 +201,6 @@ func (s *lineScanner) peek() byte {
 		return s.b[s.i]
 	}
 	return 0
-}
-
-// object reads an object, calling field for each key (unescaped, plain
-// keys only) with the scanner before the value, which field must read.
-func (s *lineScanner) object(field func(key []byte) bool) bool {
-	s.space()
-	if s.peek() != '{' {
-		return false
-	}
-	s.i++
-	s.space()
-	if s.peek() == '}' {
-		s.i++
-		return true
-	}
-	for {
-		s.space()
-		key, escaped, ok := s.str()
-		if !ok || escaped {
-			return false
-		}
-		s.space()
-		if s.peek() != ':' {
-			return false
-		}
-		s.i++
-		if !field(key) {
-			return false
-		}
-		s.space()
-		switch s.peek() {
-		case ',':
-			s.i++
-		case '}':
-			s.i++
-			return true
-		default:
-			return false
-		}
-	}
 }
 
 // str reads a string, returning what is between the quotes and whether it
@@ -244,30 +290,28 @@ func (s *lineScanner) skip(depth int) bool {
 	case c == '"':
 		_, _, ok := s.str()
 		return ok
-	case c == '{':
-		return s.object(func([]byte) bool { return s.skip(depth + 1) })
-	case c == '[':
+	case c == '{' || c == '[':
 		s.i++
 		s.space()
-		if s.peek() == ']' {
+		if s.peek() == c+2 {
 			s.i++
-			return true
+			return true // empty
 		}
-		for {
+		for more := true; more; {
+			if c == '{' {
+				if _, ok := s.key(); !ok {
+					return false
+				}
+			}
 			if !s.skip(depth + 1) {
 				return false
 			}
-			s.space()
-			switch s.peek() {
-			case ',':
-				s.i++
-			case ']':
-				s.i++
-				return true
-			default:
+			var ok bool
+			if more, ok = s.next(c + 2); !ok {
 				return false
 			}
 		}
+		return true
 	case c == 't':
 		return s.literal("true")
 	case c == 'f':

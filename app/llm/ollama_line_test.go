@@ -88,3 +88,14 @@ func BenchmarkDecodeOllamaLine(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkDecodeOllamaLineEncodingJSON(b *testing.B) {
+	line := []byte(ollamaLineCases[0])
+	b.ReportAllocs()
+	for b.Loop() {
+		var l ollamaLine
+		if err := json.Unmarshal(line, &l); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
