@@ -40,6 +40,10 @@ type Stream struct {
 	// OnTitle is called from a background goroutine when a new
 	// conversation's title is known (generated, or the fallback).
 	OnTitle func(conversationID int64, title string)
+	// ReplySent, when set, is closed by the caller once the reply's final
+	// frame is out: a new conversation's title is asked for only then, so
+	// that it does not compete with the end of the reply.
+	ReplySent <-chan struct{}
 	// Flush, when set, lets OnToken and OnThinking hold what they are
 	// given (to send several chunks at once): it is called whenever no
 	// further chunk is already at hand — before the service waits on the
@@ -519,7 +523,7 @@ func (s *Service) generate(ctx context.Context, ex *exchange, opts map[string]an
 		s.log.Warn("chat: model failed", "conversation", ex.conv.ID, "model", ex.model, "chars", len(m.Content), "err", err)
 	}
 	if ex.created {
-		s.titleLater(ex, m, st.OnTitle)
+		s.titleLater(ex, m, st.ReplySent, st.OnTitle)
 	}
 	return reply, out
 }
@@ -575,13 +579,19 @@ func cleanTitle(s string) string {
 // reply: the user's summary model writes a title from the exchange; when
 // it fails (or the reply did not complete, or it is the demo model) the
 // fallback title made from the first message stays.
-func (s *Service) titleLater(ex *exchange, reply *store.Message, onTitle func(int64, string)) {
+func (s *Service) titleLater(ex *exchange, reply *store.Message, after <-chan struct{}, onTitle func(int64, string)) {
 	fallback := ex.conv.Title
 	ok := reply.Status == store.MessageComplete && !reply.Demo
 	userID, convID := ex.user.ID, ex.conv.ID
 	model := s.modelFor(ex.user, "summary_model")
 	prompt, answer := truncate(ex.prompt, 2000), truncate(reply.Content, 2000)
 	s.goBackground(func(bg context.Context) {
+		if after != nil {
+			select {
+			case <-after:
+			case <-bg.Done():
+			}
+		}
 		title := fallback
 		if ok {
 			ctx, cancel := context.WithTimeout(bg, s.TitleTimeout)

@@ -235,6 +235,7 @@ func (s *Server) wsReply(ctx context.Context, wc *wsConn, userID int64, f wsClie
 		OnToken:    func(content string) error { return wc.queueContent("token", content) },
 		OnThinking: func(content string) error { return wc.queueContent("thinking", content) },
 		Flush:      wc.flush,
+		ReplySent:  sent,
 		OnTitle: func(convID int64, title string) {
 			select {
 			case <-sent:
