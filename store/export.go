@@ -151,6 +151,46 @@ func UserClientCerts(ctx context.Context, q Querier, userID int64) ([]tlsmgr.Cli
 	return out, rows.Err()
 }
 
+// Session is one sign-in session (a refresh-token family) as the export
+// shows it: no token hash, no family id.
+type Session struct {
+	StartedAt    time.Time
+	LastActiveAt time.Time
+	ExpiresAt    time.Time
+	EndedAt      *time.Time
+	IP           string
+	DeviceID     int64
+}
+
+// UserSessions lists the user's sessions, oldest first; the IP is the one
+// of the latest renewal.
+func UserSessions(ctx context.Context, q Querier, userID int64) ([]*Session, error) {
+	rows, err := q.QueryContext(ctx, `SELECT MIN(r.created_at), MAX(r.created_at), MAX(r.expires_at), MAX(r.revoked_at),
+		(SELECT l.ip FROM refresh_tokens l WHERE l.family_id = r.family_id AND l.user_id = r.user_id ORDER BY l.id DESC LIMIT 1),
+		COALESCE(MAX(r.device_id), 0)
+		FROM refresh_tokens r WHERE r.user_id = ? GROUP BY r.family_id ORDER BY MIN(r.id)`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*Session{}
+	for rows.Next() {
+		s := &Session{}
+		var started, last, expires string
+		var ended sql.NullString
+		if err := rows.Scan(&started, &last, &expires, &ended, &s.IP, &s.DeviceID); err != nil {
+			return nil, err
+		}
+		s.StartedAt, s.LastActiveAt, s.ExpiresAt = tsParse(started), tsParse(last), tsParse(expires)
+		if ended.Valid {
+			t := tsParse(ended.String)
+			s.EndedAt = &t
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
 // UserOwnedTables are the tables holding a user's rows, with the SQL that
 // counts one user's rows in each (messages through their conversations).
 // The account-deletion test checks each is emptied; a new table with a

@@ -46,6 +46,7 @@ type Export struct {
 	ExportedAt         time.Time            `json:"exported_at"`
 	User               ExportUser           `json:"user"`
 	Devices            []ExportDevice       `json:"devices"`
+	Sessions           []ExportSession      `json:"sessions"`
 	SecurityEvents     []ExportEvent        `json:"security_events"`
 	Notifications      []ExportNotification `json:"notifications"`
 	Conversations      []ExportConversation `json:"conversations"`
@@ -74,6 +75,16 @@ type ExportDevice struct {
 	FirstSeen    time.Time  `json:"first_seen"`
 	LastSeen     time.Time  `json:"last_seen"`
 	LastIP       string     `json:"last_ip"`
+}
+
+// ExportSession is one sign-in session (no token, no session id).
+type ExportSession struct {
+	StartedAt    time.Time  `json:"started_at"`
+	LastActiveAt time.Time  `json:"last_active_at"`
+	ExpiresAt    time.Time  `json:"expires_at"`
+	EndedAt      *time.Time `json:"ended_at"`
+	IP           string     `json:"ip"`
+	DeviceID     int64      `json:"device_id,omitempty"`
 }
 
 // ExportEvent is one security event about the user.
@@ -175,6 +186,16 @@ func (s *Service) ExportData(ctx context.Context, p *Principal, c Client) (*Expo
 		for _, d := range devices {
 			ex.Devices = append(ex.Devices, ExportDevice{ID: d.ID, Name: d.Name, UserAgent: d.UserAgent, Trusted: d.Trusted,
 				TrustedUntil: d.TrustedUntil, FirstSeen: d.FirstSeen, LastSeen: d.LastSeen, LastIP: d.LastIP})
+		}
+
+		sessions, err := store.UserSessions(ctx, tx, u.ID)
+		if err != nil {
+			return err
+		}
+		ex.Sessions = make([]ExportSession, 0, len(sessions))
+		for _, ss := range sessions {
+			ex.Sessions = append(ex.Sessions, ExportSession{StartedAt: ss.StartedAt, LastActiveAt: ss.LastActiveAt,
+				ExpiresAt: ss.ExpiresAt, EndedAt: ss.EndedAt, IP: ss.IP, DeviceID: ss.DeviceID})
 		}
 
 		events, err := store.UserEvents(ctx, tx, u.ID)

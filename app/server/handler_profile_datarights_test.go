@@ -128,6 +128,16 @@ func seedUser(t *testing.T, srv *servertest.Server, c *servertest.Client, tag st
 		s.Secrets = append(s.Secrets, h)
 	}
 	rows.Close()
+	rows, err = db.Query("SELECT DISTINCT family_id FROM refresh_tokens WHERE user_id = ?", s.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var f string
+		rows.Scan(&f)
+		s.Secrets = append(s.Secrets, f)
+	}
+	rows.Close()
 	rows, err = db.Query("SELECT jti FROM revoked_tokens WHERE user_id = ?", s.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -219,6 +229,11 @@ func TestDataExport(t *testing.T) {
 			Name      string `json:"name"`
 			UserAgent string `json:"user_agent"`
 		} `json:"devices"`
+		Sessions []struct {
+			StartedAt time.Time  `json:"started_at"`
+			EndedAt   *time.Time `json:"ended_at"`
+			IP        string     `json:"ip"`
+		} `json:"sessions"`
 		SecurityEvents []struct {
 			Type string `json:"type"`
 		} `json:"security_events"`
@@ -257,6 +272,10 @@ func TestDataExport(t *testing.T) {
 	if len(ex.Devices) != 2 {
 		t.Errorf("%d devices, want 2: %+v", len(ex.Devices), ex.Devices)
 	}
+	// Two sign-ins: this one, live, and the one signed out.
+	if len(ex.Sessions) != 2 || ex.Sessions[0].EndedAt != nil || ex.Sessions[1].EndedAt == nil || ex.Sessions[0].IP == "" || ex.Sessions[0].StartedAt.IsZero() {
+		t.Errorf("sessions: %+v", ex.Sessions)
+	}
 	types := map[string]int{}
 	for _, e := range ex.SecurityEvents {
 		types[e.Type]++
@@ -288,7 +307,7 @@ func TestDataExport(t *testing.T) {
 	// Every key the brief promises is there, arrays never null.
 	var raw map[string]json.RawMessage
 	res.JSON(t, &raw)
-	for _, k := range []string{"devices", "security_events", "notifications", "conversations", "chat_modes", "passkeys", "client_certificates"} {
+	for _, k := range []string{"devices", "sessions", "security_events", "notifications", "conversations", "chat_modes", "passkeys", "client_certificates"} {
 		if !strings.HasPrefix(string(raw[k]), "[") {
 			t.Errorf("%s is %s, want an array", k, raw[k])
 		}
