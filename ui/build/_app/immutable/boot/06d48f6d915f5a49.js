@@ -1,13 +1,13 @@
 				{
-					__sveltekit_79vw9m = {
+					__sveltekit_16e3bzg = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.DHJzRppC.js"),
-						import("/_app/immutable/entry/app.CuaKgqwB.js")
+						import("/_app/immutable/entry/start.DmFLOSQY.js"),
+						import("/_app/immutable/entry/app.Dg-n--Ma.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
