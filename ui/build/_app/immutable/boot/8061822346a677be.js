@@ -1,13 +1,13 @@
 				{
-					__sveltekit_16e3bzg = {
+					__sveltekit_r2vsy3 = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.DmFLOSQY.js"),
-						import("/_app/immutable/entry/app.Dg-n--Ma.js")
+						import("/_app/immutable/entry/start.Jtlv709H.js"),
+						import("/_app/immutable/entry/app.Bfuw7DK3.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
