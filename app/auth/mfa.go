@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
+
 	"github.com/aiwfe/aiwfe/app/apperr"
 	"github.com/aiwfe/aiwfe/app/config"
 	"github.com/aiwfe/aiwfe/store"
@@ -56,12 +58,14 @@ type MFA struct {
 	// different backup codes cannot both turn one challenge into sessions.
 	mu       sync.Mutex
 	inflight map[string]bool
-	// takeMu makes reading and deleting a WebAuthn ceremony one step.
-	takeMu sync.Mutex
+	// cacheMu makes a read and a write of the cache one step: taking a
+	// WebAuthn ceremony (read, delete), making a begin counter.
+	cacheMu sync.Mutex
 
+	// wa is the relying party for the configuration keyed by waKey.
 	waMu  sync.Mutex
 	waKey string
-	wa    webAuthnHolder
+	wa    *webauthn.WebAuthn
 }
 
 var _ SecondFactors = (*MFA)(nil)

@@ -58,12 +58,12 @@ func (m *MFA) takeCeremony(challenge, kind string) (*ceremony, error) {
 	if challenge == "" || len(challenge) > 256 {
 		return nil, errPasskey
 	}
-	m.takeMu.Lock()
+	m.cacheMu.Lock()
 	v, ok := m.s.cache.Get(ceremonyKey(challenge))
 	if ok {
 		m.s.cache.Delete(ceremonyKey(challenge))
 	}
-	m.takeMu.Unlock()
+	m.cacheMu.Unlock()
 	if !ok {
 		return nil, apperr.Unauthorized("the passkey request has expired or was already used; try again")
 	}
@@ -73,9 +73,6 @@ func (m *MFA) takeCeremony(challenge, kind string) (*ceremony, error) {
 	}
 	return c, nil
 }
-
-// webAuthnHolder caches the relying party built from the configuration.
-type webAuthnHolder struct{ wa *webauthn.WebAuthn }
 
 // RelyingParty is the WebAuthn relying party id and the origins ceremonies
 // may come from: [webauthn] rp_id / rp_origins, else the public URL's
@@ -125,8 +122,8 @@ func (m *MFA) webAuthn() (*webauthn.WebAuthn, error) {
 	key := id + "\x00" + name + "\x00" + strings.Join(origins, "\x00")
 	m.waMu.Lock()
 	defer m.waMu.Unlock()
-	if m.wa.wa != nil && m.waKey == key {
-		return m.wa.wa, nil
+	if m.wa != nil && m.waKey == key {
+		return m.wa, nil
 	}
 	wa, err := webauthn.New(&webauthn.Config{
 		RPID: id, RPDisplayName: name, RPOrigins: origins,
@@ -143,7 +140,7 @@ func (m *MFA) webAuthn() (*webauthn.WebAuthn, error) {
 	if err != nil {
 		return nil, apperr.Unavailable("passkeys are not configured correctly ([webauthn] rp_id / rp_origins)", err)
 	}
-	m.wa.wa, m.waKey = wa, key
+	m.wa, m.waKey = wa, key
 	return wa, nil
 }
 
@@ -538,13 +535,13 @@ type beginCounter struct {
 
 func (m *MFA) allowBegin(ip string) error {
 	key := "auth:wabegin:" + ip
-	m.takeMu.Lock()
+	m.cacheMu.Lock()
 	v, ok := m.s.cache.Get(key)
 	if !ok {
 		v = &beginCounter{start: m.s.now()}
 		m.s.cache.Set(key, v, 2*time.Minute)
 	}
-	m.takeMu.Unlock()
+	m.cacheMu.Unlock()
 	bc := v.(*beginCounter)
 	bc.mu.Lock()
 	defer bc.mu.Unlock()
