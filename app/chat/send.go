@@ -627,9 +627,13 @@ func (s *Service) titleLater(ex *exchange, reply *store.Message, after <-chan st
 }
 
 func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
+	// Only the kept prefix is converted (a reply can be long).
+	runes := 0
+	for i := range s {
+		if runes == n {
+			return string([]rune(s[:i])) + "…"
+		}
+		runes++
 	}
-	return string(r[:n]) + "…"
+	return s
 }
