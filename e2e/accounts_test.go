@@ -64,4 +64,7 @@ func TestAccountLifecycle(t *testing.T) {
 	b.Fill("#password", Password)
 	b.Click(`form button[type=submit]`)
 	b.WaitPath("/profile")
+	if v := b.CSPViolations(); len(v) > 0 {
+		t.Errorf("CSP violations: %v", v)
+	}
 }

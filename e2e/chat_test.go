@@ -83,6 +83,11 @@ func TestChatStreamsStopsAndSanitises(t *testing.T) {
 	if v := Eval[bool](b, `window.__pwned !== undefined`); v {
 		t.Fatal("markup from the model ran")
 	}
+	// Nothing was even attempted that the CSP had to block: the build has no
+	// inline script and the reply no live markup.
+	if v := b.CSPViolations(); len(v) > 0 {
+		t.Errorf("CSP violations: %v", v)
+	}
 }
 
 // A dropped chat socket comes back by itself (backoff), and the

@@ -297,6 +297,18 @@ func (b *Browser) ConsoleLines() []string {
 	return append([]string(nil), b.console...)
 }
 
+// CSPViolations are the console lines where the browser refused something
+// under the Content-Security-Policy.
+func (b *Browser) CSPViolations() []string {
+	var out []string
+	for _, l := range b.ConsoleLines() {
+		if strings.Contains(l, "Content Security Policy") || strings.Contains(l, "Content-Security-Policy") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
 func (b *Browser) dumpConsole() {
 	lines := b.ConsoleLines()
 	if len(lines) == 0 {
