@@ -1,13 +1,13 @@
 				{
-					__sveltekit_r2vsy3 = {
+					__sveltekit_s7bpbz = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.Jtlv709H.js"),
-						import("/_app/immutable/entry/app.Bfuw7DK3.js")
+						import("/_app/immutable/entry/start.CEBYMszk.js"),
+						import("/_app/immutable/entry/app.ByHRMpYs.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
