@@ -413,6 +413,15 @@ func (c *Config) Validate() error {
 	if c.LLM.Provider != "demo" && !strings.HasPrefix(c.LLM.BaseURL, "http://") && !strings.HasPrefix(c.LLM.BaseURL, "https://") {
 		return &Error{Key: "llm.base_url", Reason: "must be an http:// or https:// URL"}
 	}
+	// Browsers accept only a domain name as a passkey relying party.
+	if id := c.WebAuthn.RPID; id != "" && (net.ParseIP(id) != nil || !validHostname(id)) {
+		return &Error{Key: "webauthn.rp_id", Reason: fmt.Sprintf("%q is not a domain name (passkeys cannot use an IP address)", id)}
+	}
+	for _, o := range c.WebAuthn.RPOrigins {
+		if !strings.HasPrefix(o, "http://") && !strings.HasPrefix(o, "https://") {
+			return &Error{Key: "webauthn.rp_origins", Reason: fmt.Sprintf("%q is not an origin like https://example.com", o)}
+		}
+	}
 	for _, o := range c.Server.AllowedOrigins {
 		if !strings.HasPrefix(o, "http://") && !strings.HasPrefix(o, "https://") {
 			return &Error{Key: "server.allowed_origins", Reason: fmt.Sprintf("%q is not an origin like https://example.com", o)}

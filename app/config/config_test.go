@@ -96,6 +96,9 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"all off", "[server]\nhttp=\"\"\nhttps=\"\"\n", nil, "server.http"},
 		{"bad origin", "[server]\nallowed_origins=[\"example.com\"]\n", nil, "server.allowed_origins"},
 		{"body limit", "[server]\nbody_limit_mb = 0\n", nil, "server.body_limit_mb"},
+		{"rp id is an IP", "[webauthn]\nrp_id = \"127.0.0.1\"\n", nil, "webauthn.rp_id"},
+		{"rp id not a name", "[webauthn]\nrp_id = \"bad name\"\n", nil, "webauthn.rp_id"},
+		{"rp origin", "[webauthn]\nrp_origins = [\"localhost\"]\n", nil, "webauthn.rp_origins"},
 		{"llm url", "[llm]\nbase_url = \"localhost:11434\"\n", nil, "llm.base_url"},
 	}
 	for _, tc := range cases {
