@@ -77,19 +77,7 @@ func Demo(c *config.Config) { c.Demo = true }
 // option says otherwise).
 func StartServer(t testing.TB, opts ...func(*config.Config)) *Server {
 	t.Helper()
-	cfg := config.Default()
-	cfg.Data.Dir = t.TempDir()
-	cfg.Server.HTTP = "127.0.0.1:0"
-	cfg.Server.HTTPS = ""
-	cfg.Server.MTLS = ""
-	cfg.Log.Requests = false
-	cfg.Auth.Argon2MemoryKiB = 1024
-	cfg.Auth.Argon2Iterations = 1
-	cfg.Auth.Argon2Parallelism = 1
-	cfg.LLM.Provider = "demo"
-	for _, o := range opts {
-		o(cfg)
-	}
+	cfg := servertest.Config(t, opts...)
 	s := &Server{Config: cfg, ui: uiBuild(t)}
 	s.start(t)
 	t.Cleanup(func() { s.stop() })

@@ -56,19 +56,7 @@ func (s *Server) Now() time.Time { return time.Now().Add(time.Duration(s.offset.
 // off unless an option says otherwise).
 func Start(t testing.TB, opts ...func(*config.Config)) *Server {
 	t.Helper()
-	cfg := config.Default()
-	cfg.Data.Dir = t.TempDir()
-	cfg.Server.HTTP = "127.0.0.1:0"
-	cfg.Server.HTTPS = ""
-	cfg.Server.MTLS = ""
-	cfg.Log.Requests = false
-	cfg.Auth.Argon2MemoryKiB = 1024
-	cfg.Auth.Argon2Iterations = 1
-	cfg.Auth.Argon2Parallelism = 1
-	cfg.LLM.Provider = "demo"
-	for _, o := range opts {
-		o(cfg)
-	}
+	cfg := Config(t, opts...)
 	log := slog.New(slog.DiscardHandler)
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.Open(ctx, cfg, log, app.OpenOptions{})
@@ -107,6 +95,26 @@ func Start(t testing.TB, opts ...func(*config.Config)) *Server {
 	})
 	ts.URL, ts.Server = "http://"+ls[0].Addr.String(), srv
 	return ts
+}
+
+// Config is the configuration test servers run with: a temporary data
+// directory, HTTP only on 127.0.0.1:0, cheap argon2, the demo model; opts
+// adjust it.
+func Config(t testing.TB, opts ...func(*config.Config)) *config.Config {
+	cfg := config.Default()
+	cfg.Data.Dir = t.TempDir()
+	cfg.Server.HTTP = "127.0.0.1:0"
+	cfg.Server.HTTPS = ""
+	cfg.Server.MTLS = ""
+	cfg.Log.Requests = false
+	cfg.Auth.Argon2MemoryKiB = 1024
+	cfg.Auth.Argon2Iterations = 1
+	cfg.Auth.Argon2Parallelism = 1
+	cfg.LLM.Provider = "demo"
+	for _, o := range opts {
+		o(cfg)
+	}
+	return cfg
 }
 
 // Client is an HTTP client with its own cookie jar; it sends the CSRF token
