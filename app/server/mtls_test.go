@@ -16,6 +16,7 @@ import (
 	"github.com/aiwfe/aiwfe/app"
 	"github.com/aiwfe/aiwfe/app/config"
 	"github.com/aiwfe/aiwfe/app/server"
+	"github.com/aiwfe/aiwfe/app/server/servertest"
 	"github.com/aiwfe/aiwfe/store"
 	"github.com/aiwfe/aiwfe/tlsmgr"
 )
@@ -30,14 +31,9 @@ type mtlsEnv struct {
 
 func startMTLS(t *testing.T) *mtlsEnv {
 	t.Helper()
-	cfg := config.Default()
-	cfg.Data.Dir = t.TempDir()
-	cfg.Server.HTTP = ""
-	cfg.Server.HTTPS = "127.0.0.1:0"
-	cfg.Server.MTLS = "127.0.0.1:0"
-	cfg.Log.Requests = false
-	cfg.Auth.Argon2MemoryKiB, cfg.Auth.Argon2Iterations, cfg.Auth.Argon2Parallelism = 1024, 1, 1
-	cfg.LLM.Provider = "demo"
+	cfg := servertest.Config(t, func(c *config.Config) {
+		c.Server.HTTP, c.Server.HTTPS, c.Server.MTLS = "", "127.0.0.1:0", "127.0.0.1:0"
+	})
 	log := slog.New(slog.DiscardHandler)
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.Open(ctx, cfg, log, app.OpenOptions{})
