@@ -47,10 +47,10 @@ type Stream struct {
 	// that it does not compete with the end of the reply.
 	ReplySent <-chan struct{}
 	// Flush, when set, lets OnToken and OnThinking hold what they are
-	// given (to send several chunks at once): it is called whenever no
-	// further chunk is already at hand — before the service waits on the
-	// model — and when the stream ends. An error stops the upstream
-	// request like one from OnToken.
+	// given (to send several chunks at once): it is called before the
+	// service waits on the model for more — so only chunks already at
+	// hand are ever held — and when the stream ends. An error stops the
+	// upstream request like one from OnToken.
 	Flush func() error
 }
 
@@ -432,9 +432,15 @@ func (s *Service) generate(ctx context.Context, ex *exchange, opts map[string]an
 	began := time.Now()
 	var first time.Duration
 	var content strings.Builder
-	var ahead llm.Lookahead
+	var batch *llm.Batch
 	if st.Flush != nil {
-		chatCtx = llm.WithLookahead(chatCtx, &ahead)
+		batch = &llm.Batch{Flush: func() error {
+			if err := st.Flush(); err != nil {
+				return errRelay{err}
+			}
+			return nil
+		}}
+		chatCtx = llm.WithBatch(chatCtx, batch)
 	}
 	res, err := s.llm.Chat(chatCtx, llm.ChatRequest{Model: ex.model, Messages: ex.history, Options: opts}, func(c llm.Chunk) error {
 		if written != nil {
@@ -461,7 +467,8 @@ func (s *Service) generate(ctx context.Context, ex *exchange, opts map[string]an
 				}
 			}
 		}
-		if st.Flush != nil && !ahead.More() {
+		if st.Flush != nil && !batch.Active() {
+			// The provider does not say when it waits: nothing is held.
 			if err := st.Flush(); err != nil {
 				return errRelay{err}
 			}

@@ -231,7 +231,8 @@ func (s *Server) wsReply(ctx context.Context, wc *wsConn, userID int64, f wsClie
 				Model: st.Model, Mode: st.Mode, Created: st.Created})
 		},
 		// Token frames are queued and go out on Flush, which the service
-		// calls as soon as no further chunk is already at hand.
+		// calls before it waits on the model: frames already at hand
+		// share one write, none waits for the model.
 		OnToken:    func(content string) error { return wc.queueContent("token", content) },
 		OnThinking: func(content string) error { return wc.queueContent("thinking", content) },
 		Flush:      wc.flush,

@@ -144,8 +144,8 @@ func (r *wsRegistry) shutdown() {
 //
 // Data frames are encoded here and written straight to the network
 // connection (server frames are unmasked and uncompressed, so a frame is a
-// 2-to-10-byte header and the payload): frames queued while more are known
-// to follow go out together in one write. Control frames (ping, pong,
+// 2-to-10-byte header and the payload): frames queued together (see
+// chat.Stream.Flush) go out in one write. Control frames (ping, pong,
 // close) go through the library, under the same lock.
 type wsConn struct {
 	conn   *websocket.Conn
@@ -239,7 +239,7 @@ func (c *wsConn) flushLocked() error {
 	}
 	_, err := c.nc.Write(c.out)
 	if cap(c.out) > 4*wsMaxQueued {
-		c.out = nil // a big frame passed: do not keep its buffer
+		c.out, c.payload = nil, nil // a big frame passed: do not keep its buffers
 	} else {
 		c.out = c.out[:0]
 	}
