@@ -155,6 +155,9 @@ func (s *Service) Send(ctx context.Context, req SendRequest) (*Reply, error) {
 	ex.history = s.historyFrom(append(turns, &store.Message{Role: "user", Content: req.Message}), u, mode)
 	now := s.now()
 	write := func() error {
+		// A stop arriving meanwhile does not undo the exchange: it is
+		// recorded, the reply as stopped.
+		ctx := context.WithoutCancel(ctx)
 		return s.store.WithTx(ctx, func(tx *sql.Tx) error {
 			if conv == nil {
 				conv = &store.Conversation{UserID: u.ID, Title: FallbackTitle(req.Message), Mode: mode.Key, Model: model}
