@@ -265,8 +265,8 @@ func appendWSFrameHeader(b []byte, n int) []byte {
 	}
 }
 
-// control writes a control frame through the library, which sets the
-// write deadline of its own.
+// controlLocked writes a control frame through the library, which sets
+// a write deadline of its own.
 func (c *wsConn) controlLocked(messageType int, data []byte, deadline time.Time) error {
 	c.deadline = time.Time{}
 	return c.conn.WriteControl(messageType, data, deadline)
@@ -280,8 +280,9 @@ func (c *wsConn) closeWith(code int, reason string) {
 	if c.closed {
 		return
 	}
-	c.out = c.out[:0]
-	c.controlLocked(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
+	if c.flushLocked() == nil { // what was queued precedes the close frame
+		c.controlLocked(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
+	}
 	c.closed = true // nothing may follow a close frame
 	// Wake a reader blocked for long: the peer's close reply arrives soon
 	// or the deadline ends the read.
