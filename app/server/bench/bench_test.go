@@ -158,24 +158,19 @@ func relay(b *testing.B, name string, delay time.Duration, rounds int) {
 	b.ResetTimer()
 	for range b.N {
 		var dFirst, dTotal, wFirst, wTotal []time.Duration
-		var dCPU, wCPU time.Duration // the process's CPU time (all of it: stand-in, appliance, client)
 		for range rounds {
-			c0 := cpuTime()
 			f, t, n, err := direct(client, up.URL)
 			if err != nil || n != tokens {
 				b.Fatalf("direct: %v (%d tokens)", err, n)
 			}
-			dCPU += cpuTime() - c0
 			dFirst, dTotal = append(dFirst, f), append(dTotal, t)
 			// Each measured message starts a conversation, so the prompt is
 			// the same as the direct one's; its title (24 tokens) is asked
 			// for after done and waited for outside the measurement.
-			c0 = cpuTime()
 			f, t, n, _, err = exchange(conn, map[string]any{"type": "send", "message": "go"})
 			if err != nil || n != tokens {
 				b.Fatalf("websocket: %v (%d tokens)", err, n)
 			}
-			wCPU += cpuTime() - c0
 			srv.Server.Chat().Wait()
 			wFirst, wTotal = append(wFirst, f), append(wTotal, t)
 		}
@@ -185,11 +180,6 @@ func relay(b *testing.B, name string, delay time.Duration, rounds int) {
 		fmt.Printf("relay %d tokens, %s (median of %d): direct from the stand-in: first token %.2f ms, all %.2f ms\n", tokens, name, rounds, ms(df), ms(dt))
 		fmt.Printf("relay %d tokens, %s (median of %d): through the WebSocket:    first token %.2f ms, all %.2f ms\n", tokens, name, rounds, ms(wf), ms(wt))
 		fmt.Printf("relay %d tokens, %s: the appliance adds %.1f%% to the whole reply (target < 5%%) and %.2f ms to the first token (target < 2 ms)\n", tokens, name, overhead, addedFirst)
-		// With the cores busy (other work on the machine), the wall times
-		// follow the CPU spent rather than the pipeline: this is what the
-		// appliance costs per reply whatever the load.
-		fmt.Printf("relay %d tokens, %s: process CPU per reply (mean): direct %.2f ms, through the WebSocket %.2f ms (difference %.2f ms)\n",
-			tokens, name, ms(dCPU/time.Duration(rounds)), ms(wCPU/time.Duration(rounds)), ms((wCPU-dCPU)/time.Duration(rounds)))
 		b.ReportMetric(overhead, "%overhead")
 		b.ReportMetric(addedFirst, "ms-added-first-token")
 		b.ReportMetric(ms(wt), "ms-ws-total")
