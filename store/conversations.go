@@ -91,6 +91,9 @@ func ListConversations(ctx context.Context, q Querier, userID int64, f Conversat
 	snippet := "''"
 	var snippetArgs []any
 	if match := FTSQuery(f.Query); match != "" {
+		if err := ensureIndexed(ctx, q); err != nil {
+			return nil, 0, err
+		}
 		where += ` AND (c.id IN (SELECT m.conversation_id FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
 				WHERE messages_fts MATCH ?) OR c.title LIKE ? ESCAPE '\')`
 		args = append(args, match, "%"+likeEscape(f.Query)+"%")

@@ -63,7 +63,8 @@ func timingText(t json.RawMessage) string {
 
 // InsertMessage adds m to one of the user's conversations and marks the
 // conversation active. A conversation that is not the user's answers
-// ErrNotFound and nothing is written.
+// ErrNotFound and nothing is written. The message is not full-text indexed
+// yet: IndexPendingMessages does that (the search functions run it first).
 func InsertMessage(ctx context.Context, q Querier, userID int64, m *Message, now time.Time) error {
 	if m.Status == "" {
 		m.Status = MessageComplete
@@ -86,7 +87,8 @@ func InsertMessage(ctx context.Context, q Querier, userID int64, m *Message, now
 }
 
 // FinishMessage writes the outcome of a generated reply into the message
-// row made when it started.
+// row made when it started. Like InsertMessage it leaves the full-text
+// index to IndexPendingMessages.
 func FinishMessage(ctx context.Context, q Querier, userID int64, m *Message) error {
 	res, err := q.ExecContext(ctx, `UPDATE messages SET content = ?, model = ?, status = ?, error = ?,
 			prompt_tokens = ?, completion_tokens = ?, timing = ?, demo = ?
@@ -166,6 +168,9 @@ func SearchMessages(ctx context.Context, q Querier, userID int64, query string, 
 	if limit <= 0 {
 		limit = 20
 	}
+	if err := ensureIndexed(ctx, q); err != nil {
+		return nil, err
+	}
 	rows, err := q.QueryContext(ctx, "SELECT "+messageCols+`, c.title, snippet(messages_fts, 0, '[', ']', '…', 12)
 		FROM messages_fts
 		JOIN messages m ON m.id = messages_fts.rowid
@@ -186,4 +191,87 @@ func SearchMessages(ctx context.Context, q Querier, userID int64, query string, 
 		out = append(out, h)
 	}
 	return out, rows.Err()
+}
+
+// ftsBatch is how many messages IndexPendingMessages indexes per
+// transaction, so a long backlog never holds the write lock for long.
+const ftsBatch = 256
+
+// IndexPendingMessages adds to the full-text index every message whose
+// current content is not in it yet (messages.fts_indexed = 0: written since,
+// or changed since it was indexed), in transactions of ftsBatch rows that
+// index the rows and mark them together. It returns how many it indexed.
+// With nothing pending it costs one indexed read and takes no write lock.
+func IndexPendingMessages(ctx context.Context, db *sql.DB) (int, error) {
+	total := 0
+	for {
+		var pending bool
+		if err := db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM messages WHERE fts_indexed = 0)").Scan(&pending); err != nil || !pending {
+			return total, err
+		}
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return total, err
+		}
+		n, err := indexPendingBatch(ctx, tx)
+		if err == nil {
+			err = tx.Commit()
+		}
+		if err != nil {
+			tx.Rollback()
+			return total, err
+		}
+		total += n
+		if n < ftsBatch {
+			return total, nil
+		}
+	}
+}
+
+// indexPendingBatch indexes up to ftsBatch pending messages (the oldest)
+// through q, which must hold one transaction.
+func indexPendingBatch(ctx context.Context, q Querier) (int, error) {
+	var last sql.NullInt64
+	if err := q.QueryRowContext(ctx, `SELECT MAX(id) FROM
+		(SELECT id FROM messages WHERE fts_indexed = 0 ORDER BY id LIMIT ?)`, ftsBatch).Scan(&last); err != nil || !last.Valid {
+		return 0, err
+	}
+	if _, err := q.ExecContext(ctx, `INSERT INTO messages_fts(rowid, content)
+		SELECT id, content FROM messages WHERE fts_indexed = 0 AND id <= ?`, last.Int64); err != nil {
+		return 0, err
+	}
+	res, err := q.ExecContext(ctx, "UPDATE messages SET fts_indexed = 1 WHERE fts_indexed = 0 AND id <= ?", last.Int64)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// ensureIndexed brings the full-text index up to date before a search reads
+// it, so a search always sees every message as it is now. q is the database
+// itself or one connection (a transaction), where a savepoint keeps each
+// batch whole.
+func ensureIndexed(ctx context.Context, q Querier) error {
+	if db, ok := q.(*sql.DB); ok {
+		_, err := IndexPendingMessages(ctx, db)
+		return err
+	}
+	for {
+		if _, err := q.ExecContext(ctx, "SAVEPOINT fts_index"); err != nil {
+			return err
+		}
+		n, err := indexPendingBatch(ctx, q)
+		if err != nil {
+			q.ExecContext(ctx, "ROLLBACK TO fts_index")
+			q.ExecContext(ctx, "RELEASE fts_index")
+			return err
+		}
+		if _, err := q.ExecContext(ctx, "RELEASE fts_index"); err != nil {
+			return err
+		}
+		if n < ftsBatch {
+			return nil
+		}
+	}
 }

@@ -43,7 +43,7 @@ type Deps struct {
 }
 
 // Service is the chat service. Close it to stop its background work
-// (titles, pulls).
+// (titles, pulls, full-text indexing).
 type Service struct {
 	store        *store.Store
 	llm          llm.Provider
@@ -60,6 +60,7 @@ type Service struct {
 	wg     sync.WaitGroup
 	pullMu sync.Mutex
 	pulls  map[string]*PullState
+	index  *indexer // nil without a store
 }
 
 // New builds the service.
@@ -77,11 +78,15 @@ func New(d Deps) *Service {
 		d.DefaultModel = "llama3.2:3b"
 	}
 	bg, stop := context.WithCancel(context.Background())
-	return &Service{
+	s := &Service{
 		store: d.Store, llm: d.LLM, hub: d.Hub, log: d.Log, now: d.Now, defaultModel: d.DefaultModel,
 		TitleTimeout: 2 * time.Minute,
 		bg:           bg, stop: stop, pulls: map[string]*PullState{},
 	}
+	if d.Store != nil {
+		s.startIndexer()
+	}
+	return s
 }
 
 // Hub is the hub the service publishes on.
@@ -94,10 +99,15 @@ func (s *Service) LLM() llm.Provider { return s.llm }
 func (s *Service) Close() {
 	s.stop()
 	s.wg.Wait()
+	s.index.end()
 }
 
-// Wait blocks until background work started so far has ended (tests).
-func (s *Service) Wait() { s.wg.Wait() }
+// Wait blocks until background work started so far has ended (tests):
+// titles, pulls and the full-text indexing owed for the writes so far.
+func (s *Service) Wait() {
+	s.wg.Wait()
+	s.index.wait()
+}
 
 func (s *Service) goBackground(fn func(ctx context.Context)) bool {
 	if s.bg.Err() != nil {

@@ -116,6 +116,9 @@ func (s *Service) seedDemoConversations(ctx context.Context, userID int64) error
 			return err
 		}
 	}
+	// The seeder's indexer stopped with it; this service's indexes the
+	// seeded messages.
+	s.index.kick()
 	_, err = s.store.DB.ExecContext(ctx, "INSERT INTO settings(key, value, updated_at) VALUES(?, 'true', ?)",
 		demoSeededKey, s.now().UTC().Format("2006-01-02T15:04:05.000000Z"))
 	return err

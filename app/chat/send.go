@@ -533,7 +533,13 @@ func (s *Service) generate(ctx context.Context, ex *exchange, opts map[string]an
 	// The caller's context may be gone (stop, closed socket); the outcome
 	// is recorded regardless.
 	wctx := context.WithoutCancel(ctx)
-	if ferr := store.FinishMessage(wctx, s.store.DB, ex.user.ID, m); ferr != nil {
+	ferr := store.FinishMessage(wctx, s.store.DB, ex.user.ID, m)
+	// The exchange's text (the user message written when it began, the
+	// reply) is indexed in the background. Not kicked at the start: that
+	// would index the empty reply row while the first tokens are relayed,
+	// only to drop the entry again here.
+	s.index.kick()
+	if ferr != nil {
 		// The conversation was deleted meanwhile: nothing left to record.
 		if !errors.Is(ferr, store.ErrNotFound) {
 			s.log.Error("chat: recording a reply", "conversation", ex.conv.ID, "err", ferr)
