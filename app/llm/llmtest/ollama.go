@@ -3,6 +3,7 @@ package llmtest
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -175,11 +176,11 @@ func (o *OllamaServer) gen(w http.ResponseWriter, r *http.Request, chat bool) {
 			_ = st.write(append(mustJSON(map[string]string{"error": st.fault.Message}), '\n'))
 			return
 		}
-		l := line(tok, "", false)
+		content, think := tok, ""
 		if i < len(thinking) {
-			l = line("", tok, false)
+			content, think = "", tok
 		}
-		if st.token(append(mustJSON(l), '\n')) != nil {
+		if st.token(chunkLine(req.Model, chat, content, think)) != nil {
 			return
 		}
 	}
@@ -341,4 +342,39 @@ func (o *OllamaServer) show(w http.ResponseWriter, r *http.Request) {
 		"capabilities": caps,
 		"modified_at":  modifiedAt,
 	})
+}
+
+// chunkLine encodes one streamed chunk as Ollama writes it — keys in its
+// order: model, created_at, message (or response), done — without
+// reflection, so the stand-in costs little CPU beside the server it feeds
+// (benchmarks run both in one process on two cores).
+func chunkLine(model string, chat bool, content, thinking string) []byte {
+	b := make([]byte, 0, 112+len(model)+len(content)+len(thinking))
+	b = append(b, `{"model":`...)
+	b = appendJSONString(b, model)
+	b = append(b, `,"created_at":"`...)
+	b = time.Now().UTC().AppendFormat(b, time.RFC3339Nano)
+	b = append(b, '"')
+	if chat {
+		b = append(b, `,"message":{"role":"assistant","content":`...)
+		b = appendJSONString(b, content)
+		if thinking != "" {
+			b = append(b, `,"thinking":`...)
+			b = appendJSONString(b, thinking)
+		}
+		b = append(b, '}')
+	} else {
+		b = append(b, `,"response":`...)
+		b = appendJSONString(b, content)
+		if thinking != "" {
+			b = append(b, `,"thinking":`...)
+			b = appendJSONString(b, thinking)
+		}
+	}
+	return append(b, ",\"done\":false}\n"...)
+}
+
+func appendJSONString(b []byte, s string) []byte {
+	q, _ := json.Marshal(s)
+	return append(b, q...)
 }
