@@ -75,16 +75,22 @@ func (r *wsRegistry) full(userID int64) bool {
 	return r.closing || r.perUser[userID] >= r.limit
 }
 
-func (r *wsRegistry) add(c *wsConn) bool {
+// add registers c, or answers the close frame that refuses it: 1001 when
+// the server is shutting down (a socket upgraded just before), 1008 when
+// the user has too many.
+func (r *wsRegistry) add(c *wsConn) (ok bool, code int, reason string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.closing || r.perUser[c.userID] >= r.limit {
-		return false
+	if r.closing {
+		return false, websocket.CloseGoingAway, "server shutting down"
+	}
+	if r.perUser[c.userID] >= r.limit {
+		return false, websocket.ClosePolicyViolation, "too many connections"
 	}
 	r.perUser[c.userID]++
 	r.conns[c] = struct{}{}
 	r.wg.Add(1)
-	return true
+	return true, 0, ""
 }
 
 func (r *wsRegistry) remove(c *wsConn) {
@@ -300,9 +306,8 @@ func (c *wsConn) cut() {
 // run registers the socket, pings it, and calls serve; when serve returns
 // the socket is unregistered and never written again.
 func (c *wsConn) run(serve func()) {
-	if !c.reg.add(c) {
-		c.conn.WriteControl(websocket.CloseMessage,
-			websocket.FormatCloseMessage(websocket.ClosePolicyViolation, "too many connections"), time.Now().Add(time.Second))
+	if ok, code, reason := c.reg.add(c); !ok {
+		c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
 		return
 	}
 	defer c.reg.remove(c)
