@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -118,36 +119,13 @@ func seedUser(t *testing.T, srv *servertest.Server, c *servertest.Client, tag st
 	var pwHash, keyEnc string
 	db.QueryRow("SELECT password_hash, web_search_api_key_enc FROM users WHERE id = ?", s.ID).Scan(&pwHash, &keyEnc)
 	s.Secrets = append(s.Secrets, pwHash, keyEnc, "sk-"+tag+"-plain-key", pending, active, hash, "salt"+tag, keyMaterial, "JBSWY3DPEHPK3PXP")
-	rows, err := db.Query("SELECT token_hash FROM refresh_tokens WHERE user_id = ?", s.ID)
-	if err != nil {
-		t.Fatal(err)
+	for _, q := range []string{
+		"SELECT token_hash FROM refresh_tokens WHERE user_id = ?",
+		"SELECT DISTINCT family_id FROM refresh_tokens WHERE user_id = ?",
+		"SELECT jti FROM revoked_tokens WHERE user_id = ?",
+	} {
+		s.Secrets = append(s.Secrets, queryStrings(t, db, q, s.ID)...)
 	}
-	for rows.Next() {
-		var h string
-		rows.Scan(&h)
-		s.Secrets = append(s.Secrets, h)
-	}
-	rows.Close()
-	rows, err = db.Query("SELECT DISTINCT family_id FROM refresh_tokens WHERE user_id = ?", s.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var f string
-		rows.Scan(&f)
-		s.Secrets = append(s.Secrets, f)
-	}
-	rows.Close()
-	rows, err = db.Query("SELECT jti FROM revoked_tokens WHERE user_id = ?", s.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var h string
-		rows.Scan(&h)
-		s.Secrets = append(s.Secrets, h)
-	}
-	rows.Close()
 	mrows, err := db.Query("SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.user_id = ?", s.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -535,4 +513,23 @@ func TestUserOwnedTablesComplete(t *testing.T) {
 	if n < 10 {
 		t.Errorf("only %d tables refer to users", n)
 	}
+}
+
+// queryStrings returns the first column of every row q finds.
+func queryStrings(t *testing.T, db *sql.DB, q string, args ...any) []string {
+	t.Helper()
+	rows, err := db.Query(q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, v)
+	}
+	return out
 }
