@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"os"
 	"sort"
-	"strings"
 
 	"github.com/aiwfe/aiwfe/app/config"
 )
@@ -174,12 +173,3 @@ func (c *Ctx) failf(format string, a ...any) int {
 func Main(ui fs.FS) int {
 	return Run(Env{Args: os.Args[1:], Environ: os.Environ(), Stdout: os.Stdout, Stderr: os.Stderr, Stdin: os.Stdin, UI: ui})
 }
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, word)
-	}
-	return fmt.Sprintf("%d %ss", n, word)
-}
-
-var _ = strings.TrimSpace

@@ -81,6 +81,11 @@ func (c *Ctx) flag(name string) string {
 	return ""
 }
 
+// emailFlag is an email flag as accounts store it: trimmed, lower case.
+func (c *Ctx) emailFlag(name string) string {
+	return strings.ToLower(strings.TrimSpace(c.flag(name)))
+}
+
 // stdinSecret reads one line from stdin, or "" when stdin is a terminal
 // (nothing is piped) or empty.
 func (c *Ctx) stdinSecret() (string, error) {
@@ -147,9 +152,9 @@ func adminResetPassword(c *Ctx, a *app.App) int {
 		return c.userError(err)
 	}
 	if generated {
-		fmt.Fprintf(c.Stdout, "new password for %s: %s\n", strings.ToLower(strings.TrimSpace(c.flag("email"))), pw)
+		fmt.Fprintf(c.Stdout, "new password for %s: %s\n", c.emailFlag("email"), pw)
 	} else {
-		fmt.Fprintf(c.Stdout, "password of %s changed\n", strings.ToLower(strings.TrimSpace(c.flag("email"))))
+		fmt.Fprintf(c.Stdout, "password of %s changed\n", c.emailFlag("email"))
 	}
 	fmt.Fprintln(c.Stdout, "every session of the account was ended")
 	return ExitOK

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/aiwfe/aiwfe/app"
 )
@@ -18,6 +17,6 @@ func adminReset2FA(c *Ctx, a *app.App) int {
 	if err := a.MFA.AdminResetByEmail(context.Background(), c.flag("email")); err != nil {
 		return c.userError(err)
 	}
-	fmt.Fprintf(c.Stdout, "second factors of %s removed; the next sign-in needs only the password\n", strings.ToLower(strings.TrimSpace(c.flag("email"))))
+	fmt.Fprintf(c.Stdout, "second factors of %s removed; the next sign-in needs only the password\n", c.emailFlag("email"))
 	return ExitOK
 }

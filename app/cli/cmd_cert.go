@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -92,7 +91,7 @@ func certIssue(ctx context.Context, c *Ctx, a *app.App, ca *tlsmgr.ClientCA) int
 		return ExitConfig
 	}
 	var user *store.User
-	if email := strings.ToLower(strings.TrimSpace(c.flag("user"))); email != "" {
+	if email := c.emailFlag("user"); email != "" {
 		u, err := store.UserByEmail(ctx, a.Store.DB, email)
 		if errors.Is(err, store.ErrNotFound) {
 			return c.failf("--user: no account with the email %s", email)
