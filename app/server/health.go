@@ -95,12 +95,11 @@ func (h *healthProbe) AddBackground(ctx context.Context, name string, every time
 }
 
 type healthBody struct {
-	Status   string           `json:"status"`
-	Version  string           `json:"version"`
-	Uptime   float64          `json:"uptime_seconds"`
-	Checks   map[string]Check `json:"checks"`
-	Demo     bool             `json:"demo,omitempty"`
-	Database string           `json:"-"`
+	Status  string           `json:"status"`
+	Version string           `json:"version"`
+	Uptime  float64          `json:"uptime_seconds"`
+	Checks  map[string]Check `json:"checks"`
+	Demo    bool             `json:"demo,omitempty"`
 }
 
 func (h *healthProbe) report(ctx context.Context, since time.Time) (int, healthBody) {
