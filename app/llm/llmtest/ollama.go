@@ -166,8 +166,8 @@ func (o *OllamaServer) gen(w http.ResponseWriter, r *http.Request, chat bool) {
 	}
 
 	if req.Stream != nil && !*req.Stream {
+		o.completed.Add(1) // before the write: the client may look as soon as it has read it
 		writeJSON(w, http.StatusOK, final(strings.Join(toks, "")))
-		o.completed.Add(1)
 		return
 	}
 	st := o.newStreamer(w, r, "application/x-ndjson")
@@ -188,9 +188,7 @@ func (o *OllamaServer) gen(w http.ResponseWriter, r *http.Request, chat bool) {
 		_ = st.write(append(mustJSON(map[string]string{"error": st.fault.Message}), '\n'))
 		return
 	}
-	if st.write(append(mustJSON(final("")), '\n')) == nil {
-		st.done()
-	}
+	st.finish(append(mustJSON(final("")), '\n'))
 }
 
 func (o *OllamaServer) embed(w http.ResponseWriter, r *http.Request) {
@@ -263,17 +261,19 @@ func (o *OllamaServer) pull(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	for _, status := range []string{"verifying sha256 digest", "writing manifest", "success"} {
+	for _, status := range []string{"verifying sha256 digest", "writing manifest"} {
 		if !send(map[string]any{"status": status}) {
 			return
 		}
 	}
+	// The model is installed before "success" goes out, as in Ollama: a
+	// client that lists models right after reading it must see the model.
 	o.mu.Lock()
 	if !slices.Contains(o.models, name) {
 		o.models = append(o.models, name)
 	}
 	o.mu.Unlock()
-	st.done()
+	st.finish(append(mustJSON(map[string]any{"status": "success"}), '\n'))
 }
 
 func (o *OllamaServer) ps(w http.ResponseWriter, r *http.Request) {

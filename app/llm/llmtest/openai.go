@@ -94,6 +94,7 @@ func (o *OpenAIServer) chat(w http.ResponseWriter, r *http.Request) {
 		"total_tokens":      countWords(req.Messages) + len(toks),
 	}
 	if !req.Stream {
+		o.completed.Add(1) // before the write: the client may look as soon as it has read it
 		writeJSON(w, http.StatusOK, map[string]any{
 			"id": id, "object": "chat.completion", "created": created, "model": req.Model,
 			"choices": []map[string]any{{
@@ -103,7 +104,6 @@ func (o *OpenAIServer) chat(w http.ResponseWriter, r *http.Request) {
 			}},
 			"usage": usage,
 		})
-		o.completed.Add(1)
 		return
 	}
 
@@ -150,9 +150,7 @@ func (o *OpenAIServer) chat(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if st.write([]byte("data: [DONE]\n\n")) == nil {
-		st.done()
-	}
+	st.finish([]byte("data: [DONE]\n\n"))
 }
 
 func event(v any) []byte {

@@ -401,7 +401,13 @@ func (st *streamer) gone() error {
 	return errGone
 }
 
-func (st *streamer) done() { st.s.completed.Add(1) }
+// finish counts the stream as completed and then sends its final message.
+// Counting first matters: the client returns as soon as it has read that
+// message, and a test that asks Completed() right then must see it.
+func (st *streamer) finish(last []byte) {
+	st.s.completed.Add(1)
+	_ = st.write(last)
+}
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
