@@ -364,12 +364,16 @@ func TestBackupAndRestore(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
 	env := baseEnv()
 	p := startServe(t, data, env)
-	backup := filepath.Join(t.TempDir(), "backup.db")
+	backup := filepath.Join(t.TempDir(), "aiwfe-backup.tar.gz")
 
 	// Online backup while the server runs.
 	code, out, stderr := run(t, env, "backup", backup, "--data", data)
-	if code != 0 || !strings.Contains(out, "backup written") {
+	if code != 0 || !strings.Contains(out, "backup written") || !strings.Contains(out, "secrets.json") {
 		t.Fatalf("backup: %d %s %s", code, out, stderr)
+	}
+	// A second backup to the same file is refused; the first is kept.
+	if code, _, _ = run(t, env, "backup", backup, "--data", data); code == 0 {
+		t.Fatal("backup overwrote an existing file")
 	}
 	// Restore refuses while the server holds the data dir.
 	code, _, stderr = run(t, env, "restore", backup, "--data", data)

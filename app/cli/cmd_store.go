@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/aiwfe/aiwfe/app"
+	"github.com/aiwfe/aiwfe/app/backup"
 	"github.com/aiwfe/aiwfe/store"
 )
 
@@ -21,13 +22,13 @@ func init() {
 	})
 	register(&command{
 		name:    "backup",
-		summary: "write a consistent copy of the database (safe while the server runs)",
+		summary: "write one archive of the database, secrets and client CA (safe while the server runs)",
 		usage:   "FILE",
 		run:     runBackup,
 	})
 	register(&command{
 		name:    "restore",
-		summary: "replace the database with a backup (the server must be stopped)",
+		summary: "restore a backup archive (or a bare database) into the data directory (the server must be stopped)",
 		usage:   "FILE",
 		run:     runRestore,
 	})
@@ -67,17 +68,21 @@ func runBackup(c *Ctx) int {
 	}
 	defer st.Close()
 	start := time.Now()
-	if err := st.Backup(context.Background(), dest); err != nil {
-		return c.failf("%v", err)
+	res, err := backup.Write(context.Background(), st, c.Config.Data.Dir, dest, app.Build().Version)
+	if err != nil {
+		return c.failf("backup: %v", err)
 	}
-	fi, _ := os.Stat(dest)
-	fmt.Fprintf(c.Stdout, "backup written to %s (%d bytes, %s)\n", dest, fi.Size(), time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(c.Stdout, "backup written to %s (%d bytes, schema version %d, %s)\n",
+		dest, res.Bytes, res.Manifest.SchemaVersion, time.Since(start).Round(time.Millisecond))
+	for _, f := range res.Manifest.Files {
+		fmt.Fprintf(c.Stdout, "  %s (%d bytes)\n", f.Name, f.Size)
+	}
+	fmt.Fprintln(c.Stdout, "it holds the keys that decrypt the data: keep it as private as the data directory")
 	return ExitOK
 }
 
-// runRestore refuses while a server holds the data directory, checks the
-// backup (integrity, an aiwfe schema this binary knows) before touching
-// anything, keeps the current database beside it, and swaps atomically.
+// runRestore refuses while a server holds the data directory; the backup
+// package checks everything before it touches anything.
 func runRestore(c *Ctx) int {
 	if !c.needArgs(1) || !c.validate() {
 		return ExitConfig
@@ -95,64 +100,16 @@ func runRestore(c *Ctx) int {
 	}
 	defer lock.Close()
 
-	bk, err := store.OpenReadOnly(src)
+	res, err := backup.Restore(context.Background(), c.Config.Data.Dir, src)
 	if err != nil {
-		return c.failf("backup %s is unusable, nothing was changed: %v", src, err)
+		return c.failf("restore %s: %v", src, err)
 	}
-	v, err := bk.Check(context.Background())
-	bk.Close()
-	if err != nil {
-		return c.failf("backup %s is unusable, nothing was changed: %v", src, err)
+	fmt.Fprintf(c.Stdout, "restored %s (schema version %d) into %s\n", src, res.Manifest.SchemaVersion, c.Config.Data.Dir)
+	for _, f := range res.Manifest.Files {
+		fmt.Fprintf(c.Stdout, "  %s\n", f.Name)
 	}
-
-	dbPath := c.Config.Path("aiwfe.db")
-	tmp := dbPath + ".restore"
-	if err := copyFile(src, tmp); err != nil {
-		os.Remove(tmp)
-		return c.failf("copying backup: %v", err)
-	}
-	var kept string
-	if _, err := os.Stat(dbPath); err == nil {
-		// Fold the WAL into the current file so the kept copy is whole.
-		if cur, err := store.Open(dbPath); err == nil {
-			cur.DB.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
-			cur.Close()
-		}
-		kept = dbPath + ".before-restore-" + time.Now().UTC().Format("20060102T150405Z")
-		if err := os.Rename(dbPath, kept); err != nil {
-			os.Remove(tmp)
-			return c.failf("%v", err)
-		}
-	}
-	os.Remove(dbPath + "-wal")
-	os.Remove(dbPath + "-shm")
-	if err := os.Rename(tmp, dbPath); err != nil {
-		return c.failf("%v", err)
-	}
-	fmt.Fprintf(c.Stdout, "restored %s (schema version %d) into %s\n", src, v, dbPath)
-	if kept != "" {
-		fmt.Fprintf(c.Stdout, "the previous database is kept as %s\n", kept)
+	for _, k := range res.Kept {
+		fmt.Fprintf(c.Stdout, "the previous %s is kept as %s\n", strings.SplitN(k, ".before-restore-", 2)[0], c.Config.Path(k))
 	}
 	return ExitOK
-}
-
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Sync(); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
