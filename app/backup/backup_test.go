@@ -44,7 +44,7 @@ func dataDir(t *testing.T, mark string) (string, *store.Store) {
 		t.Fatal(err)
 	}
 	for name, body := range map[string]string{
-		secretsName:           `{"jwt_secret":"` + mark + `"}`,
+		secretsName:            `{"jwt_secret":"` + mark + `"}`,
 		"tls/client-ca/ca.crt": "cert of " + mark,
 		"tls/client-ca/ca.key": "key of " + mark,
 	} {
