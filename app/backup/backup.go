@@ -74,10 +74,24 @@ type Result struct {
 // server writes) and archives it with secrets.json and the client CA from
 // dataDir into dest, which must not exist. dest is written 0600 next to its
 // final name and renamed into place only when complete.
-func Write(ctx context.Context, st *store.Store, dataDir, dest, appVersion string) (*Result, error) {
-	if _, err := os.Stat(dest); err == nil {
+func Write(ctx context.Context, st *store.Store, dataDir, dest, appVersion string) (res *Result, err error) {
+	// Claim dest first, exclusively, so an existing file is never
+	// overwritten; the finished archive is renamed over the claim (rename,
+	// not link, so it works on file systems without hard links, such as a
+	// FAT-formatted USB disk).
+	claim, err := os.OpenFile(dest, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if errors.Is(err, os.ErrExist) {
 		return nil, fmt.Errorf("%s already exists", dest)
 	}
+	if err != nil {
+		return nil, err
+	}
+	claim.Close()
+	defer func() {
+		if err != nil {
+			os.Remove(dest)
+		}
+	}()
 	work, err := os.MkdirTemp(filepath.Dir(dest), ".aiwfe-backup-*")
 	if err != nil {
 		return nil, err
@@ -160,9 +174,7 @@ func Write(ctx context.Context, st *store.Store, dataDir, dest, appVersion strin
 	if err := out.Close(); err != nil {
 		return nil, err
 	}
-	// Link rather than rename: it fails if dest appeared meanwhile, so an
-	// existing file is never overwritten.
-	if err := os.Link(part, dest); err != nil {
+	if err := os.Rename(part, dest); err != nil {
 		return nil, err
 	}
 	return &Result{Manifest: m, Bytes: fi.Size()}, nil

@@ -400,3 +400,18 @@ func TestFailedSwapIsUndone(t *testing.T) {
 		}
 	}
 }
+
+// A backup that fails leaves neither a partial archive nor its claim on
+// the name behind.
+func TestFailedWriteLeavesNothing(t *testing.T) {
+	src, st := dataDir(t, "x")
+	st.Close() // the database copy fails
+	dir := t.TempDir()
+	dest := filepath.Join(dir, "aiwfe.backup")
+	if _, err := Write(ctx, st, src, dest, "test"); err == nil {
+		t.Fatal("backup of a closed store succeeded")
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Fatalf("left behind: %v", left)
+	}
+}

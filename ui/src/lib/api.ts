@@ -2,6 +2,8 @@
 // {"error":{"code","message","field"?}}; it arrives here as an ApiError.
 
 import { jwtExp, readCookie, refreshDelayMs } from './jwt';
+import { KeptStore, type KeptStorage } from './kept';
+import { setOffline } from './connectivity.svelte';
 
 export const CSRF_PATH = '/api/v1/auth/csrf-token';
 export const REFRESH_PATH = '/api/v1/auth/refresh';
@@ -21,6 +23,20 @@ const NO_REFRESH = new Set([
 ]);
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Answers never kept for offline use: one-time secrets of the session itself. */
+const NEVER_KEEP = new Set([CSRF_PATH, REFRESH_PATH]);
+
+/** Whether the answer to GET path is kept for offline use (path includes its query). */
+export function keepable(path: string): boolean {
+	if (!path.startsWith('/api/v1/')) return false;
+	const bare = path.split(/[?#]/, 1)[0];
+	return !NEVER_KEEP.has(bare);
+}
+
+export const NETWORK_MESSAGE = 'Cannot reach the server. Check your connection and try again.';
+export const PAUSED_MESSAGE =
+	'The server cannot be reached, so changes are paused while offline. Nothing was changed; try again once the server is back.';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -67,6 +83,13 @@ export interface ApiEnv {
 	 * so two tabs must never refresh with the same cookie at once.
 	 */
 	withLock?: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+	/**
+	 * Where the last good answer of each GET is kept for offline use (sessionStorage in the
+	 * browser). Without it nothing is kept.
+	 */
+	storage?: KeptStorage | null;
+	/** Told true when a request could not reach the server, false when the server answered. */
+	onConnectivity?: (offline: boolean) => void;
 }
 
 /** `/login?next=<path>` for a person who must sign in while looking at `path`. */
@@ -128,13 +151,18 @@ export function createApi(env: ApiEnv) {
 	let csrfPending: Promise<string> | null = null;
 	let refreshPending: Promise<boolean> | null = null;
 	let timer: unknown = null;
+	const kept = new KeptStore(env.storage);
 
 	async function doFetch(input: string, init: RequestInit): Promise<Response> {
+		let res: Response;
 		try {
-			return await env.fetch(input, { ...init, credentials: 'same-origin' });
+			res = await env.fetch(input, { ...init, credentials: 'same-origin' });
 		} catch {
-			throw new ApiError(0, 'network', 'Cannot reach the server. Check your connection and try again.');
+			env.onConnectivity?.(true);
+			throw new ApiError(0, 'network', NETWORK_MESSAGE);
 		}
+		env.onConnectivity?.(false);
+		return res;
 	}
 
 	function csrfToken(): Promise<string> {
@@ -155,12 +183,34 @@ export function createApi(env: ApiEnv) {
 		return csrfPending;
 	}
 
+	/**
+	 * One API request. A GET's good answer is kept; when the server cannot be reached, a GET
+	 * answers what was kept before (the app is then offline, read-only) and anything else fails
+	 * saying that changes are paused.
+	 */
 	async function api<T = unknown>(
 		method: Method,
 		path: string,
 		body?: unknown,
 		opts: ApiOptions = {}
 	): Promise<T> {
+		const keep = method === 'GET' && keepable(path);
+		try {
+			const data = await send<T>(method, path, body, opts);
+			if (keep) kept.put(path, data, env.now());
+			return data;
+		} catch (e) {
+			if (!(e instanceof ApiError && e.status === 0 && e.code === 'network')) throw e;
+			if (keep) {
+				const hit = kept.get(path);
+				if (hit) return hit.body as T;
+			}
+			if (!SAFE_METHODS.has(method)) throw new ApiError(0, 'network', PAUSED_MESSAGE);
+			throw e;
+		}
+	}
+
+	async function send<T>(method: Method, path: string, body: unknown, opts: ApiOptions): Promise<T> {
 		const unsafe = !SAFE_METHODS.has(method);
 		const renewable = !NO_REFRESH.has(path);
 		let csrfRetried = false;
@@ -190,6 +240,8 @@ export function createApi(env: ApiEnv) {
 					authRetried = true;
 					if (await refresh()) continue;
 				}
+				// Signed out: what was kept belongs to a session that is gone.
+				kept.clear();
 				if (opts.redirectOn401 !== false) env.redirect(loginUrl(env.currentPath()));
 			}
 			throw err;
@@ -243,7 +295,34 @@ export function createApi(env: ApiEnv) {
 		csrf = null;
 	}
 
-	return { api, refresh, scheduleRefresh, stopRefresh, forgetCsrf };
+	/** Forget every kept answer (logout, a lost session, another person signing in). */
+	function forgetKept(): void {
+		kept.clear();
+	}
+
+	/**
+	 * Asks the server whether it is back (GET /health, public and cheap) while offline; any
+	 * answer makes the app online again. True when it answered.
+	 */
+	async function probe(): Promise<boolean> {
+		try {
+			await doFetch('/health', { method: 'GET', headers: { Accept: 'application/json' }, cache: 'no-store' });
+			return true;
+		} catch {
+			return false;
+		}
+	}
+
+	return { api, refresh, scheduleRefresh, stopRefresh, forgetCsrf, forgetKept, probe };
+}
+
+/** sessionStorage when the page may use it (not in private modes that refuse it, not in node). */
+function tabStorage(): KeptStorage | null {
+	try {
+		return typeof sessionStorage === 'undefined' ? null : sessionStorage;
+	} catch {
+		return null;
+	}
 }
 
 // The client bound to the browser: pages import `api` (and friends) from here.
@@ -257,7 +336,9 @@ const browserClient = createApi({
 	setTimeout: (fn, ms) => setTimeout(fn, ms),
 	clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
 	withLock: (name, fn) =>
-		(typeof navigator !== 'undefined' && navigator.locks ? navigator.locks.request(name, fn) : fn()) as ReturnType<typeof fn>
+		(typeof navigator !== 'undefined' && navigator.locks ? navigator.locks.request(name, fn) : fn()) as ReturnType<typeof fn>,
+	storage: tabStorage(),
+	onConnectivity: (offline) => setOffline(offline)
 });
 
-export const { api, refresh, scheduleRefresh, stopRefresh, forgetCsrf } = browserClient;
+export const { api, refresh, scheduleRefresh, stopRefresh, forgetCsrf, forgetKept, probe } = browserClient;

@@ -1,5 +1,5 @@
 // Who is signed in, shared by the shell and the pages.
-import { ApiError, api, forgetCsrf, scheduleRefresh, stopRefresh } from './api';
+import { ApiError, api, forgetCsrf, forgetKept, scheduleRefresh, stopRefresh } from './api';
 import type { User } from './types';
 
 class Session {
@@ -20,6 +20,8 @@ export async function loadSession(): Promise<void> {
 		signedIn(r.user);
 	} catch (e) {
 		if (e instanceof ApiError && e.status === 401) {
+			// Signed out: nothing kept for offline use may outlive the session.
+			forgetKept();
 			session.user = null;
 			session.error = null;
 		} else {
@@ -48,4 +50,5 @@ export async function logout(): Promise<void> {
 	session.user = null;
 	stopRefresh();
 	forgetCsrf();
+	forgetKept();
 }
