@@ -2,8 +2,11 @@
 /// <reference lib="esnext" />
 /// <reference lib="webworker" />
 /// <reference types="@sveltejs/kit" />
-// Caches the app shell so the UI opens without the network. API answers are never cached
-// here: they are per-person, and a stale one is worse than a clear "unreachable".
+// Caches the app shell so the UI opens without the network. API answers are not cached here:
+// they are per-person, and this cache is shared by every tab and outlives logout. The page keeps
+// the last good answer of each GET in the tab's sessionStorage instead (src/lib/kept.ts, used by
+// src/lib/api.ts): per tab, gone when it closes, cleared on logout, and shown only while the
+// server is unreachable, under an "Offline" banner, with changes paused.
 import { build, files, version } from '$service-worker';
 
 const sw = self as unknown as ServiceWorkerGlobalScope;

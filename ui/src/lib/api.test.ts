@@ -1,5 +1,6 @@
-import { describe, expect, it, vi } from 'vitest';
-import { ApiError, createApi, loginUrl, parseRetryAfter, safeNext, type ApiEnv } from './api';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ApiError, PAUSED_MESSAGE, createApi, keepable, loginUrl, parseRetryAfter, safeNext, type ApiEnv } from './api';
+import { KEEP_MAX_BYTES, KEEP_MAX_ENTRIES, KeptStore, type KeptStorage } from './kept';
 
 interface Call {
 	url: string;
@@ -313,5 +314,362 @@ describe('login redirects', () => {
 		expect(parseRetryAfter(new Date(61_000).toUTCString(), 0)).toBe(61);
 		expect(parseRetryAfter('soon', 0)).toBeUndefined();
 		expect(parseRetryAfter(null, 0)).toBeUndefined();
+	});
+});
+
+// --- offline: the last good answers, kept in the tab ---
+
+/** sessionStorage in memory; `quota` (total characters of keys and values) makes setItem throw as a full one does. */
+class FakeStorage implements KeptStorage {
+	map = new Map<string, string>();
+	constructor(public quota = Infinity) {}
+	get length() {
+		return this.map.size;
+	}
+	key(i: number) {
+		return [...this.map.keys()][i] ?? null;
+	}
+	getItem(k: string) {
+		return this.map.get(k) ?? null;
+	}
+	setItem(k: string, v: string) {
+		const used = [...this.map].reduce((n, [key, val]) => n + (key === k ? 0 : key.length + val.length), 0);
+		if (used + k.length + v.length > this.quota) throw new DOMException('full', 'QuotaExceededError');
+		this.map.set(k, String(v));
+	}
+	removeItem(k: string) {
+		this.map.delete(k);
+	}
+	keptKeys() {
+		return [...this.map.keys()].filter((k) => k.startsWith('aiwfe.kept:')).map((k) => k.slice('aiwfe.kept:'.length));
+	}
+}
+
+/** A server that can go down: while `down`, every fetch fails as an unreachable one does. */
+function flaky(routes: (call: Call, n: number) => Response, storage: KeptStorage | null = new FakeStorage()) {
+	const state = { down: false, offline: [] as boolean[] };
+	const calls: Call[] = [];
+	const redirects: string[] = [];
+	const client = createApi({
+		fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
+			if (state.down) throw new TypeError('Failed to fetch');
+			const call: Call = {
+				url: String(input),
+				method: init?.method ?? 'GET',
+				headers: { ...(init?.headers as Record<string, string>) },
+				body: init?.body as string | undefined
+			};
+			calls.push(call);
+			return routes(call, calls.length);
+		}) as typeof fetch,
+		cookies: () => '',
+		currentPath: () => '/',
+		redirect: (url) => redirects.push(url),
+		now: () => 1_700_000_000_000,
+		setTimeout: () => 1,
+		clearTimeout: () => {},
+		storage,
+		onConnectivity: (o) => state.offline.push(o)
+	});
+	return { client, calls, redirects, state, storage: storage as FakeStorage };
+}
+
+const okRoutes = (c: Call) =>
+	c.url.endsWith('csrf-token') ? json(200, { csrf_token: 't' }) : json(200, { path: c.url });
+
+describe('api: kept answers while the server is unreachable', () => {
+	it('serves the last good answer of a GET when the network fails, and marks the app offline', async () => {
+		let n = 0;
+		const { client, state } = flaky(() => json(200, { n: ++n }));
+		await expect(client.api('GET', '/api/v1/conversations?q=')).resolves.toEqual({ n: 1 });
+		await expect(client.api('GET', '/api/v1/conversations?q=')).resolves.toEqual({ n: 2 });
+		expect(state.offline.at(-1)).toBe(false);
+		state.down = true;
+		await expect(client.api('GET', '/api/v1/conversations?q=')).resolves.toEqual({ n: 2 });
+		expect(state.offline.at(-1)).toBe(true);
+	});
+
+	it('marks the app online again on any answer from the server, an error too', async () => {
+		let fail = false;
+		const { client, state } = flaky(() =>
+			fail ? json(500, { error: { code: 'internal', message: 'boom' } }) : json(200, { ok: 1 })
+		);
+		await client.api('GET', '/api/v1/profile');
+		state.down = true;
+		await client.api('GET', '/api/v1/profile');
+		expect(state.offline.at(-1)).toBe(true);
+		state.down = false;
+		fail = true;
+		// A server error is an answer: it is surfaced, not hidden behind the kept answer.
+		await expect(client.api('GET', '/api/v1/profile')).rejects.toMatchObject({ status: 500, code: 'internal' });
+		expect(state.offline.at(-1)).toBe(false);
+		// ... and it does not replace what was kept.
+		state.down = true;
+		await expect(client.api('GET', '/api/v1/profile')).resolves.toEqual({ ok: 1 });
+	});
+
+	it('keys by path and query: another page of a list is not served from the first', async () => {
+		const { client, state } = flaky((c) => json(200, { url: c.url }));
+		await client.api('GET', '/api/v1/conversations?page=1');
+		state.down = true;
+		await expect(client.api('GET', '/api/v1/conversations?page=1')).resolves.toEqual({
+			url: '/api/v1/conversations?page=1'
+		});
+		const err = (await client.api('GET', '/api/v1/conversations?page=2').catch((e) => e)) as ApiError;
+		expect(err).toBeInstanceOf(ApiError);
+		expect(err).toMatchObject({ status: 0, code: 'network' });
+		expect(err.message).toMatch(/Cannot reach the server/);
+		expect(state.offline.at(-1)).toBe(true);
+	});
+
+	it('fails as before when nothing was kept, or when there is no storage at all', async () => {
+		const { client, state } = flaky(okRoutes, null);
+		await client.api('GET', '/api/v1/profile');
+		state.down = true;
+		await expect(client.api('GET', '/api/v1/profile')).rejects.toMatchObject({ status: 0, code: 'network' });
+		expect(state.offline).toEqual([false, true]);
+	});
+
+	it('refuses changes while offline with a clear message, and never answers them from what was kept', async () => {
+		const { client, state, calls } = flaky(okRoutes);
+		await client.api('GET', '/api/v1/profile');
+		await client.api('PUT', '/api/v1/profile', { theme: 'dark' }); // the CSRF token is known now
+		state.down = true;
+		for (const m of ['POST', 'PUT', 'PATCH', 'DELETE'] as const) {
+			const err = (await client.api(m, '/api/v1/profile', m === 'DELETE' ? undefined : { a: 1 }).catch((e) => e)) as ApiError;
+			expect(err, m).toBeInstanceOf(ApiError);
+			expect(err).toMatchObject({ status: 0, code: 'network', message: PAUSED_MESSAGE });
+			expect(err.message).toMatch(/changes are paused while offline/);
+		}
+		expect(state.offline.at(-1)).toBe(true);
+		// Nothing queued: back online, nothing is sent by itself.
+		state.down = false;
+		const before = calls.length;
+		await client.api('GET', '/api/v1/profile');
+		expect(calls.length).toBe(before + 1);
+	});
+
+	it('says changes are paused also when the CSRF token cannot be fetched', async () => {
+		const { client, state } = flaky(okRoutes);
+		state.down = true;
+		await expect(client.api('POST', '/api/v1/tasks', { title: 'x' })).rejects.toMatchObject({
+			status: 0,
+			message: PAUSED_MESSAGE
+		});
+	});
+
+	it('never keeps the CSRF token, the refresh answer, or paths outside /api/v1/', async () => {
+		const { client, state, storage } = flaky((c) =>
+			c.url.endsWith('csrf-token') ? json(200, { csrf_token: 'secret' }) : json(200, { ok: true })
+		);
+		await client.api('GET', '/api/v1/auth/csrf-token');
+		await client.api('GET', '/api/v1/auth/csrf-token?x=1');
+		await client.api('GET', '/api/v1/auth/refresh');
+		await client.api('POST', '/api/v1/auth/refresh');
+		await client.api('GET', '/health');
+		await client.api('POST', '/api/v1/things', {});
+		expect(storage.keptKeys()).toEqual([]);
+		expect([...storage.map.values()].join('')).not.toContain('secret');
+		state.down = true;
+		await expect(client.api('GET', '/api/v1/auth/csrf-token')).rejects.toMatchObject({ status: 0 });
+		expect(keepable('/api/v1/auth/validate')).toBe(true);
+		expect(keepable('/api/v1/auth/refresh#x')).toBe(false);
+		expect(keepable('/api/v2/x')).toBe(false);
+	});
+
+	it('does not keep an answer over the size cap, and drops the older one for that path', async () => {
+		let big = false;
+		const { client, state, storage } = flaky(() => json(200, { text: big ? 'x'.repeat(KEEP_MAX_BYTES) : 'small' }));
+		await client.api('GET', '/api/v1/documents/1');
+		expect(storage.keptKeys()).toEqual(['/api/v1/documents/1']);
+		big = true;
+		await expect(client.api('GET', '/api/v1/documents/1')).resolves.toMatchObject({ text: expect.any(String) });
+		expect(storage.keptKeys()).toEqual([]);
+		state.down = true;
+		// Not the stale small one: the last answer was not kept, so there is none.
+		await expect(client.api('GET', '/api/v1/documents/1')).rejects.toMatchObject({ status: 0 });
+	});
+
+	it(`keeps at most ${KEEP_MAX_ENTRIES} answers, the least recently used going first`, async () => {
+		const { client, state, storage } = flaky((c) => json(200, { url: c.url }));
+		for (let i = 0; i < KEEP_MAX_ENTRIES; i++) await client.api('GET', `/api/v1/items/${i}`);
+		expect(storage.keptKeys()).toHaveLength(KEEP_MAX_ENTRIES);
+		// Item 0 is used again (offline), so item 1 is now the least recently used.
+		state.down = true;
+		await client.api('GET', '/api/v1/items/0');
+		state.down = false;
+		await client.api('GET', '/api/v1/items/new');
+		const keys = storage.keptKeys();
+		expect(keys).toHaveLength(KEEP_MAX_ENTRIES);
+		expect(keys).toContain('/api/v1/items/0');
+		expect(keys).toContain('/api/v1/items/new');
+		expect(keys).not.toContain('/api/v1/items/1');
+		state.down = true;
+		await expect(client.api('GET', '/api/v1/items/1')).rejects.toMatchObject({ status: 0 });
+		await expect(client.api('GET', '/api/v1/items/2')).resolves.toEqual({ url: '/api/v1/items/2' });
+	});
+
+	it('makes room in a full storage by dropping the oldest answers, and fails quietly when nothing fits', async () => {
+		const storage = new FakeStorage(2_000);
+		const { client, state } = flaky((c) => json(200, { url: c.url, pad: 'p'.repeat(c.url.includes('huge') ? 5_000 : 400) }), storage);
+		for (let i = 0; i < 6; i++) await client.api('GET', `/api/v1/n/${i}`);
+		const keys = storage.keptKeys();
+		expect(keys.length).toBeGreaterThan(0);
+		expect(keys.length).toBeLessThan(6);
+		expect(keys.at(-1)).toBe('/api/v1/n/5');
+		expect(keys).not.toContain('/api/v1/n/0');
+		// Bigger than the whole storage: the request still answers, nothing breaks.
+		await expect(client.api('GET', '/api/v1/huge')).resolves.toMatchObject({ url: '/api/v1/huge' });
+		expect(storage.keptKeys()).not.toContain('/api/v1/huge');
+		state.down = true;
+		await expect(client.api('GET', '/api/v1/huge')).rejects.toMatchObject({ status: 0 });
+	});
+
+	it('forgets everything on forgetKept (logout)', async () => {
+		const { client, state, storage } = flaky(okRoutes);
+		await client.api('GET', '/api/v1/profile');
+		await client.api('GET', '/api/v1/auth/validate');
+		storage.setItem('theme', 'dark'); // not ours: left alone
+		client.forgetKept();
+		expect(storage.keptKeys()).toEqual([]);
+		expect(storage.getItem('aiwfe.kept.index')).toBeNull();
+		expect(storage.getItem('theme')).toBe('dark');
+		state.down = true;
+		await expect(client.api('GET', '/api/v1/profile')).rejects.toMatchObject({ status: 0 });
+	});
+
+	it('forgets everything when the session turns out to be signed out (401, refresh refused)', async () => {
+		let signedOut = false;
+		const { client, redirects, storage } = flaky((c) =>
+			c.url.endsWith('csrf-token')
+				? json(200, { csrf_token: 't' })
+				: signedOut
+					? json(401, { error: { code: 'unauthorized', message: 'Not signed in' } })
+					: json(200, { ok: true })
+		);
+		await client.api('GET', '/api/v1/profile');
+		await client.api('GET', '/api/v1/tasks');
+		signedOut = true;
+		await expect(client.api('GET', '/api/v1/tasks')).rejects.toMatchObject({ status: 401 });
+		expect(redirects).toEqual(['/login']);
+		expect(storage.keptKeys()).toEqual([]);
+	});
+
+	it('forgets also on a 401 that does not redirect (the session check), but not on a wrong password', async () => {
+		let mode: 'ok' | 'badpw' | 'gone' = 'ok';
+		const { client, redirects, storage } = flaky((c) => {
+			if (c.url.endsWith('csrf-token')) return json(200, { csrf_token: 't' });
+			if (mode === 'badpw' && c.url.endsWith('/jwt/login')) return json(401, { error: { code: 'invalid_credentials', message: 'no' } });
+			if (mode === 'gone') return json(401, {});
+			return json(200, { ok: true });
+		});
+		await client.api('GET', '/api/v1/auth/validate');
+		mode = 'badpw';
+		await expect(client.api('POST', '/api/v1/auth/jwt/login', { email: 'a', password: 'b' })).rejects.toMatchObject({ status: 401 });
+		expect(storage.keptKeys()).toEqual(['/api/v1/auth/validate']);
+		mode = 'gone';
+		await expect(client.api('GET', '/api/v1/auth/validate', undefined, { redirectOn401: false })).rejects.toMatchObject({ status: 401 });
+		expect(redirects).toEqual([]);
+		expect(storage.keptKeys()).toEqual([]);
+	});
+
+	it('ignores a damaged entry or index, and keeps working when the storage itself throws', async () => {
+		const storage = new FakeStorage();
+		const { client, state } = flaky(okRoutes, storage);
+		await client.api('GET', '/api/v1/profile');
+		storage.setItem('aiwfe.kept:/api/v1/profile', '{not json');
+		storage.setItem('aiwfe.kept.index', '"nope"');
+		state.down = true;
+		await expect(client.api('GET', '/api/v1/profile')).rejects.toMatchObject({ status: 0 });
+		expect(storage.getItem('aiwfe.kept:/api/v1/profile')).toBeNull();
+
+		const broken: KeptStorage = {
+			length: 0,
+			key: () => null,
+			getItem: () => {
+				throw new DOMException('denied', 'SecurityError');
+			},
+			setItem: () => {
+				throw new DOMException('denied', 'SecurityError');
+			},
+			removeItem: () => {
+				throw new DOMException('denied', 'SecurityError');
+			}
+		};
+		const b = flaky(okRoutes, broken);
+		await expect(b.client.api('GET', '/api/v1/profile')).resolves.toEqual({ path: '/api/v1/profile' });
+		b.client.forgetKept();
+		b.state.down = true;
+		await expect(b.client.api('GET', '/api/v1/profile')).rejects.toMatchObject({ status: 0 });
+	});
+
+	it('probes /health and comes back online on any answer', async () => {
+		const { client, state, calls } = flaky(() => json(503, { status: 'degraded' }));
+		state.down = true;
+		expect(await client.probe()).toBe(false);
+		expect(state.offline).toEqual([true]);
+		state.down = false;
+		expect(await client.probe()).toBe(true);
+		expect(state.offline).toEqual([true, false]);
+		expect(calls.map((c) => c.url)).toEqual(['/health']);
+	});
+});
+
+describe('KeptStore', () => {
+	it('evicts the least recently used (reads count as use) at its entry cap', () => {
+		const s = new FakeStorage();
+		const k = new KeptStore(s, { maxEntries: 3 });
+		k.put('a', 1, 1);
+		k.put('b', 2, 2);
+		k.put('c', 3, 3);
+		expect(k.get('a')).toEqual({ body: 1, at: 1 });
+		k.put('d', 4, 4);
+		expect(k.keys()).toEqual(['c', 'a', 'd']);
+		expect(k.get('b')).toBeNull();
+		// Replacing an entry does not evict another.
+		k.put('c', 33, 5);
+		expect(k.keys()).toEqual(['a', 'd', 'c']);
+		expect(k.get('c')).toEqual({ body: 33, at: 5 });
+	});
+
+	it('is an empty store without storage', () => {
+		const k = new KeptStore(undefined);
+		expect(k.put('a', 1, 1)).toBe(false);
+		expect(k.get('a')).toBeNull();
+		k.clear();
+		expect(k.keys()).toEqual([]);
+	});
+});
+
+describe('session: logout forgets the kept answers', () => {
+	afterEach(() => {
+		vi.unstubAllGlobals();
+		vi.resetModules();
+	});
+
+	it('clears sessionStorage after a logout the server accepted, not after one it refused', async () => {
+		const storage = new FakeStorage();
+		let refuse = true;
+		vi.stubGlobal('sessionStorage', storage);
+		vi.stubGlobal(
+			'fetch',
+			vi.fn(async (input: string, init?: RequestInit) => {
+				if (input.endsWith('csrf-token')) return json(200, { csrf_token: 't' });
+				if (init?.method === 'DELETE') return refuse ? json(500, { error: { code: 'internal', message: 'no' } }) : json(200, {});
+				return json(200, { user: { id: 1, email: 'a@example.com', role: 'user' } });
+			})
+		);
+		vi.resetModules();
+		const { api } = await import('./api');
+		const { logout, session } = await import('./session.svelte');
+		await api('GET', '/api/v1/auth/validate');
+		await api('GET', '/api/v1/conversations');
+		expect(storage.keptKeys()).toHaveLength(2);
+		await expect(logout()).rejects.toMatchObject({ status: 500 });
+		expect(storage.keptKeys()).toHaveLength(2);
+		refuse = false;
+		await logout();
+		expect(session.user).toBeNull();
+		expect(storage.keptKeys()).toEqual([]);
 	});
 });

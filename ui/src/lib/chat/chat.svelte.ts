@@ -23,6 +23,8 @@ export function errorHint(code: string | undefined): string {
 			return 'The model server cannot be reached. Check its health in Settings → Models.';
 		case 'conflict':
 			return 'Wait for the reply to finish, or stop it first.';
+		case 'offline':
+			return 'Sending is paused until the server is back; your message stays in the box. Send it again then.';
 		default:
 			return '';
 	}

@@ -1,13 +1,13 @@
 				{
-					__sveltekit_s7bpbz = {
+					__sveltekit_ts6wkx = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.CEBYMszk.js"),
-						import("/_app/immutable/entry/app.ByHRMpYs.js")
+						import("/_app/immutable/entry/start.BpNwY14j.js"),
+						import("/_app/immutable/entry/app.BuRTcPW3.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
