@@ -50,7 +50,10 @@ func TestChatStreamsStopsAndSanitises(t *testing.T) {
 	convURL := b.Path()
 	b.WaitFor("the conversation in the list", `document.querySelectorAll('[data-conversation-id]').length === 1`)
 
-	// 2. Stop a second reply mid-stream: it is kept as partial.
+	// 2. Stop a second reply mid-stream: it is kept as partial. The gate
+	// holds it after a few words, so the click cannot come too late.
+	srv.Gate.Hold("parses a config file", 5)
+	defer srv.Gate.Release()
 	b.Fill("#chat-input", "Write a Go function that parses a config file, with a test and error handling please")
 	b.Click("[data-send]")
 	b.WaitFor("the second reply streaming", `(() => { const m = [...document.querySelectorAll('[data-message-role=assistant]')]; return m.length === 2 && m[1].dataset.status === 'streaming' && m[1].textContent.trim().length > 0; })()`)
@@ -101,6 +104,9 @@ func TestChatReconnectsAfterServerRestart(t *testing.T) {
 	b.Login(email, Password)
 	b.WaitVisible("[data-send]")
 
+	// The gate holds the reply mid-stream until the restart cuts it.
+	srv.Gate.Hold("backs up my home folder", 5)
+	defer srv.Gate.Release()
 	b.Fill("#chat-input", "Write a bash script that backs up my home folder every night, with error handling")
 	b.Click("[data-send]")
 	b.WaitFor("the reply streaming", `document.querySelector('[data-message-role=assistant][data-status=streaming]')?.textContent.trim().length > 0`)

@@ -63,6 +63,9 @@ type Server struct {
 	Server *server.Server
 	Config *config.Config
 
+	// Gate can hold a reply mid-stream (see StreamGate); it survives restarts.
+	Gate StreamGate
+
 	ui   fs.FS
 	stop func() // shuts the running instance down (idempotent)
 }
@@ -97,6 +100,7 @@ func (s *Server) start(t testing.TB) {
 		cancel()
 		t.Fatalf("e2e: open app: %v", err)
 	}
+	a.LLM = gated{Provider: a.LLM, gate: &s.Gate}
 	srv, err := server.New(a, server.Options{UI: s.ui})
 	if err != nil {
 		cancel()
