@@ -185,6 +185,6 @@ func NewLLM(cfg *config.Config) (llm.Provider, error) {
 		FirstTokenTimeout: cfg.LLM.FirstTokenTimeout.D(),
 		IdleTimeout:       cfg.LLM.IdleTimeout.D(),
 		RequestTimeout:    cfg.LLM.RequestTimeout.D(),
-		DemoDelay:         15 * time.Millisecond,
+		DemoDelay:         llm.ProductDemoDelay,
 	})
 }
