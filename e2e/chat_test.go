@@ -3,7 +3,6 @@ package e2e
 import (
 	"strings"
 	"testing"
-	"time"
 )
 
 // Issue #5: the chat dashboard streams replies from the demo model, stops
@@ -19,31 +18,22 @@ func TestChatStreamsStopsAndSanitises(t *testing.T) {
 	b.WaitVisible("[data-chat-page]")
 	b.WaitFor("the chat socket open", `document.querySelector('[data-send]') !== null`)
 
-	// 1. A reply streams in: its text grows across polls before done.
+	// 1. A reply streams in: part of it shows while the model is still
+	// writing (the gate holds the model after three words), and the rest
+	// follows when the model goes on.
+	srv.Gate.Hold("what can you do", 3)
 	b.Fill("#chat-input", "Hello there, what can you do for me today?")
 	b.Click("[data-send]")
-	b.WaitFor("the first reply streaming", `document.querySelector('[data-message-role=assistant][data-status=streaming]')?.textContent.trim().length > 0`)
-	var lengths []int
-	deadline := time.Now().Add(Timeout)
-	for time.Now().Before(deadline) {
-		st := Eval[struct {
-			Status string `json:"status"`
-			Len    int    `json:"len"`
-		}](b, `(() => { const m = [...document.querySelectorAll('[data-message-role=assistant]')].at(-1); return { status: m?.dataset.status ?? '', len: (m?.querySelector('.markdown')?.textContent ?? '').length }; })()`)
-		if st.Status != "streaming" {
-			break
-		}
-		if len(lengths) == 0 || lengths[len(lengths)-1] != st.Len {
-			lengths = append(lengths, st.Len)
-		}
-		if err := pause(b.Ctx(), 20*time.Millisecond); err != nil {
-			t.Fatal(err)
-		}
+	b.WaitFor("the first words streamed", `document.querySelector('[data-message-role=assistant][data-status=streaming] .markdown')?.textContent.trim().length > 0`)
+	streamed := b.Text(`[data-message-role=assistant] .markdown`)
+	if n := b.Count(`[data-message-role=assistant][data-status=streaming]`); n != 1 {
+		t.Fatalf("the reply is not streaming while the model writes (%d streaming)", n)
 	}
-	if len(lengths) < 2 || lengths[len(lengths)-1] <= lengths[0] {
-		t.Fatalf("the reply did not grow while streaming: lengths seen %v", lengths)
-	}
+	srv.Gate.Release()
 	b.WaitFor("the first reply complete", `[...document.querySelectorAll('[data-message-role=assistant]')].at(-1)?.dataset.status === 'complete'`)
+	if full := b.Text(`[data-message-role=assistant] .markdown`); len(full) <= len(streamed) || !strings.HasPrefix(full, strings.TrimSpace(streamed)) {
+		t.Fatalf("streamed %q, then the whole reply %q", streamed, full)
+	}
 	b.WaitText("[data-message-role=assistant] [data-message-meta]", "Demo model")
 	b.WaitText("[data-message-role=assistant] [data-message-meta]", "tok/s")
 	b.WaitFor("the conversation in the URL", `/^\?c=\d+$/.test(location.search)`)
