@@ -1,13 +1,13 @@
 				{
-					__sveltekit_ts6wkx = {
+					__sveltekit_kr7bxf = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.BpNwY14j.js"),
-						import("/_app/immutable/entry/app.BuRTcPW3.js")
+						import("/_app/immutable/entry/start.CCHjePyp.js"),
+						import("/_app/immutable/entry/app.CDyGF2F8.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
