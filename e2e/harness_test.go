@@ -43,6 +43,7 @@ import (
 
 	"github.com/aiwfe/aiwfe/app"
 	"github.com/aiwfe/aiwfe/app/config"
+	"github.com/aiwfe/aiwfe/app/llm"
 	"github.com/aiwfe/aiwfe/app/server"
 	"github.com/aiwfe/aiwfe/app/server/servertest"
 )
@@ -63,7 +64,8 @@ type Server struct {
 	Server *server.Server
 	Config *config.Config
 
-	// Gate can hold a reply mid-stream (see StreamGate); it survives restarts.
+	// Gate can hold a reply of the demo model mid-stream (see StreamGate);
+	// it survives restarts.
 	Gate StreamGate
 
 	ui   fs.FS
@@ -100,7 +102,11 @@ func (s *Server) start(t testing.TB) {
 		cancel()
 		t.Fatalf("e2e: open app: %v", err)
 	}
-	a.LLM = gated{Provider: a.LLM, gate: &s.Gate}
+	if demo, ok := a.LLM.(*llm.Demo); ok {
+		// Only the demo model is gated: a wrapper would hide the optional
+		// interfaces (Puller, RunningLister) of the real providers.
+		a.LLM = gated{Provider: demo, gate: &s.Gate}
+	}
 	srv, err := server.New(a, server.Options{UI: s.ui})
 	if err != nil {
 		cancel()
