@@ -52,7 +52,7 @@ import (
 const Password = servertest.Password
 
 // Timeout bounds each helper's wait (page loads, an element, a text).
-var Timeout = 10 * time.Second
+var Timeout = 20 * time.Second
 
 // --- the server ---
 
