@@ -13,11 +13,15 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
  * file does, so the version is the package version plus this digest.
  */
 function sourceDigest() {
+	// Tool folders that may appear in a working tree (node_modules, .svelte-kit, editors' dot
+	// folders) are git-ignored and not sources: a clean clone has none, and counting them would
+	// make a local build differ from the committed one.
 	/** @param {string} dir @returns {string[]} */
 	const walk = (dir) =>
-		readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-			e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]
-		);
+		readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+			if (e.name === 'node_modules' || e.name.startsWith('.')) return [];
+			return e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)];
+		});
 	const inputs = [
 		...walk(join(root, 'src')),
 		...walk(join(root, 'static')),

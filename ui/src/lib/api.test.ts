@@ -430,6 +430,28 @@ describe('api: kept answers while the server is unreachable', () => {
 		expect(state.offline).toEqual([false, true]);
 	});
 
+	it('forgets a kept answer once a change to it is accepted, not when the change is refused', async () => {
+		let refuse = false;
+		const { client, state } = flaky((c) =>
+			c.url.endsWith('csrf-token')
+				? json(200, { csrf_token: 't' })
+				: c.method === 'PUT' && refuse
+					? json(422, { error: { code: 'invalid', message: 'bad theme' } })
+					: json(200, { theme: 'light' })
+		);
+		await client.api('GET', '/api/v1/profile');
+		refuse = true;
+		await expect(client.api('PUT', '/api/v1/profile', { theme: 'x' })).rejects.toMatchObject({ status: 422 });
+		state.down = true;
+		await expect(client.api('GET', '/api/v1/profile')).resolves.toEqual({ theme: 'light' });
+		state.down = false;
+		refuse = false;
+		await client.api('PUT', '/api/v1/profile', { theme: 'dark' });
+		state.down = true;
+		// What was kept is from before the change: better nothing than a stale profile.
+		await expect(client.api('GET', '/api/v1/profile')).rejects.toMatchObject({ status: 0, code: 'network' });
+	});
+
 	it('refuses changes while offline with a clear message, and never answers them from what was kept', async () => {
 		const { client, state, calls } = flaky(okRoutes);
 		await client.api('GET', '/api/v1/profile');
@@ -630,6 +652,23 @@ describe('KeptStore', () => {
 		k.put('c', 33, 5);
 		expect(k.keys()).toEqual(['a', 'd', 'c']);
 		expect(k.get('c')).toEqual({ body: 33, at: 5 });
+	});
+
+	it.each([
+		// [changed path, kept keys, keys left]
+		['/api/v1/profile', ['/api/v1/profile', '/api/v1/profile/debug', '/api/v1/conversations'], ['/api/v1/conversations']],
+		[
+			'/api/v1/conversations/5',
+			['/api/v1/conversations?q=', '/api/v1/conversations/5', '/api/v1/conversations/5/messages?page=2', '/api/v1/conversations/51', '/api/v1/chat-modes'],
+			['/api/v1/conversations/51', '/api/v1/chat-modes']
+		],
+		['/api/v1/conversations', ['/api/v1/conversations?q=x', '/api/v1/conversations/7', '/api/v1/profile'], ['/api/v1/profile']],
+		['/api/v1/profile/password', ['/api/v1/profile', '/api/v1/profiles'], ['/api/v1/profiles']]
+	])('a change to %s forgets what it made stale', (path, keys, left) => {
+		const k = new KeptStore(new FakeStorage());
+		keys.forEach((key, i) => k.put(key, i, i));
+		k.forgetChanged(path);
+		expect(k.keys()).toEqual(left);
 	});
 
 	it('is an empty store without storage', () => {

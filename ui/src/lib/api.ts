@@ -198,6 +198,7 @@ export function createApi(env: ApiEnv) {
 		try {
 			const data = await send<T>(method, path, body, opts);
 			if (keep) kept.put(path, data, env.now());
+			else if (!SAFE_METHODS.has(method)) kept.forgetChanged(path);
 			return data;
 		} catch (e) {
 			if (!(e instanceof ApiError && e.status === 0 && e.code === 'network')) throw e;

@@ -137,6 +137,21 @@ export class KeptStore {
 		if (keys.includes(key)) this.#writeIndex(keys.filter((k) => k !== key));
 	}
 
+	/**
+	 * Forgets the answers a change to path made stale: path itself, what lies below it (with any
+	 * query), and the collection it belongs to. A PATCH of /api/v1/conversations/5 forgets that
+	 * conversation, its messages and the conversation list, so the UI never shows, offline, what
+	 * was true before a change the server accepted.
+	 */
+	forgetChanged(path: string): void {
+		const target = pathOf(path);
+		const parent = target.slice(0, target.lastIndexOf('/'));
+		for (const key of this.#index()) {
+			const p = pathOf(key);
+			if (p === target || p.startsWith(target + '/') || p === parent) this.delete(key);
+		}
+	}
+
 	/** Forgets every kept answer (logout, a lost session, another person signing in). */
 	clear(): void {
 		const s = this.#s;
@@ -158,4 +173,11 @@ export class KeptStore {
 	keys(): string[] {
 		return this.#index();
 	}
+}
+
+/** The path of a key, without its query. */
+function pathOf(key: string): string {
+	const q = key.indexOf('?');
+	const p = q < 0 ? key : key.slice(0, q);
+	return p.endsWith('/') ? p.slice(0, -1) : p;
 }

@@ -1,13 +1,13 @@
 				{
-					__sveltekit_kr7bxf = {
+					__sveltekit_nfk20r = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.CCHjePyp.js"),
-						import("/_app/immutable/entry/app.CDyGF2F8.js")
+						import("/_app/immutable/entry/start.B_v9QOJQ.js"),
+						import("/_app/immutable/entry/app.Cz5cfO8m.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
