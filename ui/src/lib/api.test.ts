@@ -712,3 +712,44 @@ describe('session: logout forgets the kept answers', () => {
 		expect(storage.keptKeys()).toEqual([]);
 	});
 });
+
+describe('session: a late answer does not undo a sign-in', () => {
+	afterEach(() => {
+		vi.unstubAllGlobals();
+		vi.resetModules();
+	});
+
+	it('keeps the person signed in when the first check answers 401 after the login', async () => {
+		const user = { id: 1, email: 'a@example.com', role: 'user' };
+		let answer401: () => void = () => {};
+		vi.stubGlobal('sessionStorage', new FakeStorage());
+		vi.stubGlobal('document', { cookie: '' });
+		vi.stubGlobal('location', { pathname: '/login', search: '' });
+		vi.stubGlobal(
+			'fetch',
+			vi.fn(async (input: string) => {
+				if (input.endsWith('csrf-token')) return json(200, { csrf_token: 't' });
+				if (input.endsWith('/auth/refresh')) return json(401, { error: { code: 'unauthorized', message: 'no session' } });
+				// The page's first check: held until after the sign-in.
+				await new Promise<void>((resolve) => (answer401 = resolve));
+				return json(401, { error: { code: 'unauthorized', message: 'not signed in' } });
+			})
+		);
+		vi.resetModules();
+		const { loadSession, signedIn, session } = await import('./session.svelte');
+		const check = loadSession();
+		await vi.waitFor(() => expect(fetch).toHaveBeenCalled());
+		signedIn(user as never);
+		answer401();
+		await check;
+		expect(session.user).toEqual(user);
+		expect(session.ready).toBe(true);
+
+		// A check asked after the sign-in still counts.
+		const again = loadSession();
+		await vi.waitFor(() => expect(vi.mocked(fetch).mock.calls.length).toBeGreaterThan(2));
+		answer401();
+		await again;
+		expect(session.user).toBeNull();
+	});
+});

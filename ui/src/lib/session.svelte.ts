@@ -12,13 +12,20 @@ class Session {
 
 export const session = new Session();
 
+// Bumped whenever someone signs in or out. A session check answers for the moment it was asked:
+// the page's first check (no cookie yet, so 401) can still be on its way when the person signs
+// in on the login page, and its late "signed out" must not undo the sign-in.
+let epoch = 0;
+
 export async function loadSession(): Promise<void> {
+	const asked = epoch;
 	try {
 		const r = await api<{ user: User }>('GET', '/api/v1/auth/validate', undefined, {
 			redirectOn401: false
 		});
-		signedIn(r.user);
+		if (asked === epoch) signedIn(r.user);
 	} catch (e) {
+		if (asked !== epoch) return;
 		if (e instanceof ApiError && e.status === 401) {
 			// Signed out: nothing kept for offline use may outlive the session.
 			forgetKept();
@@ -33,6 +40,7 @@ export async function loadSession(): Promise<void> {
 }
 
 export function signedIn(user: User): void {
+	epoch++;
 	session.user = user;
 	session.error = null;
 	session.ready = true;
@@ -47,6 +55,12 @@ export async function logout(): Promise<void> {
 		// 401: the session was already gone, which is what we wanted.
 		if (!(e instanceof ApiError && e.status === 401)) throw e;
 	}
+	signedOut();
+}
+
+/** Forgets the session here: the user, the refresh timer, the CSRF token and the kept answers. */
+export function signedOut(): void {
+	epoch++;
 	session.user = null;
 	stopRefresh();
 	forgetCsrf();

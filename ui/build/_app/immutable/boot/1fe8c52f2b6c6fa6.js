@@ -1,13 +1,13 @@
 				{
-					__sveltekit_nfk20r = {
+					__sveltekit_137nr6h = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.B_v9QOJQ.js"),
-						import("/_app/immutable/entry/app.Cz5cfO8m.js")
+						import("/_app/immutable/entry/start.rrOfanm-.js"),
+						import("/_app/immutable/entry/app.mEUzC5np.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
