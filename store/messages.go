@@ -66,24 +66,39 @@ func timingText(t json.RawMessage) string {
 // ErrNotFound and nothing is written. The message is not full-text indexed
 // yet: IndexPendingMessages does that (the search functions run it first).
 func InsertMessage(ctx context.Context, q Querier, userID int64, m *Message, now time.Time) error {
-	if m.Status == "" {
-		m.Status = MessageComplete
+	return InsertMessages(ctx, q, userID, now, m)
+}
+
+// InsertMessages adds messages to one of the user's conversations, in
+// order, and touches the conversation once: an exchange writes the user's
+// message and the reply's row together, on the way to the first token.
+func InsertMessages(ctx context.Context, q Querier, userID int64, now time.Time, ms ...*Message) error {
+	if len(ms) == 0 {
+		return nil
 	}
-	res, err := q.ExecContext(ctx, `INSERT INTO messages(conversation_id, role, content, model, status, error,
-			prompt_tokens, completion_tokens, timing, demo, created_at)
-		SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
-		WHERE EXISTS (SELECT 1 FROM conversations WHERE id = ? AND user_id = ?)`,
-		m.ConversationID, m.Role, m.Content, m.Model, m.Status, m.Error,
-		m.PromptTokens, m.CompletionTokens, timingText(m.Timing), m.Demo, chatTS(now),
-		m.ConversationID, userID)
-	if err := exactlyOne(res, err); err != nil {
-		return err
+	for _, m := range ms {
+		if m.ConversationID != ms[0].ConversationID {
+			return errors.New("store: InsertMessages: messages of two conversations")
+		}
+		if m.Status == "" {
+			m.Status = MessageComplete
+		}
+		res, err := q.ExecContext(ctx, `INSERT INTO messages(conversation_id, role, content, model, status, error,
+				prompt_tokens, completion_tokens, timing, demo, created_at)
+			SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+			WHERE EXISTS (SELECT 1 FROM conversations WHERE id = ? AND user_id = ?)`,
+			m.ConversationID, m.Role, m.Content, m.Model, m.Status, m.Error,
+			m.PromptTokens, m.CompletionTokens, timingText(m.Timing), m.Demo, chatTS(now),
+			m.ConversationID, userID)
+		if err := exactlyOne(res, err); err != nil {
+			return err
+		}
+		if m.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		m.CreatedAt = now.UTC()
 	}
-	if m.ID, err = res.LastInsertId(); err != nil {
-		return err
-	}
-	m.CreatedAt = now.UTC()
-	return TouchConversation(ctx, q, userID, m.ConversationID, now)
+	return TouchConversation(ctx, q, userID, ms[0].ConversationID, now)
 }
 
 // FinishMessage writes the outcome of a generated reply into the message

@@ -239,6 +239,11 @@ func rowKey(id int64) string { return "auth:row:" + strconv.FormatInt(id, 10) }
 // outside this package forgets to call ForgetUser.
 const userRowTTL = 10 * time.Second
 
+// User reads a user's row through the cache (see userRow); the chat
+// service reads the asking user with it. The row is shared: callers must
+// not modify it.
+func (s *Service) User(ctx context.Context, id int64) (*store.User, error) { return s.userRow(ctx, id) }
+
 // userRow reads a user through the cache: GET /profile and /validate are
 // hot, and SQLite serialises statement preparation. The row is shared:
 // callers must not modify it.

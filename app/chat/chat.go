@@ -40,6 +40,11 @@ type Deps struct {
 	// DefaultModel is used when neither the request nor the user's
 	// assignments name a model.
 	DefaultModel string
+	// User reads a user's row; the server passes the account service's
+	// cached reader, so a reply's first token does not wait on SQLite for
+	// it. The row is shared: the service never modifies it. Defaults to
+	// reading the store.
+	User func(ctx context.Context, id int64) (*store.User, error)
 }
 
 // Service is the chat service. Close it to stop its background work
@@ -51,6 +56,7 @@ type Service struct {
 	log          *slog.Logger
 	now          func() time.Time
 	defaultModel string
+	user         func(ctx context.Context, id int64) (*store.User, error)
 
 	// TitleTimeout bounds the background title generation.
 	TitleTimeout time.Duration
@@ -77,9 +83,12 @@ func New(d Deps) *Service {
 	if d.DefaultModel == "" {
 		d.DefaultModel = "llama3.2:3b"
 	}
+	if d.User == nil && d.Store != nil {
+		d.User = func(ctx context.Context, id int64) (*store.User, error) { return store.UserByID(ctx, d.Store.DB, id) }
+	}
 	bg, stop := context.WithCancel(context.Background())
 	s := &Service{
-		store: d.Store, llm: d.LLM, hub: d.Hub, log: d.Log, now: d.Now, defaultModel: d.DefaultModel,
+		store: d.Store, llm: d.LLM, hub: d.Hub, log: d.Log, now: d.Now, defaultModel: d.DefaultModel, user: d.User,
 		TitleTimeout: 2 * time.Minute,
 		bg:           bg, stop: stop, pulls: map[string]*PullState{},
 	}

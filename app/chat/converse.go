@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/aiwfe/aiwfe/app/llm"
-	"github.com/aiwfe/aiwfe/store"
 )
 
 // ConverseRequest is a fast single-turn question: nothing is persisted.
@@ -34,7 +33,7 @@ func (s *Service) Converse(ctx context.Context, req ConverseRequest) (*ConverseR
 	if err := validMessage(req.Message); err != nil {
 		return nil, err
 	}
-	u, err := store.UserByID(ctx, s.store.DB, req.UserID)
+	u, err := s.user(ctx, req.UserID)
 	if err != nil {
 		return nil, storeErr(err, "user")
 	}

@@ -127,7 +127,7 @@ func (s *Service) Send(ctx context.Context, req SendRequest) (*Reply, error) {
 	if err := validMessage(req.Message); err != nil {
 		return nil, err
 	}
-	u, err := store.UserByID(ctx, s.store.DB, req.UserID)
+	u, err := s.user(ctx, req.UserID)
 	if err != nil {
 		return nil, storeErr(err, "user")
 	}
@@ -173,11 +173,8 @@ func (s *Service) Send(ctx context.Context, req SendRequest) (*Reply, error) {
 			}
 			ex.conv = conv
 			ex.userMsg = &store.Message{ConversationID: conv.ID, Role: "user", Content: req.Message}
-			if err := store.InsertMessage(ctx, tx, u.ID, ex.userMsg, now); err != nil {
-				return err
-			}
 			ex.reply = &store.Message{ConversationID: conv.ID, Role: "assistant", Model: model, Status: store.MessagePartial}
-			return store.InsertMessage(ctx, tx, u.ID, ex.reply, now)
+			return store.InsertMessages(ctx, tx, u.ID, now, ex.userMsg, ex.reply)
 		})
 	}
 	r, err := s.generate(ctx, ex, opts, req.Stream, write)
@@ -223,7 +220,7 @@ func (s *Service) undo(ex *exchange) {
 // Regenerate drops the conversation's last reply (if the last message is
 // one) and streams a new reply to the last user message.
 func (s *Service) Regenerate(ctx context.Context, req RegenerateRequest) (*Reply, error) {
-	u, err := store.UserByID(ctx, s.store.DB, req.UserID)
+	u, err := s.user(ctx, req.UserID)
 	if err != nil {
 		return nil, storeErr(err, "user")
 	}

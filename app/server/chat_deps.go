@@ -34,6 +34,7 @@ func (s *Server) initChat() *chatDeps {
 		svc: chat.New(chat.Deps{
 			Store: s.app.Store, LLM: s.app.LLM, Hub: h, Log: s.log,
 			Now: func() time.Time { return s.app.Now() }, DefaultModel: s.app.Config.LLM.DefaultModel,
+			User: s.app.Auth.User,
 		}),
 		ws: newWSRegistry(s.app.Config.Auth.WebSocketsPerUser, s.log),
 	}
