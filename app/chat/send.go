@@ -5,9 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"net/http/httptrace"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 
@@ -392,36 +390,30 @@ func (s *Service) generate(ctx context.Context, ex *exchange, opts map[string]an
 	chatCtx, stopChat := context.WithCancel(ctx)
 	defer stopChat()
 	var written chan error // the writes' outcome; nil once received
-	startWrites := func() {}
 	if write == nil {
 		if announce() != nil {
 			stopChat() // the caller is gone: record a stopped reply
 		}
 	} else {
+		// The writes run while the model is asked: they are on the way
+		// to the first token, which waits for them, so they start at
+		// once. (Starting them only once the request was written, to
+		// spare the CPU, measured slower: +1.6–2.3 ms to the first token
+		// instead of +1.2–1.7 ms, paced relay benchmark.)
 		ch := make(chan error, 1)
 		written = ch
-		// The writes start once the request is on its way to the model
-		// server, which then works on it meanwhile (on a busy machine
-		// the two would otherwise compete before the request is out);
-		// for a provider that sends no HTTP request, at the first chunk.
-		startWrites = sync.OnceFunc(func() {
-			go func() {
-				err := write()
-				if err == nil && announce() != nil {
-					stopChat()
-				}
-				ch <- err
-			}()
-		})
-		chatCtx = httptrace.WithClientTrace(chatCtx, &httptrace.ClientTrace{
-			WroteRequest: func(httptrace.WroteRequestInfo) { startWrites() },
-		})
+		go func() {
+			err := write()
+			if err == nil && announce() != nil {
+				stopChat()
+			}
+			ch <- err
+		}()
 	}
 	// wait returns once the rows exist and the start was told.
 	var writeErr error
 	wait := func() error {
 		if written != nil {
-			startWrites()
 			if err := <-written; err != nil {
 				writeErr = writeError{err}
 			}
