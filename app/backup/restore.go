@@ -154,9 +154,31 @@ func stageFile(r io.Reader, dst string, exp File) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
 		return err
 	}
+	n, sum, err := copyNew(dst, r)
+	if err != nil {
+		if errors.Is(err, gzip.ErrChecksum) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return unusable("the archive is damaged or truncated: %v", err)
+		}
+		return err
+	}
+	if n != exp.Size || sum != exp.SHA256 {
+		return unusable("%s does not match its checksum in the manifest", exp.Name)
+	}
+	return nil
+}
+
+// stageDatabase copies a bare database file into stage.
+func stageDatabase(r io.Reader, stage string) (Manifest, error) {
+	_, _, err := copyNew(filepath.Join(stage, dbName), r)
+	return Manifest{Files: []File{{Name: dbName}}}, err
+}
+
+// copyNew writes r into the new file dst (0600, synced) and returns its
+// size and SHA-256.
+func copyNew(dst string, r io.Reader) (int64, string, error) {
 	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
-		return err
+		return 0, "", err
 	}
 	h := sha256.New()
 	n, err := io.Copy(io.MultiWriter(out, h), r)
@@ -166,33 +188,7 @@ func stageFile(r io.Reader, dst string, exp File) error {
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
-		if errors.Is(err, gzip.ErrChecksum) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return unusable("the archive is damaged or truncated: %v", err)
-		}
-		return err
-	}
-	if n != exp.Size || hex.EncodeToString(h.Sum(nil)) != exp.SHA256 {
-		return unusable("%s does not match its checksum in the manifest", exp.Name)
-	}
-	return nil
-}
-
-// stageDatabase copies a bare database file into stage.
-func stageDatabase(r io.Reader, stage string) (Manifest, error) {
-	dst := filepath.Join(stage, dbName)
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-	if err != nil {
-		return Manifest{}, err
-	}
-	_, err = io.Copy(out, r)
-	if err == nil {
-		err = out.Sync()
-	}
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	return Manifest{Files: []File{{Name: dbName}}}, err
+	return n, hex.EncodeToString(h.Sum(nil)), err
 }
 
 func checkDatabase(ctx context.Context, p string) (int, error) {
