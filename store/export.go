@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"time"
-
-	"github.com/aiwfe/aiwfe/tlsmgr"
 )
 
 // Queries of the data export (GET /api/v1/profile/export). Every one is
@@ -134,13 +132,13 @@ func UserConversations(ctx context.Context, q Querier, userID int64) ([]*Convers
 
 // UserClientCerts lists the client certificates issued to the user,
 // oldest first.
-func UserClientCerts(ctx context.Context, q Querier, userID int64) ([]tlsmgr.ClientCertRecord, error) {
+func UserClientCerts(ctx context.Context, q Querier, userID int64) ([]ClientCert, error) {
 	rows, err := q.QueryContext(ctx, "SELECT "+clientCertCols+" FROM client_certs WHERE user_id = ? ORDER BY created_at, serial", userID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []tlsmgr.ClientCertRecord{}
+	out := []ClientCert{}
 	for rows.Next() {
 		r, err := scanClientCert(rows)
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aiwfe/aiwfe/app"
+	"github.com/aiwfe/aiwfe/app/certs"
 	"github.com/aiwfe/aiwfe/app/server"
 	"github.com/aiwfe/aiwfe/store"
 	"github.com/aiwfe/aiwfe/tlsmgr"
@@ -69,7 +70,7 @@ func runCert(c *Ctx) int {
 		return c.failf("%v", err)
 	}
 	defer a.Close()
-	ca, err := tlsmgr.LoadClientCA(c.Config.Path("tls"), a.Store)
+	ca, err := tlsmgr.LoadClientCA(c.Config.Path("tls"), certs.NewRegistry(a.Store))
 	if err != nil {
 		return c.failf("%v", err)
 	}
@@ -218,7 +219,7 @@ func certRevoke(ctx context.Context, c *Ctx, a *app.App, ca *tlsmgr.ClientCA, ar
 		return c.failf("%q is not a certificate serial (see aiwfe cert list)", arg)
 	}
 	rec, err := a.Store.GetClientCert(ctx, serial)
-	if errors.Is(err, tlsmgr.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return c.failf("no client certificate with serial %s (see aiwfe cert list)", serial)
 	}
 	if err != nil {

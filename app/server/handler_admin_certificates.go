@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/aiwfe/aiwfe/app/apperr"
+	"github.com/aiwfe/aiwfe/app/certs"
 	"github.com/aiwfe/aiwfe/store"
 	"github.com/aiwfe/aiwfe/tlsmgr"
 )
@@ -48,7 +49,7 @@ func (s *Server) clientCAOrErr() (*tlsmgr.ClientCA, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.ca == nil {
-		ca, err := tlsmgr.LoadClientCA(s.app.Config.Path("tls"), s.app.Store)
+		ca, err := tlsmgr.LoadClientCA(s.app.Config.Path("tls"), certs.NewRegistry(s.app.Store))
 		if err != nil {
 			return nil, apperr.Unavailable("the client certificate authority is not available", err)
 		}
@@ -196,7 +197,7 @@ func (s *Server) adminCertificateDELETE(c *fiber.Ctx) error {
 		return apperr.NotFound("certificate")
 	}
 	rec, err := s.app.Store.GetClientCert(ctx, serial)
-	if errors.Is(err, tlsmgr.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return apperr.NotFound("certificate")
 	}
 	if err != nil {

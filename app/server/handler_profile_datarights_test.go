@@ -14,7 +14,6 @@ import (
 	"github.com/aiwfe/aiwfe/app/auth"
 	"github.com/aiwfe/aiwfe/app/server/servertest"
 	"github.com/aiwfe/aiwfe/store"
-	"github.com/aiwfe/aiwfe/tlsmgr"
 )
 
 // seeded is what seedUser put into the database for one user.
@@ -110,7 +109,7 @@ func seedUser(t *testing.T, srv *servertest.Server, c *servertest.Client, tag st
 		t.Fatal(err)
 	}
 	serial := fmt.Sprintf("%x", now.UnixNano()) + fmt.Sprint(s.ID)
-	if err := srv.App.Store.AddClientCert(ctx, tlsmgr.ClientCertRecord{Serial: serial, Name: "cert of " + tag, UserID: s.ID,
+	if err := srv.App.Store.AddClientCert(ctx, store.ClientCert{Serial: serial, Name: "cert of " + tag, UserID: s.ID,
 		NotBefore: now, NotAfter: now.Add(24 * time.Hour), CreatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
