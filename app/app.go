@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aiwfe/aiwfe/app/auth"
+	"github.com/aiwfe/aiwfe/app/certs"
 	"github.com/aiwfe/aiwfe/app/config"
 	"github.com/aiwfe/aiwfe/app/llm"
 	"github.com/aiwfe/aiwfe/store"
@@ -63,6 +64,8 @@ type App struct {
 	// MFA is the second factors (TOTP, backup codes, passkeys); it is
 	// installed into Auth's login.
 	MFA *auth.MFA
+	// Certs is the client certificates of the mutual-TLS listener.
+	Certs *certs.Service
 	// LLM is the model server (Ollama, OpenAI-compatible, or the demo model).
 	LLM llm.Provider
 	// Now is the clock; tests replace it.
@@ -123,19 +126,23 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 	a.Auth, err = auth.New(auth.Deps{
 		Config: cfg, Store: st, Cache: a.Cache, Log: log,
 		JWTSecret: sec.JWT, CSRFSecret: sec.CSRF, EncryptionKey: sec.Encryption,
-		// Late-bound so tests that replace a.Now move the service's clock too.
-		Now: func() time.Time { return a.Now() },
+		Now: a.now,
 	})
 	if err != nil {
 		return nil, err
 	}
 	a.MFA = auth.NewMFA(a.Auth, cfg, nil)
+	a.Certs = certs.New(certs.Deps{Store: st, TLSDir: cfg.Path("tls"), Accounts: a.Auth, Log: log, Now: a.now})
 	if a.LLM, err = NewLLM(cfg); err != nil {
 		return nil, err
 	}
 	ok = true
 	return a, nil
 }
+
+// now is the clock the services get: late-bound, so tests that replace
+// a.Now move every service's clock too.
+func (a *App) now() time.Time { return a.Now() }
 
 // Close releases the store, the cache and the lock.
 func (a *App) Close() {

@@ -38,6 +38,16 @@ func (s *Service) audit(ctx context.Context, q store.Querier, e *store.SecurityE
 	}
 }
 
+// Audit records an event for another service (client certificates, data
+// rights, the admin of accounts); q is the transaction it belongs to, or
+// nil. Like audit, a failure is logged, never returned.
+func (s *Service) Audit(ctx context.Context, q store.Querier, e *store.SecurityEvent) {
+	s.audit(ctx, q, e)
+}
+
+// ClientEvent starts a successful event of type typ from the client c.
+func ClientEvent(typ string, c Client) *store.SecurityEvent { return clientEvent(typ, c) }
+
 func clientEvent(typ string, c Client) *store.SecurityEvent {
 	return &store.SecurityEvent{Type: typ, Success: true, IP: c.IP, UserAgent: truncate(c.UserAgent, 512), DeviceName: c.DeviceName()}
 }

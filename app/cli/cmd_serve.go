@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/aiwfe/aiwfe/app"
-	"github.com/aiwfe/aiwfe/app/certs"
 	"github.com/aiwfe/aiwfe/app/config"
 	"github.com/aiwfe/aiwfe/app/server"
 	"github.com/aiwfe/aiwfe/tlsmgr"
@@ -49,7 +48,7 @@ func runServe(c *Ctx) int {
 		tc := tlsConfig(c.Config)
 		// The SQLite registry is shared with `aiwfe cert`: a revocation
 		// made from the CLI applies to the next mTLS handshake.
-		tc.Registry = certs.NewRegistry(a.Store)
+		tc.Registry = a.Certs.Registry()
 		mgr, err = tlsmgr.New(ctx, tc, c.Log)
 		if err != nil {
 			fmt.Fprintf(c.Stderr, "aiwfe: config: tls: %v\n", err)

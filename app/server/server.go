@@ -28,9 +28,8 @@ type Server struct {
 	challenge fiber.Handler
 	// certs is the certificate manager (nil without TLS listeners); the
 	// mTLS listener verifies client certificates with it.
-	certs    *tlsmgr.Manager
-	clientCA clientCAHolder
-	start    time.Time
+	certs *tlsmgr.Manager
+	start time.Time
 
 	mu         sync.Mutex
 	onShutdown []func()
@@ -44,8 +43,8 @@ type Options struct {
 	Certs CertStatuser
 	// TLS is the certificate manager: the mTLS listener's client
 	// verification and the admin certificate endpoints use its client CA.
-	// Without it the admin endpoints load the client CA from the data
-	// directory themselves, as the CLI does.
+	// Without it the certificate service loads the client CA from the
+	// data directory itself, as the CLI does.
 	TLS *tlsmgr.Manager
 }
 
@@ -68,6 +67,9 @@ func New(a *app.App, opt Options) (*Server, error) {
 		s.health.AddBackground(context.Background(), "certificates", 30*time.Second, certificateCheck(opt.Certs))
 	}
 	s.certs = opt.TLS
+	if opt.TLS != nil {
+		a.Certs.UseCA(opt.TLS.ClientCA())
+	}
 	s.fiber = s.newFiber()
 	s.routes(s.fiber)
 	if opt.TLS != nil && a.Config.Server.MTLS != "" {
