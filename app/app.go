@@ -16,8 +16,11 @@ import (
 
 	"github.com/aiwfe/aiwfe/app/auth"
 	"github.com/aiwfe/aiwfe/app/certs"
+	"github.com/aiwfe/aiwfe/app/chat"
 	"github.com/aiwfe/aiwfe/app/config"
+	"github.com/aiwfe/aiwfe/app/datarights"
 	"github.com/aiwfe/aiwfe/app/llm"
+	"github.com/aiwfe/aiwfe/app/users"
 	"github.com/aiwfe/aiwfe/store"
 )
 
@@ -59,11 +62,17 @@ type App struct {
 	Store   *store.Store
 	Cache   store.Cache
 	Secrets *Secrets
-	// Auth is accounts and sessions.
+	// Auth is credentials and sessions.
 	Auth *auth.Service
 	// MFA is the second factors (TOTP, backup codes, passkeys); it is
 	// installed into Auth's login.
 	MFA *auth.MFA
+	// Users is the profile, preferences and the administration of
+	// accounts.
+	Users *users.Service
+	// DataRights is the data export and account deletion; every feature
+	// registers its part of a user's data with it.
+	DataRights *datarights.Service
 	// Certs is the client certificates of the mutual-TLS listener.
 	Certs *certs.Service
 	// LLM is the model server (Ollama, OpenAI-compatible, or the demo model).
@@ -132,7 +141,13 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 		return nil, err
 	}
 	a.MFA = auth.NewMFA(a.Auth, cfg, nil)
+	a.DataRights = datarights.New(datarights.Deps{Store: st, Cache: a.Cache, Accounts: a.Auth, Log: log, Now: a.now})
+	a.Users = users.New(users.Deps{Store: st, Cache: a.Cache, Accounts: a.Auth, Erase: a.DataRights.Erase,
+		DefaultModel: cfg.LLM.DefaultModel, Log: log, Now: a.now})
 	a.Certs = certs.New(certs.Deps{Store: st, TLSDir: cfg.Path("tls"), Accounts: a.Auth, Log: log, Now: a.now})
+	// The archive's sections come in this order; every table referring
+	// to users belongs to one part.
+	a.DataRights.Register(a.Users.DataPart(), a.Auth.DataPart(), chat.DataPart{}, a.MFA.DataPart(), a.Certs.DataPart())
 	if a.LLM, err = NewLLM(cfg); err != nil {
 		return nil, err
 	}

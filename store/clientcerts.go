@@ -103,3 +103,8 @@ func (s *Store) RevokeClientCert(ctx context.Context, serial string, at time.Tim
 	}
 	return nil
 }
+
+// ClientCertTables counts one user's client certificates.
+var ClientCertTables = map[string]string{
+	"client_certs": "SELECT COUNT(*) FROM client_certs WHERE user_id = ?",
+}

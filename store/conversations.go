@@ -211,3 +211,11 @@ func ReplaceConversationTitle(ctx context.Context, q Querier, userID, id int64, 
 	n, err := res.RowsAffected()
 	return n == 1, err
 }
+
+// ChatTables counts one user's rows in the chat tables (messages through
+// their conversations).
+var ChatTables = map[string]string{
+	"conversations": "SELECT COUNT(*) FROM conversations WHERE user_id = ?",
+	"messages":      "SELECT COUNT(*) FROM messages WHERE conversation_id IN (SELECT id FROM conversations WHERE user_id = ?)",
+	"chat_modes":    "SELECT COUNT(*) FROM chat_modes WHERE user_id = ?",
+}

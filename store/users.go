@@ -297,3 +297,9 @@ func ListUsers(ctx context.Context, q Querier, f UserFilter, limit, offset int) 
 	}
 	return out, total, rows.Err()
 }
+
+// UserTables counts one user's rows in the users feature's tables (the
+// data-rights service's deletion test checks each ends at zero).
+var UserTables = map[string]string{
+	"users": "SELECT COUNT(*) FROM users WHERE id = ?",
+}

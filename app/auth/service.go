@@ -48,8 +48,10 @@ type Service struct {
 	// factors decides whether a login needs a second step; the 2FA work
 	// installs its own with SetSecondFactors.
 	factors SecondFactors
-	logins  *loginLimiter
-	api     *apiLimiter
+	// onForget runs with forgetUser (see OnForgetUser).
+	onForget []func(id int64)
+	logins   *loginLimiter
+	api      *apiLimiter
 	// dummyHash is verified against for unknown emails so they cost the
 	// same time as known ones. Made on first need: hashing costs tens of
 	// milliseconds and the argon2 memory, which start-up should not pay.
