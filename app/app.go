@@ -19,6 +19,7 @@ import (
 	"github.com/aiwfe/aiwfe/app/chat"
 	"github.com/aiwfe/aiwfe/app/config"
 	"github.com/aiwfe/aiwfe/app/datarights"
+	"github.com/aiwfe/aiwfe/app/hub"
 	"github.com/aiwfe/aiwfe/app/llm"
 	"github.com/aiwfe/aiwfe/app/users"
 	"github.com/aiwfe/aiwfe/store"
@@ -77,6 +78,12 @@ type App struct {
 	Certs *certs.Service
 	// LLM is the model server (Ollama, OpenAI-compatible, or the demo model).
 	LLM llm.Provider
+	// Hub is the per-user event hub: every feature publishes progress and
+	// notifications on it; /api/v1/ws/progress and /ws/notifications
+	// deliver them.
+	Hub *hub.Hub
+	// Chat is conversations, chat modes, models and their pulls.
+	Chat *chat.Service
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 
@@ -141,16 +148,19 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 		return nil, err
 	}
 	a.MFA = auth.NewMFA(a.Auth, cfg, nil)
+	if a.LLM, err = NewLLM(cfg); err != nil {
+		return nil, err
+	}
+	a.Hub = hub.New(0)
+	a.Chat = chat.New(chat.Deps{Store: st, LLM: a.LLM, Hub: a.Hub, Log: log, Now: a.now,
+		DefaultModel: cfg.LLM.DefaultModel, User: a.Auth.User})
 	a.DataRights = datarights.New(datarights.Deps{Store: st, Cache: a.Cache, Accounts: a.Auth, Log: log, Now: a.now})
 	a.Users = users.New(users.Deps{Store: st, Cache: a.Cache, Accounts: a.Auth, Erase: a.DataRights.Erase,
 		DefaultModel: cfg.LLM.DefaultModel, Log: log, Now: a.now})
 	a.Certs = certs.New(certs.Deps{Store: st, TLSDir: cfg.Path("tls"), Accounts: a.Auth, Log: log, Now: a.now})
 	// The archive's sections come in this order; every table referring
 	// to users belongs to one part.
-	a.DataRights.Register(a.Users.DataPart(), a.Auth.DataPart(), chat.DataPart{}, a.MFA.DataPart(), a.Certs.DataPart())
-	if a.LLM, err = NewLLM(cfg); err != nil {
-		return nil, err
-	}
+	a.DataRights.Register(a.Users.DataPart(), a.Auth.DataPart(), a.Chat.DataPart(), a.MFA.DataPart(), a.Certs.DataPart())
 	ok = true
 	return a, nil
 }
@@ -159,8 +169,16 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 // a.Now move every service's clock too.
 func (a *App) now() time.Time { return a.Now() }
 
-// Close releases the store, the cache and the lock.
+// Close stops the services' background work (titles, pulls, indexing),
+// then releases the hub, the store, the cache and the lock.
 func (a *App) Close() {
+	if a.Chat != nil {
+		a.Chat.Close()
+		a.Chat = nil
+	}
+	if a.Hub != nil {
+		a.Hub.Close()
+	}
 	if a.Cache != nil {
 		a.Cache.Close()
 	}
@@ -190,6 +208,12 @@ func LockDataDir(dir string) (*os.File, error) {
 	f.Truncate(0)
 	fmt.Fprintf(f, "%d\n", os.Getpid())
 	return f, nil
+}
+
+// SeedDemo prepares `aiwfe serve --demo`: the demo account and its
+// conversations (see chat.SeedDemo). Print the credentials it returns.
+func (a *App) SeedDemo(ctx context.Context) (*chat.DemoCredentials, error) {
+	return chat.SeedDemo(ctx, a.Chat, a.Auth, a.Config.Data.Dir)
 }
 
 // NewLLM builds the configured model provider; demo mode (--demo or

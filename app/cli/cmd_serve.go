@@ -76,7 +76,7 @@ func runServe(c *Ctx) int {
 		return ExitConfig
 	}
 	if c.Config.Demo {
-		cred, err := srv.SeedDemo(ctx)
+		cred, err := a.SeedDemo(ctx)
 		if err != nil {
 			return c.failf("seeding the demo: %v", err)
 		}

@@ -29,6 +29,9 @@ type Server struct {
 	// certs is the certificate manager (nil without TLS listeners); the
 	// mTLS listener verifies client certificates with it.
 	certs *tlsmgr.Manager
+	// ws is the live WebSockets (per-user limit; 1001 close frames at
+	// shutdown).
+	ws    *wsRegistry
 	start time.Time
 
 	mu         sync.Mutex
@@ -67,6 +70,10 @@ func New(a *app.App, opt Options) (*Server, error) {
 		s.health.AddBackground(context.Background(), "certificates", 30*time.Second, certificateCheck(opt.Certs))
 	}
 	s.certs = opt.TLS
+	s.ws = newWSRegistry(a.Config.Auth.WebSocketsPerUser, s.log)
+	// On shutdown every WebSocket gets a 1001 close frame first; the
+	// services' background work stops in app.Close, after the drain.
+	s.OnShutdown(s.ws.shutdown)
 	if opt.TLS != nil {
 		a.Certs.UseCA(opt.TLS.ClientCA())
 	}
