@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 
+	"github.com/aiwfe/aiwfe/app/textutil"
 	"github.com/aiwfe/aiwfe/store"
 )
 
@@ -49,12 +50,9 @@ func clientEvent(typ string, c Client) *store.SecurityEvent {
 	return &store.SecurityEvent{Type: typ, Success: true, IP: c.IP, UserAgent: truncate(c.UserAgent, 512), DeviceName: c.DeviceName()}
 }
 
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
-}
+// truncate bounds a stored field (user agents, device names, emails in
+// the audit) on a rune boundary: a byte cut would store invalid UTF-8.
+func truncate(s string, n int) string { return textutil.Truncate(s, n) }
 
 // Events lists a user's own events (userID != 0) or everyone's, newest
 // first.
