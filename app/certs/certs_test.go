@@ -3,7 +3,6 @@ package certs_test
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,21 +11,8 @@ import (
 	"github.com/aiwfe/aiwfe/app/apperr"
 	"github.com/aiwfe/aiwfe/app/auth"
 	"github.com/aiwfe/aiwfe/app/certs"
-	"github.com/aiwfe/aiwfe/app/config"
+	"github.com/aiwfe/aiwfe/app/server/servertest"
 )
-
-func openApp(t *testing.T) *app.App {
-	t.Helper()
-	cfg := config.Default()
-	cfg.Data.Dir = t.TempDir()
-	cfg.LLM.Provider = "demo"
-	a, err := app.Open(context.Background(), cfg, slog.New(slog.DiscardHandler), app.OpenOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(a.Close)
-	return a
-}
 
 // events lists the audit entries of the client CA: type, user, actor,
 // device name and reason.
@@ -51,7 +37,7 @@ func events(t *testing.T, a *app.App) [][5]string {
 // same audit, told apart by the actor.
 func TestIssueRevokeAudit(t *testing.T) {
 	ctx := context.Background()
-	a := openApp(t)
+	a := servertest.OpenApp(t)
 	owner, err := a.Auth.CreateUser(ctx, "owner@example.com", "a long enough passphrase", "user")
 	if err != nil {
 		t.Fatal(err)

@@ -5,15 +5,14 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"strings"
 	"testing"
 
 	"github.com/aiwfe/aiwfe/app"
 	"github.com/aiwfe/aiwfe/app/apperr"
 	"github.com/aiwfe/aiwfe/app/auth"
-	"github.com/aiwfe/aiwfe/app/config"
 	"github.com/aiwfe/aiwfe/app/datarights"
+	"github.com/aiwfe/aiwfe/app/server/servertest"
 	"github.com/aiwfe/aiwfe/store"
 )
 
@@ -48,23 +47,24 @@ func (p part) Delete(_ context.Context, _ *sql.Tx, userID int64) (func(), error)
 	}, nil
 }
 
-func openApp(t *testing.T) *app.App {
+// someone makes a superuser (so the user may leave) and a user, and
+// returns the user.
+func someone(t *testing.T, a *app.App) *auth.Principal {
 	t.Helper()
-	cfg := config.Default()
-	cfg.Data.Dir = t.TempDir()
-	cfg.LLM.Provider = "demo"
-	cfg.Auth.Argon2MemoryKiB, cfg.Auth.Argon2Iterations, cfg.Auth.Argon2Parallelism = 1024, 1, 1
-	a, err := app.Open(context.Background(), cfg, slog.New(slog.DiscardHandler), app.OpenOptions{})
+	ctx := context.Background()
+	if _, err := a.Auth.CreateUser(ctx, "root@example.com", servertest.Password, "superuser"); err != nil {
+		t.Fatal(err)
+	}
+	u, err := a.Auth.CreateUser(ctx, "ann@example.com", servertest.Password, "user")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(a.Close)
-	return a
+	return &auth.Principal{UserID: u.ID, Email: u.Email, Role: "user"}
 }
 
 // A table claimed by two features is refused at start-up.
 func TestRegisterRefusesATableTwice(t *testing.T) {
-	a := openApp(t)
+	a := servertest.OpenApp(t)
 	defer func() {
 		if r := recover(); r == nil || !strings.Contains(r.(string), "conversations") {
 			t.Fatalf("registering conversations again: %v", r)
@@ -78,22 +78,14 @@ func TestRegisterRefusesATableTwice(t *testing.T) {
 // users row is gone; a part that refuses keeps everything.
 func TestPartsExportAndDelete(t *testing.T) {
 	ctx := context.Background()
-	a := openApp(t)
+	a := servertest.OpenApp(t)
 	var log []string
 	refusal := apperr.Conflict("the documents are still being indexed")
 	first := part{table: "first_table", key: "first", log: &log, tableDB: a.Store.DB}
 	veto := part{table: "veto_table", key: "veto", log: &log, tableDB: a.Store.DB, refuse: refusal}
 	a.DataRights.Register(first, veto)
 
-	const pw = "a long enough passphrase"
-	if _, err := a.Auth.CreateUser(ctx, "root@example.com", pw, "superuser"); err != nil {
-		t.Fatal(err)
-	}
-	u, err := a.Auth.CreateUser(ctx, "ann@example.com", pw, "user")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &auth.Principal{UserID: u.ID, Email: u.Email, Role: "user"}
+	p := someone(t, a)
 
 	ar, err := a.DataRights.Export(ctx, p, auth.Client{})
 	if err != nil {
@@ -120,11 +112,11 @@ func TestPartsExportAndDelete(t *testing.T) {
 		t.Fatalf("archive: %v %s", err, doc["first"])
 	}
 
-	err = a.DataRights.DeleteAccount(ctx, p, pw, datarights.ConfirmDelete, auth.Client{})
+	err = a.DataRights.DeleteAccount(ctx, p, servertest.Password, datarights.ConfirmDelete, auth.Client{})
 	if !errors.Is(err, refusal) {
 		t.Fatalf("refused deletion: %v", err)
 	}
-	if _, err := store.UserByID(ctx, a.Store.DB, u.ID); err != nil {
+	if _, err := store.UserByID(ctx, a.Store.DB, p.UserID); err != nil {
 		t.Fatalf("a refused deletion removed the account: %v", err)
 	}
 	if strings.Join(log, "; ") != "delete first; delete veto" {
@@ -132,24 +124,17 @@ func TestPartsExportAndDelete(t *testing.T) {
 	}
 
 	log = nil
-	a2 := openApp(t)
+	a2 := servertest.OpenApp(t)
 	a2.DataRights.Register(part{table: "first_table", key: "first", log: &log, tableDB: a2.Store.DB},
 		part{table: "veto_table", key: "veto", log: &log, tableDB: a2.Store.DB})
-	if _, err := a2.Auth.CreateUser(ctx, "root@example.com", pw, "superuser"); err != nil {
-		t.Fatal(err)
-	}
-	u2, err := a2.Auth.CreateUser(ctx, "bo@example.com", pw, "user")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p2 := &auth.Principal{UserID: u2.ID, Email: u2.Email, Role: "user"}
-	if err := a2.DataRights.DeleteAccount(ctx, p2, pw, datarights.ConfirmDelete, auth.Client{}); err != nil {
+	p2 := someone(t, a2)
+	if err := a2.DataRights.DeleteAccount(ctx, p2, servertest.Password, datarights.ConfirmDelete, auth.Client{}); err != nil {
 		t.Fatal(err)
 	}
 	if got := strings.Join(log, "; "); got != "delete first; delete veto; after first, users row present: no; after veto, users row present: no" {
 		t.Errorf("deletion: %q", got)
 	}
-	counts, err := a2.DataRights.CountUserRows(ctx, a2.Store.DB, u2.ID)
+	counts, err := a2.DataRights.CountUserRows(ctx, a2.Store.DB, p2.UserID)
 	if err != nil {
 		t.Fatal(err)
 	}

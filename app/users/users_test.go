@@ -3,12 +3,10 @@ package users_test
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"testing"
 	"time"
 
-	"github.com/aiwfe/aiwfe/app"
-	"github.com/aiwfe/aiwfe/app/config"
+	"github.com/aiwfe/aiwfe/app/server/servertest"
 	"github.com/aiwfe/aiwfe/store"
 )
 
@@ -17,15 +15,7 @@ import (
 // ForgetUser: the cache key is this package's, the hook joins them.
 func TestProfileCacheFollowsForgetUser(t *testing.T) {
 	ctx := context.Background()
-	cfg := config.Default()
-	cfg.Data.Dir = t.TempDir()
-	cfg.LLM.Provider = "demo"
-	cfg.Auth.Argon2MemoryKiB, cfg.Auth.Argon2Iterations, cfg.Auth.Argon2Parallelism = 1024, 1, 1
-	a, err := app.Open(ctx, cfg, slog.New(slog.DiscardHandler), app.OpenOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a := servertest.OpenApp(t)
 	u, err := a.Auth.CreateUser(ctx, "ann@example.com", "a long enough passphrase", "user")
 	if err != nil {
 		t.Fatal(err)
