@@ -174,7 +174,6 @@ func (a *App) now() time.Time { return a.Now() }
 func (a *App) Close() {
 	if a.Chat != nil {
 		a.Chat.Close()
-		a.Chat = nil
 	}
 	if a.Hub != nil {
 		a.Hub.Close()
