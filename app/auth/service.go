@@ -1,8 +1,11 @@
-// Package auth is accounts and sessions: registration, password login as a
-// small state machine (with a slot for second factors), JWT access tokens,
-// rotating refresh tokens with reuse detection, revocation served from the
-// cache, devices, the security audit, CSRF tokens and admin operations. It
-// takes plain Go values and knows nothing of HTTP.
+// Package auth is credentials, sessions and second factors: registration,
+// password login as a small state machine (with a slot for second
+// factors), JWT access tokens, rotating refresh tokens with reuse
+// detection, revocation served from the cache, devices, TOTP, backup codes
+// and passkeys (MFA), the security audit, CSRF tokens, and the command
+// line's account creation and password reset. The profile and the admin
+// of accounts are app/users'; data export and deletion app/datarights'.
+// It takes plain Go values and knows nothing of HTTP.
 package auth
 
 import (
