@@ -1,5 +1,8 @@
 package store
 
+// The settings table: appliance-wide settings, one row a key, the value
+// JSON (or a flag's text).
+
 import (
 	"context"
 	"database/sql"
@@ -48,4 +51,17 @@ func PutSetting(ctx context.Context, q Querier, st *Setting) error {
 func DeleteSetting(ctx context.Context, q Querier, key string) error {
 	_, err := q.ExecContext(ctx, `DELETE FROM settings WHERE key = ?`, key)
 	return err
+}
+
+// SettingExists reports whether key has been set.
+func SettingExists(ctx context.Context, q Querier, key string) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM settings WHERE key = ?", key).Scan(&n)
+	return n > 0, err
+}
+
+// SetSetting sets key to value (flags the appliance sets itself, such as
+// the demo seed's marker).
+func SetSetting(ctx context.Context, q Querier, key, value string, now time.Time) error {
+	return PutSetting(ctx, q, &Setting{Key: key, Value: value, UpdatedAt: now})
 }
