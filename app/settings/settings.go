@@ -21,6 +21,9 @@ import (
 	"github.com/aiwfe/aiwfe/store"
 )
 
+// EventChange is the security event of an admin's change of settings.
+const EventChange = "settings_change"
+
 // KeyModelServer is the settings row of the model server.
 const KeyModelServer = "llm.model_server"
 
