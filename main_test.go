@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -49,6 +50,8 @@ type proc struct {
 	cmd    *exec.Cmd
 	urls   map[string]string // http, https -> base URL
 	lines  []string          // stdout up to the URLs
+	mu     sync.Mutex
+	later  []string // stdout after the URLs
 	stderr *bytes.Buffer
 	done   chan error
 }
@@ -101,10 +104,35 @@ func startServe(t *testing.T, dataDir string, env []string, args ...string) *pro
 		}
 	}
 	go func() {
-		for range lines {
+		for l := range lines {
+			p.mu.Lock()
+			p.later = append(p.later, l)
+			p.mu.Unlock()
 		}
 	}()
 	return p
+}
+
+// waitStdout waits for a line of stdout, printed after the URLs, that
+// contains want.
+func (p *proc) waitStdout(t *testing.T, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		p.mu.Lock()
+		for _, l := range p.later {
+			if strings.Contains(l, want) {
+				p.mu.Unlock()
+				return l
+			}
+		}
+		p.mu.Unlock()
+		time.Sleep(20 * time.Millisecond)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	t.Fatalf("stdout has no line with %q after the URLs: %q", want, p.later)
+	return ""
 }
 
 func (p *proc) stop(t *testing.T) int {
@@ -181,6 +209,14 @@ func TestServeWithNoConfig(t *testing.T) {
 	}
 	if !pollHealth(t, client, p.urls["http"], "degraded") {
 		t.Fatal("a dead Ollama should make /health degraded")
+	}
+	// The person who started it is told once, in words, that chat needs a
+	// model server and how to get one; the log has the details once.
+	line := p.waitStdout(t, "model")
+	for _, want := range []string{"No model server answers at http://127.0.0.1:9.", "install Ollama", "[llm] base_url", "demo model"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("model line %q lacks %q", line, want)
+		}
 	}
 
 	// The UI at / and at deep links, with security headers.
