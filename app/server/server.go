@@ -82,7 +82,7 @@ func (s *Server) Fiber() *fiber.App { return s.fiber }
 
 func (s *Server) newFiber() *fiber.App {
 	cfg := s.app.Config
-	return fiber.New(fiber.Config{
+	f := fiber.New(fiber.Config{
 		AppName:                 "aiwfe",
 		DisableStartupMessage:   true,
 		ErrorHandler:            s.errorHandler,
@@ -96,6 +96,8 @@ func (s *Server) newFiber() *fiber.App {
 		// Keep the Server header out: it only helps attackers.
 		ServerHeader: "",
 	})
+	s.refuseUnknownMethods(f)
+	return f
 }
 
 func proxyHeader(trusted []string) string {
