@@ -5,8 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
-	"unicode"
 	"time"
+	"unicode"
 )
 
 // Conversation is one chat thread of one user.
