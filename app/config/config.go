@@ -56,6 +56,9 @@ type Server struct {
 // Data is where the appliance keeps its state.
 type Data struct {
 	Dir string `toml:"dir"`
+	// Synchronous is SQLite's commit durability: "full" (every commit
+	// survives a power cut) or "normal" (faster; the last commits may not).
+	Synchronous string `toml:"synchronous"`
 }
 
 // Log controls structured logging.
@@ -134,7 +137,7 @@ func Default() *Config {
 			IdleTimeout:     Duration(120 * time.Second),
 			ShutdownTimeout: Duration(10 * time.Second),
 		},
-		Data: Data{Dir: "./data"},
+		Data: Data{Dir: "./data", Synchronous: "full"},
 		Log:  Log{Level: "info", Format: "text", Requests: true},
 		TLS: TLS{
 			Mode: "self-signed",
@@ -346,6 +349,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Data.Dir == "" {
 		return &Error{Key: "data.dir", Reason: "must not be empty"}
+	}
+	if !oneOf(c.Data.Synchronous, "full", "normal") {
+		return &Error{Key: "data.synchronous", Reason: "must be full or normal"}
 	}
 	if !oneOf(c.Log.Level, "debug", "info", "warn", "error") {
 		return &Error{Key: "log.level", Reason: "must be debug, info, warn or error"}

@@ -96,6 +96,8 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"all off", "[server]\nhttp=\"\"\nhttps=\"\"\n", nil, "server.http"},
 		{"bad origin", "[server]\nallowed_origins=[\"example.com\"]\n", nil, "server.allowed_origins"},
 		{"body limit", "[server]\nbody_limit_mb = 0\n", nil, "server.body_limit_mb"},
+		{"synchronous", "[data]\nsynchronous = \"off\"\n", nil, "data.synchronous"},
+		{"env synchronous", "", []string{"AIWFE_DATA_SYNCHRONOUS=FULL"}, "data.synchronous"},
 		{"rp id is an IP", "[webauthn]\nrp_id = \"127.0.0.1\"\n", nil, "webauthn.rp_id"},
 		{"rp id not a name", "[webauthn]\nrp_id = \"bad name\"\n", nil, "webauthn.rp_id"},
 		{"rp origin", "[webauthn]\nrp_origins = [\"localhost\"]\n", nil, "webauthn.rp_origins"},
