@@ -39,7 +39,7 @@ func TestLogin(t *testing.T) {
 						refresh = l
 					}
 				}
-				if access == "" || strings.Contains(access, "httponly") || !strings.Contains(access, "path=/;") || !strings.Contains(access, "samesite=lax") || !strings.Contains(access, "max-age=3600") {
+				if access == "" || !strings.Contains(access, "httponly") || !strings.Contains(access, "path=/;") || !strings.Contains(access, "samesite=lax") || !strings.Contains(access, "max-age=3600") {
 					t.Errorf("access cookie: %s", access)
 				}
 				if !strings.Contains(refresh, "httponly") || !strings.Contains(refresh, "path=/api/v1/auth") || !strings.Contains(refresh, "max-age=604800") || strings.Contains(refresh, "secure") {

@@ -1,13 +1,13 @@
 				{
-					__sveltekit_137nr6h = {
+					__sveltekit_7kutvv = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.rrOfanm-.js"),
-						import("/_app/immutable/entry/app.mEUzC5np.js")
+						import("/_app/immutable/entry/start.DnY4cBxd.js"),
+						import("/_app/immutable/entry/app.B9cmiXui.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
