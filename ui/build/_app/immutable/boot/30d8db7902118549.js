@@ -1,13 +1,13 @@
 				{
-					__sveltekit_7kutvv = {
+					__sveltekit_1pcws7z = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.DnY4cBxd.js"),
-						import("/_app/immutable/entry/app.B9cmiXui.js")
+						import("/_app/immutable/entry/start.BFhs0uEX.js"),
+						import("/_app/immutable/entry/app.DesnseNF.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
