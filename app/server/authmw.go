@@ -14,7 +14,7 @@ import (
 
 // Cookie and header names of the auth contract.
 const (
-	cookieAccess  = "access_token"
+	cookieAccess = "access_token"
 	// cookieExpires is the access token's expiry (Unix seconds), the one
 	// thing of the session the UI's script needs: when to refresh.
 	cookieExpires = "access_expires"
