@@ -187,8 +187,10 @@ func (s *Service) stepStatus(ctx context.Context, st *loginState) error {
 	}
 }
 
-// stepDevice registers or matches the device; a new one is audited and
-// notified.
+// stepDevice registers or matches the device; a new one is audited, and
+// the user sees it among their security events (/security). It is not
+// written as a notification: nothing reads notifications until the
+// notification centre is built, so rows would only pile up unseen.
 func (s *Service) stepDevice(ctx context.Context, st *loginState) error {
 	now := s.now()
 	d, created, err := store.SeeDevice(ctx, s.store.DB, st.user.ID, st.client.Fingerprint(), st.client.DeviceName(),
@@ -201,14 +203,6 @@ func (s *Service) stepDevice(ctx context.Context, st *loginState) error {
 		e := clientEvent(EventNewDevice, st.client)
 		e.UserID, e.Email, e.DeviceID, e.DeviceName = st.user.ID, st.user.Email, d.ID, d.Name
 		s.audit(ctx, nil, e)
-		body := "A sign-in from " + d.Name
-		if st.client.IP != "" {
-			body += " (" + st.client.IP + ")"
-		}
-		body += " at " + now.UTC().Format("2006-01-02 15:04 UTC") + ". If this was not you, change your password and remove the device."
-		if err := store.InsertNotification(context.WithoutCancel(ctx), s.store.DB, st.user.ID, EventNewDevice, "New sign-in from "+d.Name, body, now); err != nil {
-			s.log.Error("new-device notification not stored", "user_id", st.user.ID, "err", err)
-		}
 	}
 	return nil
 }

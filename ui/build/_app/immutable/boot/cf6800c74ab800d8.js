@@ -1,13 +1,13 @@
 				{
-					__sveltekit_1pcws7z = {
+					__sveltekit_1j3kdwf = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.BFhs0uEX.js"),
-						import("/_app/immutable/entry/app.DesnseNF.js")
+						import("/_app/immutable/entry/start.BmHN5pHY.js"),
+						import("/_app/immutable/entry/app.aEBb2Y19.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
