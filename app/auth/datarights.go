@@ -14,7 +14,7 @@ import (
 	"github.com/aiwfe/aiwfe/store"
 )
 
-// Data rights (SPEC section 5): a user exports everything of theirs as one
+// Data rights: a user exports everything of theirs as one
 // JSON archive, and deletes their own account with all its data.
 
 // Event types of the data-rights flows.
