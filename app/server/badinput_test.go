@@ -8,10 +8,10 @@ import (
 	"github.com/aiwfe/aiwfe/app/server/servertest"
 )
 
-// Hostile or odd input never reaches a 500 or a plain-text answer: every
-// case below is a JSON 4xx in the one error shape, carrying the security
-// headers every response has.
-func TestBadInputIsJSON4xx(t *testing.T) {
+// Hostile or odd input never reaches a 500 or a plain-text answer: a search
+// with a NUL answers its results, everything else below a JSON 4xx in the
+// one error shape, and every answer carries the usual headers.
+func TestBadInputAnswersJSON(t *testing.T) {
 	srv := servertest.Start(t)
 	u := srv.User(t, "user")
 	if res := u.Post("/api/v1/chat", map[string]any{"message": "How do I bake sourdough bread?"}); res.Status != 200 {
