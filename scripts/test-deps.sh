@@ -16,11 +16,12 @@ command -v curl     >/dev/null || need+=(curl)
 # `go test -race` needs cgo: a C compiler and the C library's headers.
 command -v gcc      >/dev/null || need+=(gcc)
 [ -e /usr/include/stdlib.h ]   || need+=(libc6-dev)
+# shellcheck source=scripts/apt.sh
+. scripts/apt.sh
 if [ ${#need[@]} -gt 0 ]; then
   echo "test-deps: installing ${need[*]}"
-  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get update -qq
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  apt_get update -qq
+  apt_get install -y -qq --no-install-recommends "${need[@]}"
 fi
 
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
