@@ -1,9 +1,13 @@
 package server_test
 
 import (
+	"bufio"
+	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aiwfe/aiwfe/app/server/servertest"
 )
@@ -37,12 +41,19 @@ func TestBadInputAnswersJSON(t *testing.T) {
 			servertest.Request{JSON: `{"title":` + deep + `}`}, 400, "bad_request"},
 		{"unknown method", "PROPFIND", "/", servertest.Request{}, 405, "method_not_allowed"},
 		{"unknown method on the API", "BREW", "/api/v1/profile", servertest.Request{}, 405, "method_not_allowed"},
-		{"oversized headers", "GET", "/health",
+		// Sent raw (see rawRequest): the server answers and closes while a
+		// client such as net/http may still be writing.
+		{"oversized headers", "RAW", "/health",
 			servertest.Request{Headers: map[string]string{"X-Filler": strings.Repeat("a", 16<<10)}}, 431, "request_headers_too_large"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			u.T = t
-			res := u.Do(tc.method, tc.path, tc.req)
+			var res *servertest.Response
+			if tc.method == "RAW" {
+				res = rawRequest(t, srv.URL, "GET "+tc.path+" HTTP/1.1\r\nHost: localhost\r\nX-Filler: "+tc.req.Headers["X-Filler"]+"\r\n\r\n")
+			} else {
+				res = u.Do(tc.method, tc.path, tc.req)
+			}
 			if res.Status != tc.status {
 				t.Fatalf("%s %s: %d, want %d: %s", tc.method, tc.path, res.Status, tc.status, res.Body)
 			}
@@ -64,4 +75,28 @@ func TestBadInputAnswersJSON(t *testing.T) {
 			}
 		})
 	}
+}
+
+// rawRequest writes req in one write on a fresh connection, then reads the
+// answer. The kernel takes the whole request at once, so the answer is
+// read even when the server closes the connection without reading all of
+// it (which resets a client still writing).
+func rawRequest(t *testing.T, base, req string) *servertest.Response {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := conn.Write([]byte(req)); err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return &servertest.Response{Status: res.StatusCode, Header: res.Header, Body: body}
 }
