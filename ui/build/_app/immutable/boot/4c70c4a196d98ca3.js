@@ -1,13 +1,13 @@
 				{
-					__sveltekit_1j3kdwf = {
+					__sveltekit_o7x0yi = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.BmHN5pHY.js"),
-						import("/_app/immutable/entry/app.aEBb2Y19.js")
+						import("/_app/immutable/entry/start.C6KapXP4.js"),
+						import("/_app/immutable/entry/app.DlzHvVjm.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
