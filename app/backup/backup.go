@@ -85,7 +85,7 @@ func Write(ctx context.Context, st *store.Store, dataDir, dest, appVersion strin
 func WriteWith(ctx context.Context, st *store.Store, dataDir, dest, appVersion string, opt Options) (res *Result, err error) {
 	if opt.Passphrase != "" {
 		// Refuse a too-short passphrase before any work.
-		if _, err := encryptTo(io.Discard, opt.Passphrase); err != nil {
+		if err := checkPassphrase(opt.Passphrase); err != nil {
 			return nil, err
 		}
 	}

@@ -60,8 +60,8 @@ func Encrypted(p string) (bool, error) {
 // encryptTo wraps w so that what is written is encrypted for passphrase;
 // closing the result finishes the age file (it does not close w).
 func encryptTo(w io.Writer, passphrase string) (io.WriteCloser, error) {
-	if len([]rune(passphrase)) < MinPassphrase {
-		return nil, fmt.Errorf("the passphrase must have at least %d characters", MinPassphrase)
+	if err := checkPassphrase(passphrase); err != nil {
+		return nil, err
 	}
 	r, err := age.NewScryptRecipient(passphrase)
 	if err != nil {
@@ -69,6 +69,13 @@ func encryptTo(w io.Writer, passphrase string) (io.WriteCloser, error) {
 	}
 	r.SetWorkFactor(scryptWorkFactor)
 	return age.Encrypt(w, r)
+}
+
+func checkPassphrase(p string) error {
+	if len([]rune(p)) < MinPassphrase {
+		return fmt.Errorf("the passphrase must have at least %d characters", MinPassphrase)
+	}
+	return nil
 }
 
 // decryptFrom opens an age file with passphrase. A passphrase that does
