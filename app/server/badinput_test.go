@@ -21,7 +21,7 @@ func TestBadInputAnswersJSON(t *testing.T) {
 	if res := u.Post("/api/v1/chat", map[string]any{"message": "How do I bake sourdough bread?"}); res.Status != 200 {
 		t.Fatalf("chat: %s", res)
 	}
-	srv.Server.Chat().Wait()
+	srv.App.Chat.Wait()
 	// Deeper than SQLite's JSON functions go (1000), shallower than Go's
 	// decoder refuses (10000).
 	deep := strings.Repeat("[", 2000) + strings.Repeat("]", 2000)
