@@ -51,6 +51,8 @@ type Service struct {
 	factors SecondFactors
 	logins  *loginLimiter
 	api     *apiLimiter
+	// retention keeps the security audit bounded.
+	retention eventRetention
 	// dummyHash is verified against for unknown emails so they cost the
 	// same as known ones: one argon2 run with the configured parameters,
 	// inside the concurrency gate.
@@ -145,9 +147,13 @@ func (s *Service) SecretBox() *SecretBox { return s.box }
 // factors at login.
 func (s *Service) SetSecondFactors(f SecondFactors) { s.factors = f }
 
-// Prune deletes expired revocations and refresh tokens; run it now and then.
+// Prune deletes expired revocations and refresh tokens and applies the
+// audit's retention; run it now and then.
 func (s *Service) Prune(ctx context.Context) error {
-	return store.PruneSessions(ctx, s.store.DB, s.now())
+	if err := store.PruneSessions(ctx, s.store.DB, s.now()); err != nil {
+		return err
+	}
+	return s.PruneEvents(ctx)
 }
 
 // RunMaintenance prunes expired sessions every interval until ctx ends;
@@ -157,7 +163,7 @@ func (s *Service) RunMaintenance(ctx context.Context, every time.Duration) {
 	defer t.Stop()
 	for {
 		if err := s.Prune(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("pruning expired sessions", "err", err)
+			s.log.Warn("pruning expired sessions and old security events", "err", err)
 		}
 		select {
 		case <-ctx.Done():
