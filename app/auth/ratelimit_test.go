@@ -130,3 +130,30 @@ func TestIPKey(t *testing.T) {
 		}
 	}
 }
+
+// A burst of hashes gives its memory back once, after the last one.
+func TestArgonMemoryReleasedAfterBurst(t *testing.T) {
+	s, _ := newService(t)
+	released := make(chan struct{}, 10)
+	s.argonMem.release = func() { released <- struct{}{} }
+	var wg sync.WaitGroup
+	for i := 0; i < 6; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.verify(context.Background(), "a password", s.dummy())
+		}()
+	}
+	wg.Wait()
+	select {
+	case <-released:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the memory of a burst of hashes was not released")
+	}
+	s.argonMem.mu.Lock()
+	pending := s.argonMem.timer != nil
+	s.argonMem.mu.Unlock()
+	if pending || len(released) != 0 {
+		t.Fatal("more than one release for one burst")
+	}
+}

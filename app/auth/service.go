@@ -62,6 +62,8 @@ type Service struct {
 	// argon2_memory_kib of RAM, and a burst of logins must not exhaust a
 	// small machine's memory.
 	argonSlots chan struct{}
+	// argonMem returns the hashes' memory to the OS after a burst.
+	argonMem argonMemory
 }
 
 // hash and verify run argon2id within the concurrency bound.
@@ -69,7 +71,7 @@ func (s *Service) hash(ctx context.Context, pw string) (string, error) {
 	if err := s.argonSlot(ctx); err != nil {
 		return "", err
 	}
-	defer func() { <-s.argonSlots }()
+	defer s.argonRelease()
 	return HashPassword(pw, s.params)
 }
 
@@ -77,17 +79,23 @@ func (s *Service) verify(ctx context.Context, pw, phc string) (bool, error) {
 	if err := s.argonSlot(ctx); err != nil {
 		return false, err
 	}
-	defer func() { <-s.argonSlots }()
+	defer s.argonRelease()
 	return VerifyPassword(pw, phc)
 }
 
 func (s *Service) argonSlot(ctx context.Context) error {
 	select {
 	case s.argonSlots <- struct{}{}:
+		s.argonMem.start()
 		return nil
 	case <-ctx.Done():
 		return apperr.Unavailable("the server is busy; try again", ctx.Err())
 	}
+}
+
+func (s *Service) argonRelease() {
+	<-s.argonSlots
+	s.argonMem.done()
 }
 
 // dummy is a well-formed hash with the configured parameters and a random

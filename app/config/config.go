@@ -346,8 +346,8 @@ func (c *Config) Validate() error {
 	if c.Server.HTTP == "" && c.Server.HTTPS == "" && c.Server.MTLS == "" {
 		return &Error{Key: "server.http", Reason: "every listener is off; turn on at least one of http, https, mtls"}
 	}
-	if c.Server.BodyLimitMB < 1 || c.Server.BodyLimitMB > 64 {
-		return &Error{Key: "server.body_limit_mb", Reason: "must be between 1 and 64 (uploads have upload_limit_mb)"}
+	if c.Server.BodyLimitMB < 1 || c.Server.BodyLimitMB > 4096 {
+		return &Error{Key: "server.body_limit_mb", Reason: "must be between 1 and 4096"}
 	}
 	if c.Server.UploadLimitMB < 1 || c.Server.UploadLimitMB > 4096 {
 		return &Error{Key: "server.upload_limit_mb", Reason: "must be between 1 and 4096"}

@@ -31,6 +31,8 @@ type Server struct {
 	certs    *tlsmgr.Manager
 	clientCA clientCAHolder
 	start    time.Time
+	// body is the request-body gate's limits and slots (bodylimit.go).
+	body *bodyLimits
 
 	mu         sync.Mutex
 	onShutdown []func()
@@ -68,6 +70,7 @@ func New(a *app.App, opt Options) (*Server, error) {
 		s.health.AddBackground(context.Background(), "certificates", 30*time.Second, certificateCheck(opt.Certs))
 	}
 	s.certs = opt.TLS
+	s.body = newBodyLimits(a.Config.Server.BodyLimitMB << 20)
 	s.fiber = s.newFiber()
 	s.routes(s.fiber)
 	if opt.TLS != nil && a.Config.Server.MTLS != "" {
@@ -95,6 +98,12 @@ func (s *Server) newFiber() *fiber.App {
 		ProxyHeader:             proxyHeader(cfg.Server.TrustedProxies),
 		// Keep the Server header out: it only helps attackers.
 		ServerHeader: "",
+
+		// Bodies are read by bodyGate, within limits, before any handler;
+		// fasthttp would otherwise buffer up to BodyLimit first (and a
+		// multipart upload whole, to temporary files).
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
 	})
 }
 
