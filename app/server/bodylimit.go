@@ -188,21 +188,23 @@ func (b *bodyLimits) stream(c *fiber.Ctx, stream io.Reader, n int, limit int64) 
 }
 
 // readBody reads a body of n bytes, or a chunked one (n < 0) of at most
-// max bytes.
+// max bytes. The buffer grows with the bytes that arrive, not with what
+// the client announced: a slow client claiming a big body holds little.
 func readBody(r io.Reader, n, max int) ([]byte, error) {
-	if n >= 0 {
-		buf := make([]byte, n)
-		if _, err := io.ReadFull(r, buf); err != nil {
-			return nil, errBodyRead
-		}
-		return buf, nil
+	want := int64(n)
+	if n < 0 {
+		want = int64(max) + 1
 	}
 	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(io.LimitReader(r, int64(max)+1)); err != nil {
+	buf.Grow(int(min(want, 8<<10)))
+	if _, err := buf.ReadFrom(io.LimitReader(r, want)); err != nil {
 		return nil, errBodyRead
 	}
-	if buf.Len() > max {
+	switch {
+	case n < 0 && buf.Len() > max:
 		return nil, errBodyTooLarge
+	case n >= 0 && buf.Len() != n:
+		return nil, errBodyRead // the client went away mid-body
 	}
 	return buf.Bytes(), nil
 }
