@@ -7,7 +7,7 @@ if ! command -v wrk >/dev/null; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null || true
 fi
-echo "== appliance (binary, start-up, memory, /health)"
+echo "== appliance (binary, start-up, memory, /health, oversized bodies, sign-in burst memory)"
 go run ./tools/bench -binary ./aiwfe
 
 echo

@@ -89,14 +89,19 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 		return nil, apperr.Invalid("password", "password is required")
 	}
 	if st.email, err = NormalizeEmail("email", email); err != nil {
-		s.recordLoginFailure(ctx, st, "invalid_email", strings64(email))
+		// No password is checked, so nothing slows a flood of these:
+		// one row per client and window is enough for the audit.
+		if s.logins.firstInWindow("invalid_email:" + ipKey(c.IP)) {
+			s.recordLoginFailure(ctx, st, "invalid_email", strings64(email))
+		}
 		return nil, ErrBadCredentials
 	}
 	if len(password) > MaxPasswordLen {
 		return nil, apperr.Invalid("password", "password is too long")
 	}
-	if st.try, err = s.logins.begin(ctx, st.email, c.IP); err != nil {
-		s.recordLoginFailure(ctx, st, "rate_limited", st.email)
+	var refused string
+	if st.try, refused, err = s.logins.beginKeyed(ctx, st.email, c.IP); err != nil {
+		s.recordRateLimited(ctx, st, refused)
 		return nil, err
 	}
 	if err := s.stepPassword(ctx, st, password); err != nil {
@@ -334,6 +339,15 @@ func (s *Service) loginEvent(st *loginState, ok bool, reason string) *store.Secu
 		e.DeviceID, e.DeviceName = st.device.ID, st.device.Name
 	}
 	return e
+}
+
+// recordRateLimited audits a sign-in refused by the limiter, once per
+// refusing counter and window: each refusal costs the client nothing, and
+// one row per request would let anyone grow the table without bound.
+func (s *Service) recordRateLimited(ctx context.Context, st *loginState, counter string) {
+	if s.logins.firstInWindow("rate_limited:" + counter) {
+		s.recordLoginFailure(ctx, st, "rate_limited", st.email)
+	}
 }
 
 func (s *Service) recordLoginFailure(ctx context.Context, st *loginState, reason, email string) {

@@ -47,6 +47,7 @@ type Server struct {
 	PublicURL       string   `toml:"public_url"`
 	AllowedOrigins  []string `toml:"allowed_origins"`
 	BodyLimitMB     int      `toml:"body_limit_mb"`
+	UploadLimitMB   int      `toml:"upload_limit_mb"`
 	ReadTimeout     Duration `toml:"read_timeout"`
 	WriteTimeout    Duration `toml:"write_timeout"`
 	IdleTimeout     Duration `toml:"idle_timeout"`
@@ -90,6 +91,7 @@ type Auth struct {
 	AccessTokenTTL      Duration `toml:"access_token_ttl"`
 	RefreshTokenTTL     Duration `toml:"refresh_token_ttl"`
 	MaxFailuresAccount  int      `toml:"max_failures_account"`
+	MaxFailuresAcctAll  int      `toml:"max_failures_account_total"`
 	MaxFailuresIP       int      `toml:"max_failures_ip"`
 	FailureWindow       Duration `toml:"failure_window"`
 	APIRequestsPerMin   int      `toml:"api_requests_per_minute"`
@@ -99,6 +101,8 @@ type Auth struct {
 	WebSocketsPerUser   int      `toml:"websockets_per_user"`
 	TrustedDeviceTTL    Duration `toml:"trusted_device_ttl"`
 	SecureCookiesOnHTTP bool     `toml:"secure_cookies_on_http"`
+	EventsMaxAge        Duration `toml:"events_max_age"`
+	EventsMaxRows       int      `toml:"events_max_rows"`
 }
 
 // WebAuthn configures passkeys; empty values derive from the server's names.
@@ -132,7 +136,8 @@ func Default() *Config {
 			HTTP:            "127.0.0.1:8080",
 			HTTPS:           "127.0.0.1:8443",
 			MTLS:            "",
-			BodyLimitMB:     32,
+			BodyLimitMB:     1,
+			UploadLimitMB:   50,
 			ReadTimeout:     Duration(60 * time.Second),
 			WriteTimeout:    Duration(0),
 			IdleTimeout:     Duration(120 * time.Second),
@@ -149,6 +154,7 @@ func Default() *Config {
 			AccessTokenTTL:     Duration(60 * time.Minute),
 			RefreshTokenTTL:    Duration(7 * 24 * time.Hour),
 			MaxFailuresAccount: 5,
+			MaxFailuresAcctAll: 100,
 			MaxFailuresIP:      20,
 			FailureWindow:      Duration(15 * time.Minute),
 			APIRequestsPerMin:  1200,
@@ -157,6 +163,8 @@ func Default() *Config {
 			Argon2Parallelism:  1,
 			WebSocketsPerUser:  8,
 			TrustedDeviceTTL:   Duration(30 * 24 * time.Hour),
+			EventsMaxAge:       Duration(90 * 24 * time.Hour),
+			EventsMaxRows:      100_000,
 		},
 		WebAuthn: WebAuthn{RPDisplayName: "aiwfe"},
 		LLM: LLM{
@@ -421,6 +429,9 @@ func (c *Config) Validate() error {
 	if c.Server.BodyLimitMB < 1 || c.Server.BodyLimitMB > 4096 {
 		return &Error{Key: "server.body_limit_mb", Reason: "must be between 1 and 4096"}
 	}
+	if c.Server.UploadLimitMB < 1 || c.Server.UploadLimitMB > 4096 {
+		return &Error{Key: "server.upload_limit_mb", Reason: "must be between 1 and 4096"}
+	}
 	if c.Server.ShutdownTimeout <= 0 {
 		return &Error{Key: "server.shutdown_timeout", Reason: "must be positive"}
 	}
@@ -465,6 +476,7 @@ func (c *Config) Validate() error {
 		{"auth.access_token_ttl", c.Auth.AccessTokenTTL},
 		{"auth.refresh_token_ttl", c.Auth.RefreshTokenTTL},
 		{"auth.failure_window", c.Auth.FailureWindow},
+		{"auth.events_max_age", c.Auth.EventsMaxAge},
 	} {
 		if d.v <= 0 {
 			return &Error{Key: d.key, Reason: "must be positive"}
@@ -476,6 +488,8 @@ func (c *Config) Validate() error {
 	}{
 		{"auth.max_failures_account", c.Auth.MaxFailuresAccount},
 		{"auth.max_failures_ip", c.Auth.MaxFailuresIP},
+		{"auth.max_failures_account_total", c.Auth.MaxFailuresAcctAll},
+		{"auth.events_max_rows", c.Auth.EventsMaxRows},
 		{"auth.api_requests_per_minute", c.Auth.APIRequestsPerMin},
 		{"auth.argon2_memory_kib", c.Auth.Argon2MemoryKiB},
 		{"auth.argon2_iterations", c.Auth.Argon2Iterations},
