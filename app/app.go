@@ -129,7 +129,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 		return nil, err
 	}
 	a.Secrets = sec
-	st, err := store.Open(cfg.Path("aiwfe.db"))
+	st, err := store.OpenWith(cfg.Path("aiwfe.db"), store.Options{Synchronous: cfg.Data.Synchronous})
 	if err != nil {
 		return nil, err
 	}

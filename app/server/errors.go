@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 
 	"github.com/aiwfe/aiwfe/app/apperr"
 )
@@ -18,6 +19,11 @@ type errorBody struct {
 // shape. Causes of internal errors are logged with the request id and never
 // sent to the client.
 func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
+	if requestID(c) == "" {
+		// fasthttp refused the request before the middleware ran.
+		setRequestID(c)
+		setSecurityHeaders(c)
+	}
 	var e *apperr.Error
 	var fe *fiber.Error
 	switch {
@@ -41,4 +47,33 @@ func writeError(c *fiber.Ctx, e *apperr.Error) error {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
 	}
 	return c.Status(e.Status).JSON(errorBody{Error: e})
+}
+
+// knownMethods are the methods the route table can answer; fiber answers
+// any other with a plain-text 400 before its router (and so before the
+// error handler and middleware) runs.
+var knownMethods = map[string]bool{
+	fiber.MethodGet: true, fiber.MethodHead: true, fiber.MethodPost: true, fiber.MethodPut: true,
+	fiber.MethodPatch: true, fiber.MethodDelete: true, fiber.MethodOptions: true,
+	fiber.MethodConnect: true, fiber.MethodTrace: true,
+}
+
+const allowedMethods = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
+
+// refuseUnknownMethods wraps f's fasthttp handler so that a method fiber
+// does not know (PROPFIND, BREW) gets the JSON 405 every other refusal
+// gets, with the usual headers.
+func (s *Server) refuseUnknownMethods(f *fiber.App) {
+	srv := f.Server()
+	next := srv.Handler
+	srv.Handler = func(fc *fasthttp.RequestCtx) {
+		if knownMethods[string(fc.Method())] {
+			next(fc)
+			return
+		}
+		c := f.AcquireCtx(fc)
+		defer f.ReleaseCtx(c)
+		c.Set(fiber.HeaderAllow, allowedMethods)
+		s.errorHandler(c, apperr.New(fiber.StatusMethodNotAllowed, "method_not_allowed", "method "+strconv.Quote(string(fc.Method()))+" is not supported"))
+	}
 }

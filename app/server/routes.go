@@ -8,6 +8,7 @@ import (
 // place, so any handler is one jump away.
 func (s *Server) routes(r *fiber.App) {
 	r.Use(s.recoverMiddleware, s.requestIDMiddleware, s.accessLog, s.securityHeaders)
+	r.Use(s.bodyGate) // bodylimit.go: bodies are limited before anything reads them
 
 	r.Use(s.redirectHTTPS)
 	r.All("/.well-known/acme-challenge/*", s.acmeChallenge)
