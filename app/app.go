@@ -229,17 +229,13 @@ func (a *App) SeedDemo(ctx context.Context) (*chat.DemoCredentials, error) {
 // the one an admin saved, unless this is `serve --demo`, which always
 // answers with the demo model.
 func (a *App) openSettings(ctx context.Context) error {
-	box, err := auth.NewSecretBox(a.Secrets.Encryption)
-	if err != nil {
-		return err
-	}
 	cfg := a.Config
 	def := settings.ModelServerConfig{Provider: cfg.LLM.Provider, BaseURL: cfg.LLM.BaseURL, APIKey: cfg.LLM.APIKey}
 	if cfg.Demo {
 		def = settings.ModelServerConfig{Provider: "demo"}
 	}
 	a.Settings = settings.New(settings.Deps{
-		Store: a.Store, Log: a.Log, Now: a.now, Box: box, LLM: a.LLM, Default: def,
+		Store: a.Store, Log: a.Log, Now: a.now, Box: a.Auth.SecretBox(), LLM: a.LLM, Default: def,
 		NewProvider: func(m settings.ModelServerConfig) (llm.Provider, error) {
 			c := *cfg
 			c.Demo = false
