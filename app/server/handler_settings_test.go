@@ -1,7 +1,12 @@
 package server_test
 
 import (
+	"bytes"
+	"log/slog"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/aiwfe/aiwfe/app/config"
 	"github.com/aiwfe/aiwfe/app/server/servertest"
@@ -53,4 +58,59 @@ func TestAdminModelServer(t *testing.T) {
 	} {
 		sc.Run(t, admin)
 	}
+}
+
+// A dead model server: every chat and model list fails in a sentence a
+// person can act on, and the log gets the cause once, not a line per
+// request (a settings page view asks twice).
+func TestDeadModelServerIsSaidOnce(t *testing.T) {
+	var logged bytes.Buffer
+	var mu sync.Mutex
+	log := slog.New(slog.NewTextHandler(&lockedWriter{w: &logged, mu: &mu}, nil))
+	srv := servertest.StartLogged(t, log, func(c *config.Config) {
+		c.LLM.Provider = "ollama"
+		c.LLM.BaseURL = "http://127.0.0.1:1"
+	})
+	user := srv.User(t, "user")
+	for i := 0; i < 3; i++ {
+		for _, path := range []string{"/api/v1/ollama/models", "/api/v1/ollama/running"} {
+			res := user.Get(path)
+			if res.Status != 503 || res.ErrorCode() != "llm_unavailable" {
+				t.Fatalf("%s: %s", path, res)
+			}
+			if strings.Contains(string(res.Body), "dial tcp") || !strings.Contains(string(res.Body), "Admin → Model server") {
+				t.Fatalf("%s: the error is not for a person: %s", path, res.Body)
+			}
+		}
+		res := user.Post("/api/v1/chat", map[string]any{"message": "hello"})
+		if res.Status != 503 || strings.Contains(string(res.Body), "127.0.0.1:1") {
+			t.Fatalf("chat: %s", res)
+		}
+	}
+	count := func() (failing, failed int) {
+		mu.Lock()
+		defer mu.Unlock()
+		return strings.Count(logged.String(), "model server failing"), strings.Count(logged.String(), "request failed")
+	}
+	failing, failed := count()
+	// One line per distinct cause (tags, ps, chat) — not nine.
+	if failing != 3 || failed != 0 {
+		t.Fatalf("logged %d model-server lines and %d request failures for 9 failed requests, want 3 and 0:\n%s", failing, failed, logged.String())
+	}
+	srv.Advance(11 * time.Minute)
+	user.Get("/api/v1/ollama/models")
+	if failing, _ := count(); failing != 4 {
+		t.Fatalf("after 11 minutes the cause is not logged again (%d lines)", failing)
+	}
+}
+
+type lockedWriter struct {
+	w  *bytes.Buffer
+	mu *sync.Mutex
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -36,6 +36,9 @@ type Server struct {
 	// body is the request-body gate's limits and slots (bodylimit.go).
 	body *bodyLimits
 
+	// upstreamLog keeps a dead model server to one log line per cause.
+	upstreamLog onceEvery
+
 	mu         sync.Mutex
 	onShutdown []func()
 }
@@ -60,7 +63,7 @@ type CertStatuser interface {
 
 // New builds the server and registers every route.
 func New(a *app.App, opt Options) (*Server, error) {
-	s := &Server{app: a, log: a.Log, start: a.Now()}
+	s := &Server{app: a, log: a.Log, start: a.Now(), upstreamLog: onceEvery{period: 10 * time.Minute}}
 	ui, err := newSPA(opt.UI)
 	if err != nil {
 		return nil, err
