@@ -367,11 +367,11 @@ type EmbeddingModel struct {
 	Dim  int    `json:"dim"`
 }
 
-// VectorModels counts the user's ready documents by the model their
-// vectors are complete for (0: none).
+// VectorModels counts the user's documents with content by the model
+// their vectors are complete for (0: none).
 func VectorModels(ctx context.Context, q Querier, userID int64) (map[int64]int, error) {
 	rows, err := q.QueryContext(ctx, `SELECT COALESCE(vec_model_id, 0), COUNT(*) FROM documents
-		WHERE user_id = ? AND status = ? GROUP BY 1`, userID, DocReady)
+		WHERE user_id = ? AND chunks > 0 GROUP BY 1`, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -403,7 +403,7 @@ func GetEmbeddingModel(ctx context.Context, q Querier, id int64) (*EmbeddingMode
 func ScanUserVectors(ctx context.Context, q Querier, userID, modelID int64, fn func(chunkID, documentID int64, blob []byte) error) error {
 	rows, err := q.QueryContext(ctx, `SELECT v.chunk_id, c.document_id, v.vec FROM chunk_vectors v
 		JOIN document_chunks c ON c.id = v.chunk_id JOIN documents d ON d.id = c.document_id
-		WHERE d.user_id = ? AND v.model_id = ? AND d.status = ?`, userID, modelID, DocReady)
+		WHERE d.user_id = ? AND v.model_id = ?`, userID, modelID)
 	if err != nil {
 		return err
 	}
@@ -433,7 +433,8 @@ type Ranked struct {
 	Score      float64
 }
 
-// KeywordSearch ranks the user's ready chunks for query by bm25 (the
+// KeywordSearch ranks the user's chunks (a document being reindexed
+// keeps its old ones until the new are in) for query by bm25 (the
 // head column counts twice the body), best first; collection "" means
 // every collection. query is what a person typed (see DocFTSQuery).
 func KeywordSearch(ctx context.Context, q Querier, userID int64, query, collection string, all bool, limit int) ([]Ranked, error) {
@@ -441,14 +442,14 @@ func KeywordSearch(ctx context.Context, q Querier, userID int64, query, collecti
 	if match == "" {
 		return []Ranked{}, nil
 	}
-	where, args := "", []any{match, userID, DocReady}
+	where, args := "", []any{match, userID}
 	if !all {
 		where, args = " AND d.collection = ?", append(args, collection)
 	}
 	rows, err := q.QueryContext(ctx, `SELECT f.rowid, c.document_id, bm25(document_chunks_fts, 2.0, 1.0) AS s
 		FROM document_chunks_fts f
 		JOIN document_chunks c ON c.id = f.rowid JOIN documents d ON d.id = c.document_id
-		WHERE document_chunks_fts MATCH ? AND d.user_id = ? AND d.status = ?`+where+`
+		WHERE document_chunks_fts MATCH ? AND d.user_id = ?`+where+`
 		ORDER BY s LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, err

@@ -259,7 +259,10 @@ func (o *Ollama) Embed(ctx context.Context, model string, input []string) ([][]f
 		Embeddings [][]float32 `json:"embeddings"`
 	}
 	opts := callOpts{timeout: o.cfg.FirstTokenTimeout, retry: true, modelCall: true}
-	if err := o.http.doJSON(ctx, http.MethodPost, "/api/embed", map[string]any{"model": model, "input": input}, &out, opts); err != nil {
+	// truncate false: an input longer than the model's context is a 400
+	// the caller can split and retry, not a vector of its first part only.
+	body := map[string]any{"model": model, "input": input, "truncate": false}
+	if err := o.http.doJSON(ctx, http.MethodPost, "/api/embed", body, &out, opts); err != nil {
 		return nil, err
 	}
 	if len(out.Embeddings) != len(input) {

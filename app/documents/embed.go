@@ -1,0 +1,250 @@
+package documents
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"strings"
+	"unicode"
+
+	"github.com/aiwfe/aiwfe/app/llm"
+	"github.com/aiwfe/aiwfe/store"
+)
+
+// Embedder turns texts into L2-normalised vectors, one per text, in
+// order.
+type Embedder interface {
+	// Name identifies the model; with the dimension it keys the stored
+	// vectors.
+	Name() string
+	Embed(ctx context.Context, texts []string) ([][]float32, error)
+}
+
+// BuiltinModel is the name of the built-in embedder's vectors.
+const BuiltinModel = "aiwfe-hash-v1"
+
+// BuiltinDim is the built-in embedder's dimension.
+const BuiltinDim = 384
+
+// Builtin is the deterministic embedder used when no model server makes
+// embeddings (--demo, offline installs, the tests): feature hashing of
+// words, word pairs and the character 3- and 4-grams of words into
+// BuiltinDim signed buckets, with sublinear term counts. Its similarity
+// is lexical (shared words and word parts), which is what lets hybrid
+// search work with no model at all.
+type Builtin struct{}
+
+// Name is BuiltinModel.
+func (Builtin) Name() string { return BuiltinModel }
+
+// Embed never fails but for a cancelled context.
+func (Builtin) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	out := make([][]float32, len(texts))
+	for i, t := range texts {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		out[i] = HashVector(t)
+	}
+	return out, nil
+}
+
+// Feature weights of the built-in embedder: whole words count most, a
+// word's parts let "vaccines" meet "vaccination".
+const (
+	wordWeight  = 1.0
+	pairWeight  = 0.5
+	gramWeight  = 0.3
+	maxGramWord = 24 // longer "words" (hashes, URLs) give no n-grams
+)
+
+// HashVector is the built-in embedding of text.
+func HashVector(text string) []float32 {
+	counts := map[string]float64{}
+	prev := ""
+	for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if store.StopWord(w) {
+			prev = ""
+			continue
+		}
+		w = stem(w)
+		counts["w:"+w] += wordWeight
+		if prev != "" {
+			counts["p:"+prev+" "+w] += pairWeight
+		}
+		prev = w
+		r := []rune("<" + w + ">")
+		if len(r) <= maxGramWord+2 {
+			for n := 3; n <= 4; n++ {
+				for i := 0; i+n <= len(r); i++ {
+					counts["g:"+string(r[i:i+n])] += gramWeight / float64(len(r)-n+1)
+				}
+			}
+		}
+	}
+	v := make([]float64, BuiltinDim)
+	h := fnv.New64a()
+	for f, c := range counts {
+		h.Reset()
+		h.Write([]byte(f))
+		x := h.Sum64()
+		w := math.Log1p(c)
+		if x>>63 == 1 {
+			w = -w
+		}
+		v[x%BuiltinDim] += w
+	}
+	return normalise(v)
+}
+
+func normalise(v []float64) []float32 {
+	var sum float64
+	for _, x := range v {
+		sum += x * x
+	}
+	out := make([]float32, len(v))
+	if sum == 0 {
+		return out
+	}
+	n := math.Sqrt(sum)
+	for i, x := range v {
+		out[i] = float32(x / n)
+	}
+	return out
+}
+
+// embedBatch is how many texts go to the model server in one call.
+const embedBatch = 32
+
+// maxSplits bounds how often one text is halved when the model server
+// finds it too long.
+const maxSplits = 6
+
+// Remote embeds through a model server's embedding model (Ollama's
+// /api/embed, or an OpenAI-compatible /v1/embeddings) in batches.
+type Remote struct {
+	LLM   llm.Provider
+	Model string
+}
+
+// Name is the model's name.
+func (r Remote) Name() string { return r.Model }
+
+// Embed sends the texts in batches. When the server refuses a batch as
+// too long (Ollama ≥ 0.13.5 answers 400 instead of truncating), the batch
+// is split, and a single text too long is halved at a word boundary and
+// its halves' vectors averaged.
+func (r Remote) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	out := make([][]float32, 0, len(texts))
+	for i := 0; i < len(texts); i += embedBatch {
+		vs, err := r.embed(ctx, texts[i:min(i+embedBatch, len(texts))], 0)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, vs...)
+	}
+	return out, nil
+}
+
+func (r Remote) embed(ctx context.Context, texts []string, depth int) ([][]float32, error) {
+	vs, err := r.LLM.Embed(ctx, r.Model, texts)
+	if err == nil {
+		for i, v := range vs {
+			vs[i] = normalise32(v)
+		}
+		return vs, nil
+	}
+	if !tooLong(err) || depth >= maxSplits {
+		return nil, err
+	}
+	if len(texts) > 1 {
+		half := len(texts) / 2
+		a, err := r.embed(ctx, texts[:half], depth)
+		if err != nil {
+			return nil, err
+		}
+		b, err := r.embed(ctx, texts[half:], depth)
+		if err != nil {
+			return nil, err
+		}
+		return append(a, b...), nil
+	}
+	left, right := halve(texts[0])
+	if right == "" {
+		return nil, err
+	}
+	vs, err = r.embed(ctx, []string{left, right}, depth+1)
+	if err != nil {
+		return nil, err
+	}
+	sum := make([]float64, len(vs[0]))
+	for _, v := range vs {
+		if len(v) != len(sum) {
+			return nil, fmt.Errorf("documents: embedding model %s gave vectors of %d and %d dimensions", r.Model, len(sum), len(v))
+		}
+		for i, x := range v {
+			sum[i] += float64(x)
+		}
+	}
+	return [][]float32{normalise(sum)}, nil
+}
+
+// tooLong: the model server refused the input as longer than the
+// model's context.
+func tooLong(err error) bool {
+	if !errors.Is(err, llm.ErrBadRequest) {
+		return false
+	}
+	m := strings.ToLower(err.Error())
+	return strings.Contains(m, "context length") || strings.Contains(m, "too long") || strings.Contains(m, "maximum context") ||
+		strings.Contains(m, "input length")
+}
+
+// halve cuts s into two near the middle, at white space when there is
+// some.
+func halve(s string) (string, string) {
+	r := []rune(s)
+	if len(r) < 2 {
+		return s, ""
+	}
+	mid := len(r) / 2
+	for d := 0; d < mid; d++ {
+		for _, i := range []int{mid - d, mid + d} {
+			if i > 0 && i < len(r) && unicode.IsSpace(r[i]) {
+				return strings.TrimSpace(string(r[:i])), strings.TrimSpace(string(r[i:]))
+			}
+		}
+	}
+	return string(r[:mid]), string(r[mid:])
+}
+
+func normalise32(v []float32) []float32 {
+	f := make([]float64, len(v))
+	for i, x := range v {
+		f[i] = float64(x)
+	}
+	return normalise(f)
+}
+
+// stem is a light English suffix stripper (Harman's S-stemmer with -ing
+// and -ed), so that "whales" meets "whale" and "binding" meets "bind";
+// the character n-grams cover what it misses.
+func stem(w string) string {
+	n := len(w)
+	switch {
+	case n > 4 && strings.HasSuffix(w, "ies") && !strings.HasSuffix(w, "eies") && !strings.HasSuffix(w, "aies"):
+		return w[:n-3] + "y"
+	case n > 4 && strings.HasSuffix(w, "es") && !strings.HasSuffix(w, "aes") && !strings.HasSuffix(w, "ees") && !strings.HasSuffix(w, "oes") &&
+		(strings.HasSuffix(w, "sses") || strings.HasSuffix(w, "shes") || strings.HasSuffix(w, "ches") || strings.HasSuffix(w, "xes")):
+		return w[:n-2]
+	case n > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is"):
+		return w[:n-1]
+	case n > 5 && strings.HasSuffix(w, "ing"):
+		return w[:n-3]
+	case n > 4 && strings.HasSuffix(w, "ed") && !strings.HasSuffix(w, "eed"):
+		return w[:n-2]
+	}
+	return w
+}
