@@ -1,8 +1,8 @@
 package documents
 
 import (
-	"context"
 	"container/heap"
+	"context"
 	"errors"
 	"sort"
 	"strings"
