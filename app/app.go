@@ -19,6 +19,7 @@ import (
 	"github.com/aiwfe/aiwfe/app/chat"
 	"github.com/aiwfe/aiwfe/app/config"
 	"github.com/aiwfe/aiwfe/app/datarights"
+	"github.com/aiwfe/aiwfe/app/documents"
 	"github.com/aiwfe/aiwfe/app/hub"
 	"github.com/aiwfe/aiwfe/app/llm"
 	"github.com/aiwfe/aiwfe/app/settings"
@@ -89,6 +90,8 @@ type App struct {
 	Hub *hub.Hub
 	// Chat is conversations, chat modes, models and their pulls.
 	Chat *chat.Service
+	// Documents is uploads, their ingestion queue and search.
+	Documents *documents.Service
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 
@@ -164,13 +167,18 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 	a.Hub = hub.New(0)
 	a.Chat = chat.New(chat.Deps{Store: st, LLM: a.LLM, Hub: a.Hub, Log: log, Now: a.now,
 		DefaultModel: cfg.LLM.DefaultModel, User: a.Auth.User})
+	// The ingestion worker runs only in the serving process (the server
+	// starts it): a CLI command must not take jobs from a running server.
+	a.Documents = documents.New(documents.Deps{Store: st, LLM: a.LLM, Hub: a.Hub, Log: log, Now: a.now,
+		DataDir: cfg.Data.Dir, MaxFileBytes: int64(cfg.Server.UploadLimitMB) << 20, User: a.Auth.User, NoWorker: true})
 	a.DataRights = datarights.New(datarights.Deps{Store: st, Cache: a.Cache, Accounts: a.Auth, Log: log, Now: a.now})
 	a.Users = users.New(users.Deps{Store: st, Cache: a.Cache, Accounts: a.Auth, Erase: a.DataRights.Erase,
 		DefaultModel: cfg.LLM.DefaultModel, Log: log, Now: a.now})
 	a.Certs = certs.New(certs.Deps{Store: st, TLSDir: cfg.Path("tls"), Accounts: a.Auth, Log: log, Now: a.now})
 	// The archive's sections come in this order; every table referring
 	// to users belongs to one part.
-	a.DataRights.Register(a.Users.DataPart(), a.Auth.DataPart(), a.Chat.DataPart(), a.MFA.DataPart(), a.Certs.DataPart())
+	a.DataRights.Register(a.Users.DataPart(), a.Auth.DataPart(), a.Chat.DataPart(), a.MFA.DataPart(), a.Certs.DataPart(),
+		a.Documents.DataPart())
 	ok = true
 	return a, nil
 }
@@ -184,6 +192,9 @@ func (a *App) now() time.Time { return a.Now() }
 func (a *App) Close() {
 	if a.Chat != nil {
 		a.Chat.Close()
+	}
+	if a.Documents != nil {
+		a.Documents.Close()
 	}
 	if a.Hub != nil {
 		a.Hub.Close()

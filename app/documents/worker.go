@@ -74,7 +74,8 @@ func (s *Service) work(ctx context.Context) {
 			s.log.Error("documents: reading the queue", "err", err)
 			wait = s.d.RetryBase
 		} else if !due.IsZero() {
-			wait = max(due.Sub(s.now()), time.Millisecond)
+			// Capped: a run_after far ahead would overflow the timer.
+			wait = min(max(due.Sub(s.now()), time.Millisecond), maxRetryDelay)
 		}
 		var timer *time.Timer
 		var fire <-chan time.Time

@@ -5,8 +5,11 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -114,6 +117,15 @@ func seedUser(t *testing.T, srv *servertest.Server, c *servertest.Client, tag st
 		t.Fatal(err)
 	}
 	srv.App.Auth.ForgetUser(s.ID)
+
+	// A document, indexed (pages, chunks, vectors), with a job queued far
+	// ahead so the queue has a row of the user's too.
+	doc := uploadDocs(t, c, "", "notes of "+tag+".txt", "Field notes of "+tag+" about the river.")[0]
+	waitDoc(t, c, doc.ID, "ready")
+	if _, err := db.Exec("INSERT INTO document_jobs (document_id, kind, run_after, created_at) VALUES (?, 'embed', '2100-01-01T00:00:00.000000Z', ?)",
+		doc.ID, now.UTC().Format(time.RFC3339)); err != nil {
+		t.Fatal(err)
+	}
 
 	var pwHash, keyEnc string
 	db.QueryRow("SELECT password_hash, web_search_api_key_enc FROM users WHERE id = ?", s.ID).Scan(&pwHash, &keyEnc)
@@ -231,6 +243,11 @@ func TestDataExport(t *testing.T) {
 		Passkeys []struct {
 			Name string `json:"name"`
 		} `json:"passkeys"`
+		Documents []struct {
+			Name   string `json:"name"`
+			SHA256 string `json:"sha256"`
+			File   []byte `json:"file_base64"`
+		} `json:"documents"`
 		ClientCertificates []struct {
 			Serial   string    `json:"serial"`
 			Name     string    `json:"name"`
@@ -277,6 +294,9 @@ func TestDataExport(t *testing.T) {
 	}
 	if len(ex.Passkeys) != 1 || ex.Passkeys[0].Name != "Key of alice" {
 		t.Errorf("passkeys: %+v", ex.Passkeys)
+	}
+	if len(ex.Documents) != 1 || ex.Documents[0].Name != "notes of alice.txt" || string(ex.Documents[0].File) != "Field notes of alice about the river." {
+		t.Errorf("documents: %+v", ex.Documents)
 	}
 	if len(ex.ClientCertificates) != 1 || ex.ClientCertificates[0].Name != "cert of alice" || ex.ClientCertificates[0].NotAfter.IsZero() {
 		t.Errorf("certificates: %+v", ex.ClientCertificates)
@@ -409,6 +429,17 @@ func TestDeleteAccount(t *testing.T) {
 	db.QueryRow("SELECT COUNT(*) FROM messages_fts WHERE messages_fts MATCH 'alice'").Scan(&hits)
 	if hits != 0 {
 		t.Errorf("the full-text index still finds the deleted user's words (%d hits)", hits)
+	}
+	db.QueryRow(`SELECT COUNT(*) FROM document_chunks_fts WHERE document_chunks_fts MATCH '"alice"'`).Scan(&hits)
+	if hits != 0 {
+		t.Errorf("the documents' index still finds the deleted user's words (%d hits)", hits)
+	}
+	docDir := func(id int64) string { return filepath.Join(srv.Config.Data.Dir, "documents", fmt.Sprint(id)) }
+	if _, err := os.Stat(docDir(a.ID)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the deleted user's stored files remain: %v", err)
+	}
+	if files, _ := os.ReadDir(docDir(b.ID)); len(files) != 1 {
+		t.Errorf("Bob has %d stored files, want 1", len(files))
 	}
 	// ... Bob's are all there ...
 	bobAfter, _ := srv.App.DataRights.CountUserRows(ctx, db, b.ID)

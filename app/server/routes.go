@@ -98,6 +98,20 @@ func (s *Server) apiRoutes(r fiber.Router) {
 	v1.Get("/ws/progress", s.wsGate, wsUpgrade(s.wsProgress))
 	v1.Get("/ws/notifications", s.wsGate, wsUpgrade(s.wsNotifications))
 
+	// --- documents ---
+	// Uploads stream to disk (streamRoute); ingestion progress comes on
+	// /ws/progress. Handlers: handler_documents.go.
+	s.streamRoute(v1, fiber.MethodPost, "/documents", s.uploadLimit(), s.requireAuth, s.documentsPOST)
+	v1.Get("/documents", s.requireAuth, s.documentsGET)
+	v1.Get("/documents/search", s.requireAuth, s.documentsSearchGET)
+	v1.Post("/documents/reindex", s.requireAuth, s.documentsReindexPOST)
+	v1.Get("/documents/:id", s.requireAuth, s.documentGET)
+	v1.Patch("/documents/:id", s.requireAuth, bodyLimit(8<<10), s.documentPATCH)
+	v1.Delete("/documents/:id", s.requireAuth, s.documentDELETE)
+	v1.Get("/documents/:id/content", s.requireAuth, s.documentContentGET)
+	v1.Get("/documents/:id/file", s.requireAuth, s.documentFileGET)
+	v1.Post("/documents/:id/reindex", s.requireAuth, s.documentReindexPOST)
+
 	// --- certificates (admin) ---
 	// The client CA of the mTLS listener. Handlers: handler_admin_certificates.go.
 	v1.Get("/admin/certificates", s.requireAdmin, s.adminCertificatesGET)

@@ -104,6 +104,9 @@ func (s *Server) Bind(certs Certificates) ([]*Listener, error) {
 // Serve runs the listeners until ctx ends, then drains in-flight requests
 // for at most the configured shutdown timeout.
 func (s *Server) Serve(ctx context.Context, ls []*Listener) error {
+	// The ingestion queue runs in the serving process only (App.Close
+	// stops it).
+	s.app.Documents.Start()
 	errc := make(chan error, len(ls))
 	for _, l := range ls {
 		go func(l *Listener) {
