@@ -43,6 +43,10 @@ const (
 // regular file in it travels with the backup.
 var clientCADir = path.Join("tls", "client-ca")
 
+// documentsDir holds the documents' stored files, one directory per user
+// (documents/<user id>/<sha256>); every one travels with the backup.
+const documentsDir = "documents"
+
 // Manifest is the archive's first entry. It lists every other entry with
 // its size and SHA-256, so a truncated or altered archive is refused before
 // anything in the data directory is touched.
@@ -136,13 +140,29 @@ func WriteWith(ctx context.Context, st *store.Store, dataDir, dest, appVersion s
 	for _, f := range caFiles {
 		sources = append(sources, source{path.Join(clientCADir, f), filepath.Join(dataDir, filepath.FromSlash(clientCADir), f)})
 	}
+	// Stored files after the snapshot: they never change, so one listed
+	// now is the one the snapshot names (or, uploaded since, one it does
+	// not, which is harmless).
+	docFiles, err := documentFiles(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range docFiles {
+		sources = append(sources, source{f, filepath.Join(dataDir, filepath.FromSlash(f))})
+	}
+	kept := sources[:0]
 	for _, s := range sources {
 		size, sum, err := hashFile(s.path)
+		if errors.Is(err, os.ErrNotExist) && strings.HasPrefix(s.name, documentsDir+"/") {
+			continue // deleted since it was listed
+		}
 		if err != nil {
 			return nil, err
 		}
+		kept = append(kept, s)
 		m.Files = append(m.Files, File{Name: s.name, Size: size, SHA256: sum})
 	}
+	sources = kept
 
 	part := filepath.Join(work, "archive")
 	out, err := os.OpenFile(part, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
@@ -242,6 +262,51 @@ func regularFiles(dir string) ([]string, error) {
 	return names, nil
 }
 
+// documentFiles lists the stored documents' files as archive names.
+func documentFiles(dataDir string) ([]string, error) {
+	users, err := os.ReadDir(filepath.Join(dataDir, documentsDir))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, u := range users {
+		if !u.IsDir() || !allDigits(u.Name()) {
+			continue // tmp/: uploads still arriving
+		}
+		files, err := regularFiles(filepath.Join(dataDir, documentsDir, u.Name()))
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			if name := path.Join(documentsDir, u.Name(), f); allowedName(name) {
+				out = append(out, name)
+			}
+		}
+	}
+	return out, nil
+}
+
+func allDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func allHex(s string) bool {
+	for _, r := range s {
+		if (r < '0' || r > '9') && (r < 'a' || r > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 func hashFile(p string) (int64, string, error) {
 	f, err := os.Open(p)
 	if err != nil {
@@ -257,12 +322,16 @@ func hashFile(p string) (int64, string, error) {
 }
 
 // allowedName reports whether an archive entry may be restored: the
-// database, the secrets file, or a plain file directly in the client CA
-// directory. Anything else (absolute paths, "..", other directories) is
-// refused, so an archive cannot write outside what a backup contains.
+// database, the secrets file, a plain file directly in the client CA
+// directory, or a stored document (documents/<user id>/<sha256>).
+// Anything else (absolute paths, "..", other directories) is refused, so
+// an archive cannot write outside what a backup contains.
 func allowedName(name string) bool {
 	if name == dbName || name == secretsName {
 		return true
+	}
+	if parts := strings.Split(name, "/"); len(parts) == 3 && parts[0] == documentsDir {
+		return allDigits(parts[1]) && len(parts[2]) == 64 && allHex(parts[2])
 	}
 	dir, file := path.Split(name)
 	return dir == clientCADir+"/" && file != "" && file != "." && file != ".." &&

@@ -47,13 +47,20 @@ func dataDir(t *testing.T, mark string) (string, *store.Store) {
 		secretsName:            `{"jwt_secret":"` + mark + `"}`,
 		"tls/client-ca/ca.crt": "cert of " + mark,
 		"tls/client-ca/ca.key": "key of " + mark,
+		storedDoc:              "document of " + mark,
+		"documents/tmp/upload": "an upload still arriving",
 	} {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, filepath.FromSlash(name))), 0o700)
 		if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(name)), []byte(body), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
 	return dir, st
 }
+
+// storedDoc is a document's stored file as the documents service names
+// it (documents/<user id>/<sha256>).
+const storedDoc = "documents/7/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 func markOf(t *testing.T, dir string) string {
 	t.Helper()
@@ -125,7 +132,7 @@ func writeBackup(t *testing.T, st *store.Store, dir string) string {
 	for _, f := range res.Manifest.Files {
 		names = append(names, f.Name)
 	}
-	if got := strings.Join(names, ","); got != "aiwfe.db,secrets.json,tls/client-ca/ca.crt,tls/client-ca/ca.key" {
+	if got := strings.Join(names, ","); got != "aiwfe.db,secrets.json,tls/client-ca/ca.crt,tls/client-ca/ca.key,"+storedDoc {
 		t.Fatalf("archived %s", got)
 	}
 	fi, err := os.Stat(dest)
@@ -150,7 +157,7 @@ func TestRoundTripIntoAnEmptyDataDir(t *testing.T) {
 	if markOf(t, dst) != "original" {
 		t.Fatal("database not restored")
 	}
-	for _, name := range []string{secretsName, "tls/client-ca/ca.crt", "tls/client-ca/ca.key"} {
+	for _, name := range []string{secretsName, "tls/client-ca/ca.crt", "tls/client-ca/ca.key", storedDoc} {
 		if read(t, dst, name) != read(t, src, name) {
 			t.Errorf("%s differs", name)
 		}
@@ -176,7 +183,7 @@ func TestRestoreOverExistingKeepsThePrevious(t *testing.T) {
 	if markOf(t, dst) != "backed-up" || read(t, dst, "tls/client-ca/ca.key") != "key of backed-up" {
 		t.Fatal("not restored")
 	}
-	if len(res.Kept) != 3 {
+	if len(res.Kept) != 4 || read(t, dst, storedDoc) != "document of backed-up" {
 		t.Fatalf("kept %v", res.Kept)
 	}
 	for _, k := range res.Kept {
@@ -197,6 +204,10 @@ func TestRestoreOverExistingKeepsThePrevious(t *testing.T) {
 		case "tls/client-ca":
 			if read(t, dst, k+"/ca.key") != "key of current" {
 				t.Errorf("kept CA %s", k)
+			}
+		case "documents":
+			if read(t, dst, k+strings.TrimPrefix(storedDoc, "documents")) != "document of current" {
+				t.Errorf("kept documents %s", k)
 			}
 		default:
 			t.Errorf("kept %s", k)
@@ -396,5 +407,22 @@ func TestFailedWriteLeavesNothing(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(dir); len(left) != 0 {
 		t.Fatalf("left behind: %v", left)
+	}
+}
+
+func TestAllowedNames(t *testing.T) {
+	for name, want := range map[string]bool{
+		dbName: true, secretsName: true, "tls/client-ca/ca.key": true, storedDoc: true,
+		"documents/7/../../../etc/passwd":        false,
+		"documents/x/" + storedDoc[12:]:          false,
+		"documents/7/" + strings.Repeat("g", 64): false,
+		"documents/7/abc":                        false,
+		"documents/tmp/upload":                   false,
+		"documents/7/sub/" + storedDoc[12:]:      false,
+		"/" + storedDoc:                          false,
+	} {
+		if got := allowedName(name); got != want {
+			t.Errorf("allowedName(%q) = %v, want %v", name, got, want)
+		}
 	}
 }

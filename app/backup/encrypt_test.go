@@ -27,7 +27,7 @@ func TestEncryptedRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.Encrypted || len(res.Manifest.Files) != 4 {
+	if !res.Encrypted || len(res.Manifest.Files) != 5 {
 		t.Fatalf("result %+v", res)
 	}
 	raw, err := os.ReadFile(dest)

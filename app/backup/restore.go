@@ -284,7 +284,16 @@ func swapIn(dataDir, stage string, m Manifest) (kept []string, err error) {
 	for _, suffix := range []string{"-wal", "-shm"} {
 		os.Remove(dbPath + suffix)
 	}
-	for _, rel := range []string{secretsName, clientCADir} {
+	// A whole backup replaces the stored documents as a whole, also when
+	// it holds none: the files must be those its database names. A bare
+	// database replaces only the database.
+	if m.Format == Format {
+		if err := os.MkdirAll(filepath.Join(stage, documentsDir), 0o700); err != nil {
+			return nil, err
+		}
+		has[documentsDir] = true
+	}
+	for _, rel := range []string{secretsName, clientCADir, documentsDir} {
 		if has[rel] {
 			if err := replace(rel); err != nil {
 				return nil, err
