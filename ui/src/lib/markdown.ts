@@ -4,6 +4,7 @@
 // through event delegation on `[data-copy-code]` (the CSP forbids inline handlers).
 import DOMPurify from 'dompurify';
 import { Marked, type Tokens } from 'marked';
+import { highlightCode } from './highlight';
 
 function escapeHtml(s: string): string {
 	return s
@@ -25,13 +26,16 @@ const marked = new Marked({
 		},
 		code(token: Tokens.Code): string {
 			const lang = (token.lang ?? '').trim().split(/\s+/)[0].replace(/[^A-Za-z0-9_+#.-]/g, '');
-			const cls = lang ? ` class="language-${lang}"` : '';
+			// Highlighted when the language has loaded (lib/highlight.ts), plain text until then; the
+			// spans it adds go through DOMPurify below like the rest.
+			const highlighted = highlightCode(token.text, lang);
+			const cls = lang ? ` class="${highlighted === null ? '' : 'hljs '}language-${lang}"` : '';
 			return (
 				'<div class="code-block">' +
 				'<div class="code-head"><span class="code-lang">' +
 				escapeHtml(lang || 'code') +
 				'</span><button type="button" class="code-copy" data-copy-code="">Copy</button></div>' +
-				`<pre><code${cls}>${escapeHtml(token.text)}</code></pre></div>\n`
+				`<pre><code${cls}>${highlighted ?? escapeHtml(token.text)}</code></pre></div>\n`
 			);
 		},
 		image(token: Tokens.Image): string {

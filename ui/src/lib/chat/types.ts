@@ -9,7 +9,10 @@ export interface Conversation {
 	created_at: string;
 	updated_at: string;
 	message_count: number;
+	/** With a search: the best-matching text, matches in [brackets] (ambiguous: use snippet_parts). */
 	snippet?: string;
+	/** The snippet in runs, the matches marked; brackets in a run's text are the message's own. */
+	snippet_parts?: { text: string; match?: boolean }[];
 }
 
 export interface Timing {
