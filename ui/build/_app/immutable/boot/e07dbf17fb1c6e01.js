@@ -1,13 +1,13 @@
 				{
-					__sveltekit_1q0nnly = {
+					__sveltekit_mm0jzp = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.CTYsSz28.js"),
-						import("/_app/immutable/entry/app.LU16BXJj.js")
+						import("/_app/immutable/entry/start.DzvUZsAd.js"),
+						import("/_app/immutable/entry/app.G8VtvufE.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
