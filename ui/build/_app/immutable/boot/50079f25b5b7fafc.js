@@ -1,13 +1,13 @@
 				{
-					__sveltekit_mm0jzp = {
+					__sveltekit_11c5dps = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.DzvUZsAd.js"),
-						import("/_app/immutable/entry/app.G8VtvufE.js")
+						import("/_app/immutable/entry/start.CAgPM9Po.js"),
+						import("/_app/immutable/entry/app.C-TsNESL.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
