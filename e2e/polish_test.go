@@ -163,6 +163,10 @@ func TestPhoneChatAndTables(t *testing.T) {
 	if lbl := Eval[string](b, `getComputedStyle(document.querySelector('table[aria-label=Users] td[data-label=Role]'), '::before').content`); !strings.Contains(lbl, "Role") {
 		t.Errorf("a card's cell is not labelled with its column: %s", lbl)
 	}
+	// Your own row has no actions: no empty "Actions" line on its card.
+	if shown := Eval[bool](b, `document.querySelector('table[aria-label=Users] td[data-label=Actions]').getClientRects().length > 0`); shown {
+		t.Errorf("an empty Actions cell is shown on the card")
+	}
 }
 
 func jsInt(n int) string { b, _ := json.Marshal(n); return string(b) }

@@ -1,13 +1,13 @@
 				{
-					__sveltekit_11c5dps = {
+					__sveltekit_1vsspwa = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.CAgPM9Po.js"),
-						import("/_app/immutable/entry/app.C-TsNESL.js")
+						import("/_app/immutable/entry/start.CWjIW1Bv.js"),
+						import("/_app/immutable/entry/app.Bb7TAssl.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
