@@ -6,7 +6,7 @@ import (
 
 // ollamaModelsGET lists the models the model server has.
 func (s *Server) ollamaModelsGET(c *fiber.Ctx) error {
-	ms, err := s.chat().svc.Models(c.UserContext())
+	ms, err := s.app.Chat.Models(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -23,7 +23,7 @@ func (s *Server) ollamaPullPOST(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	st, err := s.chat().svc.Pull(currentUser(c).UserID, req.Model)
+	st, err := s.app.Chat.Pull(currentUser(c).UserID, req.Model)
 	if err != nil {
 		return err
 	}
@@ -32,12 +32,12 @@ func (s *Server) ollamaPullPOST(c *fiber.Ctx) error {
 
 // ollamaPullsGET lists pulls running or finished since the server started.
 func (s *Server) ollamaPullsGET(c *fiber.Ctx) error {
-	return c.JSON(fiber.Map{"items": s.chat().svc.Pulls()})
+	return c.JSON(fiber.Map{"items": s.app.Chat.Pulls()})
 }
 
 // ollamaRunningGET lists the models loaded in memory.
 func (s *Server) ollamaRunningGET(c *fiber.Ctx) error {
-	ms, err := s.chat().svc.Running(c.UserContext())
+	ms, err := s.app.Chat.Running(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -48,5 +48,5 @@ func (s *Server) ollamaRunningGET(c *fiber.Ctx) error {
 // way: the body says ok or down).
 func (s *Server) ollamaHealthGET(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.JSON(s.chat().svc.Health(c.UserContext()))
+	return c.JSON(s.app.Chat.Health(c.UserContext()))
 }
