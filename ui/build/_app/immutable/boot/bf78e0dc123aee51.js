@@ -1,13 +1,13 @@
 				{
-					__sveltekit_1vsspwa = {
+					__sveltekit_1cc45mx = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.CWjIW1Bv.js"),
-						import("/_app/immutable/entry/app.Bb7TAssl.js")
+						import("/_app/immutable/entry/start.CeROAr99.js"),
+						import("/_app/immutable/entry/app.DC4EBlf1.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
