@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/aiwfe/aiwfe/store"
@@ -236,5 +237,31 @@ func TestContrastLightAndDark(t *testing.T) {
 				t.Errorf("%s %s: %d colour-contrast violations:\n  %s", theme, page.path, len(violations), strings.Join(violations, "\n  "))
 			}
 		}
+	}
+}
+
+// The access cookie has gone (expired) but the refresh cookie is still
+// there: a page load renews the session once, quietly, and stays signed in.
+func TestExpiredAccessRenewsQuietlyOnLoad(t *testing.T) {
+	srv := StartServer(t, Demo)
+	b := NewBrowser(t, srv)
+	const email = "renew@example.com"
+	srv.CreateUser(t, email, "user")
+	b.Login(email, Password)
+	b.WaitPath("/")
+	if _, err := chromedp.Call(b.Ctx(), network.DeleteCookies, network.DeleteCookiesParams{Name: "access_token", URL: b.URL("/")}); err != nil {
+		t.Fatalf("drop the access cookie: %v", err)
+	}
+	if b.Cookie("access_token") != "" {
+		t.Fatal("the access cookie is still there")
+	}
+	b.Navigate("/profile")
+	b.WaitText("h1", "Profile")
+	b.WaitText("main", email)
+	if p := b.Path(); p != "/profile" {
+		t.Fatalf("after the access cookie expired, the load went to %s", p)
+	}
+	if errs := errorLines(b); len(errs) > 0 {
+		t.Errorf("console errors:\n  %s", strings.Join(errs, "\n  "))
 	}
 }
