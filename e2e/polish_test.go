@@ -164,6 +164,9 @@ func TestPhoneChatAndTables(t *testing.T) {
 	if lbl := Eval[string](b, `getComputedStyle(document.querySelector('table[aria-label=Users] td[data-label=Role]'), '::before').content`); !strings.Contains(lbl, "Role") {
 		t.Errorf("a card's cell is not labelled with its column: %s", lbl)
 	}
+	if !Eval[bool](b, `(() => { const l = document.querySelector('[role=tablist]'); return l.scrollWidth <= l.clientWidth; })()`) {
+		t.Errorf("the admin tabs do not fit a phone screen")
+	}
 	// Your own row has no actions: no empty "Actions" line on its card.
 	if shown := Eval[bool](b, `document.querySelector('table[aria-label=Users] td[data-label=Actions]').getClientRects().length > 0`); shown {
 		t.Errorf("an empty Actions cell is shown on the card")
@@ -199,8 +202,8 @@ func TestConversationListTitlesAndSearch(t *testing.T) {
 }
 
 // WCAG AA colour contrast, checked by axe-core in the browser, on the chat
-// (a reply with a link, a quote, a table and code), security and admin
-// pages, light and dark.
+// (a reply with a link, a quote, a table and code), security, admin,
+// profile and settings pages, light and dark.
 func TestContrastLightAndDark(t *testing.T) {
 	axe, err := os.ReadFile(filepath.Join("..", "ui", "node_modules", "axe-core", "axe.min.js"))
 	if err != nil {
@@ -218,6 +221,8 @@ func TestContrastLightAndDark(t *testing.T) {
 			{"/?c=" + jsInt(int(id)), `[data-message-role=assistant] pre code.hljs .hljs-keyword`},
 			{"/security", `h1`},
 			{"/admin", `table[aria-label=Users] td[data-label=Email]`},
+			{"/profile", `[data-model-assignments] select`},
+			{"/settings", `table[data-models] td[data-label=Name]`},
 		} {
 			b.Navigate(page.path)
 			b.WaitVisible(page.ready)

@@ -1,13 +1,13 @@
 				{
-					__sveltekit_1cc45mx = {
+					__sveltekit_1nnm0ej = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.CeROAr99.js"),
-						import("/_app/immutable/entry/app.DC4EBlf1.js")
+						import("/_app/immutable/entry/start.B36TjAiw.js"),
+						import("/_app/immutable/entry/app.K2DFr3BY.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
