@@ -226,6 +226,12 @@ func TestContrastLightAndDark(t *testing.T) {
 		} {
 			b.Navigate(page.path)
 			b.WaitVisible(page.ready)
+			if page.path == "/profile" {
+				// The profile's Theme is what this device shows, not an older saved choice.
+				if v := Eval[string](b, `document.querySelector('#theme').value`); v != theme {
+					t.Errorf("%s: the profile's Theme says %q", theme, v)
+				}
+			}
 			b.WaitFor("the "+theme+" theme", `document.documentElement.classList.contains('dark') === (`+js(theme)+` === 'dark')`)
 			b.WaitFor("nothing loading", `!document.querySelector('[aria-busy=true]') && ![...document.querySelectorAll('main p')].some(p => p.textContent.trim() === 'Loading…')`)
 			if !Eval[bool](b, `typeof window.axe === 'object'`) {

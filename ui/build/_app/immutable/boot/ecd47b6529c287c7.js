@@ -1,13 +1,13 @@
 				{
-					__sveltekit_1nnm0ej = {
+					__sveltekit_1xoa48u = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.B36TjAiw.js"),
-						import("/_app/immutable/entry/app.K2DFr3BY.js")
+						import("/_app/immutable/entry/start.urrfPqoY.js"),
+						import("/_app/immutable/entry/app.K8-rPoNz.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
