@@ -341,7 +341,7 @@ func TestWSChatWithOpenAICompatibleProvider(t *testing.T) {
 
 func TestWSProgressCarriesPulls(t *testing.T) {
 	srv, _ := chatServer(t, llmtest.WithTokenDelay(time.Millisecond))
-	c := srv.User(t, "user")
+	c := srv.User(t, "admin")
 	ws := dialWS(t, srv.URL, "/api/v1/ws/progress", accessTokenOf(t, c))
 	notes := dialWS(t, srv.URL, "/api/v1/ws/notifications", accessTokenOf(t, c))
 	poll(t, 5*time.Second, "subscriptions", func() bool { return srv.Server.Hub().Subscribers(mustUserID(t, c)) == 2 })
