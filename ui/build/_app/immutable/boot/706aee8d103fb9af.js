@@ -1,13 +1,13 @@
 				{
-					__sveltekit_137nr6h = {
+					__sveltekit_r43dq2 = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.rrOfanm-.js"),
-						import("/_app/immutable/entry/app.mEUzC5np.js")
+						import("/_app/immutable/entry/start.C26Gk3y0.js"),
+						import("/_app/immutable/entry/app.CwQlvfth.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});

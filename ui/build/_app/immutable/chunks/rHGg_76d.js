@@ -1,1 +1,0 @@
-import{ft as e}from"./DbutwE84.js";import{n as t}from"./D9CDNE3e.js";var n=e({goto:()=>t});export{n as t};
