@@ -17,3 +17,7 @@ go test ./app/server -run '^$' -bench '^BenchmarkProfileGET$' -benchtime 200000x
 echo
 echo "== chat: relaying 2,000 tokens through /ws/chat vs reading the stand-in directly; 100 concurrent chats"
 go test ./app/server/bench -run '^$' -bench . -benchtime 1x -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
+
+echo
+echo "== browser: a 4,000-token Markdown reply streamed into the chat page (Chromium; skipped without it)"
+go test ./e2e -run '^$' -bench '^BenchmarkChatLongReplyRender$' -benchtime 1x -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
