@@ -139,18 +139,24 @@ func (f longReplyFigures) String() string {
 		f.Renders, f.Frames, f.LongestGap)
 }
 
-// Issue #9: the browser does not redo work per token. A 4,000-token
-// Markdown reply streams without a main-thread task over 50 ms (of CPU
-// time, from Chromium's trace), and its text is rendered at most once per
-// animation frame.
-func TestChatLongReplyStaysResponsive(t *testing.T) {
+// chatPage is a demo-mode server and a browser signed in on its chat page.
+func chatPage(t testing.TB) (*Server, *Browser) {
+	t.Helper()
 	srv := StartServer(t, Demo)
 	b := NewBrowser(t, srv)
 	const email = "long@example.com"
 	srv.CreateUser(t, email, "user")
 	b.Login(email, Password)
 	b.WaitVisible("[data-send]")
+	return srv, b
+}
 
+// Issue #9: the browser does not redo work per token. A 4,000-token
+// Markdown reply streams without a main-thread task over 50 ms (of CPU
+// time, from Chromium's trace), and its text is rendered at most once per
+// animation frame.
+func TestChatLongReplyStaysResponsive(t *testing.T) {
+	srv, b := chatPage(t)
 	f := streamLongReply(t, srv, b, 2*time.Millisecond)
 	t.Logf("long reply: %s", f)
 	if f.Renders > f.Frames+1 {
@@ -170,12 +176,7 @@ func TestChatLongReplyStaysResponsive(t *testing.T) {
 // page copes with a 4,000-token Markdown reply streamed at 2 ms a token
 // (faster than the models this appliance runs).
 func BenchmarkChatLongReplyRender(b *testing.B) {
-	srv := StartServer(b, Demo)
-	br := NewBrowser(b, srv)
-	const email = "bench@example.com"
-	srv.CreateUser(b, email, "user")
-	br.Login(email, Password)
-	br.WaitVisible("[data-send]")
+	srv, br := chatPage(b)
 	b.ResetTimer()
 	for range b.N {
 		f := streamLongReply(b, srv, br, 2*time.Millisecond)
