@@ -321,6 +321,7 @@ func TestBadConfigStopsStartup(t *testing.T) {
 		{"bad address", "[server]\nhttp = \"not-an-address\"\n", nil, "server.http"},
 		{"port in use", "", []string{"AIWFE_SERVER_HTTP=" + busy.Addr().String()}, "server.http"},
 		{"bad env", "", []string{"AIWFE_AUTH_MAX_FAILURES_IP=lots"}, "AIWFE_AUTH_MAX_FAILURES_IP"},
+		{"misspelled env", "", []string{"AIWFE_LLM_PROVIDR=demo"}, "AIWFE_LLM_PROVIDR: unknown environment variable; did you mean AIWFE_LLM_PROVIDER?"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

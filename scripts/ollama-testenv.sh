@@ -6,8 +6,13 @@
 #   .cache/ollama/tiny.gguf      a ~600 KB random-weight llama model
 #   .cache/ollama/Modelfile      FROM ./tiny.gguf + template + parameters
 #
+# The built server is also kept in a per-user cache
+# (${XDG_CACHE_HOME:-~/.cache}/aiwfe-testenv/ollama-vX/), so a fresh clone on
+# the same machine (CI runs in one) copies it instead of building it again.
+#
 # Idempotent: a rerun with everything in place does nothing and prints nothing.
-# Cold: about 3 minutes on 2 cores (cgo compiles llama.cpp). Needs gcc/g++,
+# Cold: 3 minutes on 2 quiet cores, up to 40 on a busy machine (cgo compiles
+# llama.cpp); it prints a line every minute while it builds. Needs gcc/g++,
 # Go, apt-get (for two header-only Debian packages) and network access to the
 # Go module proxy and the Debian mirror.
 #
@@ -21,7 +26,10 @@ OLLAMA_VERSION=0.17.4
 MALGO_VERSION=v0.11.24
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/apt.sh
+. "$root/scripts/apt.sh"
 cache="$root/.cache/ollama"
+usercache="${XDG_CACHE_HOME:-$HOME/.cache}/aiwfe-testenv/ollama-v$OLLAMA_VERSION"
 bin="$cache/bin"
 inc="$cache/include"
 mkdir -p "$bin"
@@ -29,9 +37,19 @@ mkdir -p "$bin"
 say() { echo "ollama-testenv: $*" >&2; }
 
 ollama_ok() {
-	[ -x "$bin/ollama" ] || return 1
+	local b=${1:-$bin/ollama}
+	[ -x "$b" ] || return 1
 	# go version -m reads the embedded build info without running the binary.
-	go version -m "$bin/ollama" 2>/dev/null | grep -q "ollama/version.Version=$OLLAMA_VERSION"
+	go version -m "$b" 2>/dev/null | grep -q "ollama/version.Version=$OLLAMA_VERSION"
+}
+
+# heartbeat prints how long the build has run, every minute, until killed:
+# the go command itself prints nothing while cgo compiles for many minutes.
+heartbeat() {
+	local start=$SECONDS
+	while sleep 60; do
+		say "still building ollama ($(((SECONDS - start) / 60)) min so far; 3 min on quiet cores, up to 40 on a busy machine)"
+	done
 }
 
 fetch_deb_headers() {
@@ -41,7 +59,7 @@ fetch_deb_headers() {
 	tmp=$(mktemp -d)
 	if ! (cd "$tmp" && apt-get download -q "$pkg" >/dev/null 2>&1); then
 		say "apt-get download $pkg failed; running apt-get update"
-		apt-get update -q >/dev/null
+		apt_get update -q >/dev/null
 		(cd "$tmp" && apt-get download -q "$pkg" >/dev/null)
 	fi
 	dpkg-deb -x "$tmp"/"$pkg"_*.deb "$tmp/x"
@@ -62,12 +80,17 @@ fetch_miniaudio() {
 
 apt_install() {
 	say "installing $*"
-	apt-get update -q >/dev/null
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >/dev/null
+	apt_get update -q >/dev/null
+	apt_get install -y -q --no-install-recommends "$@" >/dev/null
 }
 
+if ! ollama_ok && ollama_ok "$usercache/ollama"; then
+	say "copying ollama v$OLLAMA_VERSION from $usercache"
+	cp "$usercache/ollama" "$bin/ollama.tmp" && mv "$bin/ollama.tmp" "$bin/ollama"
+fi
 if ! ollama_ok; then
-	say "building ollama v$OLLAMA_VERSION into $bin (takes a few minutes cold)"
+	say "building ollama v$OLLAMA_VERSION (the real model server for the LLM tests) into $usercache"
+	say "cold: 3 min on 2 quiet cores, up to 40 on a busy machine; downloads come first (go: downloading ...)"
 	# cgo compiles llama.cpp: a C and a C++ compiler are needed.
 	if ! command -v gcc >/dev/null || ! command -v g++ >/dev/null; then
 		apt_install gcc g++ libc6-dev
@@ -76,13 +99,19 @@ if ! ollama_ok; then
 	fetch_deb_headers libstb-dev stb
 	fetch_miniaudio
 	rm -f "$bin/ollama"
+	mkdir -p "$usercache"
+	heartbeat &
+	hb=$!
+	trap 'kill $hb 2>/dev/null' EXIT
 	# Run outside the appliance's module so its go.mod is never touched.
 	(cd "$cache" &&
-		CGO_ENABLED=1 GOBIN="$bin" CPATH="$inc${CPATH:+:$CPATH}" GOFLAGS="-mod=mod -buildvcs=false" \
+		CGO_ENABLED=1 GOBIN="$usercache" CPATH="$inc${CPATH:+:$CPATH}" GOFLAGS="-mod=mod -buildvcs=false" \
 			go install -ldflags "-X github.com/ollama/ollama/version.Version=$OLLAMA_VERSION" \
 			"github.com/ollama/ollama@v$OLLAMA_VERSION")
-	ollama_ok || { say "build finished but $bin/ollama is not v$OLLAMA_VERSION"; exit 1; }
-	say "built $bin/ollama"
+	kill $hb 2>/dev/null || true
+	ollama_ok "$usercache/ollama" || { say "build finished but $usercache/ollama is not v$OLLAMA_VERSION"; exit 1; }
+	cp "$usercache/ollama" "$bin/ollama.tmp" && mv "$bin/ollama.tmp" "$bin/ollama"
+	say "built $bin/ollama in $((SECONDS / 60)) min"
 fi
 
 # The model generator is its own module (it imports Ollama), so the

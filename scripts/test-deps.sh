@@ -12,11 +12,12 @@ command -v chromium >/dev/null || need+=(chromium)
 command -v oathtool >/dev/null || need+=(oathtool)
 command -v openssl  >/dev/null || need+=(openssl)
 command -v curl     >/dev/null || need+=(curl)
+# shellcheck source=scripts/apt.sh
+. scripts/apt.sh
 if [ ${#need[@]} -gt 0 ]; then
   echo "test-deps: installing ${need[*]}"
-  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get update -qq
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  apt_get update -qq
+  apt_get install -y -qq --no-install-recommends "${need[@]}"
 fi
 
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then

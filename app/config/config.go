@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -216,7 +217,8 @@ func (c *Config) loadFile(path string) error {
 		return &Error{Key: path, Reason: err.Error()}
 	}
 	if und := md.Undecoded(); len(und) > 0 {
-		return &Error{Key: und[0].String(), Reason: "unknown key"}
+		key := und[0].String()
+		return &Error{Key: key, Reason: "unknown key" + suggest(key, Keys())}
 	}
 	return nil
 }
@@ -238,17 +240,92 @@ func (c *Config) applyEnv(environ []string) error {
 	if len(env) == 0 {
 		return nil
 	}
-	return c.eachKey(func(section, key string, f reflect.Value) error {
+	used := map[string]bool{}
+	err := c.eachKey(func(section, key string, f reflect.Value) error {
 		name := EnvName(section, key)
 		v, ok := env[name]
 		if !ok {
 			return nil
 		}
+		used[name] = true
 		if err := setFromString(f, v); err != nil {
 			return &Error{Key: name, Reason: err.Error()}
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	// A misspelled variable would otherwise be ignored without a word and
+	// the appliance would start with a setting the person believes is off.
+	var unknown []string
+	for name := range env {
+		if !used[name] && !toolingEnv[name] {
+			unknown = append(unknown, name)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	sort.Strings(unknown)
+	var names []string
+	for _, k := range Keys() {
+		section, key, _ := strings.Cut(k, ".")
+		names = append(names, EnvName(section, key))
+	}
+	return &Error{Key: unknown[0], Reason: "unknown environment variable" + suggest(unknown[0], names)}
+}
+
+// toolingEnv are AIWFE_ variables that are not configuration keys: read by
+// the CLI itself (backup passphrase) or by the project's tests and UI dev
+// server, which start the binary with their environment.
+var toolingEnv = map[string]bool{
+	"AIWFE_BACKUP_PASSPHRASE": true,
+	"AIWFE_REQUIRE_OLLAMA":    true,
+	"AIWFE_REQUIRE_PEERS":     true,
+	"AIWFE_E2E_ARTIFACTS":     true,
+	"AIWFE_E2E_LOG":           true,
+	"AIWFE_CHROMIUM":          true,
+	"AIWFE_PEBBLE_BIN":        true,
+	"AIWFE_API":               true,
+}
+
+// suggest names the closest of names to got, when one is close enough to
+// be a likely typo: "; did you mean X?" or "".
+func suggest(got string, names []string) string {
+	best, bestD := "", -1
+	for _, n := range names {
+		if d := editDistance(strings.ToLower(got), strings.ToLower(n)); bestD < 0 || d < bestD {
+			best, bestD = n, d
+		}
+	}
+	// Allow about one edit in four characters, and always at least two.
+	if best == "" || bestD > max(2, len(got)/4) {
+		return ""
+	}
+	return "; did you mean " + best + "?"
+}
+
+// editDistance is the Levenshtein distance between a and b (bytes: keys
+// are ASCII).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // eachKey visits every section.key field of the configuration.

@@ -122,6 +122,50 @@ func TestErrorsNameTheKey(t *testing.T) {
 	}
 }
 
+func TestUnknownNamesSuggestTheNearestKey(t *testing.T) {
+	cases := []struct {
+		name       string
+		file       string
+		env        []string
+		wantKey    string
+		wantReason string
+	}{
+		{"env typo", "", []string{"AIWFE_LLM_PROVIDR=demo"}, "AIWFE_LLM_PROVIDR",
+			"unknown environment variable; did you mean AIWFE_LLM_PROVIDER?"},
+		{"env far from any key", "", []string{"AIWFE_COFFEE=strong"}, "AIWFE_COFFEE",
+			"unknown environment variable"},
+		{"env first of several, sorted", "", []string{"AIWFE_ZZZ=1", "AIWFE_SERVER_HTTTP=x"}, "AIWFE_SERVER_HTTTP",
+			"unknown environment variable; did you mean AIWFE_SERVER_HTTP?"},
+		{"file typo", "[llm]\nprovidr = \"demo\"\n", nil, "llm.providr",
+			"unknown key; did you mean llm.provider?"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			path := ""
+			if tc.file != "" {
+				path = writeFile(t, tc.file)
+			}
+			_, err := Load(path, tc.env)
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("want a config error, got %v", err)
+			}
+			if ce.Key != tc.wantKey || ce.Reason != tc.wantReason {
+				t.Fatalf("got %q: %q, want %q: %q", ce.Key, ce.Reason, tc.wantKey, tc.wantReason)
+			}
+		})
+	}
+}
+
+func TestToolingVariablesAreNotConfiguration(t *testing.T) {
+	// The test harness and the backup command pass these through the
+	// binary's environment; they must never stop start-up.
+	env := []string{"AIWFE_REQUIRE_OLLAMA=1", "AIWFE_REQUIRE_PEERS=1", "AIWFE_BACKUP_PASSPHRASE=x", "AIWFE_E2E_ARTIFACTS=/tmp"}
+	if _, err := Load("", env); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestMissingFile(t *testing.T) {
 	_, err := Load(filepath.Join(t.TempDir(), "nope.toml"), nil)
 	if err == nil || !strings.Contains(err.Error(), "nope.toml") {
