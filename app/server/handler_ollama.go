@@ -5,6 +5,7 @@ import (
 
 	"github.com/aiwfe/aiwfe/app/apperr"
 	"github.com/aiwfe/aiwfe/app/auth"
+	"github.com/aiwfe/aiwfe/app/chat"
 )
 
 // ollamaModelsGET lists the models the model server has.
@@ -42,9 +43,11 @@ func (s *Server) ollamaPullPOST(c *fiber.Ctx) error {
 // running or finished a short while ago, and whether the caller may pull.
 func (s *Server) ollamaPullsGET(c *fiber.Ctx) error {
 	p := currentUser(c)
-	items := s.chat().svc.Pulls(p.UserID)
+	var items []chat.PullState
 	if p.IsAdmin() {
 		items = s.chat().svc.AllPulls()
+	} else {
+		items = s.chat().svc.Pulls(p.UserID)
 	}
 	return c.JSON(fiber.Map{"items": items, "can_pull": s.mayPull(p)})
 }
