@@ -50,9 +50,9 @@ type longReplyFigures struct {
 	// measured them on the clock and on the CPU (the machine's other work
 	// stretches the first two, not the third).
 	LongTasks   []float64 `json:"long_tasks"`
-	TraceLong   []Task    `json:"-"` // over 50 ms on the clock
-	TraceCPU    []Task    `json:"-"` // over 50 ms on the CPU
-	Tasks       int       `json:"-"` // main-thread tasks in the trace
+	TraceLong   []Task    `json:"-"`            // over 50 ms on the clock
+	TraceCPU    []Task    `json:"-"`            // over 50 ms on the CPU
+	Tasks       int       `json:"-"`            // main-thread tasks in the trace
 	LongestGap  float64   `json:"longest_gap"`  // longest time between two animation frames, ms
 	Frames      int       `json:"frames"`       // animation frames while it streamed
 	Renders     int       `json:"renders"`      // times the reply's text changed on the page
