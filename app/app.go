@@ -15,8 +15,13 @@ import (
 	"time"
 
 	"github.com/aiwfe/aiwfe/app/auth"
+	"github.com/aiwfe/aiwfe/app/certs"
+	"github.com/aiwfe/aiwfe/app/chat"
 	"github.com/aiwfe/aiwfe/app/config"
+	"github.com/aiwfe/aiwfe/app/datarights"
+	"github.com/aiwfe/aiwfe/app/hub"
 	"github.com/aiwfe/aiwfe/app/llm"
+	"github.com/aiwfe/aiwfe/app/users"
 	"github.com/aiwfe/aiwfe/store"
 )
 
@@ -58,13 +63,27 @@ type App struct {
 	Store   *store.Store
 	Cache   store.Cache
 	Secrets *Secrets
-	// Auth is accounts and sessions.
+	// Auth is credentials and sessions.
 	Auth *auth.Service
 	// MFA is the second factors (TOTP, backup codes, passkeys); it is
 	// installed into Auth's login.
 	MFA *auth.MFA
+	// Users is the profile, preferences and the administration of
+	// accounts.
+	Users *users.Service
+	// DataRights is the data export and account deletion; every feature
+	// registers its part of a user's data with it.
+	DataRights *datarights.Service
+	// Certs is the client certificates of the mutual-TLS listener.
+	Certs *certs.Service
 	// LLM is the model server (Ollama, OpenAI-compatible, or the demo model).
 	LLM llm.Provider
+	// Hub is the per-user event hub: every feature publishes progress and
+	// notifications on it; /api/v1/ws/progress and /ws/notifications
+	// deliver them.
+	Hub *hub.Hub
+	// Chat is conversations, chat modes, models and their pulls.
+	Chat *chat.Service
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 
@@ -123,8 +142,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 	a.Auth, err = auth.New(auth.Deps{
 		Config: cfg, Store: st, Cache: a.Cache, Log: log,
 		JWTSecret: sec.JWT, CSRFSecret: sec.CSRF, EncryptionKey: sec.Encryption,
-		// Late-bound so tests that replace a.Now move the service's clock too.
-		Now: func() time.Time { return a.Now() },
+		Now: a.now,
 	})
 	if err != nil {
 		return nil, err
@@ -133,12 +151,33 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 	if a.LLM, err = NewLLM(cfg); err != nil {
 		return nil, err
 	}
+	a.Hub = hub.New(0)
+	a.Chat = chat.New(chat.Deps{Store: st, LLM: a.LLM, Hub: a.Hub, Log: log, Now: a.now,
+		DefaultModel: cfg.LLM.DefaultModel, User: a.Auth.User})
+	a.DataRights = datarights.New(datarights.Deps{Store: st, Cache: a.Cache, Accounts: a.Auth, Log: log, Now: a.now})
+	a.Users = users.New(users.Deps{Store: st, Cache: a.Cache, Accounts: a.Auth, Erase: a.DataRights.Erase,
+		DefaultModel: cfg.LLM.DefaultModel, Log: log, Now: a.now})
+	a.Certs = certs.New(certs.Deps{Store: st, TLSDir: cfg.Path("tls"), Accounts: a.Auth, Log: log, Now: a.now})
+	// The archive's sections come in this order; every table referring
+	// to users belongs to one part.
+	a.DataRights.Register(a.Users.DataPart(), a.Auth.DataPart(), a.Chat.DataPart(), a.MFA.DataPart(), a.Certs.DataPart())
 	ok = true
 	return a, nil
 }
 
-// Close releases the store, the cache and the lock.
+// now is the clock the services get: late-bound, so tests that replace
+// a.Now move every service's clock too.
+func (a *App) now() time.Time { return a.Now() }
+
+// Close stops the services' background work (titles, pulls, indexing),
+// then releases the hub, the store, the cache and the lock.
 func (a *App) Close() {
+	if a.Chat != nil {
+		a.Chat.Close()
+	}
+	if a.Hub != nil {
+		a.Hub.Close()
+	}
 	if a.Cache != nil {
 		a.Cache.Close()
 	}
@@ -168,6 +207,12 @@ func LockDataDir(dir string) (*os.File, error) {
 	f.Truncate(0)
 	fmt.Fprintf(f, "%d\n", os.Getpid())
 	return f, nil
+}
+
+// SeedDemo prepares `aiwfe serve --demo`: the demo account and its
+// conversations (see chat.SeedDemo). Print the credentials it returns.
+func (a *App) SeedDemo(ctx context.Context) (*chat.DemoCredentials, error) {
+	return chat.SeedDemo(ctx, a.Chat, a.Auth, a.Config.Data.Dir)
 }
 
 // NewLLM builds the configured model provider; demo mode (--demo or

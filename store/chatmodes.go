@@ -33,7 +33,7 @@ func ListChatModes(ctx context.Context, q Querier, userID int64) ([]*ChatMode, e
 		if err := rows.Scan(&m.UserID, &m.Key, &m.Name, &m.ModelKey, &m.SystemPrompt, &created); err != nil {
 			return nil, err
 		}
-		m.CreatedAt = chatParseTS(created)
+		m.CreatedAt = tsParse(created)
 		out = append(out, m)
 	}
 	return out, rows.Err()
@@ -49,7 +49,7 @@ func GetChatMode(ctx context.Context, q Querier, userID int64, key string) (*Cha
 	if err != nil {
 		return nil, chatNoRows(err)
 	}
-	m.CreatedAt = chatParseTS(created)
+	m.CreatedAt = tsParse(created)
 	return m, nil
 }
 
@@ -57,7 +57,7 @@ func GetChatMode(ctx context.Context, q Querier, userID int64, key string) (*Cha
 // ErrDuplicate.
 func CreateChatMode(ctx context.Context, q Querier, m *ChatMode, now time.Time) error {
 	_, err := q.ExecContext(ctx, `INSERT INTO chat_modes(user_id, key, name, model_key, system_prompt, created_at)
-		VALUES(?, ?, ?, ?, ?, ?)`, m.UserID, m.Key, m.Name, m.ModelKey, m.SystemPrompt, chatTS(now))
+		VALUES(?, ?, ?, ?, ?, ?)`, m.UserID, m.Key, m.Name, m.ModelKey, m.SystemPrompt, tsText(now))
 	if err != nil {
 		if isUniqueViolation(err) {
 			return ErrDuplicate

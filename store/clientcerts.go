@@ -6,25 +6,38 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/aiwfe/aiwfe/tlsmgr"
 )
 
-// The client certificate registry (tlsmgr.CertRegistry) in SQLite, shared
-// by the server and the CLI through the database file.
+// The client certificate registry in SQLite, shared by the server and the
+// CLI through the database file (app/certs adapts it to tlsmgr's
+// CertRegistry, so the store knows nothing of certificates' crypto).
 
-var _ tlsmgr.CertRegistry = (*Store)(nil)
+// ClientCert is one row of client_certs: an issued client certificate.
+// Serial is lower-case hex without leading zeros or colons; UserID 0 is a
+// certificate tied to no account.
+type ClientCert struct {
+	Serial    string
+	Name      string
+	UserID    int64
+	NotBefore time.Time
+	NotAfter  time.Time
+	CreatedAt time.Time
+	RevokedAt *time.Time
+}
+
+// Revoked reports whether the certificate has been revoked.
+func (r *ClientCert) Revoked() bool { return r.RevokedAt != nil }
 
 const clientCertCols = "serial, name, user_id, not_before, not_after, created_at, revoked_at"
 
-func scanClientCert(r rowScanner) (*tlsmgr.ClientCertRecord, error) {
-	var rec tlsmgr.ClientCertRecord
+func scanClientCert(r rowScanner) (*ClientCert, error) {
+	var rec ClientCert
 	var userID sql.NullInt64
 	var nb, na, created string
 	var revoked sql.NullString
 	if err := r.Scan(&rec.Serial, &rec.Name, &userID, &nb, &na, &created, &revoked); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil, fmt.Errorf("%w: %w", tlsmgr.ErrNotFound, ErrNotFound)
+			return nil, ErrNotFound
 		}
 		return nil, err
 	}
@@ -39,7 +52,7 @@ func scanClientCert(r rowScanner) (*tlsmgr.ClientCertRecord, error) {
 
 // AddClientCert records an issued client certificate. A UserID of 0 is
 // stored as NULL (a certificate not tied to a user).
-func (s *Store) AddClientCert(ctx context.Context, r tlsmgr.ClientCertRecord) error {
+func (s *Store) AddClientCert(ctx context.Context, r ClientCert) error {
 	var userID any
 	if r.UserID != 0 {
 		userID = r.UserID
@@ -54,13 +67,13 @@ func (s *Store) AddClientCert(ctx context.Context, r tlsmgr.ClientCertRecord) er
 }
 
 // ListClientCerts returns all client certificates, oldest first.
-func (s *Store) ListClientCerts(ctx context.Context) ([]tlsmgr.ClientCertRecord, error) {
+func (s *Store) ListClientCerts(ctx context.Context) ([]ClientCert, error) {
 	rows, err := s.DB.QueryContext(ctx, "SELECT "+clientCertCols+" FROM client_certs ORDER BY created_at, serial")
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []tlsmgr.ClientCertRecord{}
+	out := []ClientCert{}
 	for rows.Next() {
 		rec, err := scanClientCert(rows)
 		if err != nil {
@@ -71,14 +84,13 @@ func (s *Store) ListClientCerts(ctx context.Context) ([]tlsmgr.ClientCertRecord,
 	return out, rows.Err()
 }
 
-// GetClientCert finds a certificate by serial; absent answers an error
-// matching both tlsmgr.ErrNotFound and ErrNotFound.
-func (s *Store) GetClientCert(ctx context.Context, serial string) (*tlsmgr.ClientCertRecord, error) {
+// GetClientCert finds a certificate by serial (ErrNotFound when absent).
+func (s *Store) GetClientCert(ctx context.Context, serial string) (*ClientCert, error) {
 	return scanClientCert(s.DB.QueryRowContext(ctx, "SELECT "+clientCertCols+" FROM client_certs WHERE serial = ?", serial))
 }
 
 // RevokeClientCert marks a certificate revoked at the given time; revoking
-// again keeps the first time. Unknown serials answer tlsmgr.ErrNotFound.
+// again keeps the first time. Unknown serials answer ErrNotFound.
 func (s *Store) RevokeClientCert(ctx context.Context, serial string, at time.Time) error {
 	res, err := s.DB.ExecContext(ctx, "UPDATE client_certs SET revoked_at = COALESCE(revoked_at, ?) WHERE serial = ?", tsText(at), serial)
 	if err != nil {
@@ -87,7 +99,12 @@ func (s *Store) RevokeClientCert(ctx context.Context, serial string, at time.Tim
 	if n, err := res.RowsAffected(); err != nil {
 		return err
 	} else if n == 0 {
-		return fmt.Errorf("%w: %w", tlsmgr.ErrNotFound, ErrNotFound)
+		return ErrNotFound
 	}
 	return nil
+}
+
+// ClientCertTables counts one user's client certificates.
+var ClientCertTables = map[string]string{
+	"client_certs": "SELECT COUNT(*) FROM client_certs WHERE user_id = ?",
 }

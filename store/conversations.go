@@ -25,15 +25,6 @@ type Conversation struct {
 	Snippet string `json:"snippet,omitempty"`
 }
 
-// chatTS is how chat tables store instants: UTC with fixed-width fractions
-// so that text order is time order.
-func chatTS(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }
-
-func chatParseTS(s string) time.Time {
-	t, _ := time.Parse(time.RFC3339Nano, s)
-	return t
-}
-
 const conversationCols = `c.id, c.user_id, c.title, c.mode, c.model, c.pinned, c.created_at, c.updated_at,
 	(SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id)`
 
@@ -47,14 +38,14 @@ func scanConversation(r interface{ Scan(...any) error }, extra ...any) (*Convers
 		}
 		return nil, err
 	}
-	c.CreatedAt, c.UpdatedAt = chatParseTS(created), chatParseTS(updated)
+	c.CreatedAt, c.UpdatedAt = tsParse(created), tsParse(updated)
 	return c, nil
 }
 
 // CreateConversation inserts c for c.UserID and fills its id and times.
 func CreateConversation(ctx context.Context, q Querier, c *Conversation, now time.Time) error {
 	res, err := q.ExecContext(ctx, `INSERT INTO conversations(user_id, title, mode, model, pinned, created_at, updated_at)
-		VALUES(?, ?, ?, ?, ?, ?, ?)`, c.UserID, c.Title, c.Mode, c.Model, c.Pinned, chatTS(now), chatTS(now))
+		VALUES(?, ?, ?, ?, ?, ?, ?)`, c.UserID, c.Title, c.Mode, c.Model, c.Pinned, tsText(now), tsText(now))
 	if err != nil {
 		return err
 	}
@@ -162,7 +153,7 @@ func UpdateConversation(ctx context.Context, q Querier, userID, id int64, u Conv
 
 // TouchConversation marks activity on the user's conversation.
 func TouchConversation(ctx context.Context, q Querier, userID, id int64, now time.Time) error {
-	res, err := q.ExecContext(ctx, "UPDATE conversations SET updated_at = ? WHERE id = ? AND user_id = ?", chatTS(now), id, userID)
+	res, err := q.ExecContext(ctx, "UPDATE conversations SET updated_at = ? WHERE id = ? AND user_id = ?", tsText(now), id, userID)
 	return exactlyOne(res, err)
 }
 
@@ -210,4 +201,12 @@ func ReplaceConversationTitle(ctx context.Context, q Querier, userID, id int64, 
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
+}
+
+// ChatTables counts one user's rows in the chat tables (messages through
+// their conversations).
+var ChatTables = map[string]string{
+	"conversations": "SELECT COUNT(*) FROM conversations WHERE user_id = ?",
+	"messages":      "SELECT COUNT(*) FROM messages WHERE conversation_id IN (SELECT id FROM conversations WHERE user_id = ?)",
+	"chat_modes":    "SELECT COUNT(*) FROM chat_modes WHERE user_id = ?",
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"time"
-
-	"github.com/aiwfe/aiwfe/tlsmgr"
 )
 
 // Queries of the data export (GET /api/v1/profile/export). Every one is
@@ -134,13 +132,13 @@ func UserConversations(ctx context.Context, q Querier, userID int64) ([]*Convers
 
 // UserClientCerts lists the client certificates issued to the user,
 // oldest first.
-func UserClientCerts(ctx context.Context, q Querier, userID int64) ([]tlsmgr.ClientCertRecord, error) {
+func UserClientCerts(ctx context.Context, q Querier, userID int64) ([]ClientCert, error) {
 	rows, err := q.QueryContext(ctx, "SELECT "+clientCertCols+" FROM client_certs WHERE user_id = ? ORDER BY created_at, serial", userID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []tlsmgr.ClientCertRecord{}
+	out := []ClientCert{}
 	for rows.Next() {
 		r, err := scanClientCert(rows)
 		if err != nil {
@@ -189,42 +187,4 @@ func UserSessions(ctx context.Context, q Querier, userID int64) ([]*Session, err
 		out = append(out, s)
 	}
 	return out, rows.Err()
-}
-
-// UserOwnedTables are the tables holding a user's rows, with the SQL that
-// counts one user's rows in each (messages through their conversations).
-// The account-deletion test checks each is emptied; a new table with a
-// user_id belongs here too.
-var UserOwnedTables = map[string]string{
-	"users":                "SELECT COUNT(*) FROM users WHERE id = ?",
-	"registered_devices":   "SELECT COUNT(*) FROM registered_devices WHERE user_id = ?",
-	"refresh_tokens":       "SELECT COUNT(*) FROM refresh_tokens WHERE user_id = ?",
-	"revoked_tokens":       "SELECT COUNT(*) FROM revoked_tokens WHERE user_id = ?",
-	"security_events":      "SELECT COUNT(*) FROM security_events WHERE user_id = ? OR actor_id = ?",
-	"notifications":        "SELECT COUNT(*) FROM notifications WHERE user_id = ?",
-	"user_two_factor_auth": "SELECT COUNT(*) FROM user_two_factor_auth WHERE user_id = ?",
-	"totp_history":         "SELECT COUNT(*) FROM totp_history WHERE user_id = ?",
-	"backup_codes":         "SELECT COUNT(*) FROM backup_codes WHERE user_id = ?",
-	"passkey_credentials":  "SELECT COUNT(*) FROM passkey_credentials WHERE user_id = ?",
-	"conversations":        "SELECT COUNT(*) FROM conversations WHERE user_id = ?",
-	"messages":             "SELECT COUNT(*) FROM messages WHERE conversation_id IN (SELECT id FROM conversations WHERE user_id = ?)",
-	"chat_modes":           "SELECT COUNT(*) FROM chat_modes WHERE user_id = ?",
-	"client_certs":         "SELECT COUNT(*) FROM client_certs WHERE user_id = ?",
-}
-
-// CountUserRows counts the user's rows in each of UserOwnedTables.
-func CountUserRows(ctx context.Context, q Querier, userID int64) (map[string]int, error) {
-	out := make(map[string]int, len(UserOwnedTables))
-	for table, query := range UserOwnedTables {
-		args := []any{userID}
-		if table == "security_events" {
-			args = append(args, userID)
-		}
-		var n int
-		if err := q.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
-			return nil, err
-		}
-		out[table] = n
-	}
-	return out, nil
 }

@@ -50,7 +50,7 @@ func scanMessage(r interface{ Scan(...any) error }, extra ...any) (*Message, err
 	if timing != "" && timing != "{}" {
 		m.Timing = json.RawMessage(timing)
 	}
-	m.CreatedAt = chatParseTS(created)
+	m.CreatedAt = tsParse(created)
 	return m, nil
 }
 
@@ -88,7 +88,7 @@ func InsertMessages(ctx context.Context, q Querier, userID int64, now time.Time,
 			SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 			WHERE EXISTS (SELECT 1 FROM conversations WHERE id = ? AND user_id = ?)`,
 			m.ConversationID, m.Role, m.Content, m.Model, m.Status, m.Error,
-			m.PromptTokens, m.CompletionTokens, timingText(m.Timing), m.Demo, chatTS(now),
+			m.PromptTokens, m.CompletionTokens, timingText(m.Timing), m.Demo, tsText(now),
 			m.ConversationID, userID)
 		if err := exactlyOne(res, err); err != nil {
 			return err

@@ -155,3 +155,14 @@ func PruneSessions(ctx context.Context, q Querier, now time.Time) error {
 	_, err := q.ExecContext(ctx, "DELETE FROM refresh_tokens WHERE expires_at < ?", tsText(now))
 	return err
 }
+
+// SessionTables counts one user's rows in the tables of sign-in: devices,
+// sessions and revoked tokens, the security audit (as subject or actor)
+// and the notifications sign-ins leave. Every ? is the user's id.
+var SessionTables = map[string]string{
+	"registered_devices": "SELECT COUNT(*) FROM registered_devices WHERE user_id = ?",
+	"refresh_tokens":     "SELECT COUNT(*) FROM refresh_tokens WHERE user_id = ?",
+	"revoked_tokens":     "SELECT COUNT(*) FROM revoked_tokens WHERE user_id = ?",
+	"security_events":    "SELECT COUNT(*) FROM security_events WHERE user_id = ? OR actor_id = ?",
+	"notifications":      "SELECT COUNT(*) FROM notifications WHERE user_id = ?",
+}

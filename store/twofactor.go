@@ -204,3 +204,11 @@ func UntrustDevices(ctx context.Context, q Querier, userID int64) error {
 	_, err := q.ExecContext(ctx, "UPDATE registered_devices SET trusted = 0, trusted_until = NULL WHERE user_id = ?", userID)
 	return err
 }
+
+// SecondFactorTables counts one user's rows in the second factors' tables.
+var SecondFactorTables = map[string]string{
+	"user_two_factor_auth": "SELECT COUNT(*) FROM user_two_factor_auth WHERE user_id = ?",
+	"totp_history":         "SELECT COUNT(*) FROM totp_history WHERE user_id = ?",
+	"backup_codes":         "SELECT COUNT(*) FROM backup_codes WHERE user_id = ?",
+	"passkey_credentials":  "SELECT COUNT(*) FROM passkey_credentials WHERE user_id = ?",
+}

@@ -117,25 +117,6 @@ func scanUser(r rowScanner) (*User, error) {
 	return u, nil
 }
 
-// tsText is how account tables store instants: RFC 3339 in UTC with
-// fixed-width fractions, so text order is time order.
-func tsText(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }
-
-func tsParse(s string) time.Time {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}
-	}
-	return t
-}
-
-func tsNull(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return tsText(*t)
-}
-
 // CreateUser inserts a user; the first user ever can be made superuser in
 // the same transaction by the caller (see CountUsers). A duplicate email
 // (any case) answers ErrDuplicate.
@@ -296,4 +277,10 @@ func ListUsers(ctx context.Context, q Querier, f UserFilter, limit, offset int) 
 		out = append(out, u)
 	}
 	return out, total, rows.Err()
+}
+
+// UserTables counts one user's rows in the users feature's tables (the
+// data-rights service's deletion test checks each ends at zero).
+var UserTables = map[string]string{
+	"users": "SELECT COUNT(*) FROM users WHERE id = ?",
 }

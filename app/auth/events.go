@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 
+	"github.com/aiwfe/aiwfe/app/textutil"
 	"github.com/aiwfe/aiwfe/store"
 )
 
@@ -15,10 +16,7 @@ const (
 	EventRefreshReuse   = "refresh_reuse"
 	EventPasswordChange = "password_change"
 	EventPasswordReset  = "password_reset"
-	EventRoleChange     = "role_change"
-	EventStatusChange   = "status_change"
 	EventUserCreate     = "user_create"
-	EventUserDelete     = "user_delete"
 	EventDeviceRename   = "device_rename"
 	EventDeviceTrust    = "device_trust"
 	EventDeviceRevoke   = "device_revoke"
@@ -38,16 +36,23 @@ func (s *Service) audit(ctx context.Context, q store.Querier, e *store.SecurityE
 	}
 }
 
+// Audit records an event for another service (client certificates, data
+// rights, the admin of accounts); q is the transaction it belongs to, or
+// nil. Like audit, a failure is logged, never returned.
+func (s *Service) Audit(ctx context.Context, q store.Querier, e *store.SecurityEvent) {
+	s.audit(ctx, q, e)
+}
+
+// ClientEvent starts a successful event of type typ from the client c.
+func ClientEvent(typ string, c Client) *store.SecurityEvent { return clientEvent(typ, c) }
+
 func clientEvent(typ string, c Client) *store.SecurityEvent {
 	return &store.SecurityEvent{Type: typ, Success: true, IP: c.IP, UserAgent: truncate(c.UserAgent, 512), DeviceName: c.DeviceName()}
 }
 
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
-}
+// truncate bounds a stored field (user agents, device names, emails in
+// the audit) on a rune boundary: a byte cut would store invalid UTF-8.
+func truncate(s string, n int) string { return textutil.Truncate(s, n) }
 
 // Events lists a user's own events (userID != 0) or everyone's, newest
 // first.

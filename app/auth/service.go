@@ -1,8 +1,11 @@
-// Package auth is accounts and sessions: registration, password login as a
-// small state machine (with a slot for second factors), JWT access tokens,
-// rotating refresh tokens with reuse detection, revocation served from the
-// cache, devices, the security audit, CSRF tokens and admin operations. It
-// takes plain Go values and knows nothing of HTTP.
+// Package auth is credentials, sessions and second factors: registration,
+// password login as a small state machine (with a slot for second
+// factors), JWT access tokens, rotating refresh tokens with reuse
+// detection, revocation served from the cache, devices, TOTP, backup codes
+// and passkeys (MFA), the security audit, CSRF tokens, and the command
+// line's account creation and password reset. The profile and the admin
+// of accounts are app/users'; data export and deletion app/datarights'.
+// It takes plain Go values and knows nothing of HTTP.
 package auth
 
 import (
@@ -48,8 +51,10 @@ type Service struct {
 	// factors decides whether a login needs a second step; the 2FA work
 	// installs its own with SetSecondFactors.
 	factors SecondFactors
-	logins  *loginLimiter
-	api     *apiLimiter
+	// onForget runs with forgetUser (see OnForgetUser).
+	onForget []func(id int64)
+	logins   *loginLimiter
+	api      *apiLimiter
 	// dummyHash is verified against for unknown emails so they cost the
 	// same time as known ones. Made on first need: hashing costs tens of
 	// milliseconds and the argon2 memory, which start-up should not pay.

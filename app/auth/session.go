@@ -230,8 +230,16 @@ func (s *Service) ForgetUser(id int64) { s.forgetUser(id) }
 func (s *Service) forgetUser(id int64) {
 	s.cache.Delete(userKey(id))
 	s.cache.Delete(rowKey(id))
-	s.cache.Delete(profileJSONKey(id))
+	for _, fn := range s.onForget {
+		fn(id)
+	}
 }
+
+// OnForgetUser adds fn to what ForgetUser runs: a service that caches
+// something made from the users row (the profile's JSON) drops it there,
+// so every change of the row, here or elsewhere, reaches it. Call it while
+// building the app, before serving.
+func (s *Service) OnForgetUser(fn func(id int64)) { s.onForget = append(s.onForget, fn) }
 
 func rowKey(id int64) string { return "auth:row:" + strconv.FormatInt(id, 10) }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/aiwfe/aiwfe/app/apperr"
 	"github.com/aiwfe/aiwfe/app/hub"
 	"github.com/aiwfe/aiwfe/app/llm"
+	"github.com/aiwfe/aiwfe/app/textutil"
 	"github.com/aiwfe/aiwfe/store"
 )
 
@@ -169,11 +170,7 @@ func upstreamMessage(err error) string {
 	if errors.As(err, &ae) {
 		return ae.Message
 	}
-	msg := err.Error()
-	if len(msg) > 300 {
-		msg = msg[:300] + "…"
-	}
-	return msg
+	return textutil.Ellipsize(err.Error(), 300)
 }
 
 // storeErr maps store errors for the caller.

@@ -98,9 +98,8 @@ func writeDemoPassword(path, password string) error {
 }
 
 func (s *Service) seedDemoConversations(ctx context.Context, userID int64) error {
-	var done int
-	err := s.store.DB.QueryRowContext(ctx, "SELECT COUNT(*) FROM settings WHERE key = ?", demoSeededKey).Scan(&done)
-	if err != nil || done > 0 {
+	done, err := store.SettingExists(ctx, s.store.DB, demoSeededKey)
+	if err != nil || done {
 		return err
 	}
 	// The demo model answers the same words whatever its pace; seed at
@@ -119,7 +118,5 @@ func (s *Service) seedDemoConversations(ctx context.Context, userID int64) error
 	// The seeder's indexer stopped with it; this service's indexes the
 	// seeded messages.
 	s.index.kick()
-	_, err = s.store.DB.ExecContext(ctx, "INSERT INTO settings(key, value, updated_at) VALUES(?, 'true', ?)",
-		demoSeededKey, s.now().UTC().Format("2006-01-02T15:04:05.000000Z"))
-	return err
+	return store.SetSetting(ctx, s.store.DB, demoSeededKey, "true", s.now())
 }

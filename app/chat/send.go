@@ -11,6 +11,7 @@ import (
 
 	"github.com/aiwfe/aiwfe/app/apperr"
 	"github.com/aiwfe/aiwfe/app/llm"
+	"github.com/aiwfe/aiwfe/app/textutil"
 	"github.com/aiwfe/aiwfe/store"
 )
 
@@ -522,10 +523,7 @@ func cleanTitle(s string) string {
 		if line == "" {
 			continue
 		}
-		if r := []rune(line); len(r) > 80 {
-			line = strings.TrimSpace(string(r[:80])) + "…"
-		}
-		return line
+		return textutil.Ellipsize(line, 80)
 	}
 	return ""
 }
@@ -539,7 +537,7 @@ func (s *Service) titleLater(ex *exchange, reply *store.Message, after <-chan st
 	ok := reply.Status == store.MessageComplete && !reply.Demo
 	userID, convID := ex.user.ID, ex.conv.ID
 	model := s.modelFor(ex.user, "summary_model")
-	prompt, answer := truncate(ex.prompt, 2000), truncate(reply.Content, 2000)
+	prompt, answer := textutil.Ellipsize(ex.prompt, 2000), textutil.Ellipsize(reply.Content, 2000)
 	s.goBackground(func(bg context.Context) {
 		if after != nil {
 			select {
@@ -579,16 +577,4 @@ func (s *Service) titleLater(ex *exchange, reply *store.Message, after <-chan st
 			onTitle(convID, title)
 		}
 	})
-}
-
-func truncate(s string, n int) string {
-	// Only the kept prefix is converted (a reply can be long).
-	runes := 0
-	for i := range s {
-		if runes == n {
-			return string([]rune(s[:i])) + "…"
-		}
-		runes++
-	}
-	return s
 }

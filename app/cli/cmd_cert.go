@@ -11,7 +11,8 @@ import (
 	"time"
 
 	"github.com/aiwfe/aiwfe/app"
-	"github.com/aiwfe/aiwfe/app/server"
+	"github.com/aiwfe/aiwfe/app/apperr"
+	"github.com/aiwfe/aiwfe/app/certs"
 	"github.com/aiwfe/aiwfe/store"
 	"github.com/aiwfe/aiwfe/tlsmgr"
 )
@@ -55,7 +56,7 @@ func runCert(c *Ctx) int {
 			fmt.Fprintln(c.Stderr, "aiwfe: cert issue needs --name and --out")
 			return ExitConfig
 		}
-		if _, err := server.ValidCertName(c.flag("name")); err != nil {
+		if _, err := certs.ValidName(c.flag("name")); err != nil {
 			fmt.Fprintf(c.Stderr, "aiwfe: --name: %v\n", err)
 			return ExitConfig
 		}
@@ -69,25 +70,21 @@ func runCert(c *Ctx) int {
 		return c.failf("%v", err)
 	}
 	defer a.Close()
-	ca, err := tlsmgr.LoadClientCA(c.Config.Path("tls"), a.Store)
-	if err != nil {
-		return c.failf("%v", err)
-	}
 	switch action {
 	case "issue":
-		return certIssue(ctx, c, a, ca)
+		return certIssue(ctx, c, a)
 	case "list":
-		return certList(ctx, c, a, ca)
+		return certList(ctx, c, a)
 	default:
-		return certRevoke(ctx, c, a, ca, c.Args[1])
+		return certRevoke(ctx, c, a, c.Args[1])
 	}
 }
 
-func certIssue(ctx context.Context, c *Ctx, a *app.App, ca *tlsmgr.ClientCA) int {
-	name, _ := server.ValidCertName(c.flag("name"))
+func certIssue(ctx context.Context, c *Ctx, a *app.App) int {
+	name, _ := certs.ValidName(c.flag("name"))
 	days := c.Flags.Lookup("days").Value.(flag.Getter).Get().(int)
-	if days < 1 || days > 3650 {
-		fmt.Fprintln(c.Stderr, "aiwfe: --days must be between 1 and 3650")
+	if days < 1 || days > certs.MaxDays {
+		fmt.Fprintf(c.Stderr, "aiwfe: --days must be between 1 and %d\n", certs.MaxDays)
 		return ExitConfig
 	}
 	var user *store.User
@@ -103,7 +100,7 @@ func certIssue(ctx context.Context, c *Ctx, a *app.App, ca *tlsmgr.ClientCA) int
 	}
 
 	out := c.flag("out")
-	base := server.CertFileBase(name)
+	base := certs.FileBase(name)
 	files := map[string]string{
 		"crt": filepath.Join(out, base+".crt"), "key": filepath.Join(out, base+".key"),
 		"p12": filepath.Join(out, base+".p12"), "legacy": filepath.Join(out, base+"-legacy.p12"),
@@ -122,7 +119,7 @@ func certIssue(ctx context.Context, c *Ctx, a *app.App, ca *tlsmgr.ClientCA) int
 	if user != nil {
 		userID = user.ID
 	}
-	ic, err := ca.Issue(ctx, name, days, userID)
+	ic, err := a.Certs.Issue(ctx, nil, certs.CommandLine, certs.IssueRequest{Name: name, Days: days, UserID: userID})
 	if err != nil {
 		return c.failf("%v", err)
 	}
@@ -138,11 +135,10 @@ func certIssue(ctx context.Context, c *Ctx, a *app.App, ca *tlsmgr.ClientCA) int
 	} {
 		if err := writeNew(w.path, w.data, w.perm); err != nil {
 			// an issued certificate whose key is lost is useless: revoke it
-			_ = ca.Revoke(ctx, ic.Serial)
+			_, _, _ = a.Certs.Revoke(ctx, nil, certs.CommandLine, ic.Serial)
 			return c.failf("writing %s: %v (certificate %s revoked)", w.path, err, ic.Serial)
 		}
 	}
-	cliAudit(ctx, a, server.EventCertIssued, userID, fmt.Sprintf("serial %s, name %q, expires %s (cli)", ic.Serial, ic.Name, ic.NotAfter.UTC().Format(time.DateOnly)))
 
 	w := c.Stdout
 	fmt.Fprintf(w, "issued client certificate %q\n", ic.Name)
@@ -171,35 +167,27 @@ func writeNew(path string, data []byte, perm os.FileMode) error {
 	return f.Close()
 }
 
-func certList(ctx context.Context, c *Ctx, a *app.App, ca *tlsmgr.ClientCA) int {
-	recs, err := ca.List(ctx)
+func certList(ctx context.Context, c *Ctx, a *app.App) int {
+	list, err := a.Certs.List(ctx)
 	if err != nil {
 		return c.failf("%v", err)
 	}
-	if len(recs) == 0 {
+	if len(list) == 0 {
 		fmt.Fprintln(c.Stdout, "no client certificates issued yet (aiwfe cert issue --name NAME --out DIR)")
 		return ExitOK
 	}
-	now := time.Now()
-	emails := map[int64]string{}
 	tw := tabwriter.NewWriter(c.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SERIAL\tNAME\tUSER\tEXPIRES\tREVOKED")
-	for _, r := range recs {
+	for _, r := range list {
 		user := "-"
-		if r.UserID != 0 {
-			email, ok := emails[r.UserID]
-			if !ok {
-				if u, err := store.UserByID(ctx, a.Store.DB, r.UserID); err == nil {
-					email = u.Email
-				} else {
-					email = fmt.Sprintf("id %d", r.UserID)
-				}
-				emails[r.UserID] = email
+		if r.UserID != nil {
+			user = r.UserEmail
+			if user == "" {
+				user = fmt.Sprintf("id %d", *r.UserID)
 			}
-			user = email
 		}
-		expires := r.NotAfter.UTC().Format(time.DateOnly)
-		if now.After(r.NotAfter) {
+		expires := r.NotAfter.Format(time.DateOnly)
+		if r.Expired {
 			expires += " (expired)"
 		}
 		revoked := "-"
@@ -212,34 +200,22 @@ func certList(ctx context.Context, c *Ctx, a *app.App, ca *tlsmgr.ClientCA) int 
 	return ExitOK
 }
 
-func certRevoke(ctx context.Context, c *Ctx, a *app.App, ca *tlsmgr.ClientCA, arg string) int {
+func certRevoke(ctx context.Context, c *Ctx, a *app.App, arg string) int {
 	serial, err := tlsmgr.NormalizeSerial(arg)
 	if err != nil {
 		return c.failf("%q is not a certificate serial (see aiwfe cert list)", arg)
 	}
-	rec, err := a.Store.GetClientCert(ctx, serial)
-	if errors.Is(err, tlsmgr.ErrNotFound) {
+	cert, was, err := a.Certs.Revoke(ctx, nil, certs.CommandLine, serial)
+	if errors.Is(err, apperr.ErrNotFound) {
 		return c.failf("no client certificate with serial %s (see aiwfe cert list)", serial)
 	}
 	if err != nil {
 		return c.failf("%v", err)
 	}
-	if rec.Revoked() {
-		fmt.Fprintf(c.Stdout, "certificate %s (%s) was already revoked on %s\n", rec.Serial, rec.Name, rec.RevokedAt.UTC().Format(time.RFC3339))
+	if was {
+		fmt.Fprintf(c.Stdout, "certificate %s (%s) was already revoked on %s\n", cert.Serial, cert.Name, cert.RevokedAt.UTC().Format(time.RFC3339))
 		return ExitOK
 	}
-	if err := ca.Revoke(ctx, serial); err != nil {
-		return c.failf("%v", err)
-	}
-	cliAudit(ctx, a, server.EventCertRevoked, rec.UserID, fmt.Sprintf("serial %s, name %q (cli)", rec.Serial, rec.Name))
-	fmt.Fprintf(c.Stdout, "revoked certificate %s (%s); the server refuses it from the next request on\n", rec.Serial, rec.Name)
+	fmt.Fprintf(c.Stdout, "revoked certificate %s (%s); the server refuses it from the next request on\n", cert.Serial, cert.Name)
 	return ExitOK
-}
-
-// cliAudit records a change made from the command line (no actor account).
-func cliAudit(ctx context.Context, a *app.App, typ string, userID int64, reason string) {
-	e := &store.SecurityEvent{Type: typ, Success: true, UserID: userID, Reason: reason, UserAgent: "aiwfe cli", CreatedAt: time.Now()}
-	if err := store.InsertEvent(ctx, a.Store.DB, e); err != nil {
-		a.Log.Error("audit event not recorded", "type", typ, "err", err)
-	}
 }

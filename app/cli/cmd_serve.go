@@ -43,32 +43,32 @@ func runServe(c *Ctx) int {
 	}
 	defer a.Close()
 
-	var certs *tlsmgr.Manager
+	var mgr *tlsmgr.Manager
 	if c.Config.Server.HTTPS != "" || c.Config.Server.MTLS != "" {
 		tc := tlsConfig(c.Config)
 		// The SQLite registry is shared with `aiwfe cert`: a revocation
 		// made from the CLI applies to the next mTLS handshake.
-		tc.Registry = a.Store
-		certs, err = tlsmgr.New(ctx, tc, c.Log)
+		tc.Registry = a.Certs.Registry()
+		mgr, err = tlsmgr.New(ctx, tc, c.Log)
 		if err != nil {
 			fmt.Fprintf(c.Stderr, "aiwfe: config: tls: %v\n", err)
 			return ExitConfig
 		}
-		defer certs.Close()
+		defer mgr.Close()
 	}
 
 	opt := server.Options{UI: c.UI}
-	if certs != nil {
+	if mgr != nil {
 		// only a non-nil manager: a typed nil in Certs would be called by /health
-		opt.Certs, opt.TLS = certs, certs
+		opt.Certs, opt.TLS = mgr, mgr
 	}
 	srv, err := server.New(a, opt)
 	if err != nil {
 		return c.failf("%v", err)
 	}
 	var cm server.Certificates
-	if certs != nil {
-		cm = certs
+	if mgr != nil {
+		cm = mgr
 	}
 	listeners, err := srv.Bind(cm)
 	if err != nil {
@@ -76,7 +76,7 @@ func runServe(c *Ctx) int {
 		return ExitConfig
 	}
 	if c.Config.Demo {
-		cred, err := srv.SeedDemo(ctx)
+		cred, err := a.SeedDemo(ctx)
 		if err != nil {
 			return c.failf("seeding the demo: %v", err)
 		}

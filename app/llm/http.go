@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/aiwfe/aiwfe/app/textutil"
 )
 
 // retryBackoff is the pause before each retry of an idempotent call that
@@ -155,11 +157,7 @@ func errorMessage(body []byte) string {
 		}
 	}
 	// Not JSON: a proxy's error page, say. Keep the start of it.
-	msg := strings.TrimSpace(string(body))
-	if len(msg) > 300 {
-		msg = strings.ToValidUTF8(msg[:300], "") + "…"
-	}
-	return msg
+	return textutil.Ellipsize(strings.TrimSpace(string(body)), 300)
 }
 
 // ctxErr explains why a call's context ended: the caller's cancellation is

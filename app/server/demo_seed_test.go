@@ -11,14 +11,14 @@ import (
 
 func TestSeedDemo(t *testing.T) {
 	srv := servertest.Start(t, func(c *config.Config) { c.Demo = true })
-	creds, err := srv.Server.SeedDemo(context.Background())
+	creds, err := srv.App.SeedDemo(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !creds.Created || creds.Email != "demo@aiwfe.local" {
 		t.Fatalf("%+v", creds)
 	}
-	again, err := srv.Server.SeedDemo(context.Background())
+	again, err := srv.App.SeedDemo(context.Background())
 	if err != nil || again.Password != creds.Password || again.Created {
 		t.Fatalf("second seed: %+v %v", again, err)
 	}

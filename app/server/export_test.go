@@ -11,4 +11,4 @@ func SetWSTimings(ping, pongWait, grace time.Duration) (restore func()) {
 }
 
 // WebSockets counts the server's live sockets.
-func WebSockets(s *Server) int { return s.chat().ws.count() }
+func WebSockets(s *Server) int { return s.ws.count() }

@@ -3,12 +3,12 @@ package server
 import (
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/aiwfe/aiwfe/app/auth"
+	"github.com/aiwfe/aiwfe/app/users"
 )
 
 // adminUsersGET lists accounts, filtered by ?status= and ?role=.
 func (s *Server) adminUsersGET(c *fiber.Ctx) error {
-	page, err := s.app.Auth.ListUsers(c.UserContext(), c.Query("status"), c.Query("role"), c.QueryInt("page", 1), c.QueryInt("per_page", 20))
+	page, err := s.app.Users.ListUsers(c.UserContext(), c.Query("status"), c.Query("role"), c.QueryInt("page", 1), c.QueryInt("per_page", 20))
 	if err != nil {
 		return err
 	}
@@ -30,7 +30,7 @@ func (s *Server) adminUserPATCH(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	u, err := s.app.Auth.AdminUpdateUser(c.UserContext(), currentUser(c), id, auth.UserPatch{Status: req.Status, Role: req.Role}, client(c))
+	u, err := s.app.Users.AdminUpdateUser(c.UserContext(), currentUser(c), id, users.UserPatch{Status: req.Status, Role: req.Role}, client(c))
 	if err != nil {
 		return err
 	}
@@ -43,7 +43,7 @@ func (s *Server) adminUserDELETE(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.app.Auth.AdminDeleteUser(c.UserContext(), currentUser(c), id, client(c)); err != nil {
+	if err := s.app.Users.AdminDeleteUser(c.UserContext(), currentUser(c), id, client(c)); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

@@ -22,7 +22,7 @@ func (s *Server) chatPOST(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	r, err := s.chat().svc.Send(c.UserContext(), chat.SendRequest{
+	r, err := s.app.Chat.Send(c.UserContext(), chat.SendRequest{
 		UserID: currentUser(c).UserID, ConversationID: req.ConversationID,
 		Mode: req.Mode, Model: req.Model, Message: req.Message, Options: req.Options,
 		// The caller learns of a failure only by its status: leave nothing
@@ -47,7 +47,7 @@ func (s *Server) conversationPOST(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	r, err := s.chat().svc.Converse(c.UserContext(), chat.ConverseRequest{
+	r, err := s.app.Chat.Converse(c.UserContext(), chat.ConverseRequest{
 		UserID: currentUser(c).UserID, Mode: req.Mode, Model: req.Model, Message: req.Message, Options: req.Options,
 	})
 	if err != nil {

@@ -8,7 +8,7 @@ import (
 
 // chatModesGET lists the built-in modes and the caller's own.
 func (s *Server) chatModesGET(c *fiber.Ctx) error {
-	modes, err := s.chat().svc.Modes(c.UserContext(), currentUser(c).UserID)
+	modes, err := s.app.Chat.Modes(c.UserContext(), currentUser(c).UserID)
 	if err != nil {
 		return err
 	}
@@ -26,7 +26,7 @@ func (s *Server) chatModesPOST(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	m, err := s.chat().svc.CreateMode(c.UserContext(), currentUser(c).UserID,
+	m, err := s.app.Chat.CreateMode(c.UserContext(), currentUser(c).UserID,
 		chat.Mode{Key: req.Key, Name: req.Name, ModelKey: req.ModelKey, SystemPrompt: req.SystemPrompt})
 	if err != nil {
 		return err
@@ -36,7 +36,7 @@ func (s *Server) chatModesPOST(c *fiber.Ctx) error {
 
 // chatModeDELETE removes one of the caller's modes.
 func (s *Server) chatModeDELETE(c *fiber.Ctx) error {
-	if err := s.chat().svc.DeleteMode(c.UserContext(), currentUser(c).UserID, c.Params("key")); err != nil {
+	if err := s.app.Chat.DeleteMode(c.UserContext(), currentUser(c).UserID, c.Params("key")); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

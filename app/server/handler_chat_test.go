@@ -59,7 +59,7 @@ func TestChatREST(t *testing.T) {
 	}
 	// The single turn stored nothing, nor did the failed chat: the
 	// conversations are the two of /chat that worked.
-	srv.Server.Chat().Wait()
+	srv.App.Chat.Wait()
 	res := c.Get("/api/v1/conversations")
 	if !strings.Contains(res.String(), `"total":2`) {
 		t.Fatalf("conversations: %s", res)

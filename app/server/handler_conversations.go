@@ -33,7 +33,7 @@ func (s *Server) conversationsGET(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.chat().svc.Conversations(c.UserContext(), currentUser(c).UserID, c.Query("q"), int(min(page, 1<<20)), int(min(per, chat.MaxPerPage)))
+	res, err := s.app.Chat.Conversations(c.UserContext(), currentUser(c).UserID, c.Query("q"), int(min(page, 1<<20)), int(min(per, chat.MaxPerPage)))
 	if err != nil {
 		return err
 	}
@@ -52,7 +52,7 @@ func (s *Server) conversationsPOST(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	conv, err := s.chat().svc.CreateConversation(c.UserContext(), currentUser(c).UserID,
+	conv, err := s.app.Chat.CreateConversation(c.UserContext(), currentUser(c).UserID,
 		chat.NewConversation{Title: req.Title, Mode: req.Mode, Model: req.Model})
 	if err != nil {
 		return err
@@ -66,7 +66,7 @@ func (s *Server) conversationGET(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	conv, err := s.chat().svc.Conversation(c.UserContext(), currentUser(c).UserID, id)
+	conv, err := s.app.Chat.Conversation(c.UserContext(), currentUser(c).UserID, id)
 	if err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func (s *Server) conversationPATCH(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	conv, err := s.chat().svc.UpdateConversation(c.UserContext(), currentUser(c).UserID, id, req)
+	conv, err := s.app.Chat.UpdateConversation(c.UserContext(), currentUser(c).UserID, id, req)
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func (s *Server) conversationDELETE(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.chat().svc.DeleteConversation(c.UserContext(), currentUser(c).UserID, id); err != nil {
+	if err := s.app.Chat.DeleteConversation(c.UserContext(), currentUser(c).UserID, id); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -118,7 +118,7 @@ func (s *Server) conversationMessagesGET(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	page, err := s.chat().svc.Messages(c.UserContext(), currentUser(c).UserID, id, before, int(min(limit, 1000)))
+	page, err := s.app.Chat.Messages(c.UserContext(), currentUser(c).UserID, id, before, int(min(limit, 1000)))
 	if err != nil {
 		return err
 	}
@@ -139,7 +139,7 @@ func (s *Server) messagesSearchGET(c *fiber.Ctx) error {
 	if len(q) > 500 {
 		return apperr.Invalid("q", "the search is longer than 500 characters")
 	}
-	hits, err := s.chat().svc.Search(c.UserContext(), currentUser(c).UserID, q, int(min(limit, chat.MaxPerPage)), int(min(offset, 1<<30)))
+	hits, err := s.app.Chat.Search(c.UserContext(), currentUser(c).UserID, q, int(min(limit, chat.MaxPerPage)), int(min(offset, 1<<30)))
 	if err != nil {
 		return err
 	}

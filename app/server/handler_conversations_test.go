@@ -26,7 +26,7 @@ func TestConversationsREST(t *testing.T) {
 	ids["whales"] = send("Tell me about humpback whales")
 	ids["bread"] = send("How do I bake sourdough bread?")
 	ids["tax"] = send("Explain tax brackets")
-	srv.Server.Chat().Wait()
+	srv.App.Chat.Wait()
 	p := func(name string) string { return fmt.Sprintf("/api/v1/conversations/%d", ids[name]) }
 
 	for _, sc := range []servertest.Scenario{

@@ -10,7 +10,7 @@ import (
 
 // ollamaModelsGET lists the models the model server has.
 func (s *Server) ollamaModelsGET(c *fiber.Ctx) error {
-	ms, err := s.chat().svc.Models(c.UserContext())
+	ms, err := s.app.Chat.Models(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -32,7 +32,7 @@ func (s *Server) ollamaPullPOST(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	st, err := s.chat().svc.Pull(p.UserID, req.Model)
+	st, err := s.app.Chat.Pull(p.UserID, req.Model)
 	if err != nil {
 		return err
 	}
@@ -45,9 +45,9 @@ func (s *Server) ollamaPullsGET(c *fiber.Ctx) error {
 	p := currentUser(c)
 	var items []chat.PullState
 	if p.IsAdmin() {
-		items = s.chat().svc.AllPulls()
+		items = s.app.Chat.AllPulls()
 	} else {
-		items = s.chat().svc.Pulls(p.UserID)
+		items = s.app.Chat.Pulls(p.UserID)
 	}
 	return c.JSON(fiber.Map{"items": items, "can_pull": s.mayPull(p)})
 }
@@ -60,7 +60,7 @@ func (s *Server) mayPull(p *auth.Principal) bool {
 
 // ollamaRunningGET lists the models loaded in memory.
 func (s *Server) ollamaRunningGET(c *fiber.Ctx) error {
-	ms, err := s.chat().svc.Running(c.UserContext())
+	ms, err := s.app.Chat.Running(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -71,5 +71,5 @@ func (s *Server) ollamaRunningGET(c *fiber.Ctx) error {
 // way: the body says ok or down).
 func (s *Server) ollamaHealthGET(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.JSON(s.chat().svc.Health(c.UserContext()))
+	return c.JSON(s.app.Chat.Health(c.UserContext()))
 }

@@ -29,7 +29,7 @@ func TestOllamaREST(t *testing.T) {
 		sc.Run(t, c)
 	}
 	up.Release()
-	srv.Server.Chat().Wait()
+	srv.App.Chat.Wait()
 
 	// After a chat the model shows as loaded.
 	c.Post("/api/v1/chat", map[string]any{"message": "hi"})

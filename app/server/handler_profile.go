@@ -7,7 +7,7 @@ import (
 // profileGET answers the caller's own record, preferences, model
 // assignments and profile.
 func (s *Server) profileGET(c *fiber.Ctx) error {
-	b, err := s.app.Auth.ProfileJSON(c.UserContext(), currentUser(c).UserID)
+	b, err := s.app.Users.ProfileJSON(c.UserContext(), currentUser(c).UserID)
 	if err != nil {
 		return err
 	}
@@ -22,7 +22,7 @@ func (s *Server) profilePUT(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.app.Auth.UpdateProfile(c.UserContext(), currentUser(c).UserID, patch)
+	p, err := s.app.Users.UpdateProfile(c.UserContext(), currentUser(c).UserID, patch)
 	if err != nil {
 		return err
 	}

@@ -11,10 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aiwfe/aiwfe/app/auth"
+	"github.com/aiwfe/aiwfe/app/datarights"
 	"github.com/aiwfe/aiwfe/app/server/servertest"
 	"github.com/aiwfe/aiwfe/store"
-	"github.com/aiwfe/aiwfe/tlsmgr"
 )
 
 // seeded is what seedUser put into the database for one user.
@@ -110,7 +109,7 @@ func seedUser(t *testing.T, srv *servertest.Server, c *servertest.Client, tag st
 		t.Fatal(err)
 	}
 	serial := fmt.Sprintf("%x", now.UnixNano()) + fmt.Sprint(s.ID)
-	if err := srv.App.Store.AddClientCert(ctx, tlsmgr.ClientCertRecord{Serial: serial, Name: "cert of " + tag, UserID: s.ID,
+	if err := srv.App.Store.AddClientCert(ctx, store.ClientCert{Serial: serial, Name: "cert of " + tag, UserID: s.ID,
 		NotBefore: now, NotAfter: now.Add(24 * time.Hour), CreatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +136,7 @@ func seedUser(t *testing.T, srv *servertest.Server, c *servertest.Client, tag st
 	}
 	mrows.Close()
 
-	counts, err := store.CountUserRows(ctx, db, s.ID)
+	counts, err := srv.App.DataRights.CountUserRows(ctx, db, s.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,7 +305,7 @@ func TestDataExport(t *testing.T) {
 	if res := bob.Get("/api/v1/profile/export"); res.Status != 200 || strings.Contains(string(res.Body), a.Email) {
 		t.Fatalf("Bob's export: %d", res.Status)
 	}
-	srv.Advance(auth.ExportEvery + time.Second)
+	srv.Advance(datarights.ExportEvery + time.Second)
 	alice.FetchCSRF() // a fresh token after the clock jump
 	if res := alice.Get("/api/v1/profile/export"); res.Status != 200 {
 		t.Fatalf("export a minute later: %s", res)
@@ -324,7 +323,7 @@ func TestDeleteAccount(t *testing.T) {
 	b := seedUser(t, srv, bob, "bob")
 	db := srv.App.Store.DB
 	ctx := context.Background()
-	bobBefore, err := store.CountUserRows(ctx, db, b.ID)
+	bobBefore, err := srv.App.DataRights.CountUserRows(ctx, db, b.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -359,7 +358,7 @@ func TestDeleteAccount(t *testing.T) {
 	} {
 		sc.Run(t, alice)
 	}
-	if n, _ := store.CountUserRows(ctx, db, a.ID); n["users"] != 1 {
+	if n, _ := srv.App.DataRights.CountUserRows(ctx, db, a.ID); n["users"] != 1 {
 		t.Fatal("a refused deletion deleted the account")
 	}
 
@@ -379,7 +378,7 @@ func TestDeleteAccount(t *testing.T) {
 	}
 
 	// Every row of Alice's is gone ...
-	after, err := store.CountUserRows(ctx, db, a.ID)
+	after, err := srv.App.DataRights.CountUserRows(ctx, db, a.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -412,7 +411,7 @@ func TestDeleteAccount(t *testing.T) {
 		t.Errorf("the full-text index still finds the deleted user's words (%d hits)", hits)
 	}
 	// ... Bob's are all there ...
-	bobAfter, _ := store.CountUserRows(ctx, db, b.ID)
+	bobAfter, _ := srv.App.DataRights.CountUserRows(ctx, db, b.ID)
 	for table, n := range bobBefore {
 		if bobAfter[table] != n {
 			t.Errorf("%s: Bob's rows went from %d to %d", table, n, bobAfter[table])
@@ -491,8 +490,9 @@ func TestDeleteAccountRateLimited(t *testing.T) {
 	}
 }
 
-// Every table with a foreign key to users is in store.UserOwnedTables, so
-// the cascade test above covers tables added later.
+// Every table with a foreign key to users is claimed by a feature's
+// registered data-rights part, so the export and cascade tests above cover
+// tables added later.
 func TestUserOwnedTablesComplete(t *testing.T) {
 	srv := servertest.Start(t)
 	rows, err := srv.App.Store.DB.Query(`SELECT DISTINCT m.name FROM sqlite_master m, pragma_foreign_key_list(m.name) f
@@ -501,13 +501,14 @@ func TestUserOwnedTablesComplete(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rows.Close()
+	owned := srv.App.DataRights.Tables()
 	var n int
 	for rows.Next() {
 		var name string
 		rows.Scan(&name)
 		n++
-		if _, ok := store.UserOwnedTables[name]; !ok {
-			t.Errorf("table %s refers to users but is not in store.UserOwnedTables (export and deletion tests miss it)", name)
+		if _, ok := owned[name]; !ok {
+			t.Errorf("table %s refers to users but no registered data-rights part claims it (export and deletion miss it)", name)
 		}
 	}
 	if n < 10 {
@@ -532,4 +533,28 @@ func queryStrings(t *testing.T, db *sql.DB, q string, args ...any) []string {
 		out = append(out, v)
 	}
 	return out
+}
+
+// An admin's deletion is the owner's: every registered part's rows go,
+// and the user's sessions end at once.
+func TestAdminDeleteErasesEveryPart(t *testing.T) {
+	srv := servertest.Start(t)
+	root := srv.Superuser(t)
+	alice := srv.User(t, "user")
+	a := seedUser(t, srv, alice, "alice")
+	if res := root.Delete(fmt.Sprintf("/api/v1/admin/users/%d", a.ID)); res.Status != http.StatusNoContent {
+		t.Fatalf("admin delete: %s", res)
+	}
+	after, err := srv.App.DataRights.CountUserRows(context.Background(), srv.App.Store.DB, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for table, n := range after {
+		if n != 0 {
+			t.Errorf("%s still holds %d rows of the deleted user", table, n)
+		}
+	}
+	if res := alice.Get("/api/v1/profile"); res.Status != 401 {
+		t.Errorf("the deleted user's session: %s", res)
+	}
 }

@@ -17,7 +17,7 @@ func (s *Server) profileDELETE(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if err := s.app.Auth.DeleteAccount(c.UserContext(), currentUser(c), req.Password, req.Confirm, client(c)); err != nil {
+	if err := s.app.DataRights.DeleteAccount(c.UserContext(), currentUser(c), req.Password, req.Confirm, client(c)); err != nil {
 		return err
 	}
 	s.clearSessionCookies(c)

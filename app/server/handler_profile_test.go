@@ -76,7 +76,7 @@ func TestProfileAPIKeyEncrypted(t *testing.T) {
 	if enc == "" || strings.Contains(enc, "sk-plain") {
 		t.Fatalf("stored key %q is not encrypted", enc)
 	}
-	got, err := srv.App.Auth.WebSearchAPIKey(t.Context(), 1)
+	got, err := srv.App.Users.WebSearchAPIKey(t.Context(), 1)
 	if err != nil || got != "sk-plain-text-key" {
 		t.Fatalf("decrypt: %q, %v", got, err)
 	}

@@ -158,7 +158,7 @@ func (s *Server) wsChat(conn *websocket.Conn) {
 // (done or error). A title frame waits until sent is closed, so it always
 // follows the final frame.
 func (s *Server) wsReply(ctx context.Context, wc *wsConn, userID int64, f wsClientFrame, sent <-chan struct{}) any {
-	svc := s.chat().svc
+	svc := s.app.Chat
 	var started chat.Start
 	stream := chat.Stream{
 		OnStart: func(st chat.Start) error {

@@ -344,7 +344,7 @@ func TestWSProgressCarriesPulls(t *testing.T) {
 	c := srv.User(t, "admin")
 	ws := dialWS(t, srv.URL, "/api/v1/ws/progress", accessTokenOf(t, c))
 	notes := dialWS(t, srv.URL, "/api/v1/ws/notifications", accessTokenOf(t, c))
-	poll(t, 5*time.Second, "subscriptions", func() bool { return srv.Server.Hub().Subscribers(mustUserID(t, c)) == 2 })
+	poll(t, 5*time.Second, "subscriptions", func() bool { return srv.App.Hub.Subscribers(mustUserID(t, c)) == 2 })
 
 	res := c.Post("/api/v1/ollama/pull", map[string]any{"model": "llama3.2:1b"})
 	if res.Status != 202 || !strings.Contains(res.String(), `"model":"llama3.2:1b"`) {
@@ -383,7 +383,7 @@ func TestWSProgressCarriesPulls(t *testing.T) {
 		}
 	}
 	// Events published on notifications reach that socket only.
-	srv.Server.Hub().Publish(mustUserID(t, c), "notifications", map[string]string{"title": "hello"})
+	srv.App.Hub.Publish(mustUserID(t, c), "notifications", map[string]string{"title": "hello"})
 	if f := notes.expect("event"); f.str("channel") != "notifications" {
 		t.Fatalf("notification %v", f)
 	}

@@ -28,10 +28,9 @@ type wsEventFrame struct {
 func (s *Server) wsEvents(channel string) func(*websocket.Conn) {
 	return func(conn *websocket.Conn) {
 		p := wsPrincipal(conn)
-		d := s.chat()
 		wc := s.newWSConnFor(conn)
 		wc.run(func() {
-			sub := d.hub.Subscribe(p.UserID, channel)
+			sub := s.app.Hub.Subscribe(p.UserID, channel)
 			defer sub.Close()
 			// The reader answers pings and notices the peer leaving.
 			gone := make(chan struct{})

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aiwfe/aiwfe/app"
+	"github.com/aiwfe/aiwfe/app/certs"
 	"github.com/aiwfe/aiwfe/app/config"
 	"github.com/aiwfe/aiwfe/app/server"
 	"github.com/aiwfe/aiwfe/app/server/servertest"
@@ -40,7 +41,7 @@ func startMTLS(t *testing.T) *mtlsEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	certs, err := tlsmgr.New(ctx, tlsmgr.Config{Dir: cfg.Path("tls"), Registry: a.Store, HTTPPort: -1}, log)
+	mgr, err := tlsmgr.New(ctx, tlsmgr.Config{Dir: cfg.Path("tls"), Registry: certs.NewRegistry(a.Store), HTTPPort: -1}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,11 +49,11 @@ func startMTLS(t *testing.T) *mtlsEnv {
 		"index.html":            {Data: []byte("<!doctype html><html><title>aiwfe</title></html>")},
 		"_app/immutable/app.js": {Data: []byte("console.log(1)")},
 	}
-	srv, err := server.New(a, server.Options{UI: ui, Certs: certs, TLS: certs})
+	srv, err := server.New(a, server.Options{UI: ui, Certs: mgr, TLS: mgr})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ls, err := srv.Bind(certs)
+	ls, err := srv.Bind(mgr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,10 +62,10 @@ func startMTLS(t *testing.T) *mtlsEnv {
 	t.Cleanup(func() {
 		cancel()
 		<-done
-		certs.Close()
+		mgr.Close()
 		a.Close()
 	})
-	e := &mtlsEnv{app: a, certs: certs, serverCAPool: x509.NewCertPool()}
+	e := &mtlsEnv{app: a, certs: mgr, serverCAPool: x509.NewCertPool()}
 	for _, l := range ls {
 		switch l.Name {
 		case "https":

@@ -76,7 +76,6 @@ func (s *Server) apiRoutes(r fiber.Router) {
 	// Handlers: handler_chat.go, handler_conversations.go,
 	// handler_chat_modes.go, handler_ollama.go, handler_ws_chat.go,
 	// handler_ws_events.go (protocol: docs/websocket.md).
-	s.initChat()
 	v1.Post("/chat", s.requireAuth, bodyLimit(1<<20), s.chatPOST)
 	v1.Post("/conversation", s.requireAuth, bodyLimit(1<<20), s.conversationPOST)
 	v1.Get("/chat-modes", s.requireAuth, s.chatModesGET)

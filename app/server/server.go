@@ -28,9 +28,11 @@ type Server struct {
 	challenge fiber.Handler
 	// certs is the certificate manager (nil without TLS listeners); the
 	// mTLS listener verifies client certificates with it.
-	certs    *tlsmgr.Manager
-	clientCA clientCAHolder
-	start    time.Time
+	certs *tlsmgr.Manager
+	// ws is the live WebSockets (per-user limit; 1001 close frames at
+	// shutdown).
+	ws    *wsRegistry
+	start time.Time
 
 	mu         sync.Mutex
 	onShutdown []func()
@@ -44,8 +46,8 @@ type Options struct {
 	Certs CertStatuser
 	// TLS is the certificate manager: the mTLS listener's client
 	// verification and the admin certificate endpoints use its client CA.
-	// Without it the admin endpoints load the client CA from the data
-	// directory themselves, as the CLI does.
+	// Without it the certificate service loads the client CA from the
+	// data directory itself, as the CLI does.
 	TLS *tlsmgr.Manager
 }
 
@@ -68,6 +70,13 @@ func New(a *app.App, opt Options) (*Server, error) {
 		s.health.AddBackground(context.Background(), "certificates", 30*time.Second, certificateCheck(opt.Certs))
 	}
 	s.certs = opt.TLS
+	s.ws = newWSRegistry(a.Config.Auth.WebSocketsPerUser, s.log)
+	// On shutdown every WebSocket gets a 1001 close frame first; the
+	// services' background work stops in app.Close, after the drain.
+	s.OnShutdown(s.ws.shutdown)
+	if opt.TLS != nil {
+		a.Certs.UseCA(opt.TLS.ClientCA())
+	}
 	s.fiber = s.newFiber()
 	s.routes(s.fiber)
 	if opt.TLS != nil && a.Config.Server.MTLS != "" {

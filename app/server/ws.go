@@ -324,7 +324,7 @@ func (s *Server) wsGate(c *fiber.Ctx) error {
 	if err := s.app.Auth.AllowAPI(p.UserID); err != nil {
 		return err
 	}
-	if s.chat().ws.full(p.UserID) {
+	if s.ws.full(p.UserID) {
 		return apperr.TooMany("too many WebSocket connections for this account", 5*time.Second)
 	}
 	c.Locals(localWSPrincipal, p)
@@ -336,7 +336,7 @@ func (s *Server) wsGate(c *fiber.Ctx) error {
 func (s *Server) newWSConnFor(conn *websocket.Conn) *wsConn {
 	p := wsPrincipal(conn)
 	tok, _ := conn.Locals(localWSToken).(string)
-	wc := newWSConn(conn, p.UserID, s.chat().ws)
+	wc := newWSConn(conn, p.UserID, s.ws)
 	wc.recheck = func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

@@ -153,7 +153,7 @@ func relay(b *testing.B, name string, delay time.Duration, rounds int) {
 	if _, _, _, _, err := exchange(conn, map[string]any{"type": "send", "message": "go"}); err != nil {
 		b.Fatal(err)
 	}
-	srv.Server.Chat().Wait()
+	srv.App.Chat.Wait()
 
 	b.ResetTimer()
 	for range b.N {
@@ -171,7 +171,7 @@ func relay(b *testing.B, name string, delay time.Duration, rounds int) {
 			if err != nil || n != tokens {
 				b.Fatalf("websocket: %v (%d tokens)", err, n)
 			}
-			srv.Server.Chat().Wait()
+			srv.App.Chat.Wait()
 			wFirst, wTotal = append(wFirst, f), append(wTotal, t)
 		}
 		df, dt, wf, wt := median(dFirst), median(dTotal), median(wFirst), median(wTotal)
@@ -263,7 +263,7 @@ func BenchmarkConcurrentChats100(b *testing.B) {
 		wall := time.Since(began)
 		close(stop)
 		<-sampled
-		srv.Server.Chat().Wait() // the titles
+		srv.App.Chat.Wait() // the titles
 		fmt.Printf("concurrent: %d streaming chats of %d tokens over WebSockets: %d errors, wall %.0f ms, median first token %.2f ms, median reply %.1f ms\n",
 			chats, tokens, errs.Load(), ms(wall), ms(median(firsts)), ms(median(totals)))
 		fmt.Printf("concurrent: process RSS %.1f MB before, peak %.1f MB during (server, clients and stand-in in one process; VmHWM %.1f MB)\n",

@@ -97,6 +97,19 @@ func Start(t testing.TB, opts ...func(*config.Config)) *Server {
 	return ts
 }
 
+// OpenApp opens the App alone, on Config's configuration, for service
+// tests that need the real store and services but no HTTP; it closes
+// when the test ends.
+func OpenApp(t testing.TB, opts ...func(*config.Config)) *app.App {
+	t.Helper()
+	a, err := app.Open(context.Background(), Config(t, opts...), slog.New(slog.DiscardHandler), app.OpenOptions{})
+	if err != nil {
+		t.Fatalf("servertest: open app: %v", err)
+	}
+	t.Cleanup(a.Close)
+	return a
+}
+
 // Config is the configuration test servers run with: a temporary data
 // directory, HTTP only on 127.0.0.1:0, cheap argon2, the demo model; opts
 // adjust it.

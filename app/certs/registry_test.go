@@ -1,4 +1,4 @@
-package store
+package certs
 
 import (
 	"context"
@@ -9,12 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aiwfe/aiwfe/store"
 	"github.com/aiwfe/aiwfe/tlsmgr"
 )
 
-func openClientCertStore(t *testing.T, path string) *Store {
+func openClientCertStore(t *testing.T, path string) *store.Store {
 	t.Helper()
-	s, err := Open(path)
+	s, err := store.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,15 +38,16 @@ func issuedLeaf(t *testing.T, ic *tlsmgr.IssuedCert) []*x509.Certificate {
 
 // TestClientCertRegistry runs the client CA on the SQLite registry the way
 // the appliance does: the server and the CLI are two Stores on the same
-// database file, each with its own ClientCA on the same directory.
+// database file, each with its own Registry and ClientCA on the same
+// directory.
 func TestClientCertRegistry(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	dbPath := filepath.Join(dir, "aiwfe.db")
-	server := openClientCertStore(t, dbPath)
-	cli := openClientCertStore(t, dbPath)
+	serverDB := openClientCertStore(t, dbPath)
+	server, cli := NewRegistry(serverDB), NewRegistry(openClientCertStore(t, dbPath))
 
-	u, err := CreateUser(ctx, server.DB, NewUser{Email: "dana@example.test", PasswordHash: "x", Role: "user", Status: "active"}, time.Now())
+	u, err := store.CreateUser(ctx, serverDB.DB, store.NewUser{Email: "dana@example.test", PasswordHash: "x", Role: "user", Status: "active"}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,12 +89,12 @@ func TestClientCertRegistry(t *testing.T) {
 	}
 
 	// duplicate serial
-	if err := server.AddClientCert(ctx, recs[0]); !errors.Is(err, ErrDuplicate) {
+	if err := server.AddClientCert(ctx, recs[0]); !errors.Is(err, store.ErrDuplicate) {
 		t.Errorf("duplicate add: %v", err)
 	}
 
 	// unknown serials
-	if _, err := server.GetClientCert(ctx, "abc"); !errors.Is(err, tlsmgr.ErrNotFound) || !errors.Is(err, ErrNotFound) {
+	if _, err := server.GetClientCert(ctx, "abc"); !errors.Is(err, tlsmgr.ErrNotFound) || !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Get unknown: %v", err)
 	}
 	if err := server.RevokeClientCert(ctx, "abc", time.Now()); !errors.Is(err, tlsmgr.ErrNotFound) {
@@ -126,7 +128,7 @@ func TestClientCertRegistry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := server.DB.ExecContext(ctx, "DELETE FROM users WHERE id = ?", u.ID); err != nil {
+	if _, err := serverDB.DB.ExecContext(ctx, "DELETE FROM users WHERE id = ?", u.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := serverCA.Verify(ctx, issuedLeaf(t, other)); !errors.Is(err, tlsmgr.ErrClientCertUnknown) {

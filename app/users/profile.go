@@ -1,4 +1,4 @@
-package auth
+package users
 
 import (
 	"bytes"
@@ -47,13 +47,18 @@ type Profile struct {
 // Profile reads the user's profile; empty model assignments show the
 // configured default model.
 func (s *Service) Profile(ctx context.Context, userID int64) (*Profile, error) {
-	u, err := s.userRow(ctx, userID)
+	u, err := s.accounts.User(ctx, userID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, apperr.NotFound("user")
 	}
 	if err != nil {
 		return nil, err
 	}
+	return s.profileOf(u), nil
+}
+
+// profileOf is the profile of a users row.
+func (s *Service) profileOf(u *store.User) *Profile {
 	p := &Profile{
 		ID: u.ID, Email: u.Email, Role: u.Role, Status: u.Status, TFAEnabled: u.TFAEnabled,
 		CreatedAt: u.CreatedAt, LastLoginAt: u.LastLoginAt,
@@ -67,13 +72,17 @@ func (s *Service) Profile(ctx context.Context, userID int64) (*Profile, error) {
 	for _, k := range store.ModelKeys {
 		p.Models[k] = u.Models[k]
 		if p.Models[k] == "" {
-			p.Models[k] = s.llm.DefaultModel
+			p.Models[k] = s.defaultModel
 		}
 	}
-	return p, nil
+	return p
 }
 
-func profileJSONKey(id int64) string { return "auth:profile-json:" + strconv.FormatInt(id, 10) }
+func profileJSONKey(id int64) string { return "users:profile-json:" + strconv.FormatInt(id, 10) }
+
+// profileTTL bounds how stale the cached profile can be should a writer of
+// the users row forget auth's ForgetUser.
+const profileTTL = 10 * time.Second
 
 // ProfileJSON is Profile encoded as JSON, cached until the user changes:
 // GET /api/v1/profile is the busiest authenticated read.
@@ -89,7 +98,7 @@ func (s *Service) ProfileJSON(ctx context.Context, userID int64) ([]byte, error)
 	if err != nil {
 		return nil, err
 	}
-	s.cache.Set(profileJSONKey(userID), b, userRowTTL)
+	s.cache.Set(profileJSONKey(userID), b, profileTTL)
 	return b, nil
 }
 
@@ -229,7 +238,7 @@ func (s *Service) UpdateProfile(ctx context.Context, userID int64, patch map[str
 		if err != nil {
 			return nil, err
 		}
-		s.forgetUser(userID)
+		s.accounts.ForgetUser(userID)
 	}
 	return s.Profile(ctx, userID)
 }
