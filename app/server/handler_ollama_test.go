@@ -104,7 +104,7 @@ func TestOllamaPullAuthorization(t *testing.T) {
 			} {
 				sc.sc.Run(t, sc.c)
 			}
-			srv.Server.Chat().Wait()
+			srv.App.Chat.Wait()
 
 			// Who sees which pulls.
 			models := func(c *servertest.Client) []string {
