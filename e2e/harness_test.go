@@ -106,6 +106,7 @@ func (s *Server) start(t testing.TB) {
 		// Only the demo model is gated: a wrapper would hide the optional
 		// interfaces (Puller, RunningLister) of the real providers.
 		a.LLM = gated{Provider: demo, gate: &s.Gate}
+		a.Chat.UseLLM(a.LLM) // built by Open with the provider as it was
 	}
 	srv, err := server.New(a, server.Options{UI: s.ui})
 	if err != nil {

@@ -108,6 +108,11 @@ func (s *Service) Hub() *hub.Hub { return s.hub }
 // LLM is the model provider.
 func (s *Service) LLM() llm.Provider { return s.llm }
 
+// UseLLM replaces the model provider, before the service is first used:
+// a test wraps the configured one (the e2e harness holds the demo model's
+// replies mid-stream). Not safe once requests are served.
+func (s *Service) UseLLM(p llm.Provider) { s.llm = p }
+
 // Close cancels background work and waits for it to end.
 func (s *Service) Close() {
 	s.stop()
