@@ -27,6 +27,7 @@ func TestModelsPullAndModelErrors(t *testing.T) {
 	u := NewBrowser(t, srv)
 	srv.CreateUser(t, "plain@example.com", "user")
 	u.Login("plain@example.com", Password)
+	u.WaitVisible("[data-send]")
 	u.Navigate("/settings")
 	u.WaitText("[data-models]", "tiny")
 	u.WaitVisible("[data-pull-refused]")
