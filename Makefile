@@ -7,7 +7,7 @@ COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X github.com/aiwfe/aiwfe/app.Version=$(VERSION) -X github.com/aiwfe/aiwfe/app.Commit=$(COMMIT)
 GOBUILD := CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)"
 
-.PHONY: all build run test test-deps test-go test-ui ui ui-stale cross bench vet fmt clean
+.PHONY: all build run test test-deps test-go test-race test-ui ui ui-stale cross bench vet fmt clean
 
 all: build
 
@@ -32,6 +32,13 @@ vet:
 
 test-go:
 	AIWFE_REQUIRE_OLLAMA=1 AIWFE_REQUIRE_PEERS=1 go test -count=1 -timeout 20m ./...
+	$(MAKE) test-race
+
+## test-race: the packages with goroutines and shared state under the race
+## detector (-short: the real-Ollama and timing tests run in test-go already)
+RACE_PKGS := ./app/hub ./app/chat ./app/llm ./app/server ./store ./app/auth
+test-race:
+	CGO_ENABLED=1 go test -race -short -count=1 -timeout 20m $(RACE_PKGS)
 
 ## test-ui: svelte-check, the UI's unit tests, and the committed build is current
 test-ui:

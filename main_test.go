@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -49,6 +50,8 @@ type proc struct {
 	cmd    *exec.Cmd
 	urls   map[string]string // http, https -> base URL
 	lines  []string          // stdout up to the URLs
+	mu     sync.Mutex
+	later  []string // stdout after the URLs
 	stderr *bytes.Buffer
 	done   chan error
 }
@@ -101,10 +104,35 @@ func startServe(t *testing.T, dataDir string, env []string, args ...string) *pro
 		}
 	}
 	go func() {
-		for range lines {
+		for l := range lines {
+			p.mu.Lock()
+			p.later = append(p.later, l)
+			p.mu.Unlock()
 		}
 	}()
 	return p
+}
+
+// waitStdout waits for a line of stdout, printed after the URLs, that
+// contains want.
+func (p *proc) waitStdout(t *testing.T, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		p.mu.Lock()
+		for _, l := range p.later {
+			if strings.Contains(l, want) {
+				p.mu.Unlock()
+				return l
+			}
+		}
+		p.mu.Unlock()
+		time.Sleep(20 * time.Millisecond)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	t.Fatalf("stdout has no line with %q after the URLs: %q", want, p.later)
+	return ""
 }
 
 func (p *proc) stop(t *testing.T) int {
@@ -120,10 +148,17 @@ func (p *proc) stop(t *testing.T) int {
 
 func run(t *testing.T, env []string, args ...string) (int, string, string) {
 	t.Helper()
+	return runIn(t, env, "", args...)
+}
+
+// runIn is run with stdin piped from the string given.
+func runIn(t *testing.T, env []string, stdin string, args ...string) (int, string, string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Env = env
+	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -181,6 +216,14 @@ func TestServeWithNoConfig(t *testing.T) {
 	}
 	if !pollHealth(t, client, p.urls["http"], "degraded") {
 		t.Fatal("a dead Ollama should make /health degraded")
+	}
+	// The person who started it is told once, in words, that chat needs a
+	// model server and how to get one; the log has the details once.
+	line := p.waitStdout(t, "model")
+	for _, want := range []string{"No model server answers at http://127.0.0.1:9.", "install Ollama", "[llm] base_url", "demo model"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("model line %q lacks %q", line, want)
+		}
 	}
 
 	// The UI at / and at deep links, with security headers.
@@ -412,6 +455,80 @@ func TestBackupAndRestore(t *testing.T) {
 		t.Fatal("no health after restore")
 	}
 	p2.stop(t)
+}
+
+// `backup --encrypt` writes an archive that shows nothing in clear — not
+// the JWT, CSRF and at-rest keys, not the client CA's key — and `restore`
+// recognises it and asks for the passphrase: a wrong one, or none, is a
+// clear error and changes nothing; the right one (from the environment or
+// piped on stdin) restores it.
+func TestEncryptedBackupAndRestore(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	env := baseEnv()
+	if code, out, stderr := run(t, env, "migrate", "--data", data); code != 0 {
+		t.Fatalf("migrate: %d %s %s", code, out, stderr)
+	}
+	secrets, err := os.ReadFile(filepath.Join(data, "secrets.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys map[string]any
+	if err := json.Unmarshal(secrets, &keys); err != nil || len(keys) == 0 {
+		t.Fatalf("secrets.json: %v %s", err, secrets)
+	}
+	const pass = "a long and private passphrase"
+	archive := filepath.Join(t.TempDir(), "aiwfe.backup.age")
+	if code, out, stderr := run(t, env, "backup", "--encrypt", archive, "--data", data); code == 0 || !strings.Contains(stderr, "AIWFE_BACKUP_PASSPHRASE") {
+		t.Fatalf("--encrypt with no passphrase: %d %s %s", code, out, stderr)
+	}
+	code, out, stderr := run(t, append(env, "AIWFE_BACKUP_PASSPHRASE="+pass), "backup", "--encrypt", archive, "--data", data)
+	if code != 0 || !strings.Contains(out, "encrypted backup written") {
+		t.Fatalf("backup --encrypt: %d %s %s", code, out, stderr)
+	}
+	raw, _ := os.ReadFile(archive)
+	if !bytes.HasPrefix(raw, []byte("age-encryption.org/v1\n")) {
+		t.Fatalf("not an age file: %q", raw[:min(len(raw), 40)])
+	}
+	for _, v := range keys {
+		if s, ok := v.(string); ok && len(s) >= 16 && bytes.Contains(raw, []byte(s)) {
+			t.Fatal("a key from secrets.json is in the archive in clear")
+		}
+	}
+	if bytes.Contains(raw, []byte("PRIVATE KEY")) || bytes.Contains(raw, []byte("secrets.json")) {
+		t.Fatal("the archive shows its contents in clear")
+	}
+
+	before, _ := os.ReadFile(filepath.Join(data, "aiwfe.db"))
+	for _, tc := range []struct {
+		name  string
+		env   []string
+		stdin string
+		want  string
+	}{
+		{"wrong passphrase in the environment", append(env, "AIWFE_BACKUP_PASSPHRASE=not the passphrase"), "", "wrong passphrase"},
+		{"wrong passphrase on stdin", env, "not the passphrase\n", "wrong passphrase"},
+		{"no passphrase", env, "", "needs its passphrase"},
+	} {
+		code, _, stderr := runIn(t, tc.env, tc.stdin, "restore", archive, "--data", data)
+		if code == 0 || !strings.Contains(stderr, tc.want) || !strings.Contains(stderr, "nothing was changed") {
+			t.Errorf("%s: %d %s", tc.name, code, stderr)
+		}
+		after, _ := os.ReadFile(filepath.Join(data, "aiwfe.db"))
+		if !bytes.Equal(before, after) {
+			t.Fatalf("%s: the database changed", tc.name)
+		}
+		if kept, _ := filepath.Glob(filepath.Join(data, "*.before-restore-*")); len(kept) != 0 {
+			t.Fatalf("%s: files moved aside: %v", tc.name, kept)
+		}
+	}
+	code, out, stderr = runIn(t, env, pass+"\n", "restore", archive, "--data", data)
+	if code != 0 || !strings.Contains(out, "restored") {
+		t.Fatalf("restore with the passphrase on stdin: %d %s %s", code, out, stderr)
+	}
+	got, _ := os.ReadFile(filepath.Join(data, "secrets.json"))
+	if !bytes.Equal(got, secrets) {
+		t.Fatal("secrets.json not restored as it was")
+	}
 }
 
 // `serve --demo` seeds a demo account, prints its credentials, and the

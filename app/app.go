@@ -21,6 +21,7 @@ import (
 	"github.com/aiwfe/aiwfe/app/datarights"
 	"github.com/aiwfe/aiwfe/app/hub"
 	"github.com/aiwfe/aiwfe/app/llm"
+	"github.com/aiwfe/aiwfe/app/settings"
 	"github.com/aiwfe/aiwfe/app/users"
 	"github.com/aiwfe/aiwfe/store"
 )
@@ -76,8 +77,12 @@ type App struct {
 	DataRights *datarights.Service
 	// Certs is the client certificates of the mutual-TLS listener.
 	Certs *certs.Service
-	// LLM is the model server (Ollama, OpenAI-compatible, or the demo model).
-	LLM llm.Provider
+	// LLM is the model server (Ollama, OpenAI-compatible, or the demo
+	// model). It is a switch: an admin's change of model server (Settings)
+	// takes effect for the next request without a restart.
+	LLM *llm.Switch
+	// Settings is the application settings an admin changes from the UI.
+	Settings *settings.Service
 	// Hub is the per-user event hub: every feature publishes progress and
 	// notifications on it; /api/v1/ws/progress and /ws/notifications
 	// deliver them.
@@ -124,7 +129,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 		return nil, err
 	}
 	a.Secrets = sec
-	st, err := store.Open(cfg.Path("aiwfe.db"))
+	st, err := store.OpenWith(cfg.Path("aiwfe.db"), store.Options{Synchronous: cfg.Data.Synchronous})
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +153,12 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 		return nil, err
 	}
 	a.MFA = auth.NewMFA(a.Auth, cfg, nil)
-	if a.LLM, err = NewLLM(cfg); err != nil {
+	first, err := NewLLM(cfg)
+	if err != nil {
+		return nil, err
+	}
+	a.LLM = llm.NewSwitch(first)
+	if err := a.openSettings(ctx); err != nil {
 		return nil, err
 	}
 	a.Hub = hub.New(0)
@@ -213,6 +223,33 @@ func LockDataDir(dir string) (*os.File, error) {
 // conversations (see chat.SeedDemo). Print the credentials it returns.
 func (a *App) SeedDemo(ctx context.Context) (*chat.DemoCredentials, error) {
 	return chat.SeedDemo(ctx, a.Chat, a.Auth, a.Config.Data.Dir)
+}
+
+// openSettings builds the settings service and routes the model server to
+// the one an admin saved, unless this is `serve --demo`, which always
+// answers with the demo model.
+func (a *App) openSettings(ctx context.Context) error {
+	cfg := a.Config
+	def := settings.ModelServerConfig{Provider: cfg.LLM.Provider, BaseURL: cfg.LLM.BaseURL, APIKey: cfg.LLM.APIKey}
+	if cfg.Demo {
+		def = settings.ModelServerConfig{Provider: "demo"}
+	}
+	a.Settings = settings.New(settings.Deps{
+		Store: a.Store, Log: a.Log, Now: a.now, Box: a.Auth.SecretBox(), LLM: a.LLM, Default: def,
+		NewProvider: func(m settings.ModelServerConfig) (llm.Provider, error) {
+			c := *cfg
+			c.Demo = false
+			c.LLM.Provider, c.LLM.BaseURL, c.LLM.APIKey = m.Provider, m.BaseURL, m.APIKey
+			return NewLLM(&c)
+		},
+		Audit: func(ctx context.Context, adminID int64, what string) {
+			a.Auth.Audit(ctx, nil, &store.SecurityEvent{Type: settings.EventChange, UserID: adminID, ActorID: adminID, Success: true, Reason: what})
+		},
+	})
+	if cfg.Demo {
+		return nil
+	}
+	return a.Settings.Apply(ctx)
 }
 
 // NewLLM builds the configured model provider; demo mode (--demo or

@@ -73,7 +73,7 @@ func TestProfileDataRights(t *testing.T) {
 		t.Errorf("after deletion at %s, want /login", p)
 	}
 	b.WaitText("main", "were deleted")
-	b.WaitFor("the session cookie gone", `!document.cookie.includes('access_token=')`)
+	b.WaitFor("the session cookie gone", `!document.cookie.includes('access_expires=')`)
 
 	// The account is gone: signing in fails, a protected page wants a login.
 	b.Fill("#email", email)

@@ -102,11 +102,11 @@ func (s *Server) start(t testing.TB) {
 		cancel()
 		t.Fatalf("e2e: open app: %v", err)
 	}
-	if demo, ok := a.LLM.(*llm.Demo); ok {
+	if demo, ok := a.LLM.Current().(*llm.Demo); ok {
 		// Only the demo model is gated: a wrapper would hide the optional
-		// interfaces (Puller, RunningLister) of the real providers.
-		a.LLM = gated{Provider: demo, gate: &s.Gate}
-		a.Chat.UseLLM(a.LLM) // built by Open with the provider as it was
+		// interfaces (Puller, RunningLister) of the real providers. The
+		// switch is what chat holds, so the gate applies to every reply.
+		a.LLM.Set(gated{Provider: demo, gate: &s.Gate})
 	}
 	srv, err := server.New(a, server.Options{UI: s.ui})
 	if err != nil {

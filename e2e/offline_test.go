@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// SPEC §8: the UI keeps working, read-only, while the API is briefly
+// The UI keeps working, read-only, while the API is briefly
 // unreachable. The server is stopped for real (connections are refused, as
 // when the appliance restarts): a reload still shows the app (the service
 // worker's shell, the session and answers kept in the tab's sessionStorage),

@@ -109,7 +109,7 @@ func TestPasskeyAndTOTPThroughTheUI(t *testing.T) {
 	b.Fill("#code", servertest.OATHTool(t, secret, time.Now().Add(30*time.Second)))
 	b.ClickText("button", "Verify")
 	b.WaitFor("leaving /login", `location.pathname !== '/login'`)
-	if b.Cookie("access_token") == "" {
+	if b.Cookie("access_expires") == "" {
 		t.Fatal("no session after the code")
 	}
 

@@ -7,7 +7,7 @@ if ! command -v wrk >/dev/null; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null || true
 fi
-echo "== appliance (binary, start-up, memory, /health)"
+echo "== appliance (binary, start-up, memory, /health, oversized bodies, sign-in burst memory)"
 go run ./tools/bench -binary ./aiwfe
 
 echo
@@ -17,6 +17,10 @@ go test ./app/server -run '^$' -bench '^BenchmarkProfileGET$' -benchtime 200000x
 echo
 echo "== chat: relaying 2,000 tokens through /ws/chat vs reading the stand-in directly; 100 concurrent chats"
 go test ./app/server/bench -run '^$' -bench . -benchtime 1x -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
+
+echo
+echo "== database: message inserts (one transaction each) with synchronous=FULL (default) and NORMAL"
+go test ./store -run '^$' -bench '^BenchmarkMessageInsert$' -benchtime 2s -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
 
 echo
 echo "== browser: a 4,000-token Markdown reply streamed into the chat page (Chromium; skipped without it)"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what `make test` needs on a fresh Debian machine, and nothing
 # twice: Debian's chromium (browser tests), oathtool (an independent TOTP),
-# openssl and curl (mTLS checks); the UI's npm packages; and the test peers
+# openssl and curl (mTLS checks), gcc and libc6-dev (the race detector);
+# the UI's npm packages; and the test peers
 # built from the Go module proxy (Ollama with a tiny model; Pebble is built
 # by the tlsmgr tests themselves).
 set -euo pipefail
@@ -12,6 +13,9 @@ command -v chromium >/dev/null || need+=(chromium)
 command -v oathtool >/dev/null || need+=(oathtool)
 command -v openssl  >/dev/null || need+=(openssl)
 command -v curl     >/dev/null || need+=(curl)
+# `go test -race` needs cgo: a C compiler and the C library's headers.
+command -v gcc      >/dev/null || need+=(gcc)
+[ -e /usr/include/stdlib.h ]   || need+=(libc6-dev)
 # shellcheck source=scripts/apt.sh
 . scripts/apt.sh
 if [ ${#need[@]} -gt 0 ]; then

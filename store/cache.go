@@ -8,11 +8,14 @@ import (
 )
 
 // Cache is the in-process cache that stands where other stacks run Redis:
-// token revocations, rate-limit windows, WebAuthn ceremonies, hot rows.
+// token revocations (backed by SQLite), WebAuthn ceremonies, hot rows.
 type Cache interface {
 	Get(key string) (any, bool)
 	// Set stores value for ttl (0 = until evicted). It is visible to Get
-	// when Set returns.
+	// when Set returns, unless the cache refused it (full, and its
+	// admission policy preferred what it holds; or too busy): then Get
+	// misses. So keep here only what a miss merely reads again; security
+	// counters live in app/auth's bounded tables (counters.go).
 	Set(key string, value any, ttl time.Duration)
 	Delete(key string)
 	Stats() CacheStats

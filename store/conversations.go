@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Conversation is one chat thread of one user.
@@ -174,9 +175,12 @@ func CountConversations(ctx context.Context, q Querier, userID int64) (int, erro
 // FTSQuery turns what a person typed into a safe FTS5 query: every word
 // becomes a quoted term (so operators and punctuation mean nothing), all of
 // them required, the last one also matching as a prefix. Empty input gives "".
+// A NUL separates words like a space does: FTS5 reads a query string only up
+// to its first NUL, so one inside a quoted term leaves the quote open and the
+// query fails ("unterminated string").
 func FTSQuery(s string) string {
 	var terms []string
-	for _, w := range strings.Fields(s) {
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return r == 0 || unicode.IsSpace(r) }) {
 		w = strings.ReplaceAll(w, `"`, `""`)
 		terms = append(terms, `"`+w+`"`)
 	}

@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"math"
 	"time"
 )
 
@@ -77,4 +80,48 @@ func InsertNotification(ctx context.Context, q Querier, userID int64, kind, titl
 	_, err := q.ExecContext(ctx, "INSERT INTO notifications(user_id, kind, title, body, created_at) VALUES(?, ?, ?, ?, ?)",
 		userID, kind, title, body, tsText(now))
 	return err
+}
+
+// pruneBatch bounds one DELETE, so a prune never holds the write lock
+// for long even when it has a backlog to clear.
+const pruneBatch = 10_000
+
+// PruneEvents keeps security_events bounded: rows created before cutoff go,
+// and of the rest only the newest keep stay. Ids grow with time, so both
+// steps walk the primary key from the oldest row and cost about the rows
+// they delete, not the size of the table. It returns the rows deleted.
+func PruneEvents(ctx context.Context, q Querier, cutoff time.Time, keep int) (int64, error) {
+	// Rows below firstKept go: it is the first row young enough to stay
+	// (none means every row is old) ...
+	var firstKept int64
+	err := q.QueryRowContext(ctx, "SELECT id FROM security_events WHERE created_at >= ? ORDER BY id LIMIT 1", tsText(cutoff)).Scan(&firstKept)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		firstKept = math.MaxInt64
+	case err != nil:
+		return 0, err
+	}
+	// ... or the keep-th newest row, if that is later (with fewer rows
+	// there is none, and the count takes nothing).
+	var newest int64
+	err = q.QueryRowContext(ctx, "SELECT id FROM security_events ORDER BY id DESC LIMIT 1 OFFSET ?", keep-1).Scan(&newest)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return 0, err
+	default:
+		firstKept = max(firstKept, newest)
+	}
+	var total int64
+	for {
+		res, err := q.ExecContext(ctx, "DELETE FROM security_events WHERE id IN (SELECT id FROM security_events WHERE id < ? ORDER BY id LIMIT ?)", firstKept, pruneBatch)
+		if err != nil {
+			return total, err
+		}
+		n, _ := res.RowsAffected()
+		total += n
+		if n < pruneBatch {
+			return total, nil
+		}
+	}
 }

@@ -305,3 +305,36 @@ func TestMigrationKeepsExistingMessagesIndexed(t *testing.T) {
 		t.Fatalf("%d matches after deleting one", n)
 	}
 }
+
+// What a person types is never FTS5 syntax: quotes, operators and control
+// characters — a NUL, which ends an FTS5 query string early — search as
+// text or separate words, and never make the query fail.
+func TestSearchTakesAnyTypedText(t *testing.T) {
+	ctx := context.Background()
+	s, u, c := ftsFixture(t)
+	if err := InsertMessage(ctx, s.DB, u, &Message{ConversationID: c.ID, Role: "user", Content: "echidna spines"}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		q    string
+		hits int
+	}{
+		{"echidna", 1},
+		{"\x00", 0},
+		{"echidna\x00", 1},
+		{"echi\x00spines", 0}, // two words: "echi" and the prefix "spines"
+		{"echidna\x00spi", 1},
+		{`"unbalanced`, 0},
+		{"NEAR( AND OR", 0},
+		{"\x01\x7f", 0},
+	} {
+		hits, err := SearchMessages(ctx, s.DB, u, tc.q, 10, 0)
+		if err != nil || len(hits) != tc.hits {
+			t.Errorf("SearchMessages(%q) = %d hits, %v; want %d", tc.q, len(hits), err, tc.hits)
+		}
+		list, total, err := ListConversations(ctx, s.DB, u, ConversationFilter{Query: tc.q})
+		if err != nil || total != len(list) {
+			t.Errorf("ListConversations(%q) = %d of %d, %v", tc.q, len(list), total, err)
+		}
+	}
+}

@@ -1,11 +1,57 @@
 package store
 
+// The settings table: appliance-wide settings, one row a key, the value
+// JSON (or a flag's text).
+
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"time"
 )
 
-// The settings table: appliance-wide flags, one row per key.
+// Setting is one application setting: a key and its JSON value.
+type Setting struct {
+	Key       string
+	Value     string
+	UpdatedAt time.Time
+	UpdatedBy int64 // 0: not known (the user was deleted, or the CLI)
+}
+
+// GetSetting reads one setting; ErrNotFound when it was never saved.
+func GetSetting(ctx context.Context, q Querier, key string) (*Setting, error) {
+	st := &Setting{Key: key}
+	var updated string
+	var by sql.NullInt64
+	err := q.QueryRowContext(ctx, `SELECT value, updated_at, updated_by FROM settings WHERE key = ?`, key).
+		Scan(&st.Value, &updated, &by)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	st.UpdatedAt, st.UpdatedBy = tsParse(updated), by.Int64
+	return st, nil
+}
+
+// PutSetting saves a setting, replacing what was there.
+func PutSetting(ctx context.Context, q Querier, st *Setting) error {
+	var by any
+	if st.UpdatedBy != 0 {
+		by = st.UpdatedBy
+	}
+	_, err := q.ExecContext(ctx, `INSERT INTO settings(key, value, updated_at, updated_by) VALUES(?, ?, ?, ?)
+		ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+		st.Key, st.Value, tsText(st.UpdatedAt), by)
+	return err
+}
+
+// DeleteSetting forgets a setting (back to the configuration's value).
+func DeleteSetting(ctx context.Context, q Querier, key string) error {
+	_, err := q.ExecContext(ctx, `DELETE FROM settings WHERE key = ?`, key)
+	return err
+}
 
 // SettingExists reports whether key has been set.
 func SettingExists(ctx context.Context, q Querier, key string) (bool, error) {
@@ -14,9 +60,8 @@ func SettingExists(ctx context.Context, q Querier, key string) (bool, error) {
 	return n > 0, err
 }
 
-// SetSetting sets key to value.
+// SetSetting sets key to value (flags the appliance sets itself, such as
+// the demo seed's marker).
 func SetSetting(ctx context.Context, q Querier, key, value string, now time.Time) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO settings(key, value, updated_at) VALUES(?, ?, ?)
-		ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, key, value, tsText(now))
-	return err
+	return PutSetting(ctx, q, &Setting{Key: key, Value: value, UpdatedAt: now})
 }

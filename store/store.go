@@ -25,15 +25,46 @@ type Store struct {
 	Path string
 }
 
-// Open opens (creating if needed) the SQLite database at path. The pragmas
-// are set per connection through the DSN so every pooled connection has them:
-// WAL for concurrent readers during writes, foreign keys for cascades, and a
-// busy timeout so a second writer waits instead of failing.
-func Open(path string) (*Store, error) {
+// Synchronous modes: how hard SQLite pushes each commit to the disk.
+const (
+	// SyncFull syncs the WAL at every commit: a write that was
+	// acknowledged survives a power cut. The default, because the
+	// appliance runs on Raspberry Pis whose SD cards lose power often.
+	SyncFull = "full"
+	// SyncNormal syncs only at checkpoints: faster commits, but the last
+	// acknowledged writes can vanish when the power goes (never a corrupt
+	// database).
+	SyncNormal = "normal"
+)
+
+// Options tune Open.
+type Options struct {
+	// Synchronous is SyncFull (also when empty) or SyncNormal.
+	Synchronous string
+}
+
+// Open opens (creating if needed) the SQLite database at path with the
+// default options (synchronous=FULL).
+func Open(path string) (*Store, error) { return OpenWith(path, Options{}) }
+
+// OpenWith opens (creating if needed) the SQLite database at path. The
+// pragmas are set per connection through the DSN so every pooled connection
+// has them: WAL for concurrent readers during writes, the synchronous mode,
+// foreign keys for cascades, and a busy timeout so a second writer waits
+// instead of failing.
+func OpenWith(path string, o Options) (*Store, error) {
+	sync := o.Synchronous
+	switch sync {
+	case "":
+		sync = SyncFull
+	case SyncFull, SyncNormal:
+	default:
+		return nil, fmt.Errorf("store: synchronous must be %q or %q, not %q", SyncFull, SyncNormal, sync)
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	db, err := sql.Open("sqlite", dsn(path, false))
+	db, err := sql.Open("sqlite", dsn(path, false, sync))
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
@@ -55,7 +86,7 @@ func OpenReadOnly(path string) (*Store, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	db, err := sql.Open("sqlite", dsn(path, true))
+	db, err := sql.Open("sqlite", dsn(path, true, ""))
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +98,7 @@ func OpenReadOnly(path string) (*Store, error) {
 	return &Store{DB: db, Path: path}, nil
 }
 
-func dsn(path string, readOnly bool) string {
+func dsn(path string, readOnly bool, sync string) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "foreign_keys(1)")
@@ -75,7 +106,7 @@ func dsn(path string, readOnly bool) string {
 		q.Add("mode", "ro")
 	} else {
 		q.Add("_pragma", "journal_mode(WAL)")
-		q.Add("_pragma", "synchronous(NORMAL)")
+		q.Add("_pragma", "synchronous("+sync+")")
 		q.Add("_txlock", "immediate")
 	}
 	return "file:" + path + "?" + q.Encode()

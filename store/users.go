@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// ModelKeys are the users table's model-assignment columns (SPEC section 6);
+// ModelKeys are the users table's model-assignment columns;
 // each names the model one kind of work uses.
 var ModelKeys = []string{
 	"selected_model", "chat_model", "coding_model", "embedding_model",

@@ -133,6 +133,8 @@ func CodeForStatus(status int) string {
 		return "unavailable"
 	case http.StatusRequestTimeout:
 		return "timeout"
+	case http.StatusRequestHeaderFieldsTooLarge:
+		return "request_headers_too_large"
 	}
 	if status >= 500 {
 		return "internal"

@@ -33,7 +33,9 @@ func (s *Service) audit(ctx context.Context, q store.Querier, e *store.SecurityE
 	}
 	if err := store.InsertEvent(context.WithoutCancel(ctx), q, e); err != nil {
 		s.log.Error("audit event not recorded", "type", e.Type, "user_id", e.UserID, "err", err)
+		return
 	}
+	s.eventRecorded()
 }
 
 // Audit records an event for another service (client certificates, data

@@ -89,14 +89,19 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 		return nil, apperr.Invalid("password", "password is required")
 	}
 	if st.email, err = NormalizeEmail("email", email); err != nil {
-		s.recordLoginFailure(ctx, st, "invalid_email", strings64(email))
+		// No password is checked, so nothing slows a flood of these:
+		// one row per client and window is enough for the audit.
+		if s.logins.firstInWindow("invalid_email:" + ipKey(c.IP)) {
+			s.recordLoginFailure(ctx, st, "invalid_email", strings64(email))
+		}
 		return nil, ErrBadCredentials
 	}
 	if len(password) > MaxPasswordLen {
 		return nil, apperr.Invalid("password", "password is too long")
 	}
-	if st.try, err = s.logins.begin(ctx, st.email, c.IP); err != nil {
-		s.recordLoginFailure(ctx, st, "rate_limited", st.email)
+	var refused string
+	if st.try, refused, err = s.logins.beginKeyed(ctx, st.email, c.IP); err != nil {
+		s.recordRateLimited(ctx, st, refused)
 		return nil, err
 	}
 	if err := s.stepPassword(ctx, st, password); err != nil {
@@ -187,8 +192,10 @@ func (s *Service) stepStatus(ctx context.Context, st *loginState) error {
 	}
 }
 
-// stepDevice registers or matches the device; a new one is audited and
-// notified.
+// stepDevice registers or matches the device; a new one is audited, and
+// the user sees it among their security events (/security). It is not
+// written as a notification: nothing reads notifications until the
+// notification centre is built, so rows would only pile up unseen.
 func (s *Service) stepDevice(ctx context.Context, st *loginState) error {
 	now := s.now()
 	d, created, err := store.SeeDevice(ctx, s.store.DB, st.user.ID, st.client.Fingerprint(), st.client.DeviceName(),
@@ -201,14 +208,6 @@ func (s *Service) stepDevice(ctx context.Context, st *loginState) error {
 		e := clientEvent(EventNewDevice, st.client)
 		e.UserID, e.Email, e.DeviceID, e.DeviceName = st.user.ID, st.user.Email, d.ID, d.Name
 		s.audit(ctx, nil, e)
-		body := "A sign-in from " + d.Name
-		if st.client.IP != "" {
-			body += " (" + st.client.IP + ")"
-		}
-		body += " at " + now.UTC().Format("2006-01-02 15:04 UTC") + ". If this was not you, change your password and remove the device."
-		if err := store.InsertNotification(context.WithoutCancel(ctx), s.store.DB, st.user.ID, EventNewDevice, "New sign-in from "+d.Name, body, now); err != nil {
-			s.log.Error("new-device notification not stored", "user_id", st.user.ID, "err", err)
-		}
 	}
 	return nil
 }
@@ -340,6 +339,15 @@ func (s *Service) loginEvent(st *loginState, ok bool, reason string) *store.Secu
 		e.DeviceID, e.DeviceName = st.device.ID, st.device.Name
 	}
 	return e
+}
+
+// recordRateLimited audits a sign-in refused by the limiter, once per
+// refusing counter and window: each refusal costs the client nothing, and
+// one row per request would let anyone grow the table without bound.
+func (s *Service) recordRateLimited(ctx context.Context, st *loginState, counter string) {
+	if s.logins.firstInWindow("rate_limited:" + counter) {
+		s.recordLoginFailure(ctx, st, "rate_limited", st.email)
+	}
 }
 
 func (s *Service) recordLoginFailure(ctx context.Context, st *loginState, reason, email string) {

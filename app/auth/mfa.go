@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/go-webauthn/webauthn/webauthn"
 
@@ -59,7 +58,7 @@ type MFA struct {
 	mu       sync.Mutex
 	inflight map[string]bool
 	// cacheMu makes a read and a write of the cache one step: taking a
-	// WebAuthn ceremony (read, delete), making a begin counter.
+	// WebAuthn ceremony (read, delete).
 	cacheMu sync.Mutex
 
 	// wa is the relying party for the configuration keyed by waKey.
@@ -206,19 +205,10 @@ func (m *MFA) challengeClaims(ctx context.Context, token string, c Client) (*Cla
 		s.audit(ctx, nil, e)
 		return nil, 0, errChallengeDevice
 	}
-	if m.failures(claims.ID) >= MaxMFAFailures {
+	if s.logins.mfaFailures(claims.ID) >= MaxMFAFailures {
 		return nil, 0, errChallengeVoided
 	}
 	return claims, uid, nil
-}
-
-func mfaFailKey(jti string) string { return "auth:mfafail:" + jti }
-
-func (m *MFA) failures(jti string) int {
-	if v, ok := m.s.cache.Get(mfaFailKey(jti)); ok {
-		return v.(int)
-	}
-	return 0
 }
 
 // CompleteLogin is the login's second step as the API serves it: the
@@ -253,8 +243,7 @@ func (m *MFA) CompleteLogin(ctx context.Context, in SecondFactorInput) (*Session
 		return sess, nil
 	}
 	if call.failed {
-		n := m.failures(claims.ID) + 1
-		s.cache.Set(mfaFailKey(claims.ID), n, MFATokenTTL+time.Minute)
+		n := s.logins.mfaFailed(claims.ID)
 		if n >= MaxMFAFailures {
 			if rerr := s.revokeJTI(ctx, claims.ID, uid, claims.ExpiresAt.Time); rerr != nil {
 				return nil, rerr

@@ -2,31 +2,48 @@ package auth
 
 import (
 	"context"
+	"net/netip"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aiwfe/aiwfe/app/apperr"
 	"github.com/aiwfe/aiwfe/app/config"
-	"github.com/aiwfe/aiwfe/store"
 )
 
 // maxLockout caps the login backoff.
 const maxLockout = time.Hour
 
-// loginLimiter counts failed logins per account and per IP in the cache.
-// Each counter is a small struct with its own lock, so concurrent logins
-// see one consistent count; attempts in flight count against the limit, so
-// twenty parallel guesses cannot all slip past a limit of five (the extra
-// ones wait for the first to finish, then see the lockout).
+// loginLimiter counts failed sign-ins per client IP, per account from one
+// IP, and per account from everywhere (a much higher ceiling, so that
+// someone who knows an email cannot lock its owner out from their own
+// IP). The counters live in bounded tables that never drop a write: the
+// cache may refuse or evict an entry at any time, and a lockout that
+// vanishes under cache pressure fails open.
+//
+// Each counter has its own lock, so concurrent logins see one consistent
+// count; attempts in flight count against the limit, so twenty parallel
+// guesses cannot all slip past a limit of five (the extra ones wait for
+// the first to finish, then see the lockout).
 type loginLimiter struct {
-	cache  store.Cache
-	now    func() time.Time
-	window time.Duration
-	maxAcc int
-	maxIP  int
+	now     func() time.Time
+	window  time.Duration
+	maxIP   int
+	maxPair int
+	maxAcc  int
 
-	mu sync.Mutex // serialises get-or-create of counters
+	ips      *counterMap[*failCounter]
+	pairs    *counterMap[*failCounter] // account and IP
+	accounts *counterMap[*failCounter]
+	// mfaFails counts wrong second-factor answers per MFA token.
+	mfaFails *counterMap[*atomic.Int64]
+	// begins counts unauthenticated passkey ceremonies per IP.
+	begins *counterMap[*beginCounter]
+	// noted remembers which refusals were recorded in the audit this
+	// window: a locked-out client hammering away writes one row, not one
+	// per request.
+	noted *counterMap[*noteMark]
 }
 
 type failCounter struct {
@@ -40,19 +57,50 @@ type failCounter struct {
 	changed chan struct{}
 }
 
-func newLoginLimiter(c store.Cache, cfg config.Auth, now func() time.Time) *loginLimiter {
-	return &loginLimiter{cache: c, now: now, window: cfg.FailureWindow.D(), maxAcc: cfg.MaxFailuresAccount, maxIP: cfg.MaxFailuresIP}
+func newFailCounter() *failCounter { return &failCounter{changed: make(chan struct{})} }
+
+type beginCounter struct {
+	mu    sync.Mutex
+	n     int
+	start time.Time
 }
 
-func (l *loginLimiter) counter(key string) *failCounter {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if v, ok := l.cache.Get(key); ok {
-		return v.(*failCounter)
+type noteMark struct {
+	mu sync.Mutex
+	at time.Time
+}
+
+func newLoginLimiter(cfg config.Auth, now func() time.Time) *loginLimiter {
+	window := cfg.FailureWindow.D()
+	fails := func() *counterMap[*failCounter] {
+		// A counter must outlive the longest lockout plus the window in
+		// which its failures are remembered.
+		return newCounterMap(maxCounters, window+maxLockout, now, newFailCounter)
 	}
-	fc := &failCounter{changed: make(chan struct{})}
-	l.cache.Set(key, fc, l.window+maxLockout)
-	return fc
+	return &loginLimiter{
+		now: now, window: window,
+		maxIP: cfg.MaxFailuresIP, maxPair: cfg.MaxFailuresAccount, maxAcc: cfg.MaxFailuresAcctAll,
+		ips: fails(), pairs: fails(), accounts: fails(),
+		mfaFails: newCounterMap(maxCounters, MFATokenTTL+time.Minute, now, func() *atomic.Int64 { return new(atomic.Int64) }),
+		begins:   newCounterMap(maxCounters, 2*time.Minute, now, func() *beginCounter { return &beginCounter{} }),
+		noted:    newCounterMap(maxCounters, window, now, func() *noteMark { return &noteMark{} }),
+	}
+}
+
+// ipKey is the part of a client address that counts as one client: the
+// address for IPv4, the /64 network for IPv6 (one host usually holds a
+// whole /64, and would otherwise have 2^64 fresh counters).
+func ipKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap()
+	if a.Is4() {
+		return a.String()
+	}
+	p, _ := a.WithZone("").Prefix(64)
+	return p.String()
 }
 
 // backoff is the lockout after the n-th failure beyond the limit (n >= 0):
@@ -69,28 +117,73 @@ func (l *loginLimiter) backoff(n int) time.Duration {
 type attempt struct {
 	l        *loginLimiter
 	counters []*failCounter
-	account  *failCounter
 	maxes    []int
+	// clears is the counter a success resets: the account's failures from
+	// this IP (the account-wide count runs out with its window, so a
+	// distributed guesser gains nothing from the owner signing in).
+	clears *failCounter
 }
 
 // begin reserves a slot for an attempt on email from ip, or answers 429
 // with how long to wait.
 func (l *loginLimiter) begin(ctx context.Context, email, ip string) (*attempt, error) {
-	acc := l.counter("auth:fail:acct:" + email)
-	a := &attempt{l: l, account: acc, counters: []*failCounter{acc}, maxes: []int{l.maxAcc}}
+	a, _, err := l.beginKeyed(ctx, email, ip)
+	return a, err
+}
+
+// beginKeyed is begin that also names the counter that refused, so the
+// audit can record one refusal per counter and window.
+//
+// The IP's counter is checked first, and the account's counters are made
+// only once it passes: a client that is already locked out cannot fill the
+// tables with counters for made-up accounts.
+func (l *loginLimiter) beginKeyed(ctx context.Context, email, ip string) (*attempt, string, error) {
+	a := &attempt{l: l}
+	ik := ipKey(ip)
 	if ip != "" {
-		a.counters = append(a.counters, l.counter("auth:fail:ip:"+ip))
-		a.maxes = append(a.maxes, l.maxIP)
-	}
-	for i, fc := range a.counters {
-		if err := fc.reserve(ctx, l, a.maxes[i]); err != nil {
-			for _, done := range a.counters[:i] {
-				done.finish(l, false, false, 0)
-			}
-			return nil, err
+		if err := a.reserve(ctx, l.ips, "ip:"+ik, l.maxIP); err != nil {
+			return nil, "ip:" + ik, err
 		}
 	}
-	return a, nil
+	pairKey := "pair:" + email + "\x00" + ik
+	if err := a.reserve(ctx, l.pairs, pairKey, l.maxPair); err != nil {
+		return nil, pairKey, err
+	}
+	a.clears = a.counters[len(a.counters)-1]
+	if err := a.reserve(ctx, l.accounts, "acct:"+email, l.maxAcc); err != nil {
+		return nil, "acct:" + email, err
+	}
+	return a, "", nil
+}
+
+// beginIP reserves a slot in the IP's counter only: for sign-ins that
+// cannot be guessed (a passkey), which a password lockout of the account
+// must not block.
+func (l *loginLimiter) beginIP(ctx context.Context, ip string) (*attempt, string, error) {
+	a := &attempt{l: l}
+	if ip == "" {
+		return a, "", nil
+	}
+	ik := ipKey(ip)
+	if err := a.reserve(ctx, l.ips, "ip:"+ik, l.maxIP); err != nil {
+		return nil, "ip:" + ik, err
+	}
+	return a, "", nil
+}
+
+// reserve takes a slot in key's counter; on refusal the slots already
+// taken are given back.
+func (a *attempt) reserve(ctx context.Context, m *counterMap[*failCounter], key string, max int) error {
+	fc, _ := m.get(key)
+	if err := fc.reserve(ctx, a.l, max); err != nil {
+		for i, done := range a.counters {
+			done.finish(a.l, false, false, a.maxes[i])
+		}
+		return err
+	}
+	a.counters = append(a.counters, fc)
+	a.maxes = append(a.maxes, max)
+	return nil
 }
 
 func (fc *failCounter) reserve(ctx context.Context, l *loginLimiter, max int) error {
@@ -125,7 +218,7 @@ func (fc *failCounter) reserve(ctx context.Context, l *loginLimiter, max int) er
 }
 
 // finish releases the slot and records the outcome; clear resets the
-// counter (a successful login clears its account's failures).
+// counter.
 func (fc *failCounter) finish(l *loginLimiter, failed, clear bool, max int) {
 	fc.mu.Lock()
 	defer fc.mu.Unlock()
@@ -147,12 +240,26 @@ func (fc *failCounter) finish(l *loginLimiter, failed, clear bool, max int) {
 	fc.changed = make(chan struct{})
 }
 
-// done ends the attempt: failed counts a wrong password everywhere; a
-// success clears the account's counter (not the IP's).
+// done ends the attempt: failed counts a failure in every counter; a
+// success clears the account's counter for this IP.
 func (a *attempt) done(failed bool) {
 	for i, fc := range a.counters {
-		fc.finish(a.l, failed, !failed && fc == a.account, a.maxes[i])
+		fc.finish(a.l, failed, !failed && fc == a.clears, a.maxes[i])
 	}
+}
+
+// firstInWindow reports whether a refusal under key is the first this
+// window, and so worth a row in the audit.
+func (l *loginLimiter) firstInWindow(key string) bool {
+	mk, _ := l.noted.get(key)
+	mk.mu.Lock()
+	defer mk.mu.Unlock()
+	now := l.now()
+	if mk.at.IsZero() || now.Sub(mk.at) >= l.window {
+		mk.at = now
+		return true
+	}
+	return false
 }
 
 func retryText(d time.Duration) string {
@@ -163,14 +270,50 @@ func retryText(d time.Duration) string {
 	return strconv.Itoa((s+59)/60) + " minutes"
 }
 
+// mfaFailures is the number of wrong answers given to an MFA token.
+func (l *loginLimiter) mfaFailures(jti string) int {
+	if n, ok := l.mfaFails.peek(jti); ok {
+		return int(n.Load())
+	}
+	return 0
+}
+
+// mfaFailed counts one more wrong answer to an MFA token and returns the
+// total.
+func (l *loginLimiter) mfaFailed(jti string) int {
+	n, _ := l.mfaFails.get(jti)
+	return int(n.Add(1))
+}
+
+// beginsPerMinute bounds unauthenticated passkey ceremonies per IP: each
+// holds a cache entry for CeremonyTTL.
+const beginsPerMinute = 30
+
+// allowBegin takes one unauthenticated passkey ceremony from the IP's
+// budget.
+func (l *loginLimiter) allowBegin(ip string) error {
+	bc, _ := l.begins.get(ipKey(ip))
+	bc.mu.Lock()
+	defer bc.mu.Unlock()
+	now := l.now()
+	if bc.start.IsZero() || now.Sub(bc.start) >= time.Minute {
+		bc.n, bc.start = 0, now
+	}
+	if bc.n >= beginsPerMinute {
+		return apperr.TooMany("too many passkey sign-in attempts; wait a minute", bc.start.Add(time.Minute).Sub(now))
+	}
+	bc.n++
+	return nil
+}
+
 // apiLimiter is a token bucket per user: api_requests_per_minute, with
-// bursts up to that many.
+// bursts up to that many. Buckets live in a table that never drops them
+// (see counterMap): a bucket lost to cache pressure would be a full one.
 type apiLimiter struct {
-	cache store.Cache
-	now   func() time.Time
-	rate  float64 // tokens per second
-	burst float64
-	mu    sync.Mutex
+	now     func() time.Time
+	rate    float64 // tokens per second
+	burst   float64
+	buckets *counterMap[*bucket]
 }
 
 type bucket struct {
@@ -179,30 +322,18 @@ type bucket struct {
 	last   time.Time
 }
 
-func newAPILimiter(c store.Cache, perMinute int, now func() time.Time) *apiLimiter {
-	return &apiLimiter{cache: c, now: now, rate: float64(perMinute) / 60, burst: float64(perMinute)}
-}
-
-func (l *apiLimiter) bucket(userID int64) *bucket {
-	key := "auth:api:" + strconv.FormatInt(userID, 10)
-	if v, ok := l.cache.Get(key); ok {
-		return v.(*bucket)
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if v, ok := l.cache.Get(key); ok {
-		return v.(*bucket)
-	}
-	b := &bucket{tokens: l.burst, last: l.now()}
-	l.cache.Set(key, b, 10*time.Minute)
-	return b
+func newAPILimiter(perMinute int, now func() time.Time) *apiLimiter {
+	l := &apiLimiter{now: now, rate: float64(perMinute) / 60, burst: float64(perMinute)}
+	// A bucket idle for ten minutes is full again anyway, whatever the rate.
+	l.buckets = newCounterMap(maxCounters, 10*time.Minute, now, func() *bucket { return &bucket{tokens: l.burst, last: now()} })
+	return l
 }
 
 // AllowAPI takes one request from the user's budget or answers 429 with
 // Retry-After.
 func (s *Service) AllowAPI(userID int64) error {
 	l := s.api
-	b := l.bucket(userID)
+	b, _ := l.buckets.get(strconv.FormatInt(userID, 10))
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := l.now()

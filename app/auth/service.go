@@ -10,6 +10,7 @@ package auth
 
 import (
 	"context"
+	"crypto/rand"
 	"log/slog"
 	"runtime"
 	"sync"
@@ -55,15 +56,19 @@ type Service struct {
 	onForget []func(id int64)
 	logins   *loginLimiter
 	api      *apiLimiter
+	// retention keeps the security audit bounded.
+	retention eventRetention
 	// dummyHash is verified against for unknown emails so they cost the
-	// same time as known ones. Made on first need: hashing costs tens of
-	// milliseconds and the argon2 memory, which start-up should not pay.
+	// same as known ones: one argon2 run with the configured parameters,
+	// inside the concurrency gate.
 	dummyOnce sync.Once
 	dummyHash string
 	// argonSlots bounds concurrent argon2 computations: each holds
 	// argon2_memory_kib of RAM, and a burst of logins must not exhaust a
 	// small machine's memory.
 	argonSlots chan struct{}
+	// argonMem returns the hashes' memory to the OS after a burst.
+	argonMem argonMemory
 }
 
 // hash and verify run argon2id within the concurrency bound.
@@ -71,7 +76,7 @@ func (s *Service) hash(ctx context.Context, pw string) (string, error) {
 	if err := s.argonSlot(ctx); err != nil {
 		return "", err
 	}
-	defer func() { <-s.argonSlots }()
+	defer s.argonRelease()
 	return HashPassword(pw, s.params)
 }
 
@@ -79,26 +84,35 @@ func (s *Service) verify(ctx context.Context, pw, phc string) (bool, error) {
 	if err := s.argonSlot(ctx); err != nil {
 		return false, err
 	}
-	defer func() { <-s.argonSlots }()
+	defer s.argonRelease()
 	return VerifyPassword(pw, phc)
 }
 
 func (s *Service) argonSlot(ctx context.Context) error {
 	select {
 	case s.argonSlots <- struct{}{}:
+		s.argonMem.start()
 		return nil
 	case <-ctx.Done():
 		return apperr.Unavailable("the server is busy; try again", ctx.Err())
 	}
 }
 
+func (s *Service) argonRelease() {
+	<-s.argonSlots
+	s.argonMem.done()
+}
+
+// dummy is a well-formed hash with the configured parameters and a random
+// key. It is not computed with argon2: hashing it on the first unknown
+// email would make that attempt cost two runs (one outside the gate), and
+// verifying against a random key costs exactly one and never matches.
 func (s *Service) dummy() string {
 	s.dummyOnce.Do(func() {
-		h, err := HashPassword("aiwfe dummy password for timing", s.params)
-		if err != nil {
-			panic(err) // only fails when crypto/rand fails
-		}
-		s.dummyHash = h
+		salt, key := make([]byte, 16), make([]byte, 32)
+		rand.Read(salt)
+		rand.Read(key)
+		s.dummyHash = phcString(s.params, salt, key)
 	})
 	return s.dummyHash
 }
@@ -131,8 +145,8 @@ func New(d Deps) (*Service, error) {
 		},
 	}
 	s.argonSlots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
-	s.logins = newLoginLimiter(d.Cache, d.Config.Auth, now)
-	s.api = newAPILimiter(d.Cache, d.Config.Auth.APIRequestsPerMin, now)
+	s.logins = newLoginLimiter(d.Config.Auth, now)
+	s.api = newAPILimiter(d.Config.Auth.APIRequestsPerMin, now)
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -146,9 +160,13 @@ func (s *Service) SecretBox() *SecretBox { return s.box }
 // factors at login.
 func (s *Service) SetSecondFactors(f SecondFactors) { s.factors = f }
 
-// Prune deletes expired revocations and refresh tokens; run it now and then.
+// Prune deletes expired revocations and refresh tokens and applies the
+// audit's retention; run it now and then.
 func (s *Service) Prune(ctx context.Context) error {
-	return store.PruneSessions(ctx, s.store.DB, s.now())
+	if err := store.PruneSessions(ctx, s.store.DB, s.now()); err != nil {
+		return err
+	}
+	return s.PruneEvents(ctx)
 }
 
 // RunMaintenance prunes expired sessions every interval until ctx ends;
@@ -158,7 +176,7 @@ func (s *Service) RunMaintenance(ctx context.Context, every time.Duration) {
 	defer t.Stop()
 	for {
 		if err := s.Prune(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("pruning expired sessions", "err", err)
+			s.log.Warn("pruning expired sessions and old security events", "err", err)
 		}
 		select {
 		case <-ctx.Done():

@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/go-webauthn/webauthn/protocol"
@@ -507,7 +506,7 @@ func (m *MFA) validateAssertion(ctx context.Context, w *waUser, cer *ceremony, c
 // no allowed credentials (the browser offers the discoverable ones) and
 // user verification required.
 func (m *MFA) PasskeyLoginBegin(ctx context.Context, c Client) (*protocol.CredentialAssertion, error) {
-	if err := m.allowBegin(c.IP); err != nil {
+	if err := m.s.logins.allowBegin(c.IP); err != nil {
 		return nil, err
 	}
 	wa, err := m.webAuthn()
@@ -522,44 +521,11 @@ func (m *MFA) PasskeyLoginBegin(ctx context.Context, c Client) (*protocol.Creden
 	return opts, nil
 }
 
-// beginsPerMinute bounds unauthenticated ceremonies per IP: each holds a
-// cache entry for CeremonyTTL, and a flood must not push rate-limit
-// counters out of the cache.
-const beginsPerMinute = 30
-
-type beginCounter struct {
-	mu    sync.Mutex
-	n     int
-	start time.Time
-}
-
-func (m *MFA) allowBegin(ip string) error {
-	key := "auth:wabegin:" + ip
-	m.cacheMu.Lock()
-	v, ok := m.s.cache.Get(key)
-	if !ok {
-		v = &beginCounter{start: m.s.now()}
-		m.s.cache.Set(key, v, 2*time.Minute)
-	}
-	m.cacheMu.Unlock()
-	bc := v.(*beginCounter)
-	bc.mu.Lock()
-	defer bc.mu.Unlock()
-	now := m.s.now()
-	if now.Sub(bc.start) >= time.Minute {
-		bc.n, bc.start = 0, now
-	}
-	if bc.n >= beginsPerMinute {
-		return apperr.TooMany("too many passkey sign-in attempts; wait a minute", bc.start.Add(time.Minute).Sub(now))
-	}
-	bc.n++
-	return nil
-}
-
 // PasskeyLogin finishes a passwordless sign-in: the passkey (verified by
 // the authenticator: PIN or biometrics) stands for password and second
-// factor. It answers a session like a password login, rate limited and
-// audited the same way.
+// factor. It answers a session like a password login and is audited the
+// same way; it is rate limited per client IP only, so a password lockout
+// does not stop it.
 func (m *MFA) PasskeyLogin(ctx context.Context, credential []byte, c Client) (*Session, error) {
 	s := m.s
 	if len(credential) == 0 || len(credential) > maxCredentialJSON {
@@ -587,8 +553,12 @@ func (m *MFA) PasskeyLogin(ctx context.Context, credential []byte, c Client) (*S
 		return nil, errPasskey
 	}
 	st := &loginState{email: u.Email, client: c, user: u}
-	if st.try, err = s.logins.begin(ctx, u.Email, c.IP); err != nil {
-		s.recordLoginFailure(ctx, st, "rate_limited", u.Email)
+	// Only the client's IP is limited: a passkey cannot be guessed, and a
+	// password lockout (which anyone knowing the email can cause) must not
+	// keep the owner out.
+	var refused string
+	if st.try, refused, err = s.logins.beginIP(ctx, c.IP); err != nil {
+		s.recordRateLimited(ctx, st, refused)
 		return nil, err
 	}
 	w, err := m.loadWAUser(ctx, u, false)

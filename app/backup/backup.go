@@ -68,13 +68,27 @@ type Result struct {
 	Bytes    int64 // size of the archive
 	// Kept lists what a restore moved aside (data-dir relative paths).
 	Kept []string
+	// Encrypted says the archive is (was written) encrypted.
+	Encrypted bool
 }
 
 // Write takes a consistent online copy of st (VACUUM INTO, safe while the
 // server writes) and archives it with secrets.json and the client CA from
 // dataDir into dest, which must not exist. dest is written 0600 next to its
 // final name and renamed into place only when complete.
-func Write(ctx context.Context, st *store.Store, dataDir, dest, appVersion string) (res *Result, err error) {
+func Write(ctx context.Context, st *store.Store, dataDir, dest, appVersion string) (*Result, error) {
+	return WriteWith(ctx, st, dataDir, dest, appVersion, Options{})
+}
+
+// WriteWith is Write with options: with a passphrase the archive is
+// encrypted (see encrypt.go).
+func WriteWith(ctx context.Context, st *store.Store, dataDir, dest, appVersion string, opt Options) (res *Result, err error) {
+	if opt.Passphrase != "" {
+		// Refuse a too-short passphrase before any work.
+		if err := checkPassphrase(opt.Passphrase); err != nil {
+			return nil, err
+		}
+	}
 	// Claim dest first, exclusively, so an existing file is never
 	// overwritten; the finished archive is renamed over the claim (rename,
 	// not link, so it works on file systems without hard links, such as a
@@ -137,7 +151,16 @@ func Write(ctx context.Context, st *store.Store, dataDir, dest, appVersion strin
 	}
 	defer out.Close()
 	bw := bufio.NewWriterSize(out, 256<<10)
-	gz := gzip.NewWriter(bw)
+	// closers finish the layers innermost first: tar, gzip, then age.
+	var sink io.Writer = bw
+	var enc io.WriteCloser
+	if opt.Passphrase != "" {
+		if enc, err = encryptTo(bw, opt.Passphrase); err != nil {
+			return nil, err
+		}
+		sink = enc
+	}
+	gz := gzip.NewWriter(sink)
 	tw := tar.NewWriter(gz)
 	manifest, _ := json.MarshalIndent(m, "", "  ")
 	if err := writeEntry(tw, manifestName, int64(len(manifest)), bytes.NewReader(manifest)); err != nil {
@@ -156,7 +179,11 @@ func Write(ctx context.Context, st *store.Store, dataDir, dest, appVersion strin
 			return nil, fmt.Errorf("archiving %s: %w", s.name, err)
 		}
 	}
-	for _, c := range []io.Closer{tw, gz} {
+	closers := []io.Closer{tw, gz}
+	if enc != nil {
+		closers = append(closers, enc)
+	}
+	for _, c := range closers {
 		if err := c.Close(); err != nil {
 			return nil, err
 		}
@@ -177,7 +204,7 @@ func Write(ctx context.Context, st *store.Store, dataDir, dest, appVersion strin
 	if err := os.Rename(part, dest); err != nil {
 		return nil, err
 	}
-	return &Result{Manifest: m, Bytes: fi.Size()}, nil
+	return &Result{Manifest: m, Bytes: fi.Size(), Encrypted: enc != nil}, nil
 }
 
 func writeEntry(tw *tar.Writer, name string, size int64, r io.Reader) error {

@@ -43,12 +43,20 @@ var (
 // a staging directory; only then is each current file moved aside as
 // NAME.before-restore-<time> and the restored one renamed into place.
 func Restore(ctx context.Context, dataDir, src string) (*Result, error) {
+	return RestoreWith(ctx, dataDir, src, Options{})
+}
+
+// RestoreWith is Restore with options: an encrypted archive needs its
+// passphrase (ErrPassphraseNeeded without, ErrWrongPassphrase with another
+// one), and is decrypted, checked and staged like a plain one before
+// anything in the data directory changes.
+func RestoreWith(ctx context.Context, dataDir, src string, opt Options) (*Result, error) {
 	f, err := os.Open(src)
 	if err != nil {
 		return nil, unusable("%v", err)
 	}
 	defer f.Close()
-	head := make([]byte, len(sqliteMagic))
+	head := make([]byte, max(len(sqliteMagic), len(ageMagic)))
 	n, _ := io.ReadFull(f, head)
 	head = head[:n]
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
@@ -65,7 +73,13 @@ func Restore(ctx context.Context, dataDir, src string) (*Result, error) {
 	defer os.RemoveAll(stage)
 
 	var m Manifest
+	encrypted := bytes.HasPrefix(head, ageMagic)
 	switch {
+	case encrypted:
+		var plain io.Reader
+		if plain, err = decryptFrom(f, opt.Passphrase); err == nil {
+			m, err = extract(plain, stage)
+		}
 	case bytes.HasPrefix(head, gzipMagic):
 		m, err = extract(f, stage)
 	case bytes.HasPrefix(head, sqliteMagic):
@@ -88,7 +102,7 @@ func Restore(ctx context.Context, dataDir, src string) (*Result, error) {
 		return nil, err
 	}
 	fi, _ := f.Stat()
-	return &Result{Manifest: m, Bytes: fi.Size(), Kept: kept}, nil
+	return &Result{Manifest: m, Bytes: fi.Size(), Kept: kept, Encrypted: encrypted}, nil
 }
 
 // extract reads the archive into stage, verifying it against its manifest.

@@ -108,11 +108,6 @@ func (s *Service) Hub() *hub.Hub { return s.hub }
 // LLM is the model provider.
 func (s *Service) LLM() llm.Provider { return s.llm }
 
-// UseLLM replaces the model provider, before the service is first used:
-// a test wraps the configured one (the e2e harness holds the demo model's
-// replies mid-stream). Not safe once requests are served.
-func (s *Service) UseLLM(p llm.Provider) { s.llm = p }
-
 // Close cancels background work and waits for it to end.
 func (s *Service) Close() {
 	s.stop()
@@ -139,6 +134,14 @@ func (s *Service) goBackground(fn func(ctx context.Context)) bool {
 	return true
 }
 
+// What a person reads when the model server fails: what happened and the
+// way on, never the error chain (that goes to the log, once).
+const (
+	ModelServerDown = "The model server is not answering, so there is no reply. " +
+		"An admin can start it, point aiwfe at another one, or switch on the built-in demo model in Admin → Model server."
+	ModelServerRefused = "The model server refused aiwfe's API key, so there is no reply. An admin can fix the key in Admin → Model server."
+)
+
 // LLMError turns a provider error into the error a client sees: a missing
 // model is 404 model_not_found with the advice to pull it, a dead or failing
 // model server 503 llm_unavailable.
@@ -156,16 +159,16 @@ func LLMError(err error, model string) error {
 	switch {
 	case errors.Is(err, llm.ErrModelNotFound):
 		if model == "" {
-			return e(http.StatusNotFound, "model_not_found", "model not found; pull it first (POST /api/v1/ollama/pull)")
+			return e(http.StatusNotFound, "model_not_found", "That model is not installed on the model server. An admin can download it in Settings → Models.")
 		}
 		return e(http.StatusNotFound, "model_not_found",
-			fmt.Sprintf("model %q is not installed; pull it first (POST /api/v1/ollama/pull {\"model\":%q})", model, model))
+			fmt.Sprintf("The model %s is not installed on the model server. Choose another in your profile, or an admin can download it in Settings → Models.", model))
 	case errors.Is(err, llm.ErrUnauthorized):
-		return e(http.StatusServiceUnavailable, "llm_unavailable", "the model server refused the configured credentials")
+		return e(http.StatusServiceUnavailable, "llm_unavailable", ModelServerRefused)
 	case errors.Is(err, llm.ErrBadRequest):
 		return e(http.StatusBadRequest, "llm_bad_request", "the model server rejected the request: "+upstreamMessage(err))
 	case errors.Is(err, llm.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
-		return e(http.StatusServiceUnavailable, "llm_unavailable", "the model server is unavailable: "+upstreamMessage(err))
+		return e(http.StatusServiceUnavailable, "llm_unavailable", ModelServerDown)
 	}
 	return apperr.Internal(err)
 }

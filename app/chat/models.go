@@ -31,7 +31,7 @@ func (s *Service) Models(ctx context.Context) ([]llm.Model, error) {
 // Running lists the models loaded in memory; providers that cannot tell
 // report none.
 func (s *Service) Running(ctx context.Context) ([]llm.RunningModel, error) {
-	rl, ok := s.llm.(llm.RunningLister)
+	rl, ok := llm.Current(s.llm).(llm.RunningLister)
 	if !ok {
 		return []llm.RunningModel{}, nil
 	}
@@ -111,7 +111,7 @@ func (s *Service) Pull(userID int64, model string) (*PullState, error) {
 	if err := validModelName(model); err != nil {
 		return nil, err
 	}
-	puller, ok := s.llm.(llm.Puller)
+	puller, ok := llm.Current(s.llm).(llm.Puller)
 	if !ok {
 		return nil, apperr.New(http.StatusBadRequest, "not_supported",
 			fmt.Sprintf("the %s model provider cannot pull models", s.llm.Name()))

@@ -13,6 +13,7 @@ import (
 	"github.com/aiwfe/aiwfe/app"
 	"github.com/aiwfe/aiwfe/app/config"
 	"github.com/aiwfe/aiwfe/app/server"
+	"github.com/aiwfe/aiwfe/app/settings"
 	"github.com/aiwfe/aiwfe/tlsmgr"
 )
 
@@ -93,6 +94,9 @@ func runServe(c *Ctx) int {
 	for _, l := range listeners {
 		fmt.Fprintf(c.Stdout, "  %-5s  open %s\n", l.Name, l.URL())
 	}
+	// Whether chat can work, said once; asked after the listeners are up
+	// so a slow or dead model server never delays serving.
+	go func() { fmt.Fprintln(c.Stdout, modelServerLine(a.Settings.Probe(ctx), c.Config.LLM.DefaultModel)) }()
 	if err := srv.Serve(ctx, listeners); err != nil {
 		return c.failf("%v", err)
 	}
@@ -131,4 +135,17 @@ func listenerPort(addr string, def int) int {
 		return def
 	}
 	return n
+}
+
+// modelServerLine is the start-up line about the model server: what
+// answers, or what to do when nothing does.
+func modelServerLine(st settings.Status, model string) string {
+	if st.Reachable && (st.Demo || st.Models != 0) {
+		return "  model  " + st.Message
+	}
+	if st.Reachable {
+		return "  model  " + st.Message + " Pull one: ollama pull " + model + " (or from Settings → Models)."
+	}
+	return "  model  " + st.Message + " Chat needs one: install Ollama (https://ollama.com) and run `ollama pull " + model +
+		"`, set [llm] base_url to where yours runs, or switch on the built-in demo model in Admin → Model server."
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -23,8 +24,11 @@ func init() {
 	register(&command{
 		name:    "backup",
 		summary: "write one archive of the database, secrets and client CA (safe while the server runs)",
-		usage:   "FILE",
-		run:     runBackup,
+		usage:   "[--encrypt] FILE",
+		flags: func(fs *flag.FlagSet) {
+			fs.Bool("encrypt", false, "encrypt the archive with a passphrase (age, scrypt): asked for, or from "+passphraseEnv)
+		},
+		run: runBackup,
 	})
 	register(&command{
 		name:    "restore",
@@ -67,17 +71,34 @@ func runBackup(c *Ctx) int {
 		return c.failf("%v", err)
 	}
 	defer st.Close()
+	var opt backup.Options
+	if c.flag("encrypt") == "true" {
+		if opt.Passphrase, err = c.backupPassphrase(true); err != nil {
+			return c.failf("backup: %v", err)
+		}
+		if opt.Passphrase == "" {
+			return c.failf("backup: --encrypt needs a passphrase: type it when asked, or set %s", passphraseEnv)
+		}
+	}
 	start := time.Now()
-	res, err := backup.Write(context.Background(), st, c.Config.Data.Dir, dest, app.Build().Version)
+	res, err := backup.WriteWith(context.Background(), st, c.Config.Data.Dir, dest, app.Build().Version, opt)
 	if err != nil {
 		return c.failf("backup: %v", err)
 	}
-	fmt.Fprintf(c.Stdout, "backup written to %s (%d bytes, schema version %d, %s)\n",
-		dest, res.Bytes, res.Manifest.SchemaVersion, time.Since(start).Round(time.Millisecond))
+	kind := "backup"
+	if res.Encrypted {
+		kind = "encrypted backup"
+	}
+	fmt.Fprintf(c.Stdout, "%s written to %s (%d bytes, schema version %d, %s)\n",
+		kind, dest, res.Bytes, res.Manifest.SchemaVersion, time.Since(start).Round(time.Millisecond))
 	for _, f := range res.Manifest.Files {
 		fmt.Fprintf(c.Stdout, "  %s (%d bytes)\n", f.Name, f.Size)
 	}
-	fmt.Fprintln(c.Stdout, "it holds the keys that decrypt the data: keep it as private as the data directory")
+	if res.Encrypted {
+		fmt.Fprintln(c.Stdout, "without the passphrase nobody can read it, you included: keep the passphrase apart from the archive")
+	} else {
+		fmt.Fprintln(c.Stdout, "it holds the keys that decrypt the data in clear: keep it as private as the data directory, or use --encrypt")
+	}
 	return ExitOK
 }
 
@@ -100,7 +121,16 @@ func runRestore(c *Ctx) int {
 	}
 	defer lock.Close()
 
-	res, err := backup.Restore(context.Background(), c.Config.Data.Dir, src)
+	var opt backup.Options
+	if enc, err := backup.Encrypted(src); err == nil && enc {
+		if opt.Passphrase, err = c.backupPassphrase(false); err != nil {
+			return c.failf("restore %s: %v", src, err)
+		}
+	}
+	res, err := backup.RestoreWith(context.Background(), c.Config.Data.Dir, src, opt)
+	if errors.Is(err, backup.ErrPassphraseNeeded) {
+		return c.failf("restore %s: %v: type it when asked, or set %s", src, err, passphraseEnv)
+	}
 	if err != nil {
 		return c.failf("restore %s: %v", src, err)
 	}

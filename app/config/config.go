@@ -47,6 +47,7 @@ type Server struct {
 	PublicURL       string   `toml:"public_url"`
 	AllowedOrigins  []string `toml:"allowed_origins"`
 	BodyLimitMB     int      `toml:"body_limit_mb"`
+	UploadLimitMB   int      `toml:"upload_limit_mb"`
 	ReadTimeout     Duration `toml:"read_timeout"`
 	WriteTimeout    Duration `toml:"write_timeout"`
 	IdleTimeout     Duration `toml:"idle_timeout"`
@@ -57,6 +58,9 @@ type Server struct {
 // Data is where the appliance keeps its state.
 type Data struct {
 	Dir string `toml:"dir"`
+	// Synchronous is SQLite's commit durability: "full" (every commit
+	// survives a power cut) or "normal" (faster; the last commits may not).
+	Synchronous string `toml:"synchronous"`
 }
 
 // Log controls structured logging.
@@ -87,6 +91,7 @@ type Auth struct {
 	AccessTokenTTL      Duration `toml:"access_token_ttl"`
 	RefreshTokenTTL     Duration `toml:"refresh_token_ttl"`
 	MaxFailuresAccount  int      `toml:"max_failures_account"`
+	MaxFailuresAcctAll  int      `toml:"max_failures_account_total"`
 	MaxFailuresIP       int      `toml:"max_failures_ip"`
 	FailureWindow       Duration `toml:"failure_window"`
 	APIRequestsPerMin   int      `toml:"api_requests_per_minute"`
@@ -96,6 +101,8 @@ type Auth struct {
 	WebSocketsPerUser   int      `toml:"websockets_per_user"`
 	TrustedDeviceTTL    Duration `toml:"trusted_device_ttl"`
 	SecureCookiesOnHTTP bool     `toml:"secure_cookies_on_http"`
+	EventsMaxAge        Duration `toml:"events_max_age"`
+	EventsMaxRows       int      `toml:"events_max_rows"`
 }
 
 // WebAuthn configures passkeys; empty values derive from the server's names.
@@ -132,13 +139,14 @@ func Default() *Config {
 			HTTP:            "127.0.0.1:8080",
 			HTTPS:           "127.0.0.1:8443",
 			MTLS:            "",
-			BodyLimitMB:     32,
+			BodyLimitMB:     1,
+			UploadLimitMB:   50,
 			ReadTimeout:     Duration(60 * time.Second),
 			WriteTimeout:    Duration(0),
 			IdleTimeout:     Duration(120 * time.Second),
 			ShutdownTimeout: Duration(10 * time.Second),
 		},
-		Data: Data{Dir: "./data"},
+		Data: Data{Dir: "./data", Synchronous: "full"},
 		Log:  Log{Level: "info", Format: "text", Requests: true},
 		TLS: TLS{
 			Mode: "self-signed",
@@ -149,6 +157,7 @@ func Default() *Config {
 			AccessTokenTTL:     Duration(60 * time.Minute),
 			RefreshTokenTTL:    Duration(7 * 24 * time.Hour),
 			MaxFailuresAccount: 5,
+			MaxFailuresAcctAll: 100,
 			MaxFailuresIP:      20,
 			FailureWindow:      Duration(15 * time.Minute),
 			APIRequestsPerMin:  1200,
@@ -157,6 +166,8 @@ func Default() *Config {
 			Argon2Parallelism:  1,
 			WebSocketsPerUser:  8,
 			TrustedDeviceTTL:   Duration(30 * 24 * time.Hour),
+			EventsMaxAge:       Duration(90 * 24 * time.Hour),
+			EventsMaxRows:      100_000,
 		},
 		WebAuthn: WebAuthn{RPDisplayName: "aiwfe"},
 		LLM: LLM{
@@ -421,11 +432,17 @@ func (c *Config) Validate() error {
 	if c.Server.BodyLimitMB < 1 || c.Server.BodyLimitMB > 4096 {
 		return &Error{Key: "server.body_limit_mb", Reason: "must be between 1 and 4096"}
 	}
+	if c.Server.UploadLimitMB < 1 || c.Server.UploadLimitMB > 4096 {
+		return &Error{Key: "server.upload_limit_mb", Reason: "must be between 1 and 4096"}
+	}
 	if c.Server.ShutdownTimeout <= 0 {
 		return &Error{Key: "server.shutdown_timeout", Reason: "must be positive"}
 	}
 	if c.Data.Dir == "" {
 		return &Error{Key: "data.dir", Reason: "must not be empty"}
+	}
+	if !oneOf(c.Data.Synchronous, "full", "normal") {
+		return &Error{Key: "data.synchronous", Reason: "must be full or normal"}
 	}
 	if !oneOf(c.Log.Level, "debug", "info", "warn", "error") {
 		return &Error{Key: "log.level", Reason: "must be debug, info, warn or error"}
@@ -462,6 +479,7 @@ func (c *Config) Validate() error {
 		{"auth.access_token_ttl", c.Auth.AccessTokenTTL},
 		{"auth.refresh_token_ttl", c.Auth.RefreshTokenTTL},
 		{"auth.failure_window", c.Auth.FailureWindow},
+		{"auth.events_max_age", c.Auth.EventsMaxAge},
 	} {
 		if d.v <= 0 {
 			return &Error{Key: d.key, Reason: "must be positive"}
@@ -473,6 +491,8 @@ func (c *Config) Validate() error {
 	}{
 		{"auth.max_failures_account", c.Auth.MaxFailuresAccount},
 		{"auth.max_failures_ip", c.Auth.MaxFailuresIP},
+		{"auth.max_failures_account_total", c.Auth.MaxFailuresAcctAll},
+		{"auth.events_max_rows", c.Auth.EventsMaxRows},
 		{"auth.api_requests_per_minute", c.Auth.APIRequestsPerMin},
 		{"auth.argon2_memory_kib", c.Auth.Argon2MemoryKiB},
 		{"auth.argon2_iterations", c.Auth.Argon2Iterations},

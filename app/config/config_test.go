@@ -96,6 +96,12 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"all off", "[server]\nhttp=\"\"\nhttps=\"\"\n", nil, "server.http"},
 		{"bad origin", "[server]\nallowed_origins=[\"example.com\"]\n", nil, "server.allowed_origins"},
 		{"body limit", "[server]\nbody_limit_mb = 0\n", nil, "server.body_limit_mb"},
+		{"synchronous", "[data]\nsynchronous = \"off\"\n", nil, "data.synchronous"},
+		{"env synchronous", "", []string{"AIWFE_DATA_SYNCHRONOUS=FULL"}, "data.synchronous"},
+		{"upload limit", "[server]\nupload_limit_mb = 0\n", nil, "server.upload_limit_mb"},
+		{"account ceiling", "[auth]\nmax_failures_account_total = 0\n", nil, "auth.max_failures_account_total"},
+		{"events rows", "[auth]\nevents_max_rows = 0\n", nil, "auth.events_max_rows"},
+		{"events age", "[auth]\nevents_max_age = \"0s\"\n", nil, "auth.events_max_age"},
 		{"rp id is an IP", "[webauthn]\nrp_id = \"127.0.0.1\"\n", nil, "webauthn.rp_id"},
 		{"rp id not a name", "[webauthn]\nrp_id = \"bad name\"\n", nil, "webauthn.rp_id"},
 		{"rp origin", "[webauthn]\nrp_origins = [\"localhost\"]\n", nil, "webauthn.rp_origins"},
@@ -218,7 +224,7 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 
 func equalServer(a, b Server) bool {
 	return a.HTTP == b.HTTP && a.HTTPS == b.HTTPS && a.MTLS == b.MTLS && a.RedirectHTTPS == b.RedirectHTTPS &&
-		a.BodyLimitMB == b.BodyLimitMB && a.ReadTimeout == b.ReadTimeout && a.ShutdownTimeout == b.ShutdownTimeout &&
+		a.BodyLimitMB == b.BodyLimitMB && a.UploadLimitMB == b.UploadLimitMB && a.ReadTimeout == b.ReadTimeout && a.ShutdownTimeout == b.ShutdownTimeout &&
 		a.IdleTimeout == b.IdleTimeout && a.WriteTimeout == b.WriteTimeout && a.PublicURL == b.PublicURL &&
 		len(a.AllowedOrigins) == len(b.AllowedOrigins) && len(a.TrustedProxies) == len(b.TrustedProxies)
 }

@@ -1,4 +1,4 @@
-// Package datarights is a user's rights over their data (SPEC section 5):
+// Package datarights is a user's rights over their data:
 // they download everything of theirs as one JSON archive, and delete their
 // own account with all its data.
 //

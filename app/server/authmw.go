@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,7 +14,10 @@ import (
 
 // Cookie and header names of the auth contract.
 const (
-	cookieAccess  = "access_token"
+	cookieAccess = "access_token"
+	// cookieExpires is the access token's expiry (Unix seconds), the one
+	// thing of the session the UI's script needs: when to refresh.
+	cookieExpires = "access_expires"
 	cookieRefresh = "refresh_token"
 	cookieCSRF    = "csrf_token"
 	headerCSRF    = "X-CSRF-TOKEN"
@@ -172,14 +176,19 @@ func (s *Server) secureCookies(c *fiber.Ctx) bool {
 	return c.Protocol() == "https" || s.app.Config.Auth.SecureCookiesOnHTTP
 }
 
-// setSessionCookies hands the browser its tokens: the access token is
-// readable by the UI (WebSocket auth), the refresh token is HttpOnly and
-// only sent to /api/v1/auth.
+// setSessionCookies hands the browser its tokens, both HttpOnly so no
+// script (an injected one included) can read them: the access token goes
+// with every request (the WebSocket handshake too), the refresh token only
+// to /api/v1/auth. The UI's script reads access_expires, not a secret, to
+// time its refresh.
 func (s *Server) setSessionCookies(c *fiber.Ctx, sess *auth.Session) {
 	cfg := s.app.Config.Auth
 	secure := s.secureCookies(c)
+	maxAge := int(cfg.AccessTokenTTL.D().Seconds())
 	c.Cookie(&fiber.Cookie{Name: cookieAccess, Value: sess.AccessToken, Path: "/", Expires: sess.AccessExpires,
-		MaxAge: int(cfg.AccessTokenTTL.D().Seconds()), Secure: secure, SameSite: fiber.CookieSameSiteLaxMode})
+		MaxAge: maxAge, Secure: secure, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode})
+	c.Cookie(&fiber.Cookie{Name: cookieExpires, Value: strconv.FormatInt(sess.AccessExpires.Unix(), 10), Path: "/", Expires: sess.AccessExpires,
+		MaxAge: maxAge, Secure: secure, SameSite: fiber.CookieSameSiteLaxMode})
 	c.Cookie(&fiber.Cookie{Name: cookieRefresh, Value: sess.RefreshToken, Path: refreshPath, Expires: sess.RefreshExpires,
 		MaxAge: int(cfg.RefreshTokenTTL.D().Seconds()), Secure: secure, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode})
 }
@@ -187,6 +196,7 @@ func (s *Server) setSessionCookies(c *fiber.Ctx, sess *auth.Session) {
 func (s *Server) clearSessionCookies(c *fiber.Ctx) {
 	secure := s.secureCookies(c)
 	past := time.Unix(0, 0)
-	c.Cookie(&fiber.Cookie{Name: cookieAccess, Value: "", Path: "/", Expires: past, MaxAge: -1, Secure: secure, SameSite: fiber.CookieSameSiteLaxMode})
+	c.Cookie(&fiber.Cookie{Name: cookieAccess, Value: "", Path: "/", Expires: past, MaxAge: -1, Secure: secure, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode})
+	c.Cookie(&fiber.Cookie{Name: cookieExpires, Value: "", Path: "/", Expires: past, MaxAge: -1, Secure: secure, SameSite: fiber.CookieSameSiteLaxMode})
 	c.Cookie(&fiber.Cookie{Name: cookieRefresh, Value: "", Path: refreshPath, Expires: past, MaxAge: -1, Secure: secure, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode})
 }

@@ -18,6 +18,9 @@ func decodeJSON(c *fiber.Ctx, dst any) error {
 	if len(body) == 0 {
 		return apperr.BadRequest("a JSON body is required")
 	}
+	if err := checkDepth(body); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
@@ -25,6 +28,41 @@ func decodeJSON(c *fiber.Ctx, dst any) error {
 	}
 	if dec.More() {
 		return apperr.BadRequest("the body must hold one JSON object")
+	}
+	return nil
+}
+
+// maxJSONDepth is how deeply a request body may nest arrays and objects.
+// Go's decoder accepts 10000 levels, SQLite's JSON functions 1000: a body
+// between the two would pass decoding and fail in the database as a 500.
+// No request of the API needs more than a few levels.
+const maxJSONDepth = 64
+
+// checkDepth refuses a body nested deeper than maxJSONDepth. It only counts
+// brackets outside strings; whether the JSON is well formed is the
+// decoder's business.
+func checkDepth(body []byte) error {
+	depth, inString, escaped := 0, false, false
+	for _, b := range body {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case b == '\\':
+				escaped = true
+			case b == '"':
+				inString = false
+			}
+		case b == '"':
+			inString = true
+		case b == '[' || b == '{':
+			if depth++; depth > maxJSONDepth {
+				return apperr.BadRequest("the JSON body is nested too deeply (at most " + strconv.Itoa(maxJSONDepth) + " levels)")
+			}
+		case b == ']' || b == '}':
+			depth--
+		}
 	}
 	return nil
 }
@@ -61,6 +99,9 @@ func jsonKind(k string) string {
 
 // decodeObject reads a JSON object body as raw fields, for partial updates.
 func decodeObject(c *fiber.Ctx) (map[string]json.RawMessage, error) {
+	if err := checkDepth(c.Body()); err != nil {
+		return nil, err
+	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(c.Body(), &m); err != nil || m == nil {
 		return nil, apperr.BadRequest("the body must be a JSON object")

@@ -28,8 +28,8 @@ func chatServer(t *testing.T, opts ...llmtest.Option) (*servertest.Server, *llmt
 	return srv, up
 }
 
-// accessToken is the logged-in client's access token (the cookie the UI
-// reads for WebSocket auth).
+// accessTokenOf is the logged-in client's access token (the HttpOnly cookie a
+// browser sends with the WebSocket handshake).
 func accessTokenOf(t *testing.T, c *servertest.Client) string {
 	t.Helper()
 	tok := c.Cookie("/", "access_token")

@@ -14,10 +14,13 @@ type loginRequest struct {
 
 // tokenResponse is the body of a login or refresh that opened a session.
 type tokenResponse struct {
-	AccessToken string         `json:"access_token"`
-	TokenType   string         `json:"token_type"`
-	ExpiresIn   int            `json:"expires_in"`
-	User        *auth.UserView `json:"user"`
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	ExpiresIn   int    `json:"expires_in"`
+	// ExpiresAt is the access token's expiry in Unix seconds (its exp
+	// claim), for clients that cannot read the HttpOnly cookie.
+	ExpiresAt int64          `json:"expires_at"`
+	User      *auth.UserView `json:"user"`
 }
 
 // loginPOST signs in with form-encoded username/password (OAuth2 password
@@ -54,6 +57,7 @@ func (s *Server) sendSession(c *fiber.Ctx, sess *auth.Session) error {
 		AccessToken: sess.AccessToken,
 		TokenType:   "bearer",
 		ExpiresIn:   int(sess.AccessExpires.Sub(s.app.Now()).Seconds() + 0.5),
+		ExpiresAt:   sess.AccessExpires.Unix(),
 		User:        sess.User,
 	})
 }

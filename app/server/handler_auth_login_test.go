@@ -3,6 +3,7 @@ package server_test
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -39,7 +40,7 @@ func TestLogin(t *testing.T) {
 						refresh = l
 					}
 				}
-				if access == "" || strings.Contains(access, "httponly") || !strings.Contains(access, "path=/;") || !strings.Contains(access, "samesite=lax") || !strings.Contains(access, "max-age=3600") {
+				if access == "" || !strings.Contains(access, "httponly") || !strings.Contains(access, "path=/;") || !strings.Contains(access, "samesite=lax") || !strings.Contains(access, "max-age=3600") {
 					t.Errorf("access cookie: %s", access)
 				}
 				if !strings.Contains(refresh, "httponly") || !strings.Contains(refresh, "path=/api/v1/auth") || !strings.Contains(refresh, "max-age=604800") || strings.Contains(refresh, "secure") {
@@ -64,12 +65,17 @@ func TestLogin(t *testing.T) {
 	}
 }
 
+// With real argon2 costs an unknown email takes about as long as a wrong
+// password (a dummy hash is verified). Timing on a shared machine is noisy:
+// other tests and processes come and go, so two blocks measured one after
+// the other can differ threefold. The samples are interleaved (alternating
+// which goes first) and the medians compared, which load moves alike. The
+// exact check, that both run the same argon2 work, is
+// TestUnknownEmailCostsOneArgon2Run in app/auth.
 func TestLoginTimingUnknownEmail(t *testing.T) {
 	if testing.Short() {
 		t.Skip("timing")
 	}
-	// With real argon2 costs an unknown email takes about as long as a
-	// wrong password (a dummy hash is verified).
 	srv := servertest.Start(t, func(c *config.Config) {
 		c.Auth.Argon2MemoryKiB = 19 * 1024
 		c.Auth.Argon2Iterations = 2
@@ -78,21 +84,34 @@ func TestLoginTimingUnknownEmail(t *testing.T) {
 	})
 	c := srv.Client(t)
 	c.Register("known@example.com", servertest.Password)
-	measure := func(email string) time.Duration {
-		best := time.Hour
-		for i := 0; i < 3; i++ {
-			start := time.Now()
-			if res := c.Login(email, "wrong password!"); res.Status != 401 {
-				t.Fatal(res)
-			}
-			best = min(best, time.Since(start))
+	once := func(email string) time.Duration {
+		start := time.Now()
+		if res := c.Login(email, "wrong password!"); res.Status != 401 {
+			t.Fatal(res)
 		}
-		return best
+		return time.Since(start)
 	}
-	known, unknown := measure("known@example.com"), measure("unknown@example.com")
-	if unknown < known/3 {
-		t.Fatalf("unknown email took %v, known %v: timing reveals accounts", unknown, known)
+	const rounds = 15
+	var known, unknown []time.Duration
+	for i := 0; i < rounds; i++ {
+		if i%2 == 0 {
+			known = append(known, once("known@example.com"))
+			unknown = append(unknown, once("unknown@example.com"))
+		} else {
+			unknown = append(unknown, once("unknown@example.com"))
+			known = append(known, once("known@example.com"))
+		}
 	}
+	k, u := median(known), median(unknown)
+	if u < k/3 || k < u/3 {
+		t.Fatalf("median of %d interleaved attempts: unknown email %v, known %v: timing reveals accounts", rounds, u, k)
+	}
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
 
 func TestLoginRateLimit(t *testing.T) {

@@ -130,11 +130,56 @@ func (h *healthProbe) report(ctx context.Context, since time.Time) (int, healthB
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-// healthGET is public: the status page, load balancers and `make bench` use it.
+// healthStatus is all a public caller learns: the version, certificate
+// names, cache counts and the model server's internal URL and last error
+// would help an attacker and nobody else.
+type healthStatus struct {
+	Status string `json:"status"`
+}
+
+// healthGET is public: load balancers, the UI's connectivity probe, the
+// status page and `make bench` use it. Everyone gets the status (and 503
+// when the database is down); admins and callers on the machine itself
+// get every check.
 func (s *Server) healthGET(c *fiber.Ctx) error {
 	status, body := s.health.report(c.UserContext(), s.start)
 	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Vary(fiber.HeaderAuthorization, fiber.HeaderCookie)
+	if !s.healthDetailsAllowed(c) {
+		return c.Status(status).JSON(healthStatus{Status: body.Status})
+	}
 	return c.Status(status).JSON(body)
+}
+
+// healthDetailsAllowed admits a direct loopback caller (the operator's curl,
+// a local monitor) and an admin's access token. It does not count toward
+// the API rate limit: monitors poll /health.
+func (s *Server) healthDetailsAllowed(c *fiber.Ctx) bool {
+	if localCaller(c) {
+		return true
+	}
+	tok := accessToken(c)
+	if tok == "" {
+		return false
+	}
+	p, err := s.app.Auth.ValidateAccess(c.UserContext(), tok)
+	return err == nil && p.IsAdmin()
+}
+
+// localCaller: the connection comes from loopback and no proxy forwarded
+// it. A reverse proxy on the same machine connects from loopback too, on
+// behalf of anyone; the headers it adds give it away, whether or not it is
+// in server.trusted_proxies.
+func localCaller(c *fiber.Ctx) bool {
+	if !c.Context().RemoteIP().IsLoopback() {
+		return false
+	}
+	for _, h := range []string{fiber.HeaderXForwardedFor, fiber.HeaderForwarded, "X-Real-Ip", fiber.HeaderXForwardedHost, fiber.HeaderXForwardedProto} {
+		if c.Get(h) != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // certificateCheck reports the served certificates: names, expiry, and the

@@ -21,6 +21,11 @@ const localRequestID = "request_id"
 // requestID gives each request an id (or keeps a sane one a proxy sent),
 // echoes it in X-Request-ID and makes it available to logs.
 func (s *Server) requestIDMiddleware(c *fiber.Ctx) error {
+	setRequestID(c)
+	return c.Next()
+}
+
+func setRequestID(c *fiber.Ctx) {
 	id := c.Get(fiber.HeaderXRequestID)
 	if id == "" || len(id) > 64 || strings.ContainsAny(id, " \r\n\t\"") {
 		var b [8]byte
@@ -29,7 +34,6 @@ func (s *Server) requestIDMiddleware(c *fiber.Ctx) error {
 	}
 	c.Locals(localRequestID, id)
 	c.Set(fiber.HeaderXRequestID, id)
-	return c.Next()
 }
 
 func requestID(c *fiber.Ctx) string {
@@ -87,6 +91,14 @@ const contentSecurityPolicy = "default-src 'self'; img-src 'self' data: blob:; s
 // securityHeaders sets the headers every response carries; HSTS only over
 // HTTPS, where it means something.
 func (s *Server) securityHeaders(c *fiber.Ctx) error {
+	setSecurityHeaders(c)
+	return c.Next()
+}
+
+// setSecurityHeaders is securityHeaders' work, also done by the error
+// handler: fasthttp refuses some requests (oversized headers, an unknown
+// method) before any middleware runs.
+func setSecurityHeaders(c *fiber.Ctx) {
 	h := &c.Response().Header
 	h.Set("Content-Security-Policy", contentSecurityPolicy)
 	h.Set("X-Frame-Options", "DENY")
@@ -97,7 +109,6 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	if c.Protocol() == "https" {
 		h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 	}
-	return c.Next()
 }
 
 // redirectHTTPS sends plain-HTTP visitors to the HTTPS listener when the

@@ -34,6 +34,7 @@ var errNoClientCert = apperr.New(496, "client_certificate_required",
 // certificate check; nothing else but the request-access page.
 func (s *Server) mtlsRoutes(r *fiber.App) {
 	r.Use(s.recoverMiddleware, s.requestIDMiddleware, s.accessLog, s.securityHeaders)
+	r.Use(s.bodyGate)
 	r.Use(s.mtlsGate)
 
 	native := r.Group("/native")

@@ -8,6 +8,7 @@ import (
 // place, so any handler is one jump away.
 func (s *Server) routes(r *fiber.App) {
 	r.Use(s.recoverMiddleware, s.requestIDMiddleware, s.accessLog, s.securityHeaders)
+	r.Use(s.bodyGate) // bodylimit.go: bodies are limited before anything reads them
 
 	r.Use(s.redirectHTTPS)
 	r.All("/.well-known/acme-challenge/*", s.acmeChallenge)
@@ -102,6 +103,12 @@ func (s *Server) apiRoutes(r fiber.Router) {
 	v1.Get("/admin/certificates", s.requireAdmin, s.adminCertificatesGET)
 	v1.Post("/admin/certificates", s.requireAdmin, bodyLimit(64<<10), s.adminCertificatesPOST)
 	v1.Delete("/admin/certificates/:serial", s.requireAdmin, s.adminCertificateDELETE)
+
+	// --- application settings (admin) ---
+	// The model server chats go to. Handlers: handler_settings.go.
+	v1.Get("/admin/model-server", s.requireAdmin, s.adminModelServerGET)
+	v1.Put("/admin/model-server", s.requireAdmin, bodyLimit(8<<10), s.adminModelServerPUT)
+	v1.Delete("/admin/model-server", s.requireAdmin, s.adminModelServerDELETE)
 
 	// Unknown API paths answer JSON 404; everything else is the web app.
 	api.All("/*", func(c *fiber.Ctx) error { return fiber.ErrNotFound })

@@ -33,6 +33,11 @@ type Server struct {
 	// shutdown).
 	ws    *wsRegistry
 	start time.Time
+	// body is the request-body gate's limits and slots (bodylimit.go).
+	body *bodyLimits
+
+	// upstreamLog keeps a dead model server to one log line per cause.
+	upstreamLog onceEvery
 
 	mu         sync.Mutex
 	onShutdown []func()
@@ -58,7 +63,7 @@ type CertStatuser interface {
 
 // New builds the server and registers every route.
 func New(a *app.App, opt Options) (*Server, error) {
-	s := &Server{app: a, log: a.Log, start: a.Now()}
+	s := &Server{app: a, log: a.Log, start: a.Now(), upstreamLog: onceEvery{period: 10 * time.Minute}}
 	ui, err := newSPA(opt.UI)
 	if err != nil {
 		return nil, err
@@ -70,6 +75,7 @@ func New(a *app.App, opt Options) (*Server, error) {
 		s.health.AddBackground(context.Background(), "certificates", 30*time.Second, certificateCheck(opt.Certs))
 	}
 	s.certs = opt.TLS
+	s.body = newBodyLimits(a.Config.Server.BodyLimitMB << 20)
 	s.ws = newWSRegistry(a.Config.Auth.WebSocketsPerUser, s.log)
 	// On shutdown every WebSocket gets a 1001 close frame first; the
 	// services' background work stops in app.Close, after the drain.
@@ -91,7 +97,7 @@ func (s *Server) Fiber() *fiber.App { return s.fiber }
 
 func (s *Server) newFiber() *fiber.App {
 	cfg := s.app.Config
-	return fiber.New(fiber.Config{
+	f := fiber.New(fiber.Config{
 		AppName:                 "aiwfe",
 		DisableStartupMessage:   true,
 		ErrorHandler:            s.errorHandler,
@@ -104,7 +110,15 @@ func (s *Server) newFiber() *fiber.App {
 		ProxyHeader:             proxyHeader(cfg.Server.TrustedProxies),
 		// Keep the Server header out: it only helps attackers.
 		ServerHeader: "",
+
+		// Bodies are read by bodyGate, within limits, before any handler;
+		// fasthttp would otherwise buffer up to BodyLimit first (and a
+		// multipart upload whole, to temporary files).
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
 	})
+	s.refuseUnknownMethods(f)
+	return f
 }
 
 func proxyHeader(trusted []string) string {

@@ -1,7 +1,9 @@
 // Command bench measures the appliance binary the way a person meets it:
 // its size, cold start to the first 200 from /health on an empty data
-// directory, idle memory after start, and /health throughput with 64
-// concurrent keep-alive clients (wrk when installed, else a Go generator).
+// directory, idle memory after start, /health throughput with 64
+// concurrent keep-alive clients (wrk when installed, else a Go generator),
+// peak memory under a crowd of oversized request bodies, and how soon the
+// memory of a burst of sign-ins (argon2id) is given back.
 //
 //	go run ./tools/bench -binary ./aiwfe
 package main
@@ -23,6 +25,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/aiwfe/aiwfe/tools/loadgen"
 )
 
 func main() {
@@ -62,6 +66,60 @@ func main() {
 	fmt.Printf("GET /health:        %.0f req/s (%d keep-alive clients, %d s, %s)\n", rps, *conns, *seconds, tool)
 	fmt.Printf("RSS after load:     %.1f MiB\n", float64(rssKiB(pid))/1024)
 	stop()
+
+	bigBodies(*binary)
+	signInBurst(*binary)
+}
+
+// bigBodies: 64 concurrent anonymous 31 MiB sign-in bodies with a
+// Content-Length and 16 chunked ones, on a fresh server; its peak RSS.
+func bigBodies(binary string) {
+	_, stop, pid, url := startKeep(binary)
+	defer stop()
+	idle, err := loadgen.ReadMemory(pid)
+	must(err)
+	t0 := time.Now()
+	withLength := loadgen.BigBodies(url, "/api/v1/auth/jwt/login", 64, 31<<20, false)
+	chunked := loadgen.BigBodies(url, "/api/v1/auth/jwt/login", 16, 31<<20, true)
+	m, err := loadgen.ReadMemory(pid)
+	must(err)
+	fmt.Printf("big bodies:         peak RSS %s (idle %s) under 64 × 31 MiB POST /api/v1/auth/jwt/login + 16 chunked, %.1f s; answers: %s / %s\n",
+		loadgen.MiB(m.Peak), loadgen.MiB(idle.RSS), time.Since(t0).Seconds(), withLength, chunked)
+}
+
+// signInBurst: one account, then 20 concurrent sign-ins (argon2id,
+// 19 MiB each); RSS right after, and when it is back under 30 MiB.
+func signInBurst(binary string) {
+	_, stop, pid, url := startKeep(binary)
+	defer stop()
+	const email, password = "bench@example.com", "correct horse battery staple"
+	st, err := loadgen.NewClient(url).Post("/api/v1/auth/register", map[string]string{"email": email, "password": password})
+	must(err)
+	if st != 201 {
+		panic(fmt.Sprintf("register: %d", st))
+	}
+	time.Sleep(2 * time.Second)
+	idle, err := loadgen.ReadMemory(pid)
+	must(err)
+	if ok := loadgen.Logins(url, email, password, 20); ok != 20 {
+		panic(fmt.Sprintf("%d of 20 sign-ins succeeded", ok))
+	}
+	done := time.Now()
+	after, err := loadgen.ReadMemory(pid)
+	must(err)
+	back := "not within 10 s"
+	var m loadgen.Memory
+	for time.Since(done) < 10*time.Second {
+		m, err = loadgen.ReadMemory(pid)
+		must(err)
+		if m.RSS < 30<<10 {
+			back = fmt.Sprintf("after %.1f s", time.Since(done).Seconds())
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	fmt.Printf("20 sign-ins:        RSS %s idle (2 s after one registration), %s right after the burst (peak %s), back under 30 MiB %s (%s)\n",
+		loadgen.MiB(idle.RSS), loadgen.MiB(after.RSS), loadgen.MiB(after.Peak), back, loadgen.MiB(m.RSS))
 }
 
 func msf(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -119,11 +177,9 @@ func startKeep(binary string) (time.Duration, func(), int, string) {
 }
 
 func rssKiB(pid int) int {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	m, err := loadgen.ReadMemory(pid)
 	must(err)
-	m := regexp.MustCompile(`VmRSS:\s+(\d+) kB`).FindSubmatch(raw)
-	n, _ := strconv.Atoi(string(m[1]))
-	return n
+	return m.RSS
 }
 
 func runWrk(path, url string, conns, seconds int) float64 {

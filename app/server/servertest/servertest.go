@@ -56,8 +56,14 @@ func (s *Server) Now() time.Time { return time.Now().Add(time.Duration(s.offset.
 // off unless an option says otherwise).
 func Start(t testing.TB, opts ...func(*config.Config)) *Server {
 	t.Helper()
+	return StartLogged(t, slog.New(slog.DiscardHandler), opts...)
+}
+
+// StartLogged is Start with the server's log going to log, for tests of
+// what is logged.
+func StartLogged(t testing.TB, log *slog.Logger, opts ...func(*config.Config)) *Server {
+	t.Helper()
 	cfg := Config(t, opts...)
-	log := slog.New(slog.DiscardHandler)
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.Open(ctx, cfg, log, app.OpenOptions{})
 	if err != nil {

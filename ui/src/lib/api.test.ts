@@ -237,18 +237,13 @@ describe('api: 401 handling', () => {
 });
 
 describe('api: refresh timer', () => {
-	function token(payload: object): string {
-		const b64 = (s: string) => btoa(s).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
-		return `${b64('{"alg":"HS256"}')}.${b64(JSON.stringify(payload))}.sig`;
-	}
-
 	it('arms a timer 5 minutes before exp, and refreshes when it fires', async () => {
 		const now = 1_700_000_000_000;
 		const timers: { fn: () => void; ms: number }[] = [];
 		const { client, calls } = harness(
 			(c) => (c.url.endsWith('csrf-token') ? json(200, { csrf_token: 't' }) : json(200, {})),
 			{
-				cookies: () => `theme=dark; access_token=${token({ exp: now / 1000 + 3600 })}`,
+				cookies: () => `theme=dark; access_expires=${now / 1000 + 3600}`,
 				setTimeout: (fn, ms) => timers.push({ fn, ms }),
 				now: () => now
 			}
@@ -260,9 +255,9 @@ describe('api: refresh timer', () => {
 		await vi.waitFor(() => expect(calls.some((c) => c.url === '/api/v1/auth/refresh')).toBe(true));
 	});
 
-	it('two tabs never refresh with the same cookie at once: the second sees the first one\'s token', async () => {
+	it('two tabs never refresh with the same cookie at once: the second sees the first one\'s session', async () => {
 		const now = 1_700_000_000_000;
-		let jar = `access_token=${token({ exp: now / 1000 + 60 })}`;
+		let jar = `access_expires=${now / 1000 + 60}`;
 		// One lock shared by both "tabs", like navigator.locks.
 		let tail: Promise<unknown> = Promise.resolve();
 		const withLock = <T>(_name: string, fn: () => Promise<T>): Promise<T> => {
@@ -274,7 +269,7 @@ describe('api: refresh timer', () => {
 		const routes = (c: Call) => {
 			if (c.url.endsWith('csrf-token')) return json(200, { csrf_token: 't' });
 			refreshes++;
-			jar = `access_token=${token({ exp: now / 1000 + 3600, n: refreshes })}`;
+			jar = `access_expires=${now / 1000 + 3600 + refreshes}`;
 			return json(200, {});
 		};
 		const env = { cookies: () => jar, now: () => now, withLock };
@@ -285,9 +280,9 @@ describe('api: refresh timer', () => {
 		expect(refreshes).toBe(1);
 	});
 
-	it('arms nothing without an access_token cookie', () => {
+	it('arms nothing without an access_expires cookie', () => {
 		const setTimeout = vi.fn();
-		const { client } = harness(() => json(200, {}), { cookies: () => 'csrf_token=x', setTimeout });
+		const { client } = harness(() => json(200, {}), { cookies: () => 'csrf_token=x; access_token=a.b.c', setTimeout });
 		client.scheduleRefresh();
 		expect(setTimeout).not.toHaveBeenCalled();
 	});

@@ -1,7 +1,7 @@
 // The one way the UI talks to the aiwfe API. Every server error is
 // {"error":{"code","message","field"?}}; it arrives here as an ApiError.
 
-import { jwtExp, readCookie, refreshDelayMs } from './jwt';
+import { accessExpiry, refreshDelayMs } from './expiry';
 import { KeptStore, type KeptStorage } from './kept';
 import { setOffline } from './connectivity.svelte';
 
@@ -251,14 +251,13 @@ export function createApi(env: ApiEnv) {
 
 	/** Renews the access token with the HttpOnly refresh cookie; concurrent callers share one request. */
 	function refresh(): Promise<boolean> {
-		const before = readCookie(env.cookies(), 'access_token');
+		const before = accessExpiry(env.cookies());
 		const locked = env.withLock ?? ((_name, fn) => fn());
 		refreshPending ??= locked('aiwfe-refresh', async () => {
 			// Another tab may have refreshed while we waited for the lock:
-			// its new access token is already in the shared cookie jar.
-			const now = readCookie(env.cookies(), 'access_token');
-			const exp = now ? jwtExp(now) : null;
-			if (now && now !== before && exp !== null && exp * 1000 - env.now() > 60_000) return;
+			// its new session is already in the shared cookie jar.
+			const exp = accessExpiry(env.cookies());
+			if (exp !== null && exp !== before && exp * 1000 - env.now() > 60_000) return;
 			await api('POST', REFRESH_PATH, undefined, { redirectOn401: false });
 		})
 			.then(
@@ -274,11 +273,10 @@ export function createApi(env: ApiEnv) {
 		return refreshPending;
 	}
 
-	/** Arms a timer to refresh a few minutes before the access_token cookie's `exp`. */
+	/** Arms a timer to refresh a few minutes before the access token expires (access_expires). */
 	function scheduleRefresh(): void {
 		stopRefresh();
-		const token = readCookie(env.cookies(), 'access_token');
-		const exp = token ? jwtExp(token) : null;
+		const exp = accessExpiry(env.cookies());
 		if (exp === null) return;
 		timer = env.setTimeout(() => {
 			timer = null;

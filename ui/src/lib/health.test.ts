@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkDetails, fetchHealth, formatUptime, statusTone } from './health';
+import { checkDetails, fetchHealth, formatUptime, healthFor, seesHealthDetails, statusTone } from './health';
 
 const respond = (r: Response | Error) =>
 	(async () => {
@@ -8,6 +8,23 @@ const respond = (r: Response | Error) =>
 	}) as unknown as typeof fetch;
 
 describe('health', () => {
+	it('shows the checks, version and uptime to admins only', () => {
+		const full = {
+			status: 'degraded',
+			version: '1.2.3',
+			uptime_seconds: 42,
+			checks: { ollama: { status: 'down', error: 'dial tcp 10.0.0.5:11434: refused' } }
+		};
+		for (const role of ['admin', 'superuser']) {
+			expect(seesHealthDetails(role)).toBe(true);
+			expect(healthFor(full, role)).toEqual(full);
+		}
+		for (const role of ['user', null, undefined]) {
+			expect(seesHealthDetails(role)).toBe(false);
+			expect(healthFor(full, role)).toEqual({ status: 'degraded', checks: {} });
+		}
+	});
+
 	it('accepts a degraded 503 that carries a report', async () => {
 		const body = {
 			status: 'degraded',

@@ -1,6 +1,7 @@
 import { formatDate } from './format';
 
-// GET /health (public): overall status, version and one entry per dependency check.
+// GET /health (public): the overall status for everyone; version, uptime and one entry per
+// dependency check only for admins (and callers on the server's own machine).
 
 export interface HealthCheck {
 	status: string;
@@ -54,6 +55,20 @@ export async function fetchHealth(f: typeof fetch, timeoutMs = 8000): Promise<He
 				: { status: 'unknown', value: c };
 	}
 	return { ok: true, health: { ...body, checks } };
+}
+
+/** Whether someone with `role` (null: signed out) is shown the checks, version and uptime. */
+export function seesHealthDetails(role: string | null | undefined): boolean {
+	return role === 'admin' || role === 'superuser';
+}
+
+/**
+ * What of a report a viewer is shown: everything for admins, the status alone for others. The
+ * server already answers the public with the status only, but it answers a browser on the
+ * appliance's own machine in full; the page still keeps the details to admins.
+ */
+export function healthFor(h: Health, role: string | null | undefined): Health {
+	return seesHealthDetails(role) ? h : { status: h.status, checks: {} };
 }
 
 export function statusTone(status: string): Tone {

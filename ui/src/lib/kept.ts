@@ -1,5 +1,5 @@
 // The last good answer of each API GET, kept in the tab's sessionStorage so the UI can still show
-// what it loaded before while the server is briefly unreachable (SPEC §8: read-only offline).
+// what it loaded before while the server is briefly unreachable (read-only while offline).
 // Per tab and gone when the tab closes: answers are per-person, so they never go to localStorage
 // or the service worker's cache, and logout or a lost session forgets them all.
 

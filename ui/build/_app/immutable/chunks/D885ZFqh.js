@@ -1,0 +1,1 @@
+import{ft as e}from"./DbutwE84.js";import{n as t}from"./NgByyBlh.js";var n=e({goto:()=>t});export{n as t};
