@@ -15,35 +15,30 @@ type Setting struct {
 	Key       string
 	Value     string
 	UpdatedAt time.Time
-	UpdatedBy int64 // 0: not known (the user was deleted, or the CLI)
 }
 
 // GetSetting reads one setting; ErrNotFound when it was never saved.
 func GetSetting(ctx context.Context, q Querier, key string) (*Setting, error) {
 	st := &Setting{Key: key}
 	var updated string
-	var by sql.NullInt64
-	err := q.QueryRowContext(ctx, `SELECT value, updated_at, updated_by FROM settings WHERE key = ?`, key).
-		Scan(&st.Value, &updated, &by)
+	err := q.QueryRowContext(ctx, `SELECT value, updated_at FROM settings WHERE key = ?`, key).
+		Scan(&st.Value, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, err
 	}
-	st.UpdatedAt, st.UpdatedBy = tsParse(updated), by.Int64
+	st.UpdatedAt = tsParse(updated)
 	return st, nil
 }
 
-// PutSetting saves a setting, replacing what was there.
+// PutSetting saves a setting, replacing what was there. Who changed it is
+// in the security log.
 func PutSetting(ctx context.Context, q Querier, st *Setting) error {
-	var by any
-	if st.UpdatedBy != 0 {
-		by = st.UpdatedBy
-	}
-	_, err := q.ExecContext(ctx, `INSERT INTO settings(key, value, updated_at, updated_by) VALUES(?, ?, ?, ?)
-		ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
-		st.Key, st.Value, tsText(st.UpdatedAt), by)
+	_, err := q.ExecContext(ctx, `INSERT INTO settings(key, value, updated_at) VALUES(?, ?, ?)
+		ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+		st.Key, st.Value, tsText(st.UpdatedAt))
 	return err
 }
 

@@ -192,7 +192,7 @@ func (s *Service) SetModelServer(ctx context.Context, adminID int64, u ModelServ
 		}
 	}
 	raw, _ := json.Marshal(v)
-	if err := store.PutSetting(ctx, s.d.Store.DB, &store.Setting{Key: KeyModelServer, Value: string(raw), UpdatedAt: s.d.Now(), UpdatedBy: adminID}); err != nil {
+	if err := store.PutSetting(ctx, s.d.Store.DB, &store.Setting{Key: KeyModelServer, Value: string(raw), UpdatedAt: s.d.Now()}); err != nil {
 		return nil, err
 	}
 	s.d.LLM.Set(p)
