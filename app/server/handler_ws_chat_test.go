@@ -117,7 +117,7 @@ func TestWSChatUpstreamErrors(t *testing.T) {
 	ws.send(map[string]any{"type": "send", "model": "no-such:7b", "message": "hi"})
 	ws.expect("start")
 	e := ws.expect("error")
-	if e.str("code") != "model_not_found" || !strings.Contains(e.str("message"), "pull") {
+	if e.str("code") != "model_not_found" || !strings.Contains(e.str("message"), "no-such:7b") || !strings.Contains(e.str("message"), "Settings → Models") {
 		t.Fatalf("model not found: %v", e)
 	}
 
