@@ -229,8 +229,8 @@ func TestUpstreamFailures(t *testing.T) {
 			if r == nil || r.Message.Status != tc.status || r.Message.Content != tc.content || r.Message.Error == "" {
 				t.Fatalf("reply %+v", r)
 			}
-			if tc.code == "model_not_found" && !strings.Contains(apperr.From(err).Message, "pull") {
-				t.Errorf("message %q does not say to pull", apperr.From(err).Message)
+			if msg := apperr.From(err).Message; tc.code == "model_not_found" && !strings.Contains(msg, "Settings → Models") {
+				t.Errorf("message %q does not say where the model is installed", msg)
 			}
 			m, _ := store.GetMessage(context.Background(), f.st.DB, u, r.Message.ID)
 			if m.Status != tc.status || m.Content != tc.content {
