@@ -47,7 +47,7 @@ func TestChatREST(t *testing.T) {
 			Request: servertest.Request{JSON: map[string]any{"message": "x", "conversation_id": 999999}}, WantStatus: 404, WantCode: "not_found"},
 		{Name: "model not found", Method: "POST", Path: "/api/v1/chat",
 			Request:    servertest.Request{JSON: map[string]any{"message": "x", "model": "ghost:1b"}},
-			WantStatus: 404, WantCode: "model_not_found", WantContains: []string{"is not installed", "Settings → Models"}},
+			WantStatus: 404, WantCode: "model_not_found", WantContains: []string{"ghost:1b", "Settings → Models"}},
 		{Name: "single turn", Method: "POST", Path: "/api/v1/conversation",
 			Request:    servertest.Request{JSON: map[string]any{"message": "quick one"}},
 			WantStatus: 200, WantContains: []string{`"content":"tok0 tok1 tok2 "`, `"model":"llama3.2:3b"`},

@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { afterEach, describe, expect, it } from 'vitest';
-import { codeOfButton, renderMarkdown, sanitizeHtml } from './markdown';
+import { MarkdownBlocks, codeOfButton, renderMarkdown, sanitizeHtml } from './markdown';
 import { loadLanguage, onHighlighterChange } from './highlight';
 
 declare global {
@@ -149,5 +149,64 @@ describe('highlighted code blocks', () => {
 		} finally {
 			off();
 		}
+	});
+});
+
+describe('MarkdownBlocks', () => {
+	const reply = [
+		'# Plan\n\nFirst a paragraph with `code` and **bold**.\n\n',
+		'- one\n- two\n  continued\n\n',
+		'1. step\n2. step\n\n',
+		'```go\nfunc f() {\n\n\treturn\n}\n```\n\n',
+		'| a | b |\n|---|---|\n| 1 | 2 |\n\n',
+		'> quoted\n\n',
+		'Last words.'
+	].join('');
+
+	/** The text of rendered HTML, whitespace between tags aside. */
+	const squash = (html: string) => html.replace(/>\s+</g, '><').trim();
+
+	it('renders a text as renderMarkdown does', () => {
+		const { blocks, last } = new MarkdownBlocks().update(reply);
+		expect(blocks.length).toBeGreaterThan(4);
+		expect(squash(blocks.join('') + last)).toBe(squash(renderMarkdown(reply)));
+	});
+
+	it('renders each finished block once while the text grows', () => {
+		const md = new MarkdownBlocks();
+		let prev: string[] = [];
+		for (let i = 1; i <= reply.length; i++) {
+			const { blocks } = md.update(reply.slice(0, i));
+			// Finished blocks are kept as they were: only new ones are added.
+			expect(blocks.slice(0, prev.length)).toEqual(prev);
+			for (let j = 0; j < prev.length; j++) expect(blocks[j]).toBe(prev[j]);
+			prev = blocks;
+		}
+		const { blocks, last } = md.update(reply);
+		expect(squash(blocks.join('') + last)).toBe(squash(renderMarkdown(reply)));
+	});
+
+	it('keeps a fenced code block with blank lines whole, and indented continuations with their block', () => {
+		const src = 'Intro\n\n```\na\n\nb\n```\n\n- item\n\n    more of the item\n\nEnd';
+		const { blocks, last } = new MarkdownBlocks().update(src);
+		const all = [...blocks, last];
+		expect(all.filter((b) => b.includes('<pre>'))).toHaveLength(1);
+		expect(all.find((b) => b.includes('<pre>'))).toContain('a\n\nb');
+		expect(all.find((b) => b.includes('item'))).toContain('more of the item');
+		expect(squash(all.join(''))).toBe(squash(renderMarkdown(src)));
+	});
+
+	it('starts over when the text is replaced rather than extended', () => {
+		const md = new MarkdownBlocks();
+		md.update('Old text\n\nMore old text\n\nx');
+		const { blocks, last } = md.update('New text\n\ny');
+		expect(blocks.join('') + last).not.toContain('Old');
+		expect(blocks.join('') + last).toContain('New text');
+	});
+
+	it('keeps raw HTML as text in every block', () => {
+		const { blocks, last } = new MarkdownBlocks().update('a\n\n<img src=x onerror=alert(1)>\n\n<script>x</script>');
+		const el = mount(blocks.join('') + last);
+		expect(el.querySelector('img, script')).toBeNull();
 	});
 });

@@ -1,13 +1,13 @@
 				{
-					__sveltekit_1863qjp = {
+					__sveltekit_1wf6bcu = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.AHqg71WN.js"),
-						import("/_app/immutable/entry/app.BJvmZ9wt.js")
+						import("/_app/immutable/entry/start.BN2szz3_.js"),
+						import("/_app/immutable/entry/app.DAfvxEqK.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
