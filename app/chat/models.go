@@ -59,7 +59,9 @@ func (s *Service) Health(ctx context.Context) Health {
 	err := s.llm.Health(ctx)
 	h := Health{Status: "ok", Provider: s.llm.Name(), LatencyMs: msSince(began)}
 	if err != nil {
-		h.Status, h.Error = "down", upstreamMessage(err)
+		// A sentence for the person; the cause goes to the log with the
+		// request (once per cause, see server.errorHandler).
+		h.Status, h.Error = "down", apperr.From(LLMError(err, "")).Message
 	}
 	return h
 }

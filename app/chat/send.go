@@ -280,6 +280,11 @@ func (s *Service) resolve(ctx context.Context, u *store.User, conv *store.Conver
 	if model == "" {
 		model = s.modelFor(u, mode.ModelKey)
 	}
+	if llm.Current(s.llm).Name() == llm.DemoModel {
+		// Only the demo model can answer: label the reply with what
+		// really answers, not the assignment it stands in for.
+		model = llm.DemoModel
+	}
 	return mode, model, opts, nil
 }
 

@@ -42,7 +42,9 @@ func TestOllamaREST(t *testing.T) {
 	if res := c.Get("/api/v1/ollama/models"); res.Status != 503 || res.ErrorCode() != "llm_unavailable" {
 		t.Fatalf("models when down: %s", res)
 	}
-	if res := c.Get("/api/v1/ollama/health"); !strings.Contains(res.String(), `"status":"down"`) {
+	// In a sentence with the way on, not the upstream's words.
+	if res := c.Get("/api/v1/ollama/health"); !strings.Contains(res.String(), `"status":"down"`) ||
+		!strings.Contains(res.String(), "Admin → Model server") || strings.Contains(res.String(), "maintenance") {
 		t.Fatalf("health when down: %s", res)
 	}
 }

@@ -17,16 +17,28 @@ export interface InlineError {
 /** What the user should do about an error code, if anything. */
 export function errorHint(code: string | undefined): string {
 	switch (code) {
-		case 'model_not_found':
-			return 'Pick another model, or pull this one in Settings → Models (on most servers only an administrator may).';
-		case 'llm_unavailable':
-			return 'The model server cannot be reached. Check its health in Settings → Models.';
 		case 'conflict':
 			return 'Wait for the reply to finish, or stop it first.';
 		case 'offline':
 			return 'Sending is paused until the server is back; your message stays in the box. Send it again then.';
 		default:
+			// The model errors' own messages say what happened and the way on.
 			return '';
+	}
+}
+
+/** Where a person can fix what stopped the reply, if they may. */
+export function errorLink(
+	code: string | undefined,
+	isAdmin: boolean
+): { href: string; label: string } | null {
+	switch (code) {
+		case 'model_not_found':
+			return { href: '/settings#models', label: 'Open Settings → Models' };
+		case 'llm_unavailable':
+			return isAdmin ? { href: '/admin?tab=model-server', label: 'Open Admin → Model server' } : null;
+		default:
+			return null;
 	}
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChatStore, errorHint } from './chat.svelte';
+import { ChatStore, errorHint, errorLink } from './chat.svelte';
 
 /** Animation frames the test runs by hand. */
 let frames: (() => void)[] = [];
@@ -142,9 +142,19 @@ describe('ChatStore.apply', () => {
 	});
 });
 
-describe('errorHint', () => {
-	it('sends people to Settings → Models for a missing model', () => {
-		expect(errorHint('model_not_found')).toContain('Settings → Models');
+describe('errorHint and errorLink', () => {
+	it('adds a hint only where the server message has none', () => {
+		expect(errorHint('conflict')).toContain('stop it first');
+		expect(errorHint('model_not_found')).toBe('');
 		expect(errorHint('whatever')).toBe('');
+	});
+	it.each([
+		['model_not_found', false, '/settings#models'],
+		['model_not_found', true, '/settings#models'],
+		['llm_unavailable', true, '/admin?tab=model-server'],
+		['llm_unavailable', false, null],
+		['conflict', true, null]
+	] as const)('%s (admin %s) links to %s', (code, admin, href) => {
+		expect(errorLink(code, admin)?.href ?? null).toBe(href);
 	});
 });

@@ -1,13 +1,13 @@
 				{
-					__sveltekit_1wf6bcu = {
+					__sveltekit_7erg90 = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.BN2szz3_.js"),
-						import("/_app/immutable/entry/app.DAfvxEqK.js")
+						import("/_app/immutable/entry/start.cOeoDgk9.js"),
+						import("/_app/immutable/entry/app.Zm5HnRzh.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
