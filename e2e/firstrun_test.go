@@ -42,6 +42,21 @@ func TestFirstRunWithoutModelServer(t *testing.T) {
 	noInternals(t, b)
 	b.Screenshot("first-run")
 
+	// Settings → Models says it once, offers no pull that cannot work, and
+	// sends the admin to the fix.
+	b.Navigate("/settings")
+	b.WaitText("[data-model-server-down]", "The model server is not answering")
+	b.WaitVisible(`a[href="/admin?tab=model-server"]`)
+	if n := b.Count("#pull-model, [data-pull]"); n != 0 {
+		t.Errorf("a pull is offered while the model server is down (%d elements)", n)
+	}
+	if n := b.Count(`[role="alert"]`); n != 1 {
+		t.Errorf("%d alerts on Settings, want the one about the model server", n)
+	}
+	noInternals(t, b)
+	b.Navigate("/")
+	b.WaitVisible("[data-model-server]")
+
 	// "Change the address" shows the form; a bad address names the field.
 	b.Click("[data-ms-edit]")
 	b.Fill("#ms-url", "localhost:11434")

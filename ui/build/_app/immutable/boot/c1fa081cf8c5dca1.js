@@ -1,13 +1,13 @@
 				{
-					__sveltekit_7erg90 = {
+					__sveltekit_91y1fd = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.cOeoDgk9.js"),
-						import("/_app/immutable/entry/app.Zm5HnRzh.js")
+						import("/_app/immutable/entry/start.h2lcI05D.js"),
+						import("/_app/immutable/entry/app.DIpHLAQK.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
