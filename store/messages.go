@@ -30,17 +30,26 @@ type Message struct {
 	CompletionTokens int             `json:"completion_tokens"`
 	Timing           json.RawMessage `json:"timing,omitempty"`
 	Demo             bool            `json:"demo"`
-	CreatedAt        time.Time       `json:"created_at"`
+	// Sources are the passages of the user's documents a reply was given
+	// (a JSON array made by the chat service); nil when the reply did not
+	// use documents, [] when nothing matched (NoSources).
+	Sources   json.RawMessage `json:"sources,omitempty"`
+	NoSources bool            `json:"no_sources,omitempty"`
+	// Indexing is how many of the user's documents were still being
+	// indexed when a reply from documents was asked for.
+	Indexing  int       `json:"indexing,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 const messageCols = `m.id, m.conversation_id, m.role, m.content, m.model, m.status, m.error,
-	m.prompt_tokens, m.completion_tokens, m.timing, m.demo, m.created_at`
+	m.prompt_tokens, m.completion_tokens, m.timing, m.demo, m.sources, m.indexing, m.created_at`
 
 func scanMessage(r interface{ Scan(...any) error }, extra ...any) (*Message, error) {
 	m := &Message{}
 	var timing, created string
+	var sources sql.NullString
 	dest := append([]any{&m.ID, &m.ConversationID, &m.Role, &m.Content, &m.Model, &m.Status, &m.Error,
-		&m.PromptTokens, &m.CompletionTokens, &timing, &m.Demo, &created}, extra...)
+		&m.PromptTokens, &m.CompletionTokens, &timing, &m.Demo, &sources, &m.Indexing, &created}, extra...)
 	if err := r.Scan(dest...); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ErrNotFound
@@ -50,8 +59,21 @@ func scanMessage(r interface{ Scan(...any) error }, extra ...any) (*Message, err
 	if timing != "" && timing != "{}" {
 		m.Timing = json.RawMessage(timing)
 	}
+	if sources.Valid {
+		m.Sources = json.RawMessage(sources.String)
+		m.NoSources = sources.String == "[]"
+	}
 	m.CreatedAt = tsParse(created)
 	return m, nil
+}
+
+// sourcesValue is the sources column: NULL when the message used no
+// documents.
+func sourcesValue(s json.RawMessage) any {
+	if len(s) == 0 {
+		return nil
+	}
+	return string(s)
 }
 
 func timingText(t json.RawMessage) string {
@@ -84,11 +106,11 @@ func InsertMessages(ctx context.Context, q Querier, userID int64, now time.Time,
 			m.Status = MessageComplete
 		}
 		res, err := q.ExecContext(ctx, `INSERT INTO messages(conversation_id, role, content, model, status, error,
-				prompt_tokens, completion_tokens, timing, demo, created_at)
-			SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+				prompt_tokens, completion_tokens, timing, demo, sources, indexing, created_at)
+			SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 			WHERE EXISTS (SELECT 1 FROM conversations WHERE id = ? AND user_id = ?)`,
 			m.ConversationID, m.Role, m.Content, m.Model, m.Status, m.Error,
-			m.PromptTokens, m.CompletionTokens, timingText(m.Timing), m.Demo, tsText(now),
+			m.PromptTokens, m.CompletionTokens, timingText(m.Timing), m.Demo, sourcesValue(m.Sources), m.Indexing, tsText(now),
 			m.ConversationID, userID)
 		if err := exactlyOne(res, err); err != nil {
 			return err
@@ -106,9 +128,10 @@ func InsertMessages(ctx context.Context, q Querier, userID int64, now time.Time,
 // index to IndexPendingMessages.
 func FinishMessage(ctx context.Context, q Querier, userID int64, m *Message) error {
 	res, err := q.ExecContext(ctx, `UPDATE messages SET content = ?, model = ?, status = ?, error = ?,
-			prompt_tokens = ?, completion_tokens = ?, timing = ?, demo = ?
+			prompt_tokens = ?, completion_tokens = ?, timing = ?, demo = ?, sources = ?, indexing = ?
 		WHERE id = ? AND conversation_id IN (SELECT id FROM conversations WHERE user_id = ?)`,
 		m.Content, m.Model, m.Status, m.Error, m.PromptTokens, m.CompletionTokens, timingText(m.Timing), m.Demo,
+		sourcesValue(m.Sources), m.Indexing,
 		m.ID, userID)
 	return exactlyOne(res, err)
 }

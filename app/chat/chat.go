@@ -46,6 +46,10 @@ type Deps struct {
 	// it. The row is shared: the service never modifies it. Defaults to
 	// reading the store.
 	User func(ctx context.Context, id int64) (*store.User, error)
+	// Retriever finds passages of the user's documents for replies from
+	// documents (the Documents mode, a send's use_documents). Without it
+	// such a reply is refused (documents_unavailable).
+	Retriever Retriever
 }
 
 // Service is the chat service. Close it to stop its background work
@@ -58,6 +62,7 @@ type Service struct {
 	now          func() time.Time
 	defaultModel string
 	user         func(ctx context.Context, id int64) (*store.User, error)
+	retriever    Retriever
 
 	// TitleTimeout bounds the background title generation.
 	TitleTimeout time.Duration
@@ -92,7 +97,7 @@ func New(d Deps) *Service {
 	}
 	bg, stop := context.WithCancel(context.Background())
 	s := &Service{
-		store: d.Store, llm: d.LLM, hub: d.Hub, log: d.Log, now: d.Now, defaultModel: d.DefaultModel, user: d.User,
+		store: d.Store, llm: d.LLM, hub: d.Hub, log: d.Log, now: d.Now, defaultModel: d.DefaultModel, user: d.User, retriever: d.Retriever,
 		TitleTimeout: 2 * time.Minute,
 		bg:           bg, stop: stop, pulls: map[string]*PullState{}, maxPulls: maxPulls, pullKeep: pullKeep,
 	}

@@ -25,6 +25,11 @@ type ConverseReply struct {
 	Usage   llm.Usage `json:"usage"`
 	Timing  Timing    `json:"timing"`
 	Demo    bool      `json:"demo"`
+	// In the documents mode: the passages given (see Source), whether
+	// none matched, how many documents are still being indexed.
+	Sources   []Source `json:"sources,omitempty"`
+	NoSources bool     `json:"no_sources,omitempty"`
+	Indexing  int      `json:"indexing,omitempty"`
 }
 
 // Converse answers one message with the mode's model and system prompt,
@@ -46,6 +51,23 @@ func (s *Service) Converse(ctx context.Context, req ConverseRequest) (*ConverseR
 		msgs = append(msgs, llm.Message{Role: "system", Content: sys})
 	}
 	msgs = append(msgs, llm.Message{Role: "user", Content: req.Message})
+	var docs *retrieval
+	if usesDocuments(mode, false) {
+		if docs, err = s.retrieve(ctx, u.ID, req.Message, nil); err != nil {
+			return nil, err
+		}
+		if len(docs.sources) == 0 {
+			text := noSourcesReply(docs.indexing)
+			if req.OnToken != nil {
+				if err := req.OnToken(text); err != nil {
+					return nil, err
+				}
+			}
+			return &ConverseReply{Content: text, Model: model, Sources: []Source{}, NoSources: true, Indexing: docs.indexing}, nil
+		}
+		msgs = withSources(msgs, docs.sources)
+		opts = numCtx(msgs, opts)
+	}
 	began := time.Now()
 	var first time.Duration
 	res, err := s.llm.Chat(ctx, llm.ChatRequest{Model: model, Messages: msgs, Options: opts}, func(c llm.Chunk) error {
@@ -61,6 +83,10 @@ func (s *Service) Converse(ctx context.Context, req ConverseRequest) (*ConverseR
 		return nil, LLMError(err, model)
 	}
 	out := &ConverseReply{Content: res.Content, Model: model, Usage: res.Usage, Demo: res.Demo}
+	if docs != nil {
+		out.Content = citeMarkers(out.Content, docs.sources)
+		out.Sources, out.Indexing = docs.sources, docs.indexing
+	}
 	if res.Demo && res.Model != "" {
 		out.Model = res.Model
 	}

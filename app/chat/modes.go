@@ -40,7 +40,7 @@ const (
 // available says whether this build has each feature. A feature that
 // lands adds itself here, which shows the modes that wait for it.
 var available = map[Feature]bool{
-	FeatureRetrieval:        false,
+	FeatureRetrieval:        true,
 	FeatureInterviewProfile: false,
 }
 

@@ -56,6 +56,10 @@ type SendRequest struct {
 	Message        string
 	// Options are passed to the model (temperature, seed, num_predict...).
 	Options map[string]any
+	// UseDocuments answers from the user's documents, as the Documents
+	// mode always does: passages are retrieved for the question, given to
+	// the model as numbered sources and returned with the reply.
+	UseDocuments bool
 	// UndoOnError removes the exchange when the model fails, so a caller
 	// that only learns of the failure (REST) can simply try again; a
 	// streaming caller keeps the failed reply on record instead.
@@ -108,6 +112,9 @@ type exchange struct {
 	history []llm.Message
 	created bool
 	prompt  string // the user message, for the title
+	// docs is what a reply from documents was given; nil when the reply
+	// does not use documents.
+	docs *retrieval
 }
 
 // Send adds a user message to a conversation (creating it when
@@ -148,6 +155,11 @@ func (s *Service) Send(ctx context.Context, req SendRequest) (*Reply, error) {
 		}
 	}
 	ex.history = s.historyFrom(append(turns, &store.Message{Role: "user", Content: req.Message}), u, mode)
+	if usesDocuments(mode, req.UseDocuments) {
+		if ex.docs, err = s.retrieve(prep, u.ID, req.Message, turns); err != nil {
+			return nil, err
+		}
+	}
 	if err := s.store.WithTx(prep, func(tx *sql.Tx) error { return s.writeSend(prep, tx, ex) }); err != nil {
 		return nil, storeErr(err, "conversation")
 	}
@@ -220,6 +232,7 @@ func (s *Service) Regenerate(ctx context.Context, req RegenerateRequest) (*Reply
 		return nil, err
 	}
 	ex := &exchange{user: u, conv: conv, mode: mode, model: model}
+	usedDocs := false
 	err = s.store.WithTx(prep, func(tx *sql.Tx) error {
 		last, _, err := store.ListMessages(prep, tx, u.ID, conv.ID, 0, 2)
 		if err != nil {
@@ -229,6 +242,8 @@ func (s *Service) Regenerate(ctx context.Context, req RegenerateRequest) (*Reply
 			if err := store.DeleteMessage(prep, tx, u.ID, last[n-1].ID); err != nil {
 				return err
 			}
+			// A reply from documents is made again from documents.
+			usedDocs = last[n-1].Sources != nil
 			last = last[:n-1]
 		}
 		if len(last) == 0 || last[len(last)-1].Role != "user" {
@@ -246,8 +261,19 @@ func (s *Service) Regenerate(ctx context.Context, req RegenerateRequest) (*Reply
 	if err != nil {
 		return nil, storeErr(err, "conversation")
 	}
-	if ex.history, err = s.history(prep, u, conv.ID, ex.reply.ID, mode); err != nil {
+	turns, _, err := store.ListMessages(prep, s.store.DB, u.ID, conv.ID, ex.reply.ID, historyMessages)
+	if err != nil {
 		return nil, err
+	}
+	ex.history = s.historyFrom(turns, u, mode)
+	if usesDocuments(mode, usedDocs) {
+		if ex.docs, err = s.retrieve(prep, u.ID, ex.prompt, turns[:len(turns)-1]); err != nil {
+			// The old reply is gone already; leave no empty one behind.
+			if derr := store.DeleteMessage(context.WithoutCancel(ctx), s.store.DB, u.ID, ex.reply.ID); derr != nil {
+				s.log.Error("chat: removing a reply whose passages could not be found", "conversation", conv.ID, "err", derr)
+			}
+			return nil, err
+		}
 	}
 	return s.generate(ctx, ex, opts, req.Stream)
 }
@@ -298,17 +324,6 @@ func (s *Service) modelFor(u *store.User, key string) string {
 		return m
 	}
 	return s.defaultModel
-}
-
-// history builds the messages sent to the model: the system prompt, then
-// the conversation's turns before the reply being made, the most recent ones
-// that fit the budget.
-func (s *Service) history(ctx context.Context, u *store.User, convID, replyID int64, mode Mode) ([]llm.Message, error) {
-	msgs, _, err := store.ListMessages(ctx, s.store.DB, u.ID, convID, replyID, historyMessages)
-	if err != nil {
-		return nil, err
-	}
-	return s.historyFrom(msgs, u, mode), nil
 }
 
 // historyMessages bounds the turns read for a prompt.
@@ -371,7 +386,13 @@ func (s *Service) generate(ctx context.Context, ex *exchange, opts map[string]an
 	out := relayed{}
 	if err := s.start(ctx, ex, st); err != nil {
 		out.err = err // the caller is gone, or stopped already: the model is not asked
+	} else if d := ex.docs; d != nil && len(d.sources) == 0 {
+		out = s.relayText(noSourcesReply(d.indexing), st)
 	} else {
+		if d != nil {
+			ex.history = withSources(ex.history, d.sources)
+			opts = numCtx(ex.history, opts)
+		}
 		out = s.relay(ctx, ex, opts, st)
 	}
 	return s.record(ctx, ex, st, out)
@@ -426,6 +447,19 @@ func (s *Service) relay(ctx context.Context, ex *exchange, opts map[string]any, 
 	return out
 }
 
+// relayText passes a reply the service wrote itself (the model is not
+// asked) to the caller as one chunk.
+func (s *Service) relayText(text string, st Stream) relayed {
+	out := relayed{began: time.Now(), content: text}
+	if st.OnToken != nil {
+		if err := st.OnToken(text); err != nil {
+			out.err = errRelay{err}
+		}
+	}
+	out.first = time.Since(out.began)
+	return out
+}
+
 // record stores the reply as it ended — complete, stopped (by the caller,
 // whose context may be gone: it is recorded regardless) or failed — and
 // names a new conversation in the background.
@@ -433,6 +467,12 @@ func (s *Service) record(ctx context.Context, ex *exchange, st Stream, out relay
 	reply := &Reply{ConversationID: ex.conv.ID, Message: ex.reply}
 	m := ex.reply
 	m.Content = out.content
+	if d := ex.docs; d != nil {
+		if len(d.sources) > 0 {
+			m.Content = citeMarkers(m.Content, d.sources)
+		}
+		m.Sources, m.NoSources, m.Indexing = sourcesJSON(d.sources), len(d.sources) == 0, d.indexing
+	}
 	if res := out.res; res != nil {
 		if res.Model != "" && res.Model != ex.model && res.Demo {
 			m.Model = res.Model

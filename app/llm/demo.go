@@ -169,6 +169,9 @@ const demoFooter = "\n\n_This answer comes from the built-in **demo model**, whi
 // demoReply writes the demo model's answer to one message.
 func demoReply(msg string) string {
 	msg = strings.TrimSpace(msg)
+	if reply, ok := demoCited(msg); ok {
+		return reply
+	}
 	if msg == "" {
 		return "Hello! I'm the demo model. Ask me anything — for example how to plan your week, or for a code example." + demoFooter
 	}
@@ -267,4 +270,63 @@ func codeSnippet(lang string) string {
 	default:
 		return "def process(items):\n    \"\"\"Upper-case every non-empty item.\"\"\"\n    return [it.upper() for it in items if it]"
 	}
+}
+
+// demoCited answers a message that carries numbered sources (chat's reply
+// from documents: a "Sources:" line, then "[1] name, page N" lines each
+// followed by the passage) the way a real model should: it quotes the
+// first sentence of source [1] with its marker, and points at [2] when
+// there is one. ok is false for a message without sources.
+func demoCited(msg string) (string, bool) {
+	lines := strings.Split(msg, "\n")
+	at := -1
+	for i, l := range lines {
+		if strings.TrimSpace(l) == "Sources:" {
+			at = i
+			break
+		}
+	}
+	if at < 0 {
+		return "", false
+	}
+	var name, passage string
+	second := false
+	for i := at + 1; i < len(lines); i++ {
+		l := strings.TrimSpace(lines[i])
+		switch {
+		case strings.HasPrefix(l, "[1] ") && name == "":
+			name = strings.TrimPrefix(l, "[1] ")
+			for j := i + 1; j < len(lines) && strings.TrimSpace(lines[j]) != ""; j++ {
+				passage += " " + strings.TrimSpace(lines[j])
+			}
+		case strings.HasPrefix(l, "[2] "):
+			second = true
+		}
+	}
+	if name == "" {
+		return "", false
+	}
+	quote := firstSentence(strings.TrimSpace(passage))
+	var b strings.Builder
+	fmt.Fprintf(&b, "According to %s: \u201c%s\u201d [1]", name, quote)
+	if second {
+		b.WriteString("\n\nThere is more on this in [2].")
+	}
+	b.WriteString("\n\n_This answer comes from the built-in **demo model**, which quotes the first passage it is given. Connect Ollama for real answers._")
+	return b.String(), true
+}
+
+// firstSentence is s up to its first sentence end, at most about 300
+// characters (cut at a word).
+func firstSentence(s string) string {
+	r := []rune(s)
+	for i, c := range r {
+		if (c == '.' || c == '!' || c == '?') && (i+1 == len(r) || unicode.IsSpace(r[i+1])) && i >= 20 {
+			return string(r[:i+1])
+		}
+		if i >= 300 && unicode.IsSpace(c) {
+			return string(r[:i]) + "\u2026"
+		}
+	}
+	return s
 }

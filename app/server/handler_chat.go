@@ -12,6 +12,9 @@ type chatRequest struct {
 	Model          string         `json:"model"`
 	Message        string         `json:"message"`
 	Options        map[string]any `json:"options"`
+	// UseDocuments answers from the user's documents (implied by the
+	// documents mode).
+	UseDocuments bool `json:"use_documents"`
 }
 
 // chatPOST sends a message and answers with the whole reply, persisted in
@@ -24,7 +27,7 @@ func (s *Server) chatPOST(c *fiber.Ctx) error {
 	}
 	r, err := s.app.Chat.Send(c.UserContext(), chat.SendRequest{
 		UserID: currentUser(c).UserID, ConversationID: req.ConversationID,
-		Mode: req.Mode, Model: req.Model, Message: req.Message, Options: req.Options,
+		Mode: req.Mode, Model: req.Model, Message: req.Message, Options: req.Options, UseDocuments: req.UseDocuments,
 		// The caller learns of a failure only by its status: leave nothing
 		// behind, so that trying again is all it takes.
 		UndoOnError: true,

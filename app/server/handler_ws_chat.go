@@ -21,6 +21,7 @@ type wsClientFrame struct {
 	Model          string         `json:"model"`
 	Message        string         `json:"message"`
 	Options        map[string]any `json:"options"`
+	UseDocuments   bool           `json:"use_documents"`
 }
 
 type wsStartFrame struct {
@@ -41,6 +42,13 @@ type wsDoneFrame struct {
 	Timing         chat.Timing `json:"timing"`
 	Stopped        bool        `json:"stopped"`
 	Demo           bool        `json:"demo"`
+	// A reply from documents: its passages, whether none matched, how
+	// many documents were still being indexed, and its final text (the
+	// tokens without the markers that pointed at no source).
+	Sources   json.RawMessage `json:"sources,omitempty"`
+	NoSources bool            `json:"no_sources,omitempty"`
+	Indexing  int             `json:"indexing,omitempty"`
+	Content   *string         `json:"content,omitempty"`
 }
 
 type wsErrorFrame struct {
@@ -185,7 +193,7 @@ func (s *Server) wsReply(ctx context.Context, wc *wsConn, userID int64, f wsClie
 			Model: f.Model, Options: f.Options, Stream: stream})
 	} else {
 		r, err = svc.Send(ctx, chat.SendRequest{UserID: userID, ConversationID: f.ConversationID, Mode: f.Mode,
-			Model: f.Model, Message: f.Message, Options: f.Options, Stream: stream})
+			Model: f.Model, Message: f.Message, Options: f.Options, UseDocuments: f.UseDocuments, Stream: stream})
 	}
 	if err != nil {
 		e := apperr.From(err)
@@ -194,6 +202,10 @@ func (s *Server) wsReply(ctx context.Context, wc *wsConn, userID int64, f wsClie
 		}
 		return wsErrorFrame{Type: "error", Code: e.Code, Message: e.Message, ConversationID: started.ConversationID, MessageID: started.MessageID}
 	}
-	return wsDoneFrame{Type: "done", ConversationID: r.ConversationID, MessageID: r.Message.ID, Status: r.Message.Status,
+	done := wsDoneFrame{Type: "done", ConversationID: r.ConversationID, MessageID: r.Message.ID, Status: r.Message.Status,
 		Usage: r.Usage, Timing: r.Timing, Stopped: r.Stopped, Demo: r.Demo}
+	if m := r.Message; m.Sources != nil {
+		done.Sources, done.NoSources, done.Indexing, done.Content = m.Sources, m.NoSources, m.Indexing, &m.Content
+	}
+	return done
 }
