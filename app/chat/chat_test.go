@@ -351,7 +351,7 @@ func TestModesChooseModelAndPrompt(t *testing.T) {
 		t.Fatalf("other user's mode: %v", err)
 	}
 	modes, _ := f.svc.Modes(ctx, u)
-	if len(modes) != 3+1 { // general, coding, research; the one made here
+	if len(modes) != 4+1 { // general, coding, documents, research; the one made here
 		t.Fatalf("%d modes", len(modes))
 	}
 	for _, bad := range []Mode{
@@ -668,7 +668,8 @@ func TestModesWaitForTheirFeature(t *testing.T) {
 		}
 		return out
 	}
-	if got := keys(); !slices.Equal(got, []string{"general", "coding", "research"}) {
+	// Documents came with retrieval; the interview waits for its profile.
+	if got := keys(); !slices.Equal(got, []string{"general", "coding", "documents", "research"}) {
 		t.Fatalf("modes %v", got)
 	}
 	for _, tc := range []struct {
@@ -676,7 +677,6 @@ func TestModesWaitForTheirFeature(t *testing.T) {
 		feature Feature
 		prompt  string
 	}{
-		{"documents", FeatureRetrieval, "documents"},
 		{"interview", FeatureInterviewProfile, "interviewing"},
 	} {
 		t.Run(tc.key, func(t *testing.T) {

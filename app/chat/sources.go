@@ -237,6 +237,12 @@ func citeMarkers(text string, sources []Source) string {
 			trimmed := strings.TrimRight(b.String(), " \t")
 			b.Reset()
 			b.WriteString(trimmed)
+			if trimmed == "" || strings.HasSuffix(trimmed, "\n") {
+				// At a line's start the blank after it goes instead.
+				for end < len(text) && (text[end] == ' ' || text[end] == '\t') {
+					end++
+				}
+			}
 		}
 		i = end
 	}
