@@ -130,7 +130,13 @@ func withSources(history []llm.Message, sources []Source) []llm.Message {
 		if src.Heading != "" {
 			b.WriteString(" — " + src.Heading)
 		}
-		b.WriteString("\n" + strings.TrimSpace(src.Text) + "\n")
+		// A blank line ends a source: the passage's own blank lines go.
+		for _, line := range strings.Split(src.Text, "\n") {
+			if line = strings.TrimSpace(line); line != "" {
+				b.WriteString("\n" + line)
+			}
+		}
+		b.WriteString("\n")
 	}
 	out := append([]llm.Message(nil), history...)
 	for i := len(out) - 1; i >= 0; i-- {

@@ -274,9 +274,10 @@ func codeSnippet(lang string) string {
 
 // demoCited answers a message that carries numbered sources (chat's reply
 // from documents: a "Sources:" line, then "[1] name, page N" lines each
-// followed by the passage) the way a real model should: it quotes the
-// first sentence of source [1] with its marker, and points at [2] when
-// there is one. ok is false for a message without sources.
+// followed by the passage, then "Question: ...") the way a real model
+// should: it quotes the sentence of source [1] sharing the most words with
+// the question, with its marker, and points at [2] when there is one. ok
+// is false for a message without sources.
 func demoCited(msg string) (string, bool) {
 	lines := strings.Split(msg, "\n")
 	at := -1
@@ -289,11 +290,14 @@ func demoCited(msg string) (string, bool) {
 	if at < 0 {
 		return "", false
 	}
-	var name, passage string
+	var name, passage, question string
 	second := false
 	for i := at + 1; i < len(lines); i++ {
 		l := strings.TrimSpace(lines[i])
 		switch {
+		case strings.HasPrefix(l, "Question: "):
+			question = strings.Join(lines[i:], " ")
+			i = len(lines)
 		case strings.HasPrefix(l, "[1] ") && name == "":
 			name = strings.TrimPrefix(l, "[1] ")
 			for j := i + 1; j < len(lines) && strings.TrimSpace(lines[j]) != ""; j++ {
@@ -306,27 +310,63 @@ func demoCited(msg string) (string, bool) {
 	if name == "" {
 		return "", false
 	}
-	quote := firstSentence(strings.TrimSpace(passage))
+	quote := bestSentence(strings.TrimSpace(passage), question)
 	var b strings.Builder
 	fmt.Fprintf(&b, "According to %s: \u201c%s\u201d [1]", name, quote)
 	if second {
 		b.WriteString("\n\nThere is more on this in [2].")
 	}
-	b.WriteString("\n\n_This answer comes from the built-in **demo model**, which quotes the first passage it is given. Connect Ollama for real answers._")
+	b.WriteString("\n\n_This answer comes from the built-in **demo model**, which quotes the best sentence of the first passage it is given. Connect Ollama for real answers._")
 	return b.String(), true
 }
 
-// firstSentence is s up to its first sentence end, at most about 300
+// bestSentence is the sentence of s sharing the most words (of three
+// letters or more) with question, the first of equals; at most about 300
 // characters (cut at a word).
-func firstSentence(s string) string {
-	r := []rune(s)
-	for i, c := range r {
-		if (c == '.' || c == '!' || c == '?') && (i+1 == len(r) || unicode.IsSpace(r[i+1])) && i >= 20 {
-			return string(r[:i+1])
-		}
-		if i >= 300 && unicode.IsSpace(c) {
-			return string(r[:i]) + "\u2026"
+func bestSentence(s, question string) string {
+	asked := map[string]bool{}
+	for _, w := range words(question) {
+		if len([]rune(w)) >= 3 && w != "question" {
+			asked[w] = true
 		}
 	}
-	return s
+	best, bestScore := "", -1
+	for _, sent := range sentences(s) {
+		score := 0
+		for _, w := range words(sent) {
+			if asked[w] {
+				score++
+			}
+		}
+		if score > bestScore {
+			best, bestScore = sent, score
+		}
+	}
+	if r := []rune(best); len(r) > 300 {
+		cut := 300
+		for cut > 200 && !unicode.IsSpace(r[cut]) {
+			cut--
+		}
+		best = string(r[:cut]) + "\u2026"
+	}
+	return best
+}
+
+// sentences splits s after each '.', '!' or '?' followed by a space.
+func sentences(s string) []string {
+	var out []string
+	r := []rune(s)
+	start := 0
+	for i, c := range r {
+		if (c == '.' || c == '!' || c == '?') && (i+1 == len(r) || unicode.IsSpace(r[i+1])) {
+			if t := strings.TrimSpace(string(r[start : i+1])); t != "" {
+				out = append(out, t)
+			}
+			start = i + 1
+		}
+	}
+	if t := strings.TrimSpace(string(r[start:])); t != "" {
+		out = append(out, t)
+	}
+	return out
 }
