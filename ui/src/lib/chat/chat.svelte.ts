@@ -5,7 +5,7 @@ import { api } from '$lib/api';
 import { toFieldError } from '$lib/form.svelte';
 import type { Page } from '$lib/types';
 import { LiveSocket } from './socket.svelte';
-import type { ChatMessage, ChatMode, Conversation, Model, ServerFrame } from './types';
+import type { ChatMessage, ChatMode, Conversation, Model, ServerFrame, Source } from './types';
 
 export const NEW_CHAT_TITLE = 'New chat';
 
@@ -77,6 +77,8 @@ export class ChatStore {
 	mode = $state('general');
 	/** '' lets the server choose (the conversation's model or the user's assignment). */
 	model = $state('');
+	/** Answer from the user's documents (the documents mode always does). */
+	useDocuments = $state(false);
 
 	socket: LiveSocket;
 	/** Called when a send made a new conversation (the page puts its id in the URL). */
@@ -201,6 +203,7 @@ export class ChatStore {
 		const frame: Record<string, unknown> = { type: 'send', message, mode: this.mode || undefined };
 		if (this.currentId !== null) frame.conversation_id = this.currentId;
 		if (this.model) frame.model = this.model;
+		if (this.useDocuments) frame.use_documents = true;
 		if (!this.socket.send(frame)) {
 			this.composerError = { code: 'offline', message: 'Not connected to the server; your message was not sent.' };
 			return false;
@@ -289,6 +292,13 @@ export class ChatStore {
 					m.timing = f.timing ?? null;
 					m.prompt_tokens = f.usage?.prompt_tokens ?? 0;
 					m.completion_tokens = f.usage?.completion_tokens ?? 0;
+					if (f.sources) {
+						// The stored text: the streamed one without markers that named no source.
+						if (typeof f.content === 'string') m.content = f.content;
+						m.sources = f.sources;
+						m.no_sources = f.no_sources ?? false;
+						m.indexing = f.indexing ?? 0;
+					}
 				}
 				if (this.streamingId === f.message_id) this.streamingId = null;
 				this.pending = false;
@@ -381,4 +391,21 @@ export class ChatStore {
 			this.messages = [];
 		}
 	}
+}
+
+/** Where a citation opens: the document view at the page, the passage highlighted. */
+export function sourceHref(s: Source): string {
+	const q = new URLSearchParams({ page: String(s.page), start: String(s.start), end: String(s.end) });
+	return `/documents/${s.document_id}?${q}`;
+}
+
+/** A citation chip's label: "name · p. N" (no page for a one-page text is still p. 1). */
+export function sourceLabel(s: Source): string {
+	return `${s.document_name} · p. ${s.page}`;
+}
+
+/** The note under a reply from documents about documents not searched yet. */
+export function indexingNote(n: number | undefined): string {
+	if (!n) return '';
+	return n === 1 ? '1 document is still being indexed.' : `${n} documents are still being indexed.`;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ChatStore, errorHint, errorLink } from './chat.svelte';
+import { ChatStore, errorHint, errorLink, indexingNote, sourceHref, sourceLabel } from './chat.svelte';
+import type { Source } from './types';
 
 /** Animation frames the test runs by hand. */
 let frames: (() => void)[] = [];
@@ -156,5 +157,69 @@ describe('errorHint and errorLink', () => {
 		['conflict', true, null]
 	] as const)('%s (admin %s) links to %s', (code, admin, href) => {
 		expect(errorLink(code, admin)?.href ?? null).toBe(href);
+	});
+});
+
+const src: Source = {
+	n: 1,
+	document_id: 4,
+	document_name: 'notes.txt',
+	chunk_id: 17,
+	page: 2,
+	text: 'Humpback whales sing.',
+	start: 10,
+	end: 31,
+	cited: true
+};
+
+describe('replies from documents', () => {
+	it('sends use_documents and takes the final text and sources from done', () => {
+		const s = store();
+		const sent: Record<string, unknown>[] = [];
+		s.socket.send = (f) => {
+			sent.push(f as Record<string, unknown>);
+			return true;
+		};
+		s.send('plain');
+		expect(sent[0].use_documents).toBeUndefined();
+		s.apply({ type: 'start', conversation_id: 7, message_id: 11, model: 'demo', mode: 'general', created: true });
+		s.apply({ type: 'done', conversation_id: 7, message_id: 11, status: 'complete', stopped: false, demo: true });
+		expect(s.messages[1].sources).toBeUndefined();
+
+		s.useDocuments = true;
+		s.send('whales?');
+		expect(sent[1].use_documents).toBe(true);
+		s.apply({ type: 'start', conversation_id: 7, message_id: 13, model: 'demo', mode: 'general', created: false });
+		s.apply({ type: 'token', content: 'They sing [1] [9].' });
+		nextFrame();
+		s.apply({
+			type: 'done',
+			conversation_id: 7,
+			message_id: 13,
+			status: 'complete',
+			stopped: false,
+			demo: true,
+			content: 'They sing [1].',
+			sources: [src],
+			indexing: 2
+		});
+		expect(s.messages[3]).toMatchObject({ content: 'They sing [1].', sources: [src], no_sources: false, indexing: 2 });
+	});
+
+	it('marks a reply with nothing found', () => {
+		const s = store();
+		s.send('moon?');
+		s.apply({ type: 'start', conversation_id: 7, message_id: 11, model: 'demo', mode: 'documents', created: true });
+		s.apply({ type: 'token', content: 'No matching passages.' });
+		s.apply({ type: 'done', conversation_id: 7, message_id: 11, status: 'complete', stopped: false, demo: false, content: 'No matching passages.', sources: [], no_sources: true });
+		expect(s.messages[1]).toMatchObject({ no_sources: true, sources: [], content: 'No matching passages.' });
+	});
+
+	it('links a citation to the page and passage', () => {
+		expect(sourceHref(src)).toBe('/documents/4?page=2&start=10&end=31');
+		expect(sourceLabel(src)).toBe('notes.txt · p. 2');
+		expect(indexingNote(0)).toBe('');
+		expect(indexingNote(1)).toBe('1 document is still being indexed.');
+		expect(indexingNote(3)).toBe('3 documents are still being indexed.');
 	});
 });

@@ -31,6 +31,22 @@ export interface Usage {
 
 export type MessageStatus = 'complete' | 'partial' | 'error' | 'streaming' | string;
 
+/** A passage a reply from documents was given, numbered as its [n] marker (docs/websocket.md). */
+export interface Source {
+	n: number;
+	document_id: number;
+	document_name: string;
+	chunk_id: number;
+	page: number;
+	heading?: string;
+	text: string;
+	/** Code-point offsets of the passage in the page's text. */
+	start: number;
+	end: number;
+	/** The model wrote [n]. */
+	cited: boolean;
+}
+
 export interface ChatMessage {
 	id: number;
 	conversation_id: number;
@@ -44,6 +60,12 @@ export interface ChatMessage {
 	timing?: Timing | null;
 	demo: boolean;
 	created_at: string;
+	/** A reply from documents: the passages it was given ([] when none matched). */
+	sources?: Source[];
+	/** A reply from documents found no matching passage. */
+	no_sources?: boolean;
+	/** How many of the user's documents were still being indexed when it was asked. */
+	indexing?: number;
 	/** UI only: the error code of an `error` frame (e.g. model_not_found). */
 	error_code?: string;
 	/** UI only: the user stopped this reply. */
@@ -120,6 +142,11 @@ export type ServerFrame =
 			timing?: Timing;
 			stopped: boolean;
 			demo: boolean;
+			/** A reply from documents only: its final text, sources and notes. */
+			content?: string;
+			sources?: Source[];
+			no_sources?: boolean;
+			indexing?: number;
 	  }
 	| { type: 'title'; conversation_id: number; title: string }
 	| { type: 'error'; code: string; message: string; conversation_id?: number; message_id?: number }

@@ -1,1 +1,0 @@
-import{lt as e}from"./D5ShnNy2.js";e();

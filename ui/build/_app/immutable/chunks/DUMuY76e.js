@@ -1,0 +1,1 @@
+import{ut as e}from"./BPv-zHKo.js";e();
