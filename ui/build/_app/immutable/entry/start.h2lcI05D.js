@@ -1,1 +1,0 @@
-export{o as load_css,r as start}from"../chunks/t2E-zS0V.js";
