@@ -197,3 +197,16 @@ func sha256Hex(s string) string {
 	h := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(h[:])
 }
+
+// The documents page says which embedder is in use: with the demo model
+// server it is the built-in one, and the route is not taken for a
+// document id.
+func TestDocumentsEmbedder(t *testing.T) {
+	srv := servertest.Start(t)
+	c := srv.User(t, "user")
+	servertest.Scenario{Name: "embedder", Method: "GET", Path: "/api/v1/documents/embedder", WantStatus: 200,
+		WantContains: []string{`"model":"aiwfe-hash-v1"`, `"builtin":true`}}.Run(t, c)
+	if res := srv.Client(t).Get("/api/v1/documents/embedder"); res.Status != 401 {
+		t.Fatalf("anonymous: %s", res)
+	}
+}

@@ -105,6 +105,7 @@ func (s *Server) apiRoutes(r fiber.Router) {
 	s.streamRoute(v1, fiber.MethodPost, "/documents", s.uploadLimit(), s.requireAuth, s.documentsPOST)
 	v1.Get("/documents", s.requireAuth, s.documentsGET)
 	v1.Get("/documents/search", s.requireAuth, s.documentsSearchGET)
+	v1.Get("/documents/embedder", s.requireAuth, s.documentsEmbedderGET) // before /documents/:id
 	v1.Post("/documents/reindex", s.requireAuth, s.documentsReindexPOST)
 	v1.Get("/documents/:id", s.requireAuth, s.documentGET)
 	v1.Patch("/documents/:id", s.requireAuth, bodyLimit(8<<10), s.documentPATCH)

@@ -312,7 +312,7 @@ export function createApi(env: ApiEnv) {
 		}
 	}
 
-	return { api, refresh, scheduleRefresh, stopRefresh, forgetCsrf, forgetKept, probe };
+	return { api, refresh, scheduleRefresh, stopRefresh, forgetCsrf, forgetKept, probe, csrfToken };
 }
 
 /** sessionStorage when the page may use it (not in private modes that refuse it, not in node). */
@@ -341,3 +341,5 @@ const browserClient = createApi({
 });
 
 export const { api, refresh, scheduleRefresh, stopRefresh, forgetCsrf, forgetKept, probe } = browserClient;
+/** The CSRF token for a request `api()` cannot make (an upload through XMLHttpRequest, for its progress events). */
+export const csrfToken = browserClient.csrfToken;

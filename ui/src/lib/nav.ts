@@ -15,6 +15,7 @@ export interface NavItem {
 
 export const NAV: readonly NavItem[] = [
 	{ href: '/', label: 'Chat', icon: 'chat' },
+	{ href: '/documents', label: 'Documents', icon: 'file' },
 	{ href: '/status', label: 'Status', icon: 'activity', public: true },
 	{ href: '/settings', label: 'Settings', icon: 'cpu' },
 	{ href: '/profile', label: 'Profile', icon: 'user' },

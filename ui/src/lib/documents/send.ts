@@ -1,0 +1,68 @@
+// One file's upload through XMLHttpRequest: fetch() has no upload progress events. The CSRF
+// token and the silent token refresh are the API client's, as for every other change.
+import { ApiError, csrfToken, forgetCsrf, NETWORK_MESSAGE, refresh } from '$lib/api';
+import type { Doc } from './types';
+
+function post(file: File, collection: string, token: string, onProgress: (loaded: number, total: number) => void) {
+	return new Promise<{ status: number; body: unknown }>((resolve) => {
+		const xhr = new XMLHttpRequest();
+		xhr.open('POST', '/api/v1/documents');
+		xhr.setRequestHeader('Accept', 'application/json');
+		xhr.setRequestHeader('X-CSRF-TOKEN', token);
+		xhr.withCredentials = true;
+		xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
+		xhr.onload = () => {
+			let body: unknown = undefined;
+			try {
+				body = xhr.responseText ? JSON.parse(xhr.responseText) : undefined;
+			} catch {
+				body = undefined;
+			}
+			resolve({ status: xhr.status, body });
+		};
+		xhr.onerror = xhr.onabort = xhr.ontimeout = () => resolve({ status: 0, body: undefined });
+		const form = new FormData();
+		if (collection) form.append('collection', collection);
+		form.append('file', file, file.name);
+		xhr.send(form);
+	});
+}
+
+function errorOf(status: number, body: unknown): ApiError {
+	const e = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+	if (e && typeof e.message === 'string' && e.message) {
+		return new ApiError(status, typeof e.code === 'string' ? e.code : 'error', e.message);
+	}
+	if (status === 413) return new ApiError(status, 'too_large', 'The file is larger than the server accepts.');
+	return new ApiError(status, 'http_' + status, `The server answered ${status}.`);
+}
+
+/** Uploads one file; resolves to the document the server created, or throws an ApiError. */
+export async function uploadFile(
+	file: File,
+	collection: string,
+	onProgress: (loaded: number, total: number) => void
+): Promise<Doc> {
+	let csrfRetried = false;
+	let authRetried = false;
+	for (;;) {
+		const res = await post(file, collection, await csrfToken(), onProgress);
+		if (res.status === 0) throw new ApiError(0, 'network', NETWORK_MESSAGE);
+		if (res.status >= 200 && res.status < 300) {
+			const doc = (res.body as { items?: Doc[] } | undefined)?.items?.[0];
+			if (!doc) throw new ApiError(res.status, 'bad_response', 'The server did not say which document it created.');
+			return doc;
+		}
+		const err = errorOf(res.status, res.body);
+		if (res.status === 403 && err.code === 'csrf_failed' && !csrfRetried) {
+			csrfRetried = true;
+			forgetCsrf();
+			continue;
+		}
+		if (res.status === 401 && !authRetried) {
+			authRetried = true;
+			if (await refresh()) continue;
+		}
+		throw err;
+	}
+}
