@@ -2,6 +2,7 @@
 // streaming into it over /api/v1/ws/chat. The frame handling is plain code (`apply`) so it is
 // tested without a socket.
 import { api } from '$lib/api';
+import { viewerHref } from '$lib/documents/highlight';
 import { toFieldError } from '$lib/form.svelte';
 import type { Page } from '$lib/types';
 import { LiveSocket } from './socket.svelte';
@@ -395,8 +396,7 @@ export class ChatStore {
 
 /** Where a citation opens: the document view at the page, the passage highlighted. */
 export function sourceHref(s: Source): string {
-	const q = new URLSearchParams({ page: String(s.page), start: String(s.start), end: String(s.end) });
-	return `/documents/${s.document_id}?${q}`;
+	return viewerHref(s.document_id, s.page, s.start, s.end);
 }
 
 /** A citation chip's label: "name · p. N" (no page for a one-page text is still p. 1). */

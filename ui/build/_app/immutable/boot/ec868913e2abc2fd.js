@@ -1,13 +1,13 @@
 				{
-					__sveltekit_3tafrv = {
+					__sveltekit_1dhuj4l = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.XDK9_Bw0.js"),
-						import("/_app/immutable/entry/app.CCCBHVYU.js")
+						import("/_app/immutable/entry/start.CWNlE-tA.js"),
+						import("/_app/immutable/entry/app.BQf3qWYK.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});

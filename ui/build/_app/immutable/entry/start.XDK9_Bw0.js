@@ -1,1 +1,0 @@
-export{o as load_css,r as start}from"../chunks/DBKes3Cn.js";
