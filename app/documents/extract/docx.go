@@ -27,8 +27,8 @@ const (
 	docxCorePropPart = "docProps/core.xml"
 )
 
-// errZipBomb is wrapped in ErrCorrupt: over a safety limit.
-var errZipBomb = errors.New("over the archive's safety limits")
+// errOverLimit is wrapped in ErrCorrupt: a zip bomb, a JSON that explodes.
+var errOverLimit = errors.New("over a safety limit")
 
 func extractDOCX(ctx context.Context, src Source) (*Document, error) {
 	zr, err := zip.NewReader(src.R, src.Size)
@@ -65,17 +65,17 @@ func extractDOCX(ctx context.Context, src Source) (*Document, error) {
 // its entries by name.
 func checkZip(zr *zip.Reader) (map[string]*zip.File, error) {
 	if len(zr.File) > maxZipEntries {
-		return nil, corrupt(errZipBomb)
+		return nil, corrupt(errOverLimit)
 	}
 	parts := make(map[string]*zip.File, len(zr.File))
 	var total uint64
 	for _, f := range zr.File {
 		total += f.UncompressedSize64
 		if total > maxZipTotal || f.UncompressedSize64 > maxZipTotal {
-			return nil, corrupt(errZipBomb)
+			return nil, corrupt(errOverLimit)
 		}
 		if f.UncompressedSize64 > zipRatioFloor && f.UncompressedSize64/max(f.CompressedSize64, 1) > maxZipRatio {
-			return nil, corrupt(errZipBomb)
+			return nil, corrupt(errOverLimit)
 		}
 		parts[f.Name] = f
 	}
@@ -86,7 +86,7 @@ func checkZip(zr *zip.Reader) (map[string]*zip.File, error) {
 // says (a header can lie about the size).
 func openPart(f *zip.File) (io.ReadCloser, error) {
 	if f.UncompressedSize64 > maxZipPart {
-		return nil, corrupt(errZipBomb)
+		return nil, corrupt(errOverLimit)
 	}
 	rc, err := f.Open()
 	if err != nil {
@@ -106,7 +106,7 @@ type limitedPart struct {
 
 func (l *limitedPart) Read(p []byte) (int, error) {
 	if l.left <= 0 {
-		return 0, corrupt(errZipBomb)
+		return 0, corrupt(errOverLimit)
 	}
 	if int64(len(p)) > l.left {
 		p = p[:l.left]
