@@ -3,7 +3,9 @@ package extract
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -30,6 +32,9 @@ const (
 	// characters, the text is undecodable (fonts without a usable
 	// encoding come out as control characters and symbols).
 	minLetterShare = 0.6
+	// maxLineRunes: a line of a page is rarely longer (landscape, small
+	// type); text mostly in longer lines has lost its line breaks.
+	maxLineRunes = 250
 )
 
 // extractPDF reads a PDF page by page with ledongthuc/pdf, which panics on
@@ -73,34 +78,94 @@ func readPDF(ctx context.Context, src Source) (*Document, error) {
 		return nil, err
 	}
 	b := newBuilder()
-	b.doc.Title = oneLine(r.Trailer().Key("Info").Key("Title").Text())
-	outline := flattenOutline(r)
-	var text strings.Builder
-	var letters, failed int
-	for i, p := range pages {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		s, err := p.GetPlainText(nil)
-		if err != nil {
-			// One damaged page should not cost the others; many do.
-			failed++
-			continue
-		}
-		s = Dehyphenate(normaliseRunes(s))
-		b.page = i + 1
-		letters += pdfPage(b, s, &outline)
-		text.WriteString(s)
-		text.WriteByte('\n')
+	// An encrypted file the library could open (RC4, AES-128 with an
+	// empty user password) has its page streams decrypted but not the
+	// strings of its info and outline: those would be garbage.
+	encrypted := r.Trailer().Key("Encrypt").Kind() != pdf.Null
+	var outline []outlineEntry
+	if !encrypted {
+		b.doc.Title = oneLine(r.Trailer().Key("Info").Key("Title").Text())
+		outline = flattenOutline(r)
 	}
-	if failed*2 > len(pages) {
-		return nil, ErrCorrupt
-	}
-	b.page = len(pages)
-	if err := readable(text.String(), letters, len(pages)); err != nil {
+	texts, failed, pageErr, err := pdfTexts(ctx, pages, plainText)
+	if err != nil {
 		return nil, err
 	}
+	if failed*2 > len(pages) {
+		if encrypted { // opened, but decrypted wrongly
+			return nil, errors.Join(ErrEncrypted, pageErr)
+		}
+		return nil, corrupt(pageErr)
+	}
+	if readable(texts) != nil || linesMerged(texts) {
+		// Words or lines placed one by one without space glyphs or
+		// line operators (ps2pdf, groff, report writers) come out run
+		// together: try again from the glyphs' positions. Only then: on
+		// well-made files the positions add false gaps at kerning.
+		if geo, _, _, err := pdfTexts(ctx, pages, geometricText); err == nil && readable(geo) == nil {
+			texts = geo
+		}
+	}
+	if err := readable(texts); err != nil {
+		if encrypted {
+			return nil, ErrEncrypted
+		}
+		return nil, err
+	}
+	for i, s := range texts {
+		b.page = i + 1
+		pdfPage(b, s, &outline)
+	}
+	b.page = len(pages)
 	return b.done(), nil
+}
+
+// pdfTexts reads every page's text with read: NFKC, de-hyphenated. A
+// page that fails is left empty and counted.
+func pdfTexts(ctx context.Context, pages []pdf.Page, read func(pdf.Page) (string, error)) (texts []string, failed int, last, err error) {
+	texts = make([]string, len(pages))
+	for i, p := range pages {
+		if err := ctx.Err(); err != nil {
+			return nil, 0, nil, err
+		}
+		s, err := read(p)
+		if err != nil {
+			failed, last = failed+1, err
+			continue
+		}
+		texts[i] = Dehyphenate(normaliseRunes(s))
+	}
+	return texts, failed, last, nil
+}
+
+func plainText(p pdf.Page) (string, error) { return p.GetPlainText(nil) }
+
+// geometricText rebuilds a page's lines from where its glyphs are, in
+// the content's order (so a two-column page stays column by column): a
+// new line where the baseline moves, a space where a gap is wider than
+// a sixth of the font size.
+func geometricText(p pdf.Page) (s string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s, err = "", fmt.Errorf("pdf: %v", r)
+		}
+	}()
+	var sb strings.Builder
+	var prev pdf.Text
+	for i, t := range p.Content().Text {
+		if i > 0 {
+			size := max(t.FontSize, prev.FontSize, 1)
+			switch {
+			case math.Abs(t.Y-prev.Y) > size/2:
+				sb.WriteByte('\n')
+			case t.X-(prev.X+prev.W) > size/6 || t.X < prev.X-size:
+				sb.WriteByte(' ')
+			}
+		}
+		sb.WriteString(t.S)
+		prev = t
+	}
+	return sb.String(), nil
 }
 
 // pdfEncrypted: the library refuses most encryption (AES, any user
@@ -126,12 +191,12 @@ func pdfPages(r *pdf.Reader) ([]pdf.Page, error) {
 	var walk func(v pdf.Value, depth int) error
 	walk = func(v pdf.Value, depth int) error {
 		if visits++; visits > 4*maxPDFPages || depth > 64 {
-			return ErrCorrupt
+			return corrupt(errors.New("pdf: page tree too deep or looping"))
 		}
 		switch v.Key("Type").Name() {
 		case "Page":
 			if len(pages) >= maxPDFPages {
-				return ErrCorrupt
+				return corrupt(errOverLimit)
 			}
 			pages = append(pages, pdf.Page{V: v})
 		default: // "Pages", or a node missing its type
@@ -183,9 +248,8 @@ const outlineLookahead = 3
 
 // pdfPage adds one page's text. Lines matching the next bookmarks (in
 // order; LibreOffice and Word export headings as bookmarks) open
-// sections, so a PDF gets heading paths too. It returns the page's count
-// of letters and digits.
-func pdfPage(b *builder, s string, outline *[]outlineEntry) int {
+// sections, so a PDF gets heading paths too.
+func pdfPage(b *builder, s string, outline *[]outlineEntry) {
 	lines := strings.Split(s, "\n")
 	var para []string
 	flush := func() {
@@ -204,13 +268,6 @@ func pdfPage(b *builder, s string, outline *[]outlineEntry) int {
 		para = append(para, lines[i])
 	}
 	flush()
-	letters := 0
-	for _, r := range s {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			letters++
-		}
-	}
-	return letters
 }
 
 // matchHeading: whether lines start with one of the next bookmarks'
@@ -239,14 +296,36 @@ func matchHeading(lines []string, outline []outlineEntry) (int, int) {
 	return 0, 0
 }
 
+// linesMerged: most of the text is in "lines" longer than any page's
+// line: the file moves to the next line without saying so.
+func linesMerged(pages []string) bool {
+	var long, all int
+	for _, p := range pages {
+		for _, l := range strings.Split(p, "\n") {
+			n := utf8.RuneCountInString(l)
+			all += n
+			if n > maxLineRunes {
+				long += n
+			}
+		}
+	}
+	return long*2 > all
+}
+
 // readable refuses text that would index garbage: too few letters per
 // page (scanned), words run together, or characters that are not
 // letters (fonts without a usable encoding).
-func readable(text string, letters, pages int) error {
-	if letters < minLettersPerPage*pages {
+func readable(pages []string) error {
+	var glued, nonSpace, letters int
+	text := strings.Join(pages, "\n")
+	for _, r := range text {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			letters++
+		}
+	}
+	if letters < minLettersPerPage*len(pages) {
 		return ErrNeedsOCR
 	}
-	var glued, nonSpace int
 	for _, w := range strings.Fields(text) {
 		n := utf8.RuneCountInString(w)
 		nonSpace += n
@@ -272,13 +351,18 @@ func normaliseRunes(s string) string {
 	}, s)
 }
 
+// hyphens that can end a line in a split word: ASCII, soft, Unicode and
+// non-breaking hyphens, and the minus sign (PostScript's Latin-1
+// encoding names the hyphen key "minus", so ps2pdf files show U+2212).
+const hyphens = "-\u00ad\u2010\u2011\u2212"
+
 // Dehyphenate joins a word split at a line end ("docu-\nment" →
 // "document"): a letter, a hyphen (or a soft hyphen) ending the line, and
 // a lower-case letter starting the next. A real compound split there
 // ("well-\nknown") loses its hyphen; that is rarer than the split words
 // in justified text.
 func Dehyphenate(s string) string {
-	if !strings.ContainsAny(s, "-\u00ad\u2010") {
+	if !strings.ContainsAny(s, hyphens) {
 		return s
 	}
 	lines := strings.Split(s, "\n")
@@ -288,7 +372,7 @@ func Dehyphenate(s string) string {
 		for i+1 < len(lines) {
 			trimmed := strings.TrimRight(line, " ")
 			last, size := utf8.DecodeLastRuneInString(trimmed)
-			if last != '-' && last != '\u00ad' && last != '\u2010' {
+			if !strings.ContainsRune(hyphens, last) {
 				break
 			}
 			before, _ := utf8.DecodeLastRuneInString(trimmed[:len(trimmed)-size])
