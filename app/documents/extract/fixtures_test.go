@@ -134,6 +134,8 @@ func makeFixture(t testing.TB, name string) string {
 		run(t, dir, tool(t, "qpdf", "qpdf"), "--encrypt", "", "owner-pw", "256", "--", makeFixture(t, "guide.pdf"), path)
 	case "encrypted-rc4.pdf":
 		run(t, dir, tool(t, "qpdf", "qpdf"), "--allow-weak-crypto", "--encrypt", "", "owner-pw", "40", "--", makeFixture(t, "guide.pdf"), path)
+	case "pdf2.pdf":
+		run(t, dir, tool(t, "qpdf", "qpdf"), "--force-version=2.0", makeFixture(t, "guide.pdf"), path)
 	case "truncated.pdf":
 		b := readFile(t, makeFixture(t, "guide.pdf"))
 		writeFile(t, path, b[:len(b)/2])

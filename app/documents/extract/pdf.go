@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"strings"
 	"unicode"
@@ -66,7 +67,7 @@ func extractPDF(ctx context.Context, src Source) (*Document, error) {
 }
 
 func readPDF(ctx context.Context, src Source) (*Document, error) {
-	r, err := pdf.NewReader(src.R, src.Size)
+	r, err := pdf.NewReader(pdf2as17{src.R}, src.Size)
 	if err != nil {
 		if pdfEncrypted(src, err) {
 			return nil, ErrEncrypted
@@ -118,6 +119,22 @@ func readPDF(ctx context.Context, src Source) (*Document, error) {
 	}
 	b.page = len(pages)
 	return b.done(), nil
+}
+
+// pdf2as17 shows a PDF 2.0 file's header as "%PDF-1.7": the library
+// accepts only 1.x headers, and 2.0 keeps 1.7's syntax (what it adds,
+// the library ignores).
+type pdf2as17 struct{ r io.ReaderAt }
+
+func (p pdf2as17) ReadAt(b []byte, off int64) (int, error) {
+	n, err := p.r.ReadAt(b, off)
+	if off < 8 && off+int64(n) >= 8 {
+		head := make([]byte, 8)
+		if m, _ := p.r.ReadAt(head, 0); m == 8 && string(head) == "%PDF-2.0" {
+			copy(b[:8-off], "%PDF-1.7"[off:])
+		}
+	}
+	return n, err
 }
 
 // pdfTexts reads every page's text with read: NFKC, de-hyphenated. A
@@ -316,16 +333,25 @@ func linesMerged(pages []string) bool {
 // page (scanned), words run together, or characters that are not
 // letters (fonts without a usable encoding).
 func readable(pages []string) error {
-	var glued, nonSpace, letters int
-	text := strings.Join(pages, "\n")
-	for _, r := range text {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			letters++
+	var glued, nonSpace, letters, textPages int
+	for _, p := range pages {
+		n := 0
+		for _, r := range p {
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				n++
+			}
+		}
+		letters += n
+		if n >= minLettersPerPage {
+			textPages++
 		}
 	}
-	if letters < minLettersPerPage*len(pages) {
+	// Most pages without text: scanned (a typed cover page or page
+	// numbers do not make the rest readable).
+	if textPages*2 < len(pages) || letters < minLettersPerPage*len(pages) {
 		return ErrNeedsOCR
 	}
+	text := strings.Join(pages, "\n")
 	for _, w := range strings.Fields(text) {
 		n := utf8.RuneCountInString(w)
 		nonSpace += n

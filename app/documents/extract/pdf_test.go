@@ -1,0 +1,73 @@
+package extract
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+// TestPDFDamaged cuts and scribbles over a real PDF at many places: each
+// result is a document or one of the typed errors, never a panic (the
+// library panics on bad input; the extractor recovers) and never an
+// error the caller cannot map.
+func TestPDFDamaged(t *testing.T) {
+	good := readFile(t, fixture(t, "guide.pdf"))
+	var variants [][]byte
+	for i := 1; i < 20; i++ {
+		cut := good[:len(good)*i/20]
+		variants = append(variants, cut, append(append([]byte{}, cut...), "\nstartxref\n9\n%%EOF\n"...))
+	}
+	for i := 0; i < 30; i++ {
+		b := bytes.Clone(good)
+		at := (len(b) * i / 30) + 9
+		copy(b[at:], "0 obj << /Kids [1 0 R] >> (\\")
+		variants = append(variants, b)
+	}
+	counts := map[string]int{}
+	for i, b := range variants {
+		doc, err := Extract(context.Background(), src("d.pdf", b))
+		switch {
+		case err == nil && doc != nil && len(doc.Blocks) > 0:
+			counts["read"]++
+		case errors.Is(err, ErrCorrupt):
+			counts["corrupt"]++
+		case errors.Is(err, ErrNeedsOCR), errors.Is(err, ErrEmpty):
+			counts["no text"]++
+		default:
+			t.Errorf("variant %d: %v, %v", i, doc, err)
+		}
+	}
+	t.Logf("%d damaged PDFs: %v", len(variants), counts)
+	if counts["corrupt"] == 0 || counts["read"] == 0 {
+		t.Errorf("expected both damaged-beyond-reading and still-readable variants: %v", counts)
+	}
+}
+
+// TestPDFContext: the context bounds the work.
+func TestPDFContext(t *testing.T) {
+	good := readFile(t, fixture(t, "guide.pdf"))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Extract(ctx, src("g.pdf", good)); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled: %v", err)
+	}
+	ctx, cancel = context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel()
+	if _, err := extractPDF(ctx, src("g.pdf", good)); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("past deadline: %v", err)
+	}
+}
+
+// TestPDF2: PDF 2.0 files (their syntax is 1.7's) are read though the
+// library checks for "%PDF-1.x".
+func TestPDF2(t *testing.T) {
+	doc, err := extractFile(t, fixture(t, "pdf2.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if score := recovered(sourceWords(t), docWords(doc)); score < 0.98 || doc.Pages != 3 {
+		t.Fatalf("%.3f of the words, %d pages", score, doc.Pages)
+	}
+}
