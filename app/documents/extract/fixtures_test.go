@@ -428,10 +428,31 @@ func guidePostScript(t testing.TB) []byte {
 	return b.Bytes()
 }
 
-// wordByWordPostScript places every word by its own moveto, without a
+// wordByWordPostScript places every word by its own move, without a
 // space glyph (as groff and many report writers do): read without
 // geometry, the words run together.
 func wordByWordPostScript(t testing.TB) []byte {
+	return bodyPostScript(t, func(text string) string {
+		// A gap of a quarter of the type size instead of a space glyph.
+		var b strings.Builder
+		for _, w := range strings.Fields(text) {
+			fmt.Fprintf(&b, " %s show 3 0 rmoveto", psString(w))
+		}
+		return b.String()
+	})
+}
+
+// runTogetherPostScript sets the lines with no space between the words
+// at all: there is nothing to read the words from.
+func runTogetherPostScript(t testing.TB) []byte {
+	return bodyPostScript(t, func(text string) string {
+		return " " + psString(strings.ReplaceAll(text, " ", "")) + " show"
+	})
+}
+
+// bodyPostScript sets every line of the guide in the body font, each
+// line's text drawn by the PostScript show returns.
+func bodyPostScript(t testing.TB, show func(text string) string) []byte {
 	pages, _, _ := guideLines(t)
 	var b bytes.Buffer
 	b.WriteString(psProlog)
@@ -439,29 +460,7 @@ func wordByWordPostScript(t testing.TB) []byte {
 		y := 740
 		b.WriteString("/Body findfont 11 scalefont setfont\n")
 		for _, l := range lines {
-			// A gap of a quarter of the type size instead of a space glyph.
-			fmt.Fprintf(&b, "72 %d moveto", y)
-			for _, w := range strings.Fields(l.text) {
-				fmt.Fprintf(&b, " %s show 3 0 rmoveto", psString(w))
-			}
-			b.WriteString("\n")
-			y -= 14
-		}
-		b.WriteString("showpage\n")
-	}
-	return b.Bytes()
-}
-
-// runTogetherPostScript sets the lines with no space between the words
-// at all: there is nothing to read the words from.
-func runTogetherPostScript(t testing.TB) []byte {
-	pages, _, _ := guideLines(t)
-	var b bytes.Buffer
-	b.WriteString(psProlog)
-	for _, lines := range pages {
-		y := 740
-		for _, l := range lines {
-			fmt.Fprintf(&b, "/Body findfont 11 scalefont setfont 72 %d moveto %s show\n", y, psString(strings.ReplaceAll(l.text, " ", "")))
+			fmt.Fprintf(&b, "72 %d moveto%s\n", y, show(l.text))
 			y -= 14
 		}
 		b.WriteString("showpage\n")
