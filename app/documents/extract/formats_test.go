@@ -44,6 +44,10 @@ func TestFormats(t *testing.T) {
 			"## A\n\n#### B\n\nb\n\n### C\n\nc\n", "", []blk{
 				{"A", "A"}, {"A > B", "B"}, {"A > B", "b"}, {"A > C", "C"}, {"A > C", "c"},
 			}},
+		{"md: YAML front matter gives the title, is not text", "fm.md",
+			"---\ntitle: \"Notes  on Pi\"\ntags: [a]\n---\n# Setup\n\nText.\n", "Notes on Pi", []blk{
+				{"Setup", "Setup"}, {"Setup", "Text."},
+			}},
 		{"html: title, scripts and styles dropped, table kept", "p.html",
 			`<!DOCTYPE html><html><head><title>The  Page</title><style>p{color:red}</style>
 <script>var secret = "do not index";</script></head>
@@ -64,6 +68,10 @@ func TestFormats(t *testing.T) {
 		{"json: pretty", "g.json", `{"a":[1,2],"b":{"c":"ü"}}`, "", []blk{
 			{"", "{\n  \"a\": [\n    1,\n    2\n  ],\n  \"b\": {\n    \"c\": \"ü\"\n  }\n}"},
 		}},
+		{"json: nested too deep to indent is text as it is", "deep.json",
+			strings.Repeat("[", 3000) + strings.Repeat("1,", 3000) + "1" + strings.Repeat("]", 3000), "", []blk{
+				{"", strings.Repeat("[", 3000) + strings.Repeat("1,", 3000) + "1" + strings.Repeat("]", 3000)},
+			}},
 		{"json: invalid is text", "h.json", "{\"a\":1}\n{\"a\":2}\n", "", []blk{{"", "{\"a\":1}\n{\"a\":2}"}}},
 		{"code: sections by blank lines, indentation kept", "m.py",
 			"import os\n\n\ndef f():\n\treturn 1\n   \ndef g():\n    pass   \n", "", []blk{

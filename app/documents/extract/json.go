@@ -26,12 +26,13 @@ func extractJSON(ctx context.Context, src Source) (*Document, error) {
 	if err != nil {
 		return nil, err
 	}
+	if prettySize(s) > maxJSONPretty {
+		// Deep nesting: indenting would multiply the size; as it is.
+		return extractText(ctx, src)
+	}
 	var out bytes.Buffer
 	if err := json.Indent(&out, []byte(s), "", "  "); err != nil {
 		return extractText(ctx, src)
-	}
-	if out.Len() > maxJSONPretty {
-		return nil, corrupt(errOverLimit)
 	}
 	b := newBuilder()
 	lines := strings.Split(out.String(), "\n")
@@ -47,4 +48,33 @@ func extractJSON(ctx context.Context, src Source) (*Document, error) {
 		start = end
 	}
 	return b.done(), nil
+}
+
+// prettySize bounds the size of s indented by two spaces a level: each
+// comma and bracket may start a line, indented at most to the deepest
+// level. It is counted before indenting: json.Indent cannot be stopped.
+func prettySize(s string) int {
+	var lines, depth, deepest int
+	inString, escaped := false, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case escaped:
+			escaped = false
+		case inString:
+			escaped = c == '\\'
+			inString = c != '"'
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+			deepest = max(deepest, depth)
+			lines += 2
+		case c == '}' || c == ']':
+			depth--
+		case c == ',':
+			lines++
+		}
+	}
+	return len(s) + (lines+1)*(2*deepest+1)
 }

@@ -18,7 +18,28 @@ func extractMarkdown(_ context.Context, src Source) (*Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	return markdownDocument(s, ""), nil
+	body, title := frontMatter(s)
+	return markdownDocument(body, title), nil
+}
+
+// frontMatter takes a leading YAML block ("---" lines around it, as
+// static-site generators and note apps write) off the Markdown, which
+// would read it as a heading, and returns its title.
+func frontMatter(s string) (body, title string) {
+	rest, ok := strings.CutPrefix(strings.TrimPrefix(s, "\ufeff"), "---\n")
+	if !ok {
+		return s, ""
+	}
+	yaml, body, ok := strings.Cut(rest, "\n---\n")
+	if !ok || len(yaml) > 64<<10 {
+		return s, ""
+	}
+	for _, line := range strings.Split(yaml, "\n") {
+		if v, ok := strings.CutPrefix(line, "title:"); ok {
+			title = oneLine(strings.Trim(strings.TrimSpace(v), `"'`))
+		}
+	}
+	return body, title
 }
 
 // markdownDocument walks the Markdown's blocks: headings set the heading
