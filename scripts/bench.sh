@@ -21,3 +21,7 @@ go test ./app/server/bench -run '^$' -bench . -benchtime 1x -count 1 | grep -vE 
 echo
 echo "== database: message inserts (one transaction each) with synchronous=FULL (default) and NORMAL"
 go test ./store -run '^$' -bench '^BenchmarkMessageInsert$' -benchtime 2s -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
+
+echo
+echo "== browser: a 4,000-token Markdown reply streamed into the chat page (Chromium; skipped without it)"
+go test ./e2e -run '^$' -bench '^BenchmarkChatLongReplyRender$' -benchtime 1x -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
