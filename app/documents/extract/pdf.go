@@ -38,10 +38,15 @@ const (
 	maxLineRunes = 250
 )
 
+// maxPDFText bounds the text of all pages, in bytes (a variable for the
+// tests).
+var maxPDFText = 64 << 20
+
 // extractPDF reads a PDF page by page with ledongthuc/pdf, which panics on
 // malformed input and ignores contexts: it runs in a goroutine that
 // recovers, and Extract returns when the context ends even if the library
-// is still inside a page (the goroutine then stops at the next page).
+// is still inside a page (the goroutine then stops at the next page; one
+// hostile page can keep it busy until the library is done with it).
 func extractPDF(ctx context.Context, src Source) (*Document, error) {
 	type result struct {
 		doc *Document
@@ -141,6 +146,7 @@ func (p pdf2as17) ReadAt(b []byte, off int64) (int, error) {
 // page that fails is left empty and counted.
 func pdfTexts(ctx context.Context, pages []pdf.Page, read func(pdf.Page) (string, error)) (texts []string, failed int, last, err error) {
 	texts = make([]string, len(pages))
+	total := 0
 	for i, p := range pages {
 		if err := ctx.Err(); err != nil {
 			return nil, 0, nil, err
@@ -151,6 +157,10 @@ func pdfTexts(ctx context.Context, pages []pdf.Page, read func(pdf.Page) (string
 			continue
 		}
 		texts[i] = Dehyphenate(normaliseRunes(s))
+		// A small file can draw the same text a million times.
+		if total += len(texts[i]); total > maxPDFText {
+			return nil, 0, nil, corrupt(errOverLimit)
+		}
 	}
 	return texts, failed, last, nil
 }

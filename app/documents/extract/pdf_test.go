@@ -71,3 +71,18 @@ func TestPDF2(t *testing.T) {
 		t.Fatalf("%.3f of the words, %d pages", score, doc.Pages)
 	}
 }
+
+// TestPDFTextLimit: a file whose text passes the limit (a small file can
+// draw the same text a million times) is refused, not held in memory.
+func TestPDFTextLimit(t *testing.T) {
+	good := readFile(t, fixture(t, "guide.pdf"))
+	defer func(old int) { maxPDFText = old }(maxPDFText)
+	maxPDFText = 2000 // the guide has about 2,700 bytes of text
+	if _, err := Extract(context.Background(), src("g.pdf", good)); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("over the limit: %v", err)
+	}
+	maxPDFText = 10000
+	if _, err := Extract(context.Background(), src("g.pdf", good)); err != nil {
+		t.Fatalf("under the limit: %v", err)
+	}
+}
