@@ -101,7 +101,15 @@ func makeFixture(t testing.TB, name string) string {
 			}
 			// pandoc sizes table columns for one page-wide column; in
 			// half the width LibreOffice would clip the last ones.
-			return regexp.MustCompile(`<w:gridCol w:w="\d+" />`).ReplaceAll(out, []byte(`<w:gridCol w:w="1300" />`))
+			// The first column (names) wider than the numbers'.
+			col := 0
+			return regexp.MustCompile(`<w:gridCol w:w="\d+" />`).ReplaceAllFunc(out, func([]byte) []byte {
+				col++
+				if col == 1 {
+					return []byte(`<w:gridCol w:w="2000" />`)
+				}
+				return []byte(`<w:gridCol w:w="1100" />`)
+			})
 		})
 	case "guide.pdf":
 		in := makeFixture(t, "guide-2col.docx")
@@ -259,15 +267,16 @@ func recovered(want, got []string) float64 {
 
 // --- PostScript for ps2pdf: standard Type 1 fonts, no ToUnicode maps ---
 
-// latin1 keeps the words ISO Latin-1 can show (the PostScript fonts are
-// re-encoded to it); Greek and Cyrillic cannot be, and are dropped.
+// latin1 is s in ISO Latin-1 (the PostScript fonts are re-encoded to
+// it), and whether it can be: Greek and Cyrillic cannot.
 func latin1(s string) (string, bool) {
 	b, err := charmap.ISO8859_1.NewEncoder().String(s)
 	return b, err == nil
 }
 
-// psString quotes Latin-1 bytes for PostScript.
+// psString quotes text (Latin-1 only) for PostScript.
 func psString(s string) string {
+	s, _ = latin1(s)
 	var b strings.Builder
 	b.WriteByte('(')
 	for i := 0; i < len(s); i++ {
@@ -300,7 +309,7 @@ type psLine struct {
 	heading int // its level, 0 for body text
 }
 
-// guideLines lays out the guide's Latin-1 words (headings, paragraphs,
+// guideLines lays out the guide's words that Latin-1 can show (headings, paragraphs,
 // table rows as cells) page by page, and returns the words laid out in
 // order and how many words were hyphenated at a line end.
 func guideLines(t testing.TB) (pages [][]psLine, laid []string, hyphenated int) {
@@ -351,8 +360,8 @@ func guideLines(t testing.TB) (pages [][]psLine, laid []string, hyphenated int) 
 			// The typographic dash and apostrophe as a typewriter has them.
 			s = strings.NewReplacer("|", " ", "–", "-", "’", "'").Replace(s)
 			for _, w := range strings.Fields(s) {
-				if l, ok := latin1(w); ok {
-					addWord(l)
+				if _, ok := latin1(w); ok {
+					addWord(w)
 				} else {
 					flush() // the word is lost; its neighbours must not join
 				}

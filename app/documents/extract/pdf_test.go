@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/ledongthuc/pdf"
 )
 
 // TestPDFDamaged cuts and scribbles over a real PDF at many places: each
@@ -84,5 +87,43 @@ func TestPDFTextLimit(t *testing.T) {
 	maxPDFText = 10000
 	if _, err := Extract(context.Background(), src("g.pdf", good)); err != nil {
 		t.Fatalf("under the limit: %v", err)
+	}
+}
+
+// TestPDFTwoColumnFixture: the LibreOffice PDF really is set in two
+// columns (else TestRealDocuments' reading order would prove nothing):
+// the text after the column break starts in the right half of page 1.
+func TestPDFTwoColumnFixture(t *testing.T) {
+	good := readFile(t, fixture(t, "guide.pdf"))
+	r, err := pdf.NewReader(bytes.NewReader(good), int64(len(good)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := r.Page(1)
+	box := page.V.Key("MediaBox")
+	if box.Kind() != pdf.Array {
+		box = page.V.Key("Parent").Key("MediaBox")
+	}
+	width := box.Index(2).Float64()
+	var joined strings.Builder
+	var xs []float64
+	for _, g := range page.Content().Text {
+		for range g.S {
+			xs = append(xs, g.X)
+		}
+		joined.WriteString(g.S)
+	}
+	for _, probe := range []struct {
+		text  string
+		right bool
+	}{{"The harbour archive", false}, {"Pencils only", true}} {
+		i := strings.Index(joined.String(), probe.text)
+		if i < 0 {
+			t.Fatalf("%q not on page 1", probe.text)
+		}
+		x := xs[len([]rune(joined.String()[:i]))]
+		if (x > width/2) != probe.right {
+			t.Errorf("%q starts at x=%.0f of %.0f: right column %v, want %v", probe.text, x, width, x > width/2, probe.right)
+		}
 	}
 }
