@@ -263,6 +263,10 @@ func docxBody(ctx context.Context, f *zip.File, styles map[string]int, b *builde
 				if p := current(); p != nil && !inText {
 					p.text.WriteByte('\t')
 				}
+			case "noBreakHyphen":
+				if p := current(); p != nil {
+					p.text.WriteByte('-')
+				}
 			case "br", "cr":
 				if p := current(); p != nil {
 					p.text.WriteByte('\n')

@@ -20,7 +20,7 @@ const docxDocument = `<?xml version="1.0" encoding="UTF-8"?>
 <w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>
 <w:p><w:r><w:t>Before any heading.</w:t></w:r></w:p>
 <w:p><w:pPr><w:pStyle w:val="berschrift1"/></w:pPr><w:r><w:t>Einleitung</w:t></w:r></w:p>
-<w:p><w:pPr><w:pStyle w:val="Body"/></w:pPr><w:r><w:t xml:space="preserve">Name:</w:t><w:tab/><w:t>Value</w:t><w:br/><w:t>next line</w:t></w:r><w:del><w:r><w:delText>deleted words</w:delText></w:r></w:del><w:r><w:instrText> PAGE </w:instrText></w:r></w:p>
+<w:p><w:pPr><w:pStyle w:val="Body"/></w:pPr><w:r><w:t xml:space="preserve">Name:</w:t><w:tab/><w:t>Value</w:t><w:br/><w:t>next line, well</w:t><w:noBreakHyphen/><w:t>known</w:t><w:softHyphen/></w:r><w:del><w:r><w:delText>deleted words</w:delText></w:r></w:del><w:r><w:instrText> PAGE </w:instrText></w:r></w:p>
 <w:p><w:pPr><w:pStyle w:val="Custom"/></w:pPr><w:r><w:t>Chapter by outline level</w:t></w:r></w:p>
 <w:tbl><w:tr><w:tc><w:p><w:r><w:t>a1</w:t></w:r></w:p><w:p><w:r><w:t>a1 more</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>b1</w:t></w:r></w:p></w:tc></w:tr>
 <w:tr><w:tc><w:p/></w:tc><w:tc><w:p/></w:tc></w:tr>
@@ -43,7 +43,7 @@ func TestDOCX(t *testing.T) {
 	want := []blk{
 		{"", "Before any heading."},
 		{"Einleitung", "Einleitung"},
-		{"Einleitung", "Name: Value\nnext line"},
+		{"Einleitung", "Name: Value\nnext line, well-known"},
 		{"Einleitung > Chapter by outline level", "Chapter by outline level"},
 		{"Einleitung > Chapter by outline level", "a1 a1 more | b1\na2 | b2"},
 		{"Direct outline level", "Direct outline level"},
