@@ -4,8 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v wrk >/dev/null; then
   echo "bench: installing wrk (Debian)" >&2
-  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null || true
+  # shellcheck source=scripts/apt.sh
+  . scripts/apt.sh
+  { apt_get update -qq && apt_get install -y -qq wrk; } || true
 fi
 echo "== appliance (binary, start-up, memory, /health, oversized bodies, sign-in burst memory)"
 go run ./tools/bench -binary ./aiwfe
