@@ -73,11 +73,12 @@ func TestChatModesREST(t *testing.T) {
 	c, other := srv.User(t, "user"), srv.User(t, "user")
 	for _, sc := range []servertest.Scenario{
 		{Name: "built-ins", Method: "GET", Path: "/api/v1/chat-modes", WantStatus: 200,
-			WantContains: []string{`"key":"general"`, `"key":"coding"`, `"key":"research"`,
+			WantContains: []string{`"key":"general"`, `"key":"coding"`, `"key":"documents"`, `"key":"research"`,
 				`"model_key":"coding_model"`, `"built_in":true`},
-			// Their features (retrieval, the interview's profile) do not exist yet.
-			WantNotContains: []string{`"key":"documents"`, `"key":"interview"`}},
-		{Name: "a hidden mode cannot be used", Method: "POST", Path: "/api/v1/chat", Request: servertest.Request{JSON: map[string]any{"message": "x", "mode": "documents"}},
+			// The interview's feature (its profile) does not exist yet;
+			// documents came with retrieval.
+			WantNotContains: []string{`"key":"interview"`}},
+		{Name: "a hidden mode cannot be used", Method: "POST", Path: "/api/v1/chat", Request: servertest.Request{JSON: map[string]any{"message": "x", "mode": "interview"}},
 			WantStatus: 400, WantField: "mode"},
 		{Name: "a hidden mode's key is reserved", Method: "POST", Path: "/api/v1/chat-modes",
 			Request: servertest.Request{JSON: map[string]any{"key": "interview", "name": "Mine"}}, WantStatus: 409},

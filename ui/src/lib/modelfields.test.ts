@@ -21,14 +21,15 @@ describe('visibleModelGroups', () => {
 		const groups = visibleModelGroups(reported);
 		expect(groups.map((g) => [g.name, g.fields.map((f) => f.key)])).toEqual([
 			['General', ['selected_model']],
-			['Chat', ['chat_model', 'coding_model', 'research_model', 'summary_model']]
+			['Chat', ['chat_model', 'coding_model', 'research_model', 'summary_model']],
+			['Documents', ['documents_model', 'embedding_model']]
 		]);
 	});
 
 	it('unhides a feature by adding it to the built set', () => {
-		const built = new Set<Feature>([...BUILT_FEATURES, 'documents']);
-		const docs = visibleModelGroups(reported, built).find((g) => g.name === 'Documents');
-		expect(docs?.fields.map((f) => f.key)).toEqual(['documents_model', 'embedding_model']);
+		const built = new Set<Feature>([...BUILT_FEATURES, 'planning']);
+		const plan = visibleModelGroups(reported, built).find((g) => g.name === 'Planning');
+		expect(plan?.fields.map((f) => f.key)).toEqual(['planning_model']);
 	});
 
 	it('leaves out what the server did not report', () => {
@@ -52,7 +53,7 @@ describe('assignmentsToSave', () => {
 	it('sends the shown fields only', () => {
 		const groups = visibleModelGroups(reported);
 		const out = assignmentsToSave({ ...reported, chat_model: 'qwen3:4b' }, groups);
-		expect(Object.keys(out).sort()).toEqual(['chat_model', 'coding_model', 'research_model', 'selected_model', 'summary_model']);
+		expect(Object.keys(out).sort()).toEqual(['chat_model', 'coding_model', 'documents_model', 'embedding_model', 'research_model', 'selected_model', 'summary_model']);
 		expect(out.chat_model).toBe('qwen3:4b');
 	});
 });

@@ -22,7 +22,7 @@ export type Feature =
 	| 'title_model';
 
 /** The features the appliance has today. */
-export const BUILT_FEATURES: ReadonlySet<Feature> = new Set<Feature>(['chat', 'coding', 'research', 'titles']);
+export const BUILT_FEATURES: ReadonlySet<Feature> = new Set<Feature>(['chat', 'coding', 'research', 'titles', 'documents']);
 
 export interface ModelField {
 	key: string;

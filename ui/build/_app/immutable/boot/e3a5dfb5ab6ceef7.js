@@ -1,13 +1,13 @@
 				{
-					__sveltekit_1dhuj4l = {
+					__sveltekit_yvg9qa = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.CWNlE-tA.js"),
-						import("/_app/immutable/entry/app.BQf3qWYK.js")
+						import("/_app/immutable/entry/start.ByK0g0RP.js"),
+						import("/_app/immutable/entry/app.CcScqqrh.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
