@@ -459,3 +459,24 @@ func TestUploadLimits(t *testing.T) {
 		t.Fatalf("half-written: %+v", n)
 	}
 }
+
+// Retrieve, chat's seam: the best passages, and how many documents are
+// still being indexed.
+func TestRetrieve(t *testing.T) {
+	f := newFixture(t, func(d *Deps) { d.NoWorker = true })
+	ctx := context.Background()
+	u := f.user("a@example.test")
+	docs := f.upload(u, "", "w.txt", whales, "b.txt", bread)
+	r, err := f.svc.Retrieve(ctx, u, "whale songs", 3)
+	if err != nil || len(r.Passages) != 0 || r.Indexing != 2 {
+		t.Fatalf("before indexing: %+v %v", r, err)
+	}
+	f.svc.Start()
+	for _, d := range docs {
+		f.wait(u, d.ID, store.DocReady)
+	}
+	r, err = f.svc.Retrieve(ctx, u, "whale songs", 3)
+	if err != nil || r.Indexing != 0 || len(r.Passages) == 0 || r.Passages[0].DocumentID != docs[0].ID {
+		t.Fatalf("after: %+v %v", r, err)
+	}
+}
