@@ -9,8 +9,9 @@ import (
 )
 
 // Issue #5 against an Ollama stand-in: a missing model is an inline error
-// that sends the person to Settings → Models; pulling shows progress and
-// errors; markup in the model's own reply never runs.
+// that sends the person to Settings → Models; pulling (an administrator's)
+// shows progress and errors, and is not offered to a plain user; markup in
+// the model's own reply never runs.
 func TestModelsPullAndModelErrors(t *testing.T) {
 	ollama := llmtest.NewOllama(t,
 		llmtest.WithModels("tiny"),
@@ -22,9 +23,21 @@ func TestModelsPullAndModelErrors(t *testing.T) {
 		c.LLM.Provider = "ollama"
 		c.LLM.BaseURL = ollama.URL
 	})
+	// A plain user is not offered pulling (administrators only, by default).
+	u := NewBrowser(t, srv)
+	srv.CreateUser(t, "plain@example.com", "user")
+	u.Login("plain@example.com", Password)
+	u.WaitVisible("[data-send]")
+	u.Navigate("/settings")
+	u.WaitText("[data-models]", "tiny")
+	u.WaitVisible("[data-pull-refused]")
+	if n := u.Count("#pull-model, [data-pull]"); n != 0 {
+		t.Errorf("a user who cannot pull is offered the pull form (%d elements)", n)
+	}
+
 	b := NewBrowser(t, srv)
 	const email = "models@example.com"
-	srv.CreateUser(t, email, "user")
+	srv.CreateUser(t, email, "admin")
 	b.Login(email, Password)
 	b.WaitVisible("[data-send]")
 

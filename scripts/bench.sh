@@ -4,8 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v wrk >/dev/null; then
   echo "bench: installing wrk (Debian)" >&2
-  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null || true
+  # shellcheck source=scripts/apt.sh
+  . scripts/apt.sh
+  { apt_get update -qq && apt_get install -y -qq wrk; } || true
 fi
 echo "== appliance (binary, start-up, memory, /health, oversized bodies, sign-in burst memory)"
 go run ./tools/bench -binary ./aiwfe
@@ -21,6 +22,10 @@ go test ./app/server/bench -run '^$' -bench . -benchtime 1x -count 1 | grep -vE 
 echo
 echo "== database: message inserts (one transaction each) with synchronous=FULL (default) and NORMAL"
 go test ./store -run '^$' -bench '^BenchmarkMessageInsert$' -benchtime 2s -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
+
+echo
+echo "== browser: a 4,000-token Markdown reply streamed into the chat page (Chromium; skipped without it)"
+go test ./e2e -run '^$' -bench '^BenchmarkChatLongReplyRender$' -benchtime 1x -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
 
 echo
 echo "== documents: search latency at 100k passages (384-dim vectors), SciFact quality and ingestion rate (make eval)"

@@ -24,6 +24,8 @@ type Conversation struct {
 	// Snippet is the best-matching message excerpt when listed with a
 	// full-text query.
 	Snippet string `json:"snippet,omitempty"`
+	// SnippetParts is Snippet split into runs, the matches marked.
+	SnippetParts []SnippetPart `json:"snippet_parts,omitempty"`
 }
 
 const conversationCols = `c.id, c.user_id, c.title, c.mode, c.model, c.pinned, c.created_at, c.updated_at,
@@ -89,7 +91,7 @@ func ListConversations(ctx context.Context, q Querier, userID int64, f Conversat
 		where += ` AND (c.id IN (SELECT m.conversation_id FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
 				WHERE messages_fts MATCH ?) OR c.title LIKE ? ESCAPE '\')`
 		args = append(args, match, "%"+likeEscape(f.Query)+"%")
-		snippet = `COALESCE((SELECT snippet(messages_fts, 0, '[', ']', '…', 12) FROM messages_fts
+		snippet = `COALESCE((SELECT ` + snippetSQL + ` FROM messages_fts
 				JOIN messages m ON m.id = messages_fts.rowid
 				WHERE messages_fts MATCH ? AND m.conversation_id = c.id ORDER BY rank LIMIT 1), '')`
 		snippetArgs = []any{match}
@@ -112,7 +114,7 @@ func ListConversations(ctx context.Context, q Querier, userID int64, f Conversat
 		if err != nil {
 			return nil, 0, err
 		}
-		c.Snippet = snip
+		c.Snippet, c.SnippetParts = splitSnippet(snip)
 		out = append(out, c)
 	}
 	return out, total, rows.Err()

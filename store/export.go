@@ -24,6 +24,20 @@ func (s *Store) WithReadTx(ctx context.Context, fn func(tx *sql.Tx) error) error
 	return fn(tx)
 }
 
+// PutList puts under key, for the archive, the rows a query read (err is
+// the query's), each as conv shapes it: an empty list, never null.
+func PutList[T, U any](put func(string, any), key string, rows []T, err error, conv func(T) U) error {
+	if err != nil {
+		return err
+	}
+	out := make([]U, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, conv(r))
+	}
+	put(key, out)
+	return nil
+}
+
 // UserEvents lists every security event about the user, oldest first.
 func UserEvents(ctx context.Context, q Querier, userID int64) ([]*SecurityEvent, error) {
 	rows, err := q.QueryContext(ctx, `SELECT id, COALESCE(user_id, 0), COALESCE(actor_id, 0), type, success, reason, email,

@@ -170,6 +170,8 @@ type MessageHit struct {
 	Message
 	ConversationTitle string `json:"conversation_title"`
 	Snippet           string `json:"snippet"`
+	// SnippetParts is Snippet split into runs, the matches marked.
+	SnippetParts []SnippetPart `json:"snippet_parts,omitempty"`
 }
 
 // SearchMessages runs a full-text search over the user's messages, best
@@ -186,7 +188,7 @@ func SearchMessages(ctx context.Context, q Querier, userID int64, query string, 
 	if err := ensureIndexed(ctx, q); err != nil {
 		return nil, err
 	}
-	rows, err := q.QueryContext(ctx, "SELECT "+messageCols+`, c.title, snippet(messages_fts, 0, '[', ']', '…', 12)
+	rows, err := q.QueryContext(ctx, "SELECT "+messageCols+", c.title, "+snippetSQL+`
 		FROM messages_fts
 		JOIN messages m ON m.id = messages_fts.rowid
 		JOIN conversations c ON c.id = m.conversation_id
@@ -203,6 +205,7 @@ func SearchMessages(ctx context.Context, q Querier, userID int64, query string, 
 			return nil, err
 		}
 		h.Message = *m
+		h.Snippet, h.SnippetParts = splitSnippet(h.Snippet)
 		out = append(out, h)
 	}
 	return out, rows.Err()

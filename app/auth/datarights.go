@@ -71,48 +71,30 @@ func (SessionsPart) Tables() map[string]string { return store.SessionTables }
 // "notifications".
 func (SessionsPart) Export(ctx context.Context, tx *sql.Tx, userID int64, put func(string, any)) error {
 	devices, err := store.ListDevices(ctx, tx, userID)
-	if err != nil {
+	if err := store.PutList(put, "devices", devices, err, func(d *store.Device) ExportDevice {
+		return ExportDevice{ID: d.ID, Name: d.Name, UserAgent: d.UserAgent, Trusted: d.Trusted,
+			TrustedUntil: d.TrustedUntil, FirstSeen: d.FirstSeen, LastSeen: d.LastSeen, LastIP: d.LastIP}
+	}); err != nil {
 		return err
 	}
-	outDevices := make([]ExportDevice, 0, len(devices))
-	for _, d := range devices {
-		outDevices = append(outDevices, ExportDevice{ID: d.ID, Name: d.Name, UserAgent: d.UserAgent, Trusted: d.Trusted,
-			TrustedUntil: d.TrustedUntil, FirstSeen: d.FirstSeen, LastSeen: d.LastSeen, LastIP: d.LastIP})
-	}
-	put("devices", outDevices)
-
 	sessions, err := store.UserSessions(ctx, tx, userID)
-	if err != nil {
+	if err := store.PutList(put, "sessions", sessions, err, func(ss *store.Session) ExportSession {
+		return ExportSession{StartedAt: ss.StartedAt, LastActiveAt: ss.LastActiveAt,
+			ExpiresAt: ss.ExpiresAt, EndedAt: ss.EndedAt, IP: ss.IP, DeviceID: ss.DeviceID}
+	}); err != nil {
 		return err
 	}
-	outSessions := make([]ExportSession, 0, len(sessions))
-	for _, ss := range sessions {
-		outSessions = append(outSessions, ExportSession{StartedAt: ss.StartedAt, LastActiveAt: ss.LastActiveAt,
-			ExpiresAt: ss.ExpiresAt, EndedAt: ss.EndedAt, IP: ss.IP, DeviceID: ss.DeviceID})
-	}
-	put("sessions", outSessions)
-
 	events, err := store.UserEvents(ctx, tx, userID)
-	if err != nil {
+	if err := store.PutList(put, "security_events", events, err, func(e *store.SecurityEvent) ExportEvent {
+		return ExportEvent{ID: e.ID, Type: e.Type, Success: e.Success, Reason: e.Reason,
+			IP: e.IP, DeviceName: e.DeviceName, UserAgent: e.UserAgent, CreatedAt: e.CreatedAt}
+	}); err != nil {
 		return err
 	}
-	outEvents := make([]ExportEvent, 0, len(events))
-	for _, e := range events {
-		outEvents = append(outEvents, ExportEvent{ID: e.ID, Type: e.Type, Success: e.Success, Reason: e.Reason,
-			IP: e.IP, DeviceName: e.DeviceName, UserAgent: e.UserAgent, CreatedAt: e.CreatedAt})
-	}
-	put("security_events", outEvents)
-
 	notes, err := store.UserNotifications(ctx, tx, userID)
-	if err != nil {
-		return err
-	}
-	outNotes := make([]ExportNotification, 0, len(notes))
-	for _, n := range notes {
-		outNotes = append(outNotes, ExportNotification{ID: n.ID, Kind: n.Kind, Title: n.Title, Body: n.Body, CreatedAt: n.CreatedAt, ReadAt: n.ReadAt})
-	}
-	put("notifications", outNotes)
-	return nil
+	return store.PutList(put, "notifications", notes, err, func(n *store.Notification) ExportNotification {
+		return ExportNotification{ID: n.ID, Kind: n.Kind, Title: n.Title, Body: n.Body, CreatedAt: n.CreatedAt, ReadAt: n.ReadAt}
+	})
 }
 
 // Delete ends every session of the user, so the cache refuses their

@@ -33,16 +33,10 @@ func (DataPart) Tables() map[string]string { return store.ClientCertTables }
 // Export puts "client_certificates".
 func (DataPart) Export(ctx context.Context, tx *sql.Tx, userID int64, put func(string, any)) error {
 	rows, err := store.UserClientCerts(ctx, tx, userID)
-	if err != nil {
-		return err
-	}
-	out := make([]ExportClientCert, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, ExportClientCert{Serial: r.Serial, Name: r.Name, NotBefore: r.NotBefore, NotAfter: r.NotAfter,
-			CreatedAt: r.CreatedAt, RevokedAt: r.RevokedAt})
-	}
-	put("client_certificates", out)
-	return nil
+	return store.PutList(put, "client_certificates", rows, err, func(r store.ClientCert) ExportClientCert {
+		return ExportClientCert{Serial: r.Serial, Name: r.Name, NotBefore: r.NotBefore, NotAfter: r.NotAfter,
+			CreatedAt: r.CreatedAt, RevokedAt: r.RevokedAt}
+	})
 }
 
 // Delete leaves the rows to the cascade: a deleted account's certificate

@@ -66,8 +66,11 @@ type Service struct {
 	stop   context.CancelFunc
 	wg     sync.WaitGroup
 	pullMu sync.Mutex
-	pulls  map[string]*PullState
-	index  *indexer // nil without a store
+	pulls  map[string]*PullState // by model
+	// maxPulls and pullKeep cap the pulls remembered (tests shorten them).
+	maxPulls int
+	pullKeep time.Duration
+	index    *indexer // nil without a store
 }
 
 // New builds the service.
@@ -91,7 +94,7 @@ func New(d Deps) *Service {
 	s := &Service{
 		store: d.Store, llm: d.LLM, hub: d.Hub, log: d.Log, now: d.Now, defaultModel: d.DefaultModel, user: d.User,
 		TitleTimeout: 2 * time.Minute,
-		bg:           bg, stop: stop, pulls: map[string]*PullState{},
+		bg:           bg, stop: stop, pulls: map[string]*PullState{}, maxPulls: maxPulls, pullKeep: pullKeep,
 	}
 	if d.Store != nil {
 		s.startIndexer()

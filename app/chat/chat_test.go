@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -228,8 +229,8 @@ func TestUpstreamFailures(t *testing.T) {
 			if r == nil || r.Message.Status != tc.status || r.Message.Content != tc.content || r.Message.Error == "" {
 				t.Fatalf("reply %+v", r)
 			}
-			if tc.code == "model_not_found" && !strings.Contains(apperr.From(err).Message, "pull") {
-				t.Errorf("message %q does not say to pull", apperr.From(err).Message)
+			if msg := apperr.From(err).Message; tc.code == "model_not_found" && !strings.Contains(msg, "Settings → Models") {
+				t.Errorf("message %q does not say where the model is installed", msg)
 			}
 			m, _ := store.GetMessage(context.Background(), f.st.DB, u, r.Message.ID)
 			if m.Status != tc.status || m.Content != tc.content {
@@ -350,7 +351,7 @@ func TestModesChooseModelAndPrompt(t *testing.T) {
 		t.Fatalf("other user's mode: %v", err)
 	}
 	modes, _ := f.svc.Modes(ctx, u)
-	if len(modes) != len(BuiltinModes)+1 {
+	if len(modes) != 3+1 { // general, coding, research; the one made here
 		t.Fatalf("%d modes", len(modes))
 	}
 	for _, bad := range []Mode{
@@ -582,5 +583,126 @@ func TestUndoOnErrorLeavesNothing(t *testing.T) {
 	page, _ := f.svc.Messages(ctx, u, r.ConversationID, 0, 10)
 	if len(page.Items) != 2 || page.Items[0].Content != "first" {
 		t.Fatalf("messages %+v", page.Items)
+	}
+}
+
+// The remembered pulls are capped: a pull past the cap waits until one
+// finishes, finished ones make room for new ones and are forgotten a
+// while after they ended; a user's list holds only their own.
+func TestPullsAreCappedAndForgotten(t *testing.T) {
+	f := newFixture(t, llmtest.WithPullable("m0", "m1", "m2", "m3"),
+		llmtest.WithFault(llmtest.Fault{HoldAfter: 1, Paths: []string{"/api/pull"}}))
+	var mu sync.Mutex
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	f.svc.now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); defer mu.Unlock(); now = now.Add(d) }
+	f.svc.maxPulls, f.svc.pullKeep = 3, time.Hour
+	alice, bob := f.user(t, "alice@example.test", nil), f.user(t, "bob@example.test", nil)
+	models := func(ps []PullState) []string {
+		var out []string
+		for _, p := range ps {
+			out = append(out, p.Model)
+		}
+		slices.Sort(out)
+		return out
+	}
+
+	for _, m := range []string{"m0", "m1", "m2"} {
+		advance(time.Second)
+		if _, err := f.svc.Pull(alice, m); err != nil {
+			t.Fatalf("pull %s: %v", m, err)
+		}
+	}
+	if _, err := f.svc.Pull(bob, "m3"); code(err) != "rate_limited" {
+		t.Fatalf("a pull past the cap: %v", err)
+	}
+	if got := models(f.svc.Pulls(alice)); !slices.Equal(got, []string{"m0", "m1", "m2"}) {
+		t.Fatalf("alice's pulls %v", got)
+	}
+	if got := f.svc.Pulls(bob); len(got) != 0 {
+		t.Fatalf("bob sees %v", got)
+	}
+	if got := models(f.svc.AllPulls()); len(got) != 3 {
+		t.Fatalf("all pulls %v", got)
+	}
+
+	// Finished, they are kept a while, but make room for a new pull.
+	f.up.Release()
+	f.svc.Wait()
+	if got := f.svc.Pulls(alice); len(got) != 3 || !got[0].Done || got[0].FinishedAt.IsZero() {
+		t.Fatalf("finished pulls %+v", got)
+	}
+	advance(time.Minute)
+	if _, err := f.svc.Pull(bob, "m3"); err != nil {
+		t.Fatalf("a pull once others finished: %v", err)
+	}
+	f.svc.Wait()
+	if got := models(f.svc.AllPulls()); len(got) != 3 || !slices.Contains(got, "m3") {
+		t.Fatalf("all pulls after the fourth %v", got)
+	}
+	if got := models(f.svc.Pulls(bob)); !slices.Equal(got, []string{"m3"}) {
+		t.Fatalf("bob's pulls %v", got)
+	}
+
+	// An hour after they ended they are forgotten.
+	advance(time.Hour)
+	if got := f.svc.AllPulls(); len(got) != 0 {
+		t.Fatalf("pulls an hour later %+v", got)
+	}
+}
+
+// A built-in mode whose feature does not exist yet is hidden: not listed,
+// not usable, its key reserved; once the feature is available it is back.
+func TestModesWaitForTheirFeature(t *testing.T) {
+	f := newFixture(t)
+	u := f.user(t, "a@example.test", nil)
+	ctx := context.Background()
+	keys := func() []string {
+		modes, err := f.svc.Modes(ctx, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, m := range modes {
+			out = append(out, m.Key)
+		}
+		return out
+	}
+	if got := keys(); !slices.Equal(got, []string{"general", "coding", "research"}) {
+		t.Fatalf("modes %v", got)
+	}
+	for _, tc := range []struct {
+		key     string
+		feature Feature
+		prompt  string
+	}{
+		{"documents", FeatureRetrieval, "documents"},
+		{"interview", FeatureInterviewProfile, "interviewing"},
+	} {
+		t.Run(tc.key, func(t *testing.T) {
+			if _, err := f.svc.Converse(ctx, ConverseRequest{UserID: u, Mode: tc.key, Message: "x"}); code(err) != "validation_failed" {
+				t.Fatalf("chat in the hidden mode: %v", err)
+			}
+			if _, err := f.svc.CreateMode(ctx, u, Mode{Key: tc.key, Name: "Mine"}); code(err) != "conflict" {
+				t.Fatalf("own mode under the hidden key: %v", err)
+			}
+			if err := f.svc.DeleteMode(ctx, u, tc.key); code(err) != "bad_request" {
+				t.Fatalf("delete the hidden mode: %v", err)
+			}
+
+			available[tc.feature] = true
+			defer func() { available[tc.feature] = false }()
+			if !slices.Contains(keys(), tc.key) {
+				t.Fatalf("%s not listed once %s is available", tc.key, tc.feature)
+			}
+			if _, err := f.svc.Converse(ctx, ConverseRequest{UserID: u, Mode: tc.key, Message: "x"}); err != nil {
+				t.Fatal(err)
+			}
+			r := f.up.RequestsTo("/api/chat")
+			sys := r[len(r)-1].JSON()["messages"].([]any)[0].(map[string]any)["content"].(string)
+			if !strings.Contains(sys, tc.prompt) {
+				t.Fatalf("system prompt %q", sys)
+			}
+		})
 	}
 }

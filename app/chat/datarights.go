@@ -34,15 +34,12 @@ func (DataPart) Tables() map[string]string { return store.ChatTables }
 // Export puts "conversations" and "chat_modes".
 func (DataPart) Export(ctx context.Context, tx *sql.Tx, userID int64, put func(string, any)) error {
 	convs, err := store.UserConversations(ctx, tx, userID)
-	if err != nil {
+	if err := store.PutList(put, "conversations", convs, err, func(cv *store.ConversationWithMessages) ExportConversation {
+		return ExportConversation{ID: cv.ID, Title: cv.Title, Mode: cv.Mode, Model: cv.Model,
+			Pinned: cv.Pinned, CreatedAt: cv.CreatedAt, UpdatedAt: cv.UpdatedAt, Messages: cv.Messages}
+	}); err != nil {
 		return err
 	}
-	out := make([]ExportConversation, 0, len(convs))
-	for _, cv := range convs {
-		out = append(out, ExportConversation{ID: cv.ID, Title: cv.Title, Mode: cv.Mode, Model: cv.Model,
-			Pinned: cv.Pinned, CreatedAt: cv.CreatedAt, UpdatedAt: cv.UpdatedAt, Messages: cv.Messages})
-	}
-	put("conversations", out)
 	modes, err := store.ListChatModes(ctx, tx, userID)
 	if err != nil {
 		return err

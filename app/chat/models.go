@@ -59,7 +59,9 @@ func (s *Service) Health(ctx context.Context) Health {
 	err := s.llm.Health(ctx)
 	h := Health{Status: "ok", Provider: s.llm.Name(), LatencyMs: msSince(began)}
 	if err != nil {
-		h.Status, h.Error = "down", upstreamMessage(err)
+		// A sentence for the person; the cause goes to the log with the
+		// request (once per cause, see server.errorHandler).
+		h.Status, h.Error = "down", apperr.From(LLMError(err, "")).Message
 	}
 	return h
 }
@@ -67,18 +69,27 @@ func (s *Service) Health(ctx context.Context) Health {
 // PullState is the progress of one model download, as published on the
 // user's progress channel ({"type":"pull", ...}).
 type PullState struct {
-	Type      string        `json:"type"` // "pull"
-	Model     string        `json:"model"`
-	Status    string        `json:"status"` // Ollama's status line; "success" or "error" at the end
-	Digest    string        `json:"digest,omitempty"`
-	Total     int64         `json:"total,omitempty"`
-	Completed int64         `json:"completed,omitempty"`
-	Percent   float64       `json:"percent,omitempty"`
-	Done      bool          `json:"done"`
-	Error     *apperr.Error `json:"error,omitempty"`
-	StartedAt time.Time     `json:"started_at"`
-	userID    int64
+	Type       string        `json:"type"` // "pull"
+	Model      string        `json:"model"`
+	Status     string        `json:"status"` // Ollama's status line; "success" or "error" at the end
+	Digest     string        `json:"digest,omitempty"`
+	Total      int64         `json:"total,omitempty"`
+	Completed  int64         `json:"completed,omitempty"`
+	Percent    float64       `json:"percent,omitempty"`
+	Done       bool          `json:"done"`
+	Error      *apperr.Error `json:"error,omitempty"`
+	StartedAt  time.Time     `json:"started_at"`
+	FinishedAt time.Time     `json:"finished_at,omitzero"`
+	userID     int64
 }
+
+// The pulls the service remembers (for GET /ollama/pulls) are capped: at
+// most maxPulls, finished ones forgotten pullKeep after they ended, or
+// sooner, oldest first, to make room for a new pull.
+const (
+	maxPulls = 32
+	pullKeep = 15 * time.Minute
+)
 
 // pullEvery is the least time between two progress events of one pull,
 // so a fast download does not flood the socket (status changes always go).
@@ -107,11 +118,17 @@ func (s *Service) Pull(userID int64, model string) (*PullState, error) {
 		return nil, apperr.New(http.StatusBadRequest, "not_supported",
 			fmt.Sprintf("the %s model provider cannot pull models", s.llm.Name()))
 	}
-	st := &PullState{Type: "pull", Model: model, Status: "starting", StartedAt: s.now().UTC(), userID: userID}
+	now := s.now().UTC()
+	st := &PullState{Type: "pull", Model: model, Status: "starting", StartedAt: now, userID: userID}
 	s.pullMu.Lock()
+	s.forgetPullsLocked(now, 1)
 	if cur := s.pulls[model]; cur != nil && !cur.Done {
 		s.pullMu.Unlock()
 		return nil, apperr.Conflict("a pull of " + quote(model) + " is already running")
+	}
+	if len(s.pulls) >= s.maxPulls && s.pulls[model] == nil {
+		s.pullMu.Unlock()
+		return nil, apperr.TooMany(fmt.Sprintf("%d model pulls are running; wait for one to finish", len(s.pulls)), time.Minute)
 	}
 	s.pulls[model] = st
 	snapshot := *st
@@ -135,7 +152,7 @@ func (s *Service) Pull(userID int64, model string) (*PullState, error) {
 			}
 		})
 		s.pullMu.Lock()
-		st.Done = true
+		st.Done, st.FinishedAt = true, s.now().UTC()
 		if err != nil {
 			st.Status = "error"
 			st.Error = pullError(err, model)
@@ -177,14 +194,45 @@ func pullError(err error, model string) *apperr.Error {
 	return apperr.From(LLMError(err, model))
 }
 
-// Pulls lists the pulls running or finished since the server started.
-func (s *Service) Pulls() []PullState {
+// Pulls lists the pulls userID started that are running or finished a
+// short while ago, oldest first.
+func (s *Service) Pulls(userID int64) []PullState {
+	return s.listPulls(func(p *PullState) bool { return p.userID == userID })
+}
+
+// AllPulls lists every user's pulls (administrators), as Pulls does.
+func (s *Service) AllPulls() []PullState {
+	return s.listPulls(func(*PullState) bool { return true })
+}
+
+func (s *Service) listPulls(keep func(*PullState) bool) []PullState {
 	s.pullMu.Lock()
 	defer s.pullMu.Unlock()
-	out := make([]PullState, 0, len(s.pulls))
+	s.forgetPullsLocked(s.now().UTC(), 0)
+	out := []PullState{}
 	for _, p := range s.pulls {
-		out = append(out, *p)
+		if keep(p) {
+			out = append(out, *p)
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].StartedAt.Before(out[j].StartedAt) })
 	return out
+}
+
+// forgetPullsLocked drops the pulls that finished pullKeep ago, and more
+// finished ones, oldest first, until room new ones fit under maxPulls.
+func (s *Service) forgetPullsLocked(now time.Time, room int) {
+	var finished []*PullState
+	for _, p := range s.pulls {
+		if p.Done {
+			finished = append(finished, p)
+		}
+	}
+	sort.Slice(finished, func(i, j int) bool { return finished[i].FinishedAt.Before(finished[j].FinishedAt) })
+	for _, p := range finished {
+		if len(s.pulls)+room <= s.maxPulls && now.Sub(p.FinishedAt) < s.pullKeep {
+			break
+		}
+		delete(s.pulls, p.Model)
+	}
 }

@@ -18,22 +18,50 @@ type Mode struct {
 	ModelKey     string `json:"model_key"`
 	SystemPrompt string `json:"system_prompt"`
 	BuiltIn      bool   `json:"built_in"`
+	// Requires is the feature a built-in mode cannot work without; the
+	// mode is hidden (not listed, not usable) until the feature is
+	// available. Its key stays reserved meanwhile.
+	Requires Feature `json:"-"`
 }
+
+// Feature is a capability of the appliance that a mode may depend on.
+type Feature string
+
+// The features built-in modes wait for.
+const (
+	// FeatureRetrieval finds passages of the user's documents for a
+	// question (the Documents mode cites them).
+	FeatureRetrieval Feature = "retrieval"
+	// FeatureInterviewProfile keeps what an interview learns in the
+	// user's profile (the Interview mode fills it).
+	FeatureInterviewProfile Feature = "interview_profile"
+)
+
+// available says whether this build has each feature. A feature that
+// lands adds itself here, which shows the modes that wait for it.
+var available = map[Feature]bool{
+	FeatureRetrieval:        false,
+	FeatureInterviewProfile: false,
+}
+
+// usable reports whether a mode can be offered: it needs nothing, or what
+// it needs is available.
+func (m Mode) usable() bool { return m.Requires == "" || available[m.Requires] }
 
 // DefaultMode is the mode of a message that names none.
 const DefaultMode = "general"
 
-// BuiltinModes are every user's modes.
+// BuiltinModes are every user's modes, those whose feature is available.
 var BuiltinModes = []Mode{
 	{Key: "general", Name: "General", ModelKey: "chat_model", BuiltIn: true,
 		SystemPrompt: "You are a helpful, honest assistant in the user's private AI workspace. Answer clearly and concisely; use Markdown where it helps."},
 	{Key: "coding", Name: "Coding", ModelKey: "coding_model", BuiltIn: true,
 		SystemPrompt: "You are an expert software engineer. Give correct, idiomatic code in fenced blocks with the language named, explain briefly why, and point out edge cases and risks."},
-	{Key: "documents", Name: "Documents", ModelKey: "documents_model", BuiltIn: true,
+	{Key: "documents", Name: "Documents", ModelKey: "documents_model", BuiltIn: true, Requires: FeatureRetrieval,
 		SystemPrompt: "You answer questions about the user's documents. Rely on the passages you are given, cite them, and say plainly when they do not contain the answer."},
 	{Key: "research", Name: "Research", ModelKey: "research_model", BuiltIn: true,
 		SystemPrompt: "You are a careful research assistant. Break questions down, weigh evidence, separate facts from assumptions, and end with a short summary of findings and open questions."},
-	{Key: "interview", Name: "Interview", ModelKey: "interview_model", BuiltIn: true,
+	{Key: "interview", Name: "Interview", ModelKey: "interview_model", BuiltIn: true, Requires: FeatureInterviewProfile,
 		SystemPrompt: "You are interviewing the user to understand their goals, work style and productivity patterns. Ask one thoughtful question at a time and build on their previous answers."},
 }
 
@@ -55,7 +83,15 @@ func builtinMode(key string) Mode {
 	return m
 }
 
+// builtin finds a usable built-in mode.
 func builtin(key string) (Mode, bool) {
+	m, ok := reserved(key)
+	return m, ok && m.usable()
+}
+
+// reserved finds a built-in mode, usable or not: its key is not for a
+// user's own mode.
+func reserved(key string) (Mode, bool) {
 	for _, m := range BuiltinModes {
 		if m.Key == key {
 			return m, true
@@ -64,13 +100,18 @@ func builtin(key string) (Mode, bool) {
 	return Mode{}, false
 }
 
-// Modes lists the built-in modes, then the user's own.
+// Modes lists the usable built-in modes, then the user's own.
 func (s *Service) Modes(ctx context.Context, userID int64) ([]Mode, error) {
 	own, err := store.ListChatModes(ctx, s.store.DB, userID)
 	if err != nil {
 		return nil, err
 	}
-	out := slices.Clone(BuiltinModes)
+	var out []Mode
+	for _, m := range BuiltinModes {
+		if m.usable() {
+			out = append(out, m)
+		}
+	}
 	for _, m := range own {
 		out = append(out, Mode{Key: m.Key, Name: m.Name, ModelKey: m.ModelKey, SystemPrompt: m.SystemPrompt})
 	}
@@ -114,7 +155,7 @@ func (s *Service) CreateMode(ctx context.Context, userID int64, m Mode) (Mode, e
 	case len(m.SystemPrompt) > maxSystemPrompt:
 		return Mode{}, apperr.Invalid("system_prompt", "system_prompt must be at most 8000 characters")
 	}
-	if _, ok := builtin(m.Key); ok {
+	if _, ok := reserved(m.Key); ok {
 		return Mode{}, apperr.Conflict("chat mode " + quote(m.Key) + " is built in")
 	}
 	row := &store.ChatMode{UserID: userID, Key: m.Key, Name: m.Name, ModelKey: m.ModelKey, SystemPrompt: m.SystemPrompt}
@@ -127,7 +168,7 @@ func (s *Service) CreateMode(ctx context.Context, userID int64, m Mode) (Mode, e
 
 // DeleteMode removes a user-defined mode; built-in ones cannot go.
 func (s *Service) DeleteMode(ctx context.Context, userID int64, key string) error {
-	if _, ok := builtin(key); ok {
+	if _, ok := reserved(key); ok {
 		return apperr.New(400, "bad_request", "built-in chat modes cannot be deleted")
 	}
 	return storeErr(store.DeleteChatMode(ctx, s.store.DB, userID, key), "chat mode")

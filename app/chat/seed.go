@@ -107,11 +107,18 @@ func (s *Service) seedDemoConversations(ctx context.Context, userID int64) error
 	seeder := New(Deps{Store: s.store, LLM: llm.NewDemo(0), Hub: s.hub, Log: s.log, Now: s.now, DefaultModel: llm.DemoModel})
 	defer seeder.Close()
 	for _, p := range demoPrompts {
-		if _, err := seeder.Send(ctx, SendRequest{UserID: userID, Mode: p.mode, Model: llm.DemoModel, Message: p.message}); err != nil {
+		reply, err := seeder.Send(ctx, SendRequest{UserID: userID, Mode: p.mode, Model: llm.DemoModel, Message: p.message})
+		if err != nil {
 			var ae *apperr.Error
 			if errors.As(err, &ae) {
 				return fmt.Errorf("%s: %w", p.message, err)
 			}
+			return err
+		}
+		// Made at full speed, the replies' timings would read as
+		// hundreds of thousands of tokens a second: keep none.
+		reply.Message.Timing = nil
+		if err := store.FinishMessage(ctx, s.store.DB, userID, reply.Message); err != nil {
 			return err
 		}
 	}

@@ -58,6 +58,14 @@ func TestSeedDemoIsIdempotent(t *testing.T) {
 	if page.Total != len(demoPrompts) {
 		t.Fatalf("%d conversations", page.Total)
 	}
+	// Seeded at full speed: the replies carry no timing (it would read as
+	// hundreds of thousands of tokens a second) and name the demo model.
+	var timed, misnamed int
+	f.st.DB.QueryRow(`SELECT COUNT(*) FROM messages WHERE role = 'assistant' AND timing NOT IN ('', '{}')`).Scan(&timed)
+	f.st.DB.QueryRow(`SELECT COUNT(*) FROM messages WHERE role = 'assistant' AND model != ?`, llm.DemoModel).Scan(&misnamed)
+	if timed != 0 || misnamed != 0 {
+		t.Fatalf("%d seeded replies with timings, %d not labelled %s", timed, misnamed, llm.DemoModel)
+	}
 	for _, c := range page.Items {
 		msgs, _ := f.svc.Messages(ctx, u.ID, c.ID, 0, 10)
 		if len(msgs.Items) != 2 || !msgs.Items[1].Demo || msgs.Items[1].Status != store.MessageComplete || !strings.Contains(msgs.Items[1].Content, "demo model") {

@@ -29,8 +29,8 @@ type Start struct {
 // Stream receives a reply as it happens. Every field may be nil.
 type Stream struct {
 	// OnStart is called once the reply's message exists, before the
-	// first chunk (the model is asked meanwhile). An error (the caller
-	// went away) stops the reply, which is recorded as stopped.
+	// model is asked. An error (the caller went away) stops the reply,
+	// which is recorded as stopped.
 	OnStart func(Start) error
 	// OnToken is called with each upstream chunk as it arrives. Returning
 	// an error (the client went away) stops the upstream request at once.
@@ -45,12 +45,6 @@ type Stream struct {
 	// frame is out: a new conversation's title is asked for only then, so
 	// that it does not compete with the end of the reply.
 	ReplySent <-chan struct{}
-	// Flush, when set, lets OnToken and OnThinking hold what they are
-	// given (to send several chunks at once): it is called before the
-	// service waits on the model for more — so only chunks already at
-	// hand are ever held — and when the stream ends. An error stops the
-	// upstream request like one from OnToken.
-	Flush func() error
 }
 
 // SendRequest is one user message.
@@ -118,81 +112,73 @@ type exchange struct {
 
 // Send adds a user message to a conversation (creating it when
 // ConversationID is 0), streams the model's reply through req.OnToken and
-// persists it. When the caller cancels ctx (stop, closed socket) the partial
-// reply is kept, marked partial, and Send returns it with Stopped set and no
-// error. When the model fails, what arrived is kept (partial, or error when
-// nothing did) and Send returns the Reply together with the error.
+// persists it. When the caller cancels ctx (stop, closed socket) — at any
+// moment, even before the model was asked — the exchange is kept with what
+// arrived, the reply marked partial (or error when nothing did), and Send
+// returns it with Stopped set and no error. When the model fails, what
+// arrived is kept (partial, or error when nothing did) and Send returns
+// the Reply together with the error.
 func (s *Service) Send(ctx context.Context, req SendRequest) (*Reply, error) {
 	if err := validMessage(req.Message); err != nil {
 		return nil, err
 	}
-	u, err := s.user(ctx, req.UserID)
+	// A stop does not undo the exchange: what comes before the model is
+	// asked (reads, the exchange's rows) runs to its end regardless, and
+	// the reply is recorded as stopped.
+	prep := context.WithoutCancel(ctx)
+	u, err := s.user(prep, req.UserID)
 	if err != nil {
 		return nil, storeErr(err, "user")
 	}
 	var conv *store.Conversation
 	if req.ConversationID != 0 {
-		if conv, err = store.GetConversation(ctx, s.store.DB, req.UserID, req.ConversationID); err != nil {
+		if conv, err = store.GetConversation(prep, s.store.DB, req.UserID, req.ConversationID); err != nil {
 			return nil, storeErr(err, "conversation")
 		}
 	}
-	mode, model, opts, err := s.resolve(ctx, u, conv, req.Mode, req.Model, req.Options)
+	mode, model, opts, err := s.resolve(prep, u, conv, req.Mode, req.Model, req.Options)
 	if err != nil {
 		return nil, err
 	}
-
-	ex := &exchange{user: u, mode: mode, model: model, prompt: req.Message}
-	// The prompt needs only reads: the earlier turns and the new message.
-	// The writes (conversation, user message, the reply's row) run while
-	// the model is asked, and the first chunk waits for them.
+	ex := &exchange{user: u, conv: conv, mode: mode, model: model, prompt: req.Message}
 	turns := []*store.Message{}
 	if conv != nil {
-		if turns, _, err = store.ListMessages(ctx, s.store.DB, u.ID, conv.ID, 0, historyMessages-1); err != nil {
+		if turns, _, err = store.ListMessages(prep, s.store.DB, u.ID, conv.ID, 0, historyMessages-1); err != nil {
 			return nil, err
 		}
 	}
 	ex.history = s.historyFrom(append(turns, &store.Message{Role: "user", Content: req.Message}), u, mode)
-	now := s.now()
-	write := func() error {
-		// A stop arriving meanwhile does not undo the exchange: it is
-		// recorded, the reply as stopped.
-		ctx := context.WithoutCancel(ctx)
-		return s.store.WithTx(ctx, func(tx *sql.Tx) error {
-			if conv == nil {
-				conv = &store.Conversation{UserID: u.ID, Title: FallbackTitle(req.Message), Mode: mode.Key, Model: model}
-				if err := store.CreateConversation(ctx, tx, conv, now); err != nil {
-					return err
-				}
-				ex.created = true
-			} else if conv.Mode != mode.Key || conv.Model != model {
-				if err := store.UpdateConversation(ctx, tx, u.ID, conv.ID, store.ConversationUpdate{Mode: &mode.Key, Model: &model}); err != nil {
-					return err
-				}
-				conv.Mode, conv.Model = mode.Key, model
-			}
-			ex.conv = conv
-			ex.userMsg = &store.Message{ConversationID: conv.ID, Role: "user", Content: req.Message}
-			ex.reply = &store.Message{ConversationID: conv.ID, Role: "assistant", Model: model, Status: store.MessagePartial}
-			return store.InsertMessages(ctx, tx, u.ID, now, ex.userMsg, ex.reply)
-		})
+	if err := s.store.WithTx(prep, func(tx *sql.Tx) error { return s.writeSend(prep, tx, ex) }); err != nil {
+		return nil, storeErr(err, "conversation")
 	}
-	r, err := s.generate(ctx, ex, opts, req.Stream, write)
-	var werr writeError
-	if errors.As(err, &werr) {
-		return nil, storeErr(werr.err, "conversation")
-	}
+	r, err := s.generate(ctx, ex, opts, req.Stream)
 	if err != nil && req.UndoOnError {
 		s.undo(ex)
 	}
 	return r, err
 }
 
-// writeError is the failure of an exchange's writes: nothing was
-// recorded.
-type writeError struct{ err error }
-
-func (e writeError) Error() string { return e.err.Error() }
-func (e writeError) Unwrap() error { return e.err }
+// writeSend makes a send's rows: the conversation when there is none yet
+// (or its new mode and model), the user message and the reply to come.
+func (s *Service) writeSend(ctx context.Context, tx *sql.Tx, ex *exchange) error {
+	now := s.now()
+	switch conv := ex.conv; {
+	case conv == nil:
+		ex.conv = &store.Conversation{UserID: ex.user.ID, Title: FallbackTitle(ex.prompt), Mode: ex.mode.Key, Model: ex.model}
+		if err := store.CreateConversation(ctx, tx, ex.conv, now); err != nil {
+			return err
+		}
+		ex.created = true
+	case conv.Mode != ex.mode.Key || conv.Model != ex.model:
+		if err := store.UpdateConversation(ctx, tx, ex.user.ID, conv.ID, store.ConversationUpdate{Mode: &ex.mode.Key, Model: &ex.model}); err != nil {
+			return err
+		}
+		conv.Mode, conv.Model = ex.mode.Key, ex.model
+	}
+	ex.userMsg = &store.Message{ConversationID: ex.conv.ID, Role: "user", Content: ex.prompt}
+	ex.reply = &store.Message{ConversationID: ex.conv.ID, Role: "assistant", Model: ex.model, Status: store.MessagePartial}
+	return store.InsertMessages(ctx, tx, ex.user.ID, now, ex.userMsg, ex.reply)
+}
 
 // undo removes a failed exchange: the conversation when the send made it,
 // else the user message and the reply.
@@ -219,26 +205,28 @@ func (s *Service) undo(ex *exchange) {
 // Regenerate drops the conversation's last reply (if the last message is
 // one) and streams a new reply to the last user message.
 func (s *Service) Regenerate(ctx context.Context, req RegenerateRequest) (*Reply, error) {
-	u, err := s.user(ctx, req.UserID)
+	// As for Send: a stop from here on is recorded, not failed.
+	prep := context.WithoutCancel(ctx)
+	u, err := s.user(prep, req.UserID)
 	if err != nil {
 		return nil, storeErr(err, "user")
 	}
-	conv, err := store.GetConversation(ctx, s.store.DB, req.UserID, req.ConversationID)
+	conv, err := store.GetConversation(prep, s.store.DB, req.UserID, req.ConversationID)
 	if err != nil {
 		return nil, storeErr(err, "conversation")
 	}
-	mode, model, opts, err := s.resolve(ctx, u, conv, "", req.Model, req.Options)
+	mode, model, opts, err := s.resolve(prep, u, conv, "", req.Model, req.Options)
 	if err != nil {
 		return nil, err
 	}
 	ex := &exchange{user: u, conv: conv, mode: mode, model: model}
-	err = s.store.WithTx(ctx, func(tx *sql.Tx) error {
-		last, _, err := store.ListMessages(ctx, tx, u.ID, conv.ID, 0, 2)
+	err = s.store.WithTx(prep, func(tx *sql.Tx) error {
+		last, _, err := store.ListMessages(prep, tx, u.ID, conv.ID, 0, 2)
 		if err != nil {
 			return err
 		}
 		if n := len(last); n > 0 && last[n-1].Role == "assistant" {
-			if err := store.DeleteMessage(ctx, tx, u.ID, last[n-1].ID); err != nil {
+			if err := store.DeleteMessage(prep, tx, u.ID, last[n-1].ID); err != nil {
 				return err
 			}
 			last = last[:n-1]
@@ -248,20 +236,20 @@ func (s *Service) Regenerate(ctx context.Context, req RegenerateRequest) (*Reply
 		}
 		ex.prompt = last[len(last)-1].Content
 		if model != conv.Model {
-			if err := store.UpdateConversation(ctx, tx, u.ID, conv.ID, store.ConversationUpdate{Model: &model}); err != nil {
+			if err := store.UpdateConversation(prep, tx, u.ID, conv.ID, store.ConversationUpdate{Model: &model}); err != nil {
 				return err
 			}
 		}
 		ex.reply = &store.Message{ConversationID: conv.ID, Role: "assistant", Model: model, Status: store.MessagePartial}
-		return store.InsertMessage(ctx, tx, u.ID, ex.reply, s.now())
+		return store.InsertMessage(prep, tx, u.ID, ex.reply, s.now())
 	})
 	if err != nil {
 		return nil, storeErr(err, "conversation")
 	}
-	if ex.history, err = s.history(ctx, u, conv.ID, ex.reply.ID, mode); err != nil {
+	if ex.history, err = s.history(prep, u, conv.ID, ex.reply.ID, mode); err != nil {
 		return nil, err
 	}
-	return s.generate(ctx, ex, opts, req.Stream, nil)
+	return s.generate(ctx, ex, opts, req.Stream)
 }
 
 // resolve settles a turn's mode, model and options. The mode is the one
@@ -291,6 +279,11 @@ func (s *Service) resolve(ctx context.Context, u *store.User, conv *store.Conver
 	}
 	if model == "" {
 		model = s.modelFor(u, mode.ModelKey)
+	}
+	if llm.Current(s.llm).Name() == llm.DemoModel {
+		// Only the demo model can answer: label the reply with what
+		// really answers, not the assignment it stands in for.
+		model = llm.DemoModel
 	}
 	return mode, model, opts, nil
 }
@@ -372,80 +365,47 @@ func SystemPrompt(mode Mode, u *store.User) string {
 	return b.String()
 }
 
-// generate asks the model, relays its chunks and records the outcome.
-// write, when not nil, makes the exchange's rows while the model is asked
-// (the start is told once it is done, and no chunk is relayed before);
-// when it fails, generate records nothing and returns a writeError.
-func (s *Service) generate(ctx context.Context, ex *exchange, opts map[string]any, st Stream, write func() error) (*Reply, error) {
-	var startErr error // the caller went away at the start
-	announce := func() error {
-		if st.OnStart == nil {
-			return nil
-		}
-		if err := st.OnStart(Start{ConversationID: ex.conv.ID, MessageID: ex.reply.ID, Model: ex.model, Mode: ex.mode.Key, Created: ex.created}); err != nil {
-			startErr = errRelay{err}
-			return startErr
-		}
-		return nil
-	}
-	chatCtx, stopChat := context.WithCancel(ctx)
-	defer stopChat()
-	var written chan error // the writes' outcome; nil once received
-	if write == nil {
-		if announce() != nil {
-			stopChat() // the caller is gone: record a stopped reply
-		}
+// generate runs a reply whose rows exist: start (tell the caller), relay
+// (ask the model and pass its chunks on), record (store the outcome).
+func (s *Service) generate(ctx context.Context, ex *exchange, opts map[string]any, st Stream) (*Reply, error) {
+	out := relayed{}
+	if err := s.start(ctx, ex, st); err != nil {
+		out.err = err // the caller is gone, or stopped already: the model is not asked
 	} else {
-		// The writes run while the model is asked: they are on the way
-		// to the first token, which waits for them, so they start at
-		// once. (Starting them only once the request was written, to
-		// spare the CPU, measured slower: +1.6–2.3 ms to the first token
-		// instead of +1.2–1.7 ms, paced relay benchmark.)
-		ch := make(chan error, 1)
-		written = ch
-		go func() {
-			err := write()
-			if err == nil && announce() != nil {
-				stopChat()
-			}
-			ch <- err
-		}()
+		out = s.relay(ctx, ex, opts, st)
 	}
-	// wait returns once the rows exist and the start was told.
-	var writeErr error
-	wait := func() error {
-		if written != nil {
-			if err := <-written; err != nil {
-				writeErr = writeError{err}
-			}
-			written = nil
+	return s.record(ctx, ex, st, out)
+}
+
+// start tells the caller that the reply's message exists. It answers
+// why the model must not be asked: the caller went away, or stopped.
+func (s *Service) start(ctx context.Context, ex *exchange, st Stream) error {
+	if st.OnStart != nil {
+		err := st.OnStart(Start{ConversationID: ex.conv.ID, MessageID: ex.reply.ID, Model: ex.model, Mode: ex.mode.Key, Created: ex.created})
+		if err != nil {
+			return errRelay{err}
 		}
-		return writeErr
 	}
-	began := time.Now()
-	var first time.Duration
+	return ctx.Err()
+}
+
+// relayed is what the model did.
+type relayed struct {
+	res     *llm.Result // nil when the model was not asked
+	err     error       // the model's, or the relay's (errRelay)
+	content string
+	began   time.Time
+	first   time.Duration // to the first chunk; 0 when none came
+}
+
+// relay asks the model and passes its chunks to the caller as they come.
+// An error of the caller's stops the model at once.
+func (s *Service) relay(ctx context.Context, ex *exchange, opts map[string]any, st Stream) relayed {
+	out := relayed{began: time.Now()}
 	var content strings.Builder
-	var batch *llm.Batch
-	if st.Flush != nil {
-		batch = &llm.Batch{Flush: func() error {
-			if err := st.Flush(); err != nil {
-				return errRelay{err}
-			}
-			return nil
-		}}
-		chatCtx = llm.WithBatch(chatCtx, batch)
-	}
-	res, err := s.llm.Chat(chatCtx, llm.ChatRequest{Model: ex.model, Messages: ex.history, Options: opts}, func(c llm.Chunk) error {
-		if written != nil {
-			if err := wait(); err != nil {
-				return err
-			}
-			if startErr != nil {
-				return startErr
-			}
-		}
-		if first == 0 {
-			first = time.Since(began)
+	out.res, out.err = s.llm.Chat(ctx, llm.ChatRequest{Model: ex.model, Messages: ex.history, Options: opts}, func(c llm.Chunk) error {
+		if out.first == 0 {
+			out.first = time.Since(out.began)
 		}
 		if c.Thinking != "" && st.OnThinking != nil {
 			if err := st.OnThinking(c.Thinking); err != nil {
@@ -460,31 +420,20 @@ func (s *Service) generate(ctx context.Context, ex *exchange, opts map[string]an
 				}
 			}
 		}
-		if st.Flush != nil && !batch.Active() {
-			// The provider does not say when it waits: nothing is held.
-			if err := st.Flush(); err != nil {
-				return errRelay{err}
-			}
-		}
 		return nil
 	})
-	if werr := wait(); werr != nil {
-		return nil, werr // nothing was written, nothing relayed
-	}
-	if startErr != nil {
-		err = startErr // the caller is gone: record a stopped reply
-	}
-	if st.Flush != nil {
-		// What was held for a next chunk that never came (the final line
-		// was buffered behind it, or the stream failed).
-		if ferr := st.Flush(); ferr != nil && err == nil {
-			err = errRelay{ferr}
-		}
-	}
+	out.content = content.String()
+	return out
+}
+
+// record stores the reply as it ended — complete, stopped (by the caller,
+// whose context may be gone: it is recorded regardless) or failed — and
+// names a new conversation in the background.
+func (s *Service) record(ctx context.Context, ex *exchange, st Stream, out relayed) (*Reply, error) {
 	reply := &Reply{ConversationID: ex.conv.ID, Message: ex.reply}
 	m := ex.reply
-	m.Content = content.String()
-	if res != nil {
+	m.Content = out.content
+	if res := out.res; res != nil {
 		if res.Model != "" && res.Model != ex.model && res.Demo {
 			m.Model = res.Model
 		}
@@ -492,59 +441,52 @@ func (s *Service) generate(ctx context.Context, ex *exchange, opts map[string]an
 		reply.Usage, reply.Demo = res.Usage, res.Demo
 		reply.Timing.Timing = res.Timing
 	}
-	if reply.Timing.TotalMs == 0 {
-		reply.Timing.TotalMs = msSince(began)
+	if reply.Timing.TotalMs == 0 && !out.began.IsZero() {
+		reply.Timing.TotalMs = msSince(out.began)
 	}
-	reply.Timing.FirstTokenMs = float64(first.Microseconds()) / 1000
+	reply.Timing.FirstTokenMs = float64(out.first.Microseconds()) / 1000
 	m.Timing, _ = json.Marshal(reply.Timing)
 
 	var relay errRelay
-	stopped := err != nil && (ctx.Err() != nil || errors.As(err, &relay))
-	var out error
+	stopped := out.err != nil && (ctx.Err() != nil || errors.As(out.err, &relay))
+	var failed error
 	switch {
-	case err == nil:
+	case out.err == nil:
 		m.Status = store.MessageComplete
 	case stopped:
 		reply.Stopped = true
 		m.Error = "stopped"
-		m.Status = store.MessagePartial
 		if m.Content == "" {
-			m.Status = store.MessageError
 			m.Error = "stopped before the reply began"
 		}
 	default:
-		out = LLMError(err, ex.model)
-		m.Error = apperr.From(out).Message
+		failed = LLMError(out.err, ex.model)
+		m.Error = apperr.From(failed).Message
+		s.log.Warn("chat: model failed", "conversation", ex.conv.ID, "model", ex.model, "chars", len(m.Content), "err", out.err)
+	}
+	if out.err != nil {
 		m.Status = store.MessagePartial
 		if m.Content == "" {
 			m.Status = store.MessageError
 		}
 	}
-	// The caller's context may be gone (stop, closed socket); the outcome
-	// is recorded regardless.
-	wctx := context.WithoutCancel(ctx)
-	ferr := store.FinishMessage(wctx, s.store.DB, ex.user.ID, m)
+	err := store.FinishMessage(context.WithoutCancel(ctx), s.store.DB, ex.user.ID, m)
 	// The exchange's text (the user message written when it began, the
 	// reply) is indexed in the background. Not kicked at the start: that
 	// would index the empty reply row while the first tokens are relayed,
 	// only to drop the entry again here.
 	s.index.kick()
-	if ferr != nil {
-		// The conversation was deleted meanwhile: nothing left to record.
-		if !errors.Is(ferr, store.ErrNotFound) {
-			s.log.Error("chat: recording a reply", "conversation", ex.conv.ID, "err", ferr)
-			if out == nil {
-				out = ferr
-			}
+	// A conversation deleted meanwhile leaves nothing to record.
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.log.Error("chat: recording a reply", "conversation", ex.conv.ID, "err", err)
+		if failed == nil {
+			failed = err
 		}
-	}
-	if err != nil && !stopped {
-		s.log.Warn("chat: model failed", "conversation", ex.conv.ID, "model", ex.model, "chars", len(m.Content), "err", err)
 	}
 	if ex.created {
 		s.titleLater(ex, m, st.ReplySent, st.OnTitle)
 	}
-	return reply, out
+	return reply, failed
 }
 
 func msSince(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }

@@ -121,6 +121,9 @@ type LLM struct {
 	FirstTokenTimeout Duration `toml:"first_token_timeout"`
 	IdleTimeout       Duration `toml:"idle_timeout"`
 	RequestTimeout    Duration `toml:"request_timeout"`
+	// AllowUserPulls lets every user, not only administrators, download
+	// models onto the host (they can fill its disk).
+	AllowUserPulls bool `toml:"allow_user_pulls"`
 }
 
 // Cache sizes the in-process cache that replaces Redis.

@@ -105,25 +105,52 @@ func TestCloseIsIdempotentAndHubCloseEndsAll(t *testing.T) {
 	}
 }
 
+// Under concurrent subscribing, publishing and closing, a subscription
+// gets its own user's events only, in publishing order, and either the
+// event published right after it subscribed or a drop; closed ones leave
+// nothing registered.
 func TestConcurrentPublishSubscribe(t *testing.T) {
+	type event struct{ user, seq int }
 	h := New(16)
 	var wg sync.WaitGroup
 	for u := range 8 {
 		wg.Add(2)
 		go func() {
 			defer wg.Done()
-			for range 200 {
+			for round := range 200 {
 				s := h.Subscribe(int64(u), Progress)
-				h.Publish(int64(u), Progress, u)
+				own := h.Publish(int64(u), Progress, event{u, -1})
 				s.Close()
+				gotOwn, last := false, -1
+				for ev := range s.Events() { // closed: what was buffered
+					e := ev.Data.(event)
+					switch {
+					case e.user != u:
+						t.Errorf("user %d got user %d's event", u, e.user)
+					case e.seq == -1:
+						gotOwn = true
+					case e.seq <= last:
+						t.Errorf("user %d round %d: event %d after %d", u, round, e.seq, last)
+					default:
+						last = e.seq
+					}
+				}
+				if gotOwn != (own == 1) || (own == 0 && !s.Dropped()) {
+					t.Errorf("user %d round %d: own event delivered to %d, received %v, dropped %v", u, round, own, gotOwn, s.Dropped())
+				}
 			}
 		}()
 		go func() {
 			defer wg.Done()
 			for i := range 200 {
-				h.Publish(int64(u), Progress, i)
+				h.Publish(int64(u), Progress, event{u, i})
 			}
 		}()
 	}
 	wg.Wait()
+	for u := range 8 {
+		if n := h.Subscribers(int64(u)); n != 0 {
+			t.Errorf("user %d: %d subscriptions left registered", u, n)
+		}
+	}
 }

@@ -201,9 +201,7 @@ func (e *stallError) Is(target error) bool {
 // first progress must come within first, later lines within idle of the
 // previous one. It returns nil at a clean end of the body; onLine's error is
 // returned as is (the deferred cancel aborts the upstream request). The
-// line passed to onLine is valid only until it returns. When ctx carries a
-// Batch, its Flush is called whenever the stream is about to wait for the
-// upstream after delivering lines.
+// line passed to onLine is valid only until it returns.
 func (c *httpClient) stream(ctx context.Context, path string, body any, first, idle time.Duration, modelCall bool, onLine func([]byte) (bool, error)) error {
 	sctx, cancel := context.WithCancelCause(ctx)
 	handedOff := false // the body is being drained in the background
@@ -218,11 +216,6 @@ func (c *httpClient) stream(ctx context.Context, path string, body any, first, i
 		cancel(&stallError{provider: c.provider, what: path, wait: wait, first: isFirst})
 	})
 	defer wd.stop()
-	batch, _ := ctx.Value(batchKey{}).(*Batch)
-	if batch != nil {
-		batch.active = true
-	}
-	delivered := false // lines given to onLine since the last flush
 
 	req, err := c.newRequest(sctx, http.MethodPost, path, body)
 	if err != nil {
@@ -248,14 +241,6 @@ func (c *httpClient) stream(ctx context.Context, path string, body any, first, i
 
 	var long []byte // a line longer than the buffer, assembled
 	for {
-		if delivered && !lineBuffered(r) {
-			// The next read may wait for the upstream: what the consumer
-			// holds goes out first.
-			delivered = false
-			if err := batch.Flush(); err != nil {
-				return err
-			}
-		}
 		line, readErr := r.ReadSlice('\n')
 		if readErr == bufio.ErrBufferFull {
 			long = append(long, line...)
@@ -271,7 +256,6 @@ func (c *httpClient) stream(ctx context.Context, path string, body any, first, i
 			return c.ctxErr(ctx, sctx, path, first)
 		}
 		if line = bytes.TrimSpace(line); len(line) > 0 {
-			delivered = batch != nil
 			progress, err := onLine(line)
 			if err == errStop {
 				handedOff = true
@@ -308,40 +292,6 @@ func drain(r io.Reader, body io.Closer, cancel context.CancelCauseFunc) {
 }
 
 const drainWait = time.Second
-
-// lineBuffered reports whether r holds a complete further line.
-func lineBuffered(r *bufio.Reader) bool {
-	n := r.Buffered()
-	if n == 0 {
-		return false
-	}
-	b, _ := r.Peek(n)
-	return bytes.IndexByte(b, '\n') >= 0
-}
-
-// Batch, attached to a Chat call's context with WithBatch, lets the
-// onChunk callback hold what it is given and send several chunks at once:
-// a provider that supports it calls Flush, on the callback's goroutine,
-// whenever it is about to wait for the model after delivering chunks, so
-// nothing is held while the model is awaited. Flush's error ends the
-// stream like one returned by onChunk. Active reports (inside onChunk)
-// whether the provider does so; when not, the callback must not hold
-// anything.
-type Batch struct {
-	Flush  func() error
-	active bool
-}
-
-type batchKey struct{}
-
-// WithBatch returns ctx carrying b.
-func WithBatch(ctx context.Context, b *Batch) context.Context {
-	return context.WithValue(ctx, batchKey{}, b)
-}
-
-// Active reports whether the provider calls Flush (read it only from the
-// onChunk callback's goroutine).
-func (b *Batch) Active() bool { return b != nil && b.active }
 
 // watchdog cancels a stream whose upstream stays silent: for first until
 // the first progress, then for idle after each line. Rather than re-arming

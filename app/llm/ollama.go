@@ -109,9 +109,9 @@ type ollamaLine struct {
 func (o *Ollama) generate(ctx context.Context, path, model string, body any, onChunk func(Chunk) error) (*Result, error) {
 	col := newCollector(model, onChunk)
 	done := false
-	var l ollamaLine // reused: decodeOllamaLine resets it
 	err := o.http.stream(ctx, path, body, o.cfg.FirstTokenTimeout, o.cfg.IdleTimeout, true, func(line []byte) (bool, error) {
-		if err := decodeOllamaLine(line, &l); err != nil {
+		var l ollamaLine
+		if err := json.Unmarshal(line, &l); err != nil {
 			return false, fmt.Errorf("%w: ollama %s: bad stream line %.200q: %w", ErrUnavailable, path, line, err)
 		}
 		if l.Error != "" {

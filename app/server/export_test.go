@@ -12,6 +12,3 @@ func SetWSTimings(ping, pongWait, grace time.Duration) (restore func()) {
 
 // WebSockets counts the server's live sockets.
 func WebSockets(s *Server) int { return s.ws.count() }
-
-// TokenFrame is the hand-encoded token frame.
-var TokenFrame = tokenFrame

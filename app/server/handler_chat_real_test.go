@@ -73,7 +73,8 @@ func TestRealOllamaChatOverWebSocketAndREST(t *testing.T) {
 }
 
 func TestRealOllamaPullOfUnknownModel(t *testing.T) {
-	srv, c := realOllamaServer(t)
+	srv, _ := realOllamaServer(t)
+	c := srv.User(t, "admin") // pulling is an administrator's
 	ws := dialWS(t, srv.URL, "/api/v1/ws/progress", accessTokenOf(t, c))
 	if res := c.Post("/api/v1/ollama/pull", map[string]any{"model": "surely-not-a-model-xyz:1b"}); res.Status != 202 {
 		t.Fatalf("pull: %s", res)

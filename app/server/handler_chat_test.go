@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -47,7 +48,7 @@ func TestChatREST(t *testing.T) {
 			Request: servertest.Request{JSON: map[string]any{"message": "x", "conversation_id": 999999}}, WantStatus: 404, WantCode: "not_found"},
 		{Name: "model not found", Method: "POST", Path: "/api/v1/chat",
 			Request:    servertest.Request{JSON: map[string]any{"message": "x", "model": "ghost:1b"}},
-			WantStatus: 404, WantCode: "model_not_found", WantContains: []string{"pull"}},
+			WantStatus: 404, WantCode: "model_not_found", WantContains: []string{"ghost:1b", "Settings → Models"}},
 		{Name: "single turn", Method: "POST", Path: "/api/v1/conversation",
 			Request:    servertest.Request{JSON: map[string]any{"message": "quick one"}},
 			WantStatus: 200, WantContains: []string{`"content":"tok0 tok1 tok2 "`, `"model":"llama3.2:3b"`},
@@ -92,5 +93,26 @@ func TestChatRESTDemoModel(t *testing.T) {
 	res := c.Post("/api/v1/chat", map[string]any{"message": "hello"})
 	if res.Status != 200 || !strings.Contains(res.String(), `"demo":true`) || !strings.Contains(res.String(), "demo model") {
 		t.Fatalf("demo: %s", res)
+	}
+	// Labelled with what answered, not the assignment (llama3.2:3b) the
+	// demo model stands in for: in the reply, the history and the
+	// conversation list.
+	var r struct {
+		ConversationID int64 `json:"conversation_id"`
+		Message        struct {
+			Model string `json:"model"`
+		} `json:"message"`
+	}
+	res.JSON(t, &r)
+	if r.Message.Model != "demo" {
+		t.Fatalf("reply labelled %q, want demo", r.Message.Model)
+	}
+	for _, path := range []string{"/api/v1/conversations", "/api/v1/conversations/" + strconv.FormatInt(r.ConversationID, 10) + "/messages"} {
+		if body := c.Get(path).String(); strings.Contains(body, "llama3.2") {
+			t.Fatalf("%s names a model that did not answer: %s", path, body)
+		}
+	}
+	if res := c.Post("/api/v1/conversation", map[string]any{"message": "quick"}); !strings.Contains(res.String(), `"model":"demo"`) {
+		t.Fatalf("single turn: %s", res)
 	}
 }

@@ -73,8 +73,14 @@ func TestChatModesREST(t *testing.T) {
 	c, other := srv.User(t, "user"), srv.User(t, "user")
 	for _, sc := range []servertest.Scenario{
 		{Name: "built-ins", Method: "GET", Path: "/api/v1/chat-modes", WantStatus: 200,
-			WantContains: []string{`"key":"general"`, `"key":"coding"`, `"key":"documents"`, `"key":"research"`, `"key":"interview"`,
-				`"model_key":"coding_model"`, `"built_in":true`}},
+			WantContains: []string{`"key":"general"`, `"key":"coding"`, `"key":"research"`,
+				`"model_key":"coding_model"`, `"built_in":true`},
+			// Their features (retrieval, the interview's profile) do not exist yet.
+			WantNotContains: []string{`"key":"documents"`, `"key":"interview"`}},
+		{Name: "a hidden mode cannot be used", Method: "POST", Path: "/api/v1/chat", Request: servertest.Request{JSON: map[string]any{"message": "x", "mode": "documents"}},
+			WantStatus: 400, WantField: "mode"},
+		{Name: "a hidden mode's key is reserved", Method: "POST", Path: "/api/v1/chat-modes",
+			Request: servertest.Request{JSON: map[string]any{"key": "interview", "name": "Mine"}}, WantStatus: 409},
 		{Name: "create", Method: "POST", Path: "/api/v1/chat-modes",
 			Request:    servertest.Request{JSON: map[string]any{"key": "poet", "name": "Poet", "model_key": "chat_model", "system_prompt": "Rhyme."}},
 			WantStatus: 201, WantContains: []string{`"key":"poet"`, `"built_in":false`}},

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/gofiber/contrib/websocket"
 
@@ -58,74 +57,11 @@ type wsTitleFrame struct {
 	Title          string `json:"title"`
 }
 
-// tokenFrame encodes {"type":"token","content":...} by hand: it is the
-// one frame sent per upstream chunk, so it avoids reflection and all but
-// one allocation.
-func tokenFrame(content string) []byte { return frameOf("token", content) }
-
-// frameOf encodes {"type":typ,"content":content}; typ needs no escaping.
-func frameOf(typ, content string) []byte {
-	return appendContentFrame(make([]byte, 0, len(content)+len(typ)+24), typ, content)
-}
-
-// appendContentFrame appends {"type":typ,"content":content} to b.
-func appendContentFrame(b []byte, typ, content string) []byte {
-	b = append(b, `{"type":"`...)
-	b = append(b, typ...)
-	b = append(b, `","content":`...)
-	b = appendJSONString(b, content)
-	return append(b, '}')
-}
-
-// appendJSONString appends s as a JSON string, as encoding/json would
-// (HTML characters aside, which need no escaping in a WebSocket frame).
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+// wsContentFrame is a token or thinking frame: one per chunk of the
+// model's reply.
+type wsContentFrame struct {
+	Type    string `json:"type"` // token | thinking
+	Content string `json:"content"`
 }
 
 // wsChat serves /api/v1/ws/chat: the client sends send / regenerate /
@@ -230,12 +166,8 @@ func (s *Server) wsReply(ctx context.Context, wc *wsConn, userID int64, f wsClie
 			return wc.writeJSON(wsStartFrame{Type: "start", ConversationID: st.ConversationID, MessageID: st.MessageID,
 				Model: st.Model, Mode: st.Mode, Created: st.Created})
 		},
-		// Token frames are queued and go out on Flush, which the service
-		// calls before it waits on the model: frames already at hand
-		// share one write, none waits for the model.
-		OnToken:    func(content string) error { return wc.queueContent("token", content) },
-		OnThinking: func(content string) error { return wc.queueContent("thinking", content) },
-		Flush:      wc.flush,
+		OnToken:    func(content string) error { return wc.writeJSON(wsContentFrame{Type: "token", Content: content}) },
+		OnThinking: func(content string) error { return wc.writeJSON(wsContentFrame{Type: "thinking", Content: content}) },
 		ReplySent:  sent,
 		OnTitle: func(convID int64, title string) {
 			select {

@@ -117,7 +117,7 @@ func TestWSChatUpstreamErrors(t *testing.T) {
 	ws.send(map[string]any{"type": "send", "model": "no-such:7b", "message": "hi"})
 	ws.expect("start")
 	e := ws.expect("error")
-	if e.str("code") != "model_not_found" || !strings.Contains(e.str("message"), "pull") {
+	if e.str("code") != "model_not_found" || !strings.Contains(e.str("message"), "no-such:7b") || !strings.Contains(e.str("message"), "Settings → Models") {
 		t.Fatalf("model not found: %v", e)
 	}
 
@@ -341,7 +341,7 @@ func TestWSChatWithOpenAICompatibleProvider(t *testing.T) {
 
 func TestWSProgressCarriesPulls(t *testing.T) {
 	srv, _ := chatServer(t, llmtest.WithTokenDelay(time.Millisecond))
-	c := srv.User(t, "user")
+	c := srv.User(t, "admin")
 	ws := dialWS(t, srv.URL, "/api/v1/ws/progress", accessTokenOf(t, c))
 	notes := dialWS(t, srv.URL, "/api/v1/ws/notifications", accessTokenOf(t, c))
 	poll(t, 5*time.Second, "subscriptions", func() bool { return srv.App.Hub.Subscribers(mustUserID(t, c)) == 2 })

@@ -39,6 +39,7 @@ func (s *Server) apiRoutes(r fiber.Router) {
 	v1.Post("/auth/refresh", bodyLimit(64<<10), s.refreshPOST)
 	v1.Delete("/auth/logout", s.logoutDELETE)
 	v1.Get("/auth/validate", s.requireAuth, s.validateGET)
+	v1.Get("/auth/session", s.sessionGET) // handler_auth_session.go: 200 signed in or out
 	v1.Get("/profile", s.requireAuth, s.profileGET)
 	v1.Put("/profile", s.requireAuth, bodyLimit(512<<10), s.profilePUT)
 	v1.Post("/profile/password", s.requireAuth, bodyLimit(64<<10), s.profilePasswordPOST)

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/aiwfe/aiwfe/app/apperr"
 )
 
 // spa serves the embedded SvelteKit build from memory. Unknown paths get
@@ -90,6 +92,13 @@ func (s *spa) handler(c *fiber.Ctx) error {
 	}
 	a, ok := s.files[c.Path()]
 	if !ok {
+		// A missing build file (a chunk of an older build) is a 404: the app
+		// page in its place would fail as a script with a MIME error instead.
+		if strings.HasPrefix(c.Path(), "/_app/") {
+			return apperr.NotFound("file")
+		}
+		// Any other path is a page of the app, which shows its own "page
+		// not found" for a path it does not know.
 		a = s.index
 	}
 	switch {

@@ -144,15 +144,9 @@ func (r *wsRegistry) shutdown() {
 	}
 }
 
-// wsConn is one socket: serialised writes, a closed flag so nothing is
-// written after the handler returned (the library reuses the Conn), and
-// the pinger.
-//
-// Data frames are encoded here and written straight to the network
-// connection (server frames are unmasked and uncompressed, so a frame is a
-// 2-to-10-byte header and the payload): frames queued together (see
-// chat.Stream.Flush) go out in one write. Control frames (ping, pong,
-// close) go through the library, under the same lock.
+// wsConn is one socket: serialised writes (the library's, one frame
+// each), a closed flag so nothing is written after the handler returned
+// (the library reuses the Conn), and the pinger.
 type wsConn struct {
 	conn   *websocket.Conn
 	nc     net.Conn // kept apart: the library clears conn when the handler returns
@@ -162,12 +156,9 @@ type wsConn struct {
 	// recheck re-validates the access token the socket opened with.
 	recheck func() error
 
-	mu       sync.Mutex
-	closed   bool
-	deadline time.Time // the write deadline set last on nc; zero: unknown
-	out      []byte    // queued frames, not yet written
-	payload  []byte    // scratch for one frame's payload
-	done     chan struct{}
+	mu     sync.Mutex
+	closed bool
+	done   chan struct{}
 }
 
 func newWSConn(conn *websocket.Conn, userID int64, reg *wsRegistry) *wsConn {
@@ -177,11 +168,7 @@ func newWSConn(conn *websocket.Conn, userID int64, reg *wsRegistry) *wsConn {
 // errWSClosed is returned by writes after the socket ended.
 var errWSClosed = errors.New("websocket closed")
 
-// wsMaxQueued bounds the frames queued before a write: past it, queueing
-// writes them out.
-const wsMaxQueued = 32 << 10
-
-// writeJSON sends one text frame.
+// writeJSON sends v as one text frame.
 func (c *wsConn) writeJSON(v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -190,92 +177,22 @@ func (c *wsConn) writeJSON(v any) error {
 	return c.writeRaw(b)
 }
 
-// writeRaw sends one text frame (after any queued ones).
+// writeRaw sends one text frame.
 func (c *wsConn) writeRaw(b []byte) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
 		return errWSClosed
 	}
-	c.out = appendWSFrameHeader(c.out, len(b))
-	c.out = append(c.out, b...)
-	return c.flushLocked()
-}
-
-// queueContent queues the frame {"type":typ,"content":content} (typ needs
-// no escaping); flush writes it. Queueing never waits on the network
-// unless a lot is queued already.
-func (c *wsConn) queueContent(typ, content string) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed {
-		return errWSClosed
+	if err := c.conn.SetWriteDeadline(time.Now().Add(wsWriteWait)); err != nil {
+		c.closed = true
+		return err
 	}
-	c.payload = appendContentFrame(c.payload[:0], typ, content)
-	c.out = appendWSFrameHeader(c.out, len(c.payload))
-	c.out = append(c.out, c.payload...)
-	if len(c.out) >= wsMaxQueued {
-		return c.flushLocked()
-	}
-	return nil
-}
-
-// flush writes the queued frames.
-func (c *wsConn) flush() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed {
-		return errWSClosed
-	}
-	return c.flushLocked()
-}
-
-func (c *wsConn) flushLocked() error {
-	if len(c.out) == 0 {
-		return nil
-	}
-	// Moving the deadline re-arms a runtime timer; per write that is
-	// measurable, so it moves only when half of it is used up.
-	if now := time.Now(); c.deadline.Sub(now) < wsWriteWait/2 {
-		c.deadline = now.Add(wsWriteWait)
-		if err := c.nc.SetWriteDeadline(c.deadline); err != nil {
-			c.closed = true
-			return err
-		}
-	}
-	_, err := c.nc.Write(c.out)
-	if cap(c.out) > 4*wsMaxQueued {
-		c.out, c.payload = nil, nil // a big frame passed: do not keep its buffers
-	} else {
-		c.out = c.out[:0]
-	}
-	if err != nil {
+	if err := c.conn.WriteMessage(websocket.TextMessage, b); err != nil {
 		c.closed = true // a failed write leaves the stream unusable
 		return err
 	}
 	return nil
-}
-
-// appendWSFrameHeader appends the header of a final, unmasked text frame
-// of n payload bytes (RFC 6455 section 5.2).
-func appendWSFrameHeader(b []byte, n int) []byte {
-	const finText = 0x80 | websocket.TextMessage
-	switch {
-	case n < 126:
-		return append(b, finText, byte(n))
-	case n <= 0xffff:
-		return append(b, finText, 126, byte(n>>8), byte(n))
-	default:
-		return append(b, finText, 127, byte(n>>56), byte(n>>48), byte(n>>40), byte(n>>32),
-			byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
-	}
-}
-
-// controlLocked writes a control frame through the library, which sets
-// a write deadline of its own.
-func (c *wsConn) controlLocked(messageType int, data []byte, deadline time.Time) error {
-	c.deadline = time.Time{}
-	return c.conn.WriteControl(messageType, data, deadline)
 }
 
 // closeWith sends a close frame (the handler ends when the peer answers or
@@ -286,9 +203,7 @@ func (c *wsConn) closeWith(code int, reason string) {
 	if c.closed {
 		return
 	}
-	if c.flushLocked() == nil { // what was queued precedes the close frame
-		c.controlLocked(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
-	}
+	c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
 	c.closed = true // nothing may follow a close frame
 	// Wake a reader blocked for long: the peer's close reply arrives soon
 	// or the deadline ends the read.
@@ -318,14 +233,14 @@ func (c *wsConn) run(serve func()) {
 		return nil
 	})
 	// The library's own answers to a ping and to a close frame, but under
-	// the write lock (frames are written beside the library).
+	// the write lock, so that nothing follows a close frame.
 	c.conn.SetPingHandler(func(data string) error {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		if c.closed {
 			return nil
 		}
-		err := c.controlLocked(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
+		err := c.conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
 		if _, ok := err.(net.Error); ok || errors.Is(err, websocket.ErrCloseSent) {
 			return nil
 		}
@@ -337,8 +252,7 @@ func (c *wsConn) run(serve func()) {
 		if c.closed {
 			return nil
 		}
-		c.out = c.out[:0]
-		c.controlLocked(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""), time.Now().Add(time.Second))
+		c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""), time.Now().Add(time.Second))
 		c.closed = true
 		return nil
 	})
@@ -365,7 +279,7 @@ func (c *wsConn) ping() {
 				c.mu.Unlock()
 				return
 			}
-			err := c.controlLocked(websocket.PingMessage, nil, time.Now().Add(wsWriteWait))
+			err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(wsWriteWait))
 			c.mu.Unlock()
 			if err != nil {
 				c.cut() // dead peer: end the read

@@ -9,9 +9,9 @@ import (
 	"github.com/aiwfe/aiwfe/app/llm/llmtest"
 )
 
-// Frames are encoded by the server itself: every length form of RFC 6455
-// (7-bit, 16-bit, 64-bit) reaches a standard client intact, in order, and
-// a burst of chunks already at hand still comes as one frame per chunk.
+// Every length form of RFC 6455 (7-bit, 16-bit, 64-bit) reaches a
+// standard client intact and in order, one frame per chunk, and the
+// library's control frames share the socket with them.
 func TestWSChatFrameLengths(t *testing.T) {
 	sizes := []int{1, 125, 126, 200, 65535, 65536, 200_000}
 	var reply []string

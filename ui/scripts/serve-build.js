@@ -55,6 +55,12 @@ createServer((req, res) => {
 		req.pipe(p);
 		return;
 	}
+	// Like the Go server: a missing build file is a 404, any other unknown path is a page of the app.
+	if (url.pathname.startsWith('/_app/') && !file(url.pathname)) {
+		res.writeHead(404, { 'Content-Type': 'application/json' });
+		res.end('{"error":{"code":"not_found","message":"file not found"}}');
+		return;
+	}
 	const found = file(url.pathname) ?? join(root, 'index.html');
 	const immutable = url.pathname.startsWith('/_app/immutable/');
 	res.writeHead(200, {

@@ -714,20 +714,19 @@ describe('session: a late answer does not undo a sign-in', () => {
 		vi.resetModules();
 	});
 
-	it('keeps the person signed in when the first check answers 401 after the login', async () => {
+	it('keeps the person signed in when the first check answers "signed out" after the login', async () => {
 		const user = { id: 1, email: 'a@example.com', role: 'user' };
-		let answer401: () => void = () => {};
+		let answerSignedOut: () => void = () => {};
 		vi.stubGlobal('sessionStorage', new FakeStorage());
 		vi.stubGlobal('document', { cookie: '' });
 		vi.stubGlobal('location', { pathname: '/login', search: '' });
 		vi.stubGlobal(
 			'fetch',
 			vi.fn(async (input: string) => {
-				if (input.endsWith('csrf-token')) return json(200, { csrf_token: 't' });
-				if (input.endsWith('/auth/refresh')) return json(401, { error: { code: 'unauthorized', message: 'no session' } });
+				if (!input.endsWith('/auth/session')) return json(500, { error: { code: 'unexpected', message: input } });
 				// The page's first check: held until after the sign-in.
-				await new Promise<void>((resolve) => (answer401 = resolve));
-				return json(401, { error: { code: 'unauthorized', message: 'not signed in' } });
+				await new Promise<void>((resolve) => (answerSignedOut = resolve));
+				return json(200, { authenticated: false, refreshable: false });
 			})
 		);
 		vi.resetModules();
@@ -735,16 +734,18 @@ describe('session: a late answer does not undo a sign-in', () => {
 		const check = loadSession();
 		await vi.waitFor(() => expect(fetch).toHaveBeenCalled());
 		signedIn(user as never);
-		answer401();
+		answerSignedOut();
 		await check;
 		expect(session.user).toEqual(user);
 		expect(session.ready).toBe(true);
 
 		// A check asked after the sign-in still counts.
 		const again = loadSession();
-		await vi.waitFor(() => expect(vi.mocked(fetch).mock.calls.length).toBeGreaterThan(2));
-		answer401();
+		await vi.waitFor(() => expect(vi.mocked(fetch).mock.calls.length).toBe(2));
+		answerSignedOut();
 		await again;
 		expect(session.user).toBeNull();
+		// Signed out with no refresh cookie: one request per check, no refresh, no CSRF token.
+		expect(vi.mocked(fetch).mock.calls.map((c) => c[0])).toEqual(['/api/v1/auth/session', '/api/v1/auth/session']);
 	});
 });

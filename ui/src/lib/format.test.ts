@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDate, passwordStrength } from './format';
+import { composerPlaceholder, formatDate, passwordStrength } from './format';
 
 describe('passwordStrength', () => {
 	it('demands the minimum length', () => {
@@ -21,5 +21,12 @@ describe('formatDate', () => {
 		expect(formatDate(null)).toBe('—');
 		expect(formatDate('not a date')).toBe('not a date');
 		expect(formatDate('2026-01-02T03:04:05Z')).toMatch(/2026/);
+	});
+});
+
+describe('composerPlaceholder', () => {
+	it('mentions Shift+Enter only with a real keyboard', () => {
+		expect(composerPlaceholder(false)).toContain('Shift+Enter');
+		expect(composerPlaceholder(true)).not.toMatch(/shift|enter/i);
 	});
 });

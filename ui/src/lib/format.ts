@@ -39,3 +39,8 @@ export function passwordStrength(pw: string): Strength {
 		s >= 4 ? 'Great.' : 'Longer is stronger: a few unrelated words make a good password.';
 	return { score: s, label: labels[s], hint };
 }
+
+/** The chat composer's placeholder: the keyboard hint only where there is a keyboard to press. */
+export function composerPlaceholder(touch: boolean): string {
+	return touch ? 'Message' : 'Message (Enter to send, Shift+Enter for a new line)';
+}

@@ -1,5 +1,6 @@
 // Who is signed in, shared by the shell and the pages.
-import { ApiError, api, forgetCsrf, forgetKept, scheduleRefresh, stopRefresh } from './api';
+import { ApiError, api, forgetCsrf, forgetKept, refresh, scheduleRefresh, stopRefresh } from './api';
+import { SESSION_PATH, probeSession, type SessionState } from './sessionprobe';
 import type { User } from './types';
 
 class Session {
@@ -13,27 +14,29 @@ class Session {
 export const session = new Session();
 
 // Bumped whenever someone signs in or out. A session check answers for the moment it was asked:
-// the page's first check (no cookie yet, so 401) can still be on its way when the person signs
+// the page's first check (no cookie yet, so signed out) can still be on its way when the person signs
 // in on the login page, and its late "signed out" must not undo the sign-in.
 let epoch = 0;
 
 export async function loadSession(): Promise<void> {
 	const asked = epoch;
 	try {
-		const r = await api<{ user: User }>('GET', '/api/v1/auth/validate', undefined, {
-			redirectOn401: false
-		});
-		if (asked === epoch) signedIn(r.user);
-	} catch (e) {
+		const user = await probeSession(
+			() => api<SessionState>('GET', SESSION_PATH, undefined, { redirectOn401: false }),
+			refresh
+		);
 		if (asked !== epoch) return;
-		if (e instanceof ApiError && e.status === 401) {
+		if (user) {
+			signedIn(user);
+		} else {
 			// Signed out: nothing kept for offline use may outlive the session.
 			forgetKept();
 			session.user = null;
 			session.error = null;
-		} else {
-			session.error = e instanceof Error ? e.message : String(e);
 		}
+	} catch (e) {
+		if (asked !== epoch) return;
+		session.error = e instanceof Error ? e.message : String(e);
 	} finally {
 		session.ready = true;
 	}

@@ -17,18 +17,38 @@ export interface InlineError {
 /** What the user should do about an error code, if anything. */
 export function errorHint(code: string | undefined): string {
 	switch (code) {
-		case 'model_not_found':
-			return 'Pull the model in Settings → Models, or pick another model.';
-		case 'llm_unavailable':
-			return 'The model server cannot be reached. Check its health in Settings → Models.';
 		case 'conflict':
 			return 'Wait for the reply to finish, or stop it first.';
 		case 'offline':
 			return 'Sending is paused until the server is back; your message stays in the box. Send it again then.';
 		default:
+			// The model errors' own messages say what happened and the way on.
 			return '';
 	}
 }
+
+/** Where a person can fix what stopped the reply, if they may. */
+export function errorLink(
+	code: string | undefined,
+	isAdmin: boolean
+): { href: string; label: string } | null {
+	switch (code) {
+		case 'model_not_found':
+			return { href: '/settings#models', label: 'Open Settings → Models' };
+		case 'llm_unavailable':
+			return isAdmin ? { href: '/admin?tab=model-server', label: 'Open Admin → Model server' } : null;
+		default:
+			return null;
+	}
+}
+
+/** Runs fn before the next repaint (tests pass one they drive themselves). */
+export type FrameScheduler = (fn: () => void) => void;
+
+const nextFrame: FrameScheduler = (fn) => {
+	if (typeof requestAnimationFrame === 'function') requestAnimationFrame(fn);
+	else setTimeout(fn, 16);
+};
 
 export class ChatStore {
 	// --- the list ---
@@ -65,7 +85,15 @@ export class ChatStore {
 	#listSeq = 0;
 	#msgSeq = 0;
 
-	constructor() {
+	// Streamed text not on the page yet. Tokens come far more often than the screen is drawn,
+	// and every change of a reply re-renders its whole Markdown (work that grows with the
+	// reply), so they are gathered here and shown at most once per animation frame.
+	#held = { content: '', thinking: '' };
+	#frameAsked = false;
+	#frame: FrameScheduler;
+
+	constructor(opts: { frame?: FrameScheduler } = {}) {
+		this.#frame = opts.frame ?? nextFrame;
 		this.socket = new LiveSocket('/api/v1/ws/chat', {
 			onFrame: (f) => this.apply(f as unknown as ServerFrame),
 			onOpen: (reconnected) => {
@@ -73,6 +101,7 @@ export class ChatStore {
 			},
 			onDrop: () => {
 				// The server keeps what arrived; the reload on reconnect shows it.
+				this.#showHeld();
 				this.pending = false;
 				this.streamingId = null;
 			}
@@ -241,16 +270,17 @@ export class ChatStore {
 				return;
 			}
 			case 'token': {
-				const m = this.#streaming();
-				if (m) m.content += f.content;
+				this.#held.content += f.content;
+				this.#showHeldSoon();
 				return;
 			}
 			case 'thinking': {
-				const m = this.#streaming();
-				if (m) m.thinking = (m.thinking ?? '') + f.content;
+				this.#held.thinking += f.content;
+				this.#showHeldSoon();
 				return;
 			}
 			case 'done': {
+				this.#showHeld();
 				const m = this.messages.find((x) => x.id === f.message_id);
 				if (m) {
 					m.status = f.status;
@@ -272,6 +302,7 @@ export class ChatStore {
 				return;
 			}
 			case 'error': {
+				this.#showHeld();
 				const m = f.message_id ? this.messages.find((x) => x.id === f.message_id) : undefined;
 				if (m) {
 					m.status = m.content ? 'partial' : 'error';
@@ -290,6 +321,27 @@ export class ChatStore {
 				return;
 			}
 		}
+	}
+
+	/** Shows the held text with the next animation frame. */
+	#showHeldSoon(): void {
+		if (this.#frameAsked) return;
+		this.#frameAsked = true;
+		this.#frame(() => {
+			this.#frameAsked = false;
+			this.#showHeld();
+		});
+	}
+
+	/** Adds the held text to the streaming reply now. */
+	#showHeld(): void {
+		const { content, thinking } = this.#held;
+		if (!content && !thinking) return;
+		this.#held = { content: '', thinking: '' };
+		const m = this.#streaming();
+		if (!m) return;
+		if (thinking) m.thinking = (m.thinking ?? '') + thinking;
+		if (content) m.content += content;
 	}
 
 	#streaming(): ChatMessage | undefined {

@@ -1,8 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { ChatStore, errorHint } from './chat.svelte';
+import { ChatStore, errorHint, errorLink } from './chat.svelte';
+
+/** Animation frames the test runs by hand. */
+let frames: (() => void)[] = [];
+function nextFrame(): void {
+	const run = frames;
+	frames = [];
+	for (const fn of run) fn();
+}
 
 function store(): ChatStore {
-	const s = new ChatStore();
+	frames = [];
+	const s = new ChatStore({ frame: (fn) => frames.push(fn) });
 	// No socket in unit tests: sends succeed as if it were open.
 	s.socket.send = () => true;
 	return s;
@@ -27,9 +36,11 @@ describe('ChatStore.apply', () => {
 
 		s.apply({ type: 'thinking', content: 'The user ' });
 		s.apply({ type: 'thinking', content: 'greets me' });
+		nextFrame();
 		expect(s.messages[1].thinking).toBe('The user greets me');
 		s.apply({ type: 'token', content: 'Hel' });
 		s.apply({ type: 'token', content: 'lo' });
+		nextFrame();
 		expect(s.messages[1].content).toBe('Hello');
 
 		s.apply({
@@ -46,6 +57,37 @@ describe('ChatStore.apply', () => {
 		expect(s.busy).toBe(false);
 		expect(s.messages[1]).toMatchObject({ status: 'complete', demo: true, completion_tokens: 2 });
 		expect(s.messages[1].timing?.tokens_per_second).toBe(40);
+	});
+
+	it('shows streamed text at most once per animation frame', () => {
+		const s = store();
+		s.send('hi');
+		s.apply({ type: 'start', conversation_id: 7, message_id: 11, model: 'demo', mode: 'general', created: true });
+		const reply = s.messages[1];
+		for (let i = 0; i < 100; i++) s.apply({ type: 'token', content: `w${i} ` });
+		// Nothing re-rendered per token: the text waits for the frame, which is asked once.
+		expect(reply.content).toBe('');
+		expect(frames).toHaveLength(1);
+		nextFrame();
+		expect(reply.content.split(' ')).toHaveLength(101);
+		expect(frames).toHaveLength(0);
+
+		s.apply({ type: 'token', content: 'last' });
+		// done shows what is held at once, without waiting for the frame.
+		s.apply({ type: 'done', conversation_id: 7, message_id: 11, status: 'complete', stopped: false, demo: true });
+		expect(reply.content.endsWith('w99 last')).toBe(true);
+		nextFrame();
+		expect(reply.content.endsWith('w99 last')).toBe(true);
+	});
+
+	it('keeps held text when the reply breaks off', () => {
+		const s = store();
+		s.currentId = 3;
+		s.send('x');
+		s.apply({ type: 'start', conversation_id: 3, message_id: 9, model: 'm', mode: 'general', created: false });
+		s.apply({ type: 'token', content: 'half a ' });
+		s.apply({ type: 'error', code: 'llm_unavailable', message: 'down', conversation_id: 3, message_id: 9 });
+		expect(s.messages.at(-1)).toMatchObject({ content: 'half a ', status: 'partial', error: 'down' });
 	});
 
 	it('refuses a second send while a reply streams', () => {
@@ -100,9 +142,19 @@ describe('ChatStore.apply', () => {
 	});
 });
 
-describe('errorHint', () => {
-	it('sends people to Settings → Models for a missing model', () => {
-		expect(errorHint('model_not_found')).toContain('Settings → Models');
+describe('errorHint and errorLink', () => {
+	it('adds a hint only where the server message has none', () => {
+		expect(errorHint('conflict')).toContain('stop it first');
+		expect(errorHint('model_not_found')).toBe('');
 		expect(errorHint('whatever')).toBe('');
+	});
+	it.each([
+		['model_not_found', false, '/settings#models'],
+		['model_not_found', true, '/settings#models'],
+		['llm_unavailable', true, '/admin?tab=model-server'],
+		['llm_unavailable', false, null],
+		['conflict', true, null]
+	] as const)('%s (admin %s) links to %s', (code, admin, href) => {
+		expect(errorLink(code, admin)?.href ?? null).toBe(href);
 	});
 });

@@ -9,7 +9,10 @@ export interface Conversation {
 	created_at: string;
 	updated_at: string;
 	message_count: number;
+	/** With a search: the best-matching text, matches in [brackets] (ambiguous: use snippet_parts). */
 	snippet?: string;
+	/** The snippet in runs, the matches marked; brackets in a run's text are the message's own. */
+	snippet_parts?: { text: string; match?: boolean }[];
 }
 
 export interface Timing {
@@ -93,6 +96,14 @@ export interface PullState {
 	done: boolean;
 	error?: { code: string; message: string };
 	started_at?: string;
+	finished_at?: string;
+}
+
+/** GET /api/v1/ollama/pulls: the caller's pulls (an administrator's: everyone's). */
+export interface PullList {
+	items: PullState[];
+	/** Whether the caller may pull: administrators, or everyone with [llm] allow_user_pulls. */
+	can_pull: boolean;
 }
 
 /** Frames the server sends on /api/v1/ws/chat. */

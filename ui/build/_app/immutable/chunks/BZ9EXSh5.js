@@ -1,0 +1,1 @@
+import{lt as e}from"./D5ShnNy2.js";e();

@@ -1,1 +1,0 @@
-import{ct as e}from"./DbutwE84.js";e();

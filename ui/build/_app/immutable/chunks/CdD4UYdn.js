@@ -1,1 +1,0 @@
-import{ft as e}from"./DbutwE84.js";import{n as t}from"./DEyUpZIM.js";var n=e({goto:()=>t});export{n as t};

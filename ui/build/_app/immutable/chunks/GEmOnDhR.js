@@ -1,0 +1,1 @@
+import{n as e}from"./XKyaHtl9.js";import{n as t}from"./t2E-zS0V.js";var n=e({goto:()=>t});export{n as t};

@@ -1,1 +1,0 @@
-import"../chunks/xihTtKlq.js";import{A as e,D as t,J as n,O as r,U as i,X as a,Y as o,at as s,it as c}from"../chunks/DbutwE84.js";import{t as l}from"../chunks/VPE1V5hp.js";var u=e(`<h1> </h1> <p> </p>`,1);function d(e,d){s(d,!0);var f=u(),p=n(f),m=o(p,!0),h=a(p,2),g=o(h,!0);i(()=>{t(m,l.status),t(g,l.error?.message)}),r(e,f),c()}export{d as component};
