@@ -480,3 +480,21 @@ func TestRetrieve(t *testing.T) {
 		t.Fatalf("after: %+v %v", r, err)
 	}
 }
+
+// A Markdown file's headings become its passages' heading paths, and
+// the indexed text carries "title › heading".
+func TestMarkdownHeadings(t *testing.T) {
+	f := newFixture(t)
+	u := f.user("a@example.test")
+	md := "# Garden guide\n\nIntro text.\n\n## Tomatoes\n\nWater the tomatoes every morning.\n\n## Roses\n\nPrune the roses in March.\n"
+	d := f.upload(u, "", "garden.md", md)[0]
+	f.wait(u, d.ID, store.DocReady)
+	res := f.search(u, "prune roses", ModeKeyword)
+	if len(res) == 0 || !strings.HasSuffix(res[0].Heading, "Roses") || strings.Contains(res[0].Text, "tomatoes") {
+		t.Fatalf("%+v", res)
+	}
+	// The heading alone finds its section's passage.
+	if res := f.search(u, "tomatoes", ModeKeyword); len(res) == 0 || !strings.HasSuffix(res[0].Heading, "Tomatoes") {
+		t.Fatalf("%+v", res)
+	}
+}
