@@ -1,13 +1,13 @@
 				{
-					__sveltekit_1rfyphz = {
+					__sveltekit_6vwf8l = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.DqvShJJv.js"),
-						import("/_app/immutable/entry/app.BFF1VlbU.js")
+						import("/_app/immutable/entry/start.CndM3p5Q.js"),
+						import("/_app/immutable/entry/app.CeefoR6M.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
