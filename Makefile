@@ -7,7 +7,7 @@ COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X github.com/aiwfe/aiwfe/app.Version=$(VERSION) -X github.com/aiwfe/aiwfe/app.Commit=$(COMMIT)
 GOBUILD := CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)"
 
-.PHONY: all build run test test-deps test-go test-race test-ui ui ui-stale cross bench vet fmt clean
+.PHONY: all build run test test-deps test-go test-race test-ui ui ui-stale cross bench eval vet fmt clean
 
 all: build
 
@@ -63,6 +63,11 @@ cross:
 ## bench: size, cold start, idle RSS, /health throughput, and the feature benchmarks
 bench: build
 	bash scripts/bench.sh
+
+## eval: document search quality on BEIR SciFact (../shared/datasets/scifact-dev,
+## or AIWFE_SCIFACT; skipped when absent) and search latency at 100k passages
+eval:
+	go test ./app/documents -run '^$$' -bench '^Benchmark(SciFact|SearchLatency100k)$$' -benchtime 1x -count 1 -timeout 30m
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"sort"
 	"strings"
 	"time"
 	"unicode"
@@ -150,26 +151,13 @@ func ListDocuments(ctx context.Context, q Querier, userID int64, f DocumentFilte
 	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM documents d WHERE "+where, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	rows, err := q.QueryContext(ctx, "SELECT "+documentCols+" FROM documents d WHERE "+where+" ORDER BY d.id DESC LIMIT ? OFFSET ?",
+	out, err := queryDocuments(ctx, q, "SELECT "+documentCols+" FROM documents d WHERE "+where+" ORDER BY d.id DESC LIMIT ? OFFSET ?",
 		append(args, f.Limit, f.Offset)...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	out := []*Document{}
-	for rows.Next() {
-		d, err := scanDocument(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, d)
-	}
-	return out, total, rows.Err()
+	return out, total, err
 }
 
-// UserDocuments lists every document of the user, oldest first.
-func UserDocuments(ctx context.Context, q Querier, userID int64) ([]*Document, error) {
-	rows, err := q.QueryContext(ctx, "SELECT "+documentCols+" FROM documents d WHERE d.user_id = ? ORDER BY d.id", userID)
+func queryDocuments(ctx context.Context, q Querier, query string, args ...any) ([]*Document, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -183,6 +171,11 @@ func UserDocuments(ctx context.Context, q Querier, userID int64) ([]*Document, e
 		out = append(out, d)
 	}
 	return out, rows.Err()
+}
+
+// UserDocuments lists every document of the user, oldest first.
+func UserDocuments(ctx context.Context, q Querier, userID int64) ([]*Document, error) {
+	return queryDocuments(ctx, q, "SELECT "+documentCols+" FROM documents d WHERE d.user_id = ? ORDER BY d.id", userID)
 }
 
 // DocumentUpdate holds what a user may change; nil leaves a field be.
@@ -438,19 +431,23 @@ type Ranked struct {
 // head column counts twice the body), best first; collection "" means
 // every collection. query is what a person typed (see DocFTSQuery).
 func KeywordSearch(ctx context.Context, q Querier, userID int64, query, collection string, all bool, limit int) ([]Ranked, error) {
-	match := DocFTSQuery(query)
-	if match == "" {
-		return []Ranked{}, nil
+	match, scan, err := pruneCommon(ctx, q, query)
+	if err != nil || match == "" {
+		return []Ranked{}, err
 	}
-	where, args := "", []any{match, userID}
+	where, args := "", []any{match, scan, userID}
 	if !all {
 		where, args = " AND d.collection = ?", append(args, collection)
 	}
-	rows, err := q.QueryContext(ctx, `SELECT f.rowid, c.document_id, bm25(document_chunks_fts, 2.0, 1.0) AS s
-		FROM document_chunks_fts f
-		JOIN document_chunks c ON c.id = f.rowid JOIN documents d ON d.id = c.document_id
-		WHERE document_chunks_fts MATCH ? AND d.user_id = ?`+where+`
-		ORDER BY s LIMIT ?`, append(args, limit)...)
+	// The index is read first (a subquery with a LIMIT is not flattened,
+	// and CROSS JOIN keeps the order): the planner would otherwise walk
+	// the user's chunks and probe the index for each.
+	rows, err := q.QueryContext(ctx, `SELECT f.rowid, c.document_id, f.s
+		FROM (SELECT rowid, bm25(document_chunks_fts, 2.0, 1.0) AS s FROM document_chunks_fts
+			WHERE document_chunks_fts MATCH ? LIMIT ?) f
+		CROSS JOIN document_chunks c ON c.id = f.rowid CROSS JOIN documents d ON d.id = c.document_id
+		WHERE d.user_id = ?`+where+`
+		ORDER BY f.s LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, err
 	}
@@ -465,6 +462,34 @@ func KeywordSearch(ctx context.Context, q Querier, userID int64, query, collecti
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// dfCap bounds how many chunks TermDocFreqs counts for one word: past it
+// a word is common anyway, and counting a long posting list costs time.
+var dfCap = 5_000
+
+// TermDocFreqs counts, for each word, the chunks (of all users) the
+// keyword index finds it in (stemmed as the index stems), up to dfCap,
+// and returns them with the number of chunks there are: the inverse
+// document frequencies that weight a query's words.
+func TermDocFreqs(ctx context.Context, q Querier, words []string) (map[string]int, int, error) {
+	var n sql.NullInt64
+	if err := q.QueryRowContext(ctx, "SELECT MAX(id) FROM document_chunks").Scan(&n); err != nil {
+		return nil, 0, err
+	}
+	out := make(map[string]int, len(words))
+	for _, w := range words {
+		if _, ok := out[w]; ok {
+			continue
+		}
+		var df int
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT rowid FROM document_chunks_fts
+			WHERE document_chunks_fts MATCH ? LIMIT ?)`, `"`+strings.ReplaceAll(w, `"`, `""`)+`"`, dfCap).Scan(&df); err != nil {
+			return nil, 0, err
+		}
+		out[w] = df
+	}
+	return out, int(n.Int64), nil
 }
 
 // ChunkHit is a chunk with its document's name, for a search result.
@@ -597,23 +622,69 @@ func DecodeVector(dst []float32, blob []byte) []float32 {
 // read, and a pasted page would otherwise make one search very slow.
 const maxQueryTerms = 32
 
+// A word in dfCap chunks or more is "common" and left out of a keyword
+// query over a large index (when rarer ones remain): bm25 gives it little
+// weight, but ranking by it means scoring a large share of the chunks (at
+// 100,000 chunks, a second instead of milliseconds).
+
+// pruneFrom is the index size (chunks) from which common words are left
+// out; below it every word is searched for.
+var pruneFrom = 10_000
+
+// pruneCommon is DocFTSQuery without the words too common to matter,
+// and how many matches may be scored (-1: all). When every word is
+// common, the rarest one is searched and only the first dfCap of its
+// matches are ranked: such a query says little, and the vectors carry it.
+func pruneCommon(ctx context.Context, q Querier, query string) (string, int, error) {
+	words := QueryWords(query)
+	var size sql.NullInt64
+	if err := q.QueryRowContext(ctx, "SELECT MAX(id) FROM document_chunks").Scan(&size); err != nil || size.Int64 < int64(pruneFrom) {
+		return DocFTSQuery(query), -1, err
+	}
+	df, _, err := TermDocFreqs(ctx, q, words)
+	if err != nil {
+		return "", 0, err
+	}
+	var kept []string
+	for _, w := range words {
+		if df[w] < dfCap {
+			kept = append(kept, w)
+		}
+	}
+	if len(kept) == 0 && len(words) > 0 {
+		sort.SliceStable(words, func(i, j int) bool { return df[words[i]] < df[words[j]] })
+		return DocFTSQuery(words[0]), dfCap, nil
+	}
+	return DocFTSQuery(strings.Join(kept, " ")), -1, nil
+}
+
+// QueryWords are the distinct words (lower case, no stop words) a keyword
+// query searches for.
+func QueryWords(s string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if StopWord(w) || seen[w] {
+			continue
+		}
+		seen[w] = true
+		out = append(out, w)
+		if len(out) == maxQueryTerms {
+			break
+		}
+	}
+	return out
+}
+
 // DocFTSQuery turns what a person typed into a safe FTS5 query for the
 // documents' index: words (letters and digits) quoted so nothing is
 // syntax, English stop words dropped, repeated words once, joined with OR
 // so bm25 ranks passages by how many of the words they hold. Only stop
 // words (or nothing) gives "".
 func DocFTSQuery(s string) string {
-	seen := map[string]bool{}
-	var terms []string
-	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
-		if StopWord(w) || seen[w] {
-			continue
-		}
-		seen[w] = true
-		terms = append(terms, `"`+w+`"`)
-		if len(terms) == maxQueryTerms {
-			break
-		}
+	terms := QueryWords(s)
+	for i, w := range terms {
+		terms[i] = `"` + w + `"`
 	}
 	return strings.Join(terms, " OR ")
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -142,5 +143,48 @@ func TestJobQueueOrderAndRetry(t *testing.T) {
 	EnqueueJob(ctx, s.DB, ids[0], "embed", now)
 	if j, _, _ := NextJob(ctx, s.DB, now); j.Kind != "ingest" || j.Attempts != 0 {
 		t.Fatalf("embed over ingest: %+v", j)
+	}
+}
+
+// At scale a keyword query leaves out words most chunks hold (ranking by
+// them means scoring nearly every chunk), unless nothing rarer is left.
+func TestKeywordSearchLeavesOutCommonWords(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	u := chatUser(t, s, "a@example.test")
+	now := time.Now()
+	d := &Document{UserID: u, Name: "a", SHA256: "a", FilePath: "a"}
+	if err := InsertDocument(ctx, s.DB, d, now); err != nil {
+		t.Fatal(err)
+	}
+	defer func(v int) { dfCap = v }(dfCap)
+	dfCap = 5
+	c := &DocumentContent{Pages: []Page{{1, ""}}}
+	for i := 0; i < 10; i++ {
+		text := fmt.Sprintf("common filler%d", i)
+		if i == 3 {
+			text += " rare"
+		}
+		c.Chunks = append(c.Chunks, &Chunk{Page: 1, Text: text})
+	}
+	if err := ReplaceDocumentContent(ctx, s.DB, d.ID, c, now); err != nil {
+		t.Fatal(err)
+	}
+	defer func(v int) { pruneFrom = v }(pruneFrom)
+	for _, tc := range []struct {
+		from  int
+		query string
+		want  int
+	}{
+		{1 << 30, "common rare", 10}, // a small index: every word
+		{0, "common rare", 1},        // "common" is in every chunk
+		{0, "common filler3", 1},     // the rarer word stays
+		{0, "common", 5},             // all common: the first dfCap matches ranked
+	} {
+		pruneFrom = tc.from
+		hits, err := KeywordSearch(ctx, s.DB, u, tc.query, "", true, 100)
+		if err != nil || len(hits) != tc.want {
+			t.Errorf("from %d, %q: %d hits (%v), want %d", tc.from, tc.query, len(hits), err, tc.want)
+		}
 	}
 }

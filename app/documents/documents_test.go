@@ -19,7 +19,7 @@ import (
 )
 
 type fixture struct {
-	t     *testing.T
+	t     testing.TB
 	st    *store.Store
 	dir   string
 	hub   *hub.Hub
@@ -29,7 +29,7 @@ type fixture struct {
 	mu    sync.Mutex
 }
 
-func newFixture(t *testing.T, tweak ...func(*Deps)) *fixture {
+func newFixture(t testing.TB, tweak ...func(*Deps)) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := store.Open(filepath.Join(dir, "aiwfe.db"))

@@ -25,8 +25,11 @@ type Embedder interface {
 // BuiltinModel is the name of the built-in embedder's vectors.
 const BuiltinModel = "aiwfe-hash-v1"
 
-// BuiltinDim is the built-in embedder's dimension.
-const BuiltinDim = 384
+// BuiltinDim is the built-in embedder's dimension: hashed features
+// collide less as it grows (on SciFact, vector nDCG@10 0.47 at 384, 0.53
+// at 768, 0.57 at 4096), and 768 floats a chunk is what a real model of
+// nomic-embed-text's size costs too.
+const BuiltinDim = 768
 
 // Builtin is the deterministic embedder used when no model server makes
 // embeddings (--demo, offline installs, the tests): feature hashing of
@@ -56,45 +59,71 @@ func (Builtin) Embed(ctx context.Context, texts []string) ([][]float32, error) {
 const (
 	wordWeight  = 1.0
 	pairWeight  = 0.5
-	gramWeight  = 0.3
+	gramWeight  = 1.0
 	maxGramWord = 24 // longer "words" (hashes, URLs) give no n-grams
 )
 
 // HashVector is the built-in embedding of text.
-func HashVector(text string) []float32 {
+func HashVector(text string) []float32 { return HashVectorWeighted(text, nil) }
+
+// HashVectorWeighted is HashVector with every feature of a (stemmed) word
+// weighted by weight(word) (nil: 1).
+func HashVectorWeighted(text string, weight func(string) float64) []float32 {
+	return hashVector(text, BuiltinDim, weight)
+}
+
+func splitWords(text string) []string {
+	return strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+}
+
+func hashVector(text string, dim int, weight func(string) float64) []float32 {
 	counts := map[string]float64{}
-	prev := ""
-	for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+	scale := map[string]float64{} // feature → its word's weight
+	add := func(f string, c, wt float64) {
+		counts[f] += c
+		if weight != nil {
+			scale[f] = max(scale[f], wt)
+		}
+	}
+	prev, prevW := "", 0.0
+	for _, w := range splitWords(text) {
 		if store.StopWord(w) {
 			prev = ""
 			continue
 		}
 		w = stem(w)
-		counts["w:"+w] += wordWeight
-		if prev != "" {
-			counts["p:"+prev+" "+w] += pairWeight
+		wt := 1.0
+		if weight != nil {
+			wt = weight(w)
 		}
-		prev = w
+		add("w:"+w, wordWeight, wt)
+		if prev != "" {
+			add("p:"+prev+" "+w, pairWeight, math.Sqrt(wt*prevW))
+		}
+		prev, prevW = w, wt
 		r := []rune("<" + w + ">")
 		if len(r) <= maxGramWord+2 {
 			for n := 3; n <= 4; n++ {
 				for i := 0; i+n <= len(r); i++ {
-					counts["g:"+string(r[i:i+n])] += gramWeight / float64(len(r)-n+1)
+					add("g:"+string(r[i:i+n]), gramWeight/float64(len(r)-n+1), wt)
 				}
 			}
 		}
 	}
-	v := make([]float64, BuiltinDim)
+	v := make([]float64, dim)
 	h := fnv.New64a()
 	for f, c := range counts {
 		h.Reset()
 		h.Write([]byte(f))
 		x := h.Sum64()
 		w := math.Log1p(c)
+		if weight != nil {
+			w *= scale[f]
+		}
 		if x>>63 == 1 {
 			w = -w
 		}
-		v[x%BuiltinDim] += w
+		v[x%uint64(dim)] += w
 	}
 	return normalise(v)
 }

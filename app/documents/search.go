@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"context"
 	"errors"
+	"math"
 	"sort"
 	"strings"
 	"sync"
@@ -91,6 +92,7 @@ func (s *Service) Search(ctx context.Context, userID int64, r SearchRequest) ([]
 	n := max(candidates, r.Limit)
 	var kw, vec []store.Ranked
 	var kwErr, vecErr error
+	vecWeight := 1.0
 	var wg sync.WaitGroup
 	if r.Mode != ModeVector {
 		wg.Add(1)
@@ -100,7 +102,7 @@ func (s *Service) Search(ctx context.Context, userID int64, r SearchRequest) ([]
 		}()
 	}
 	if r.Mode != ModeKeyword {
-		vec, vecErr = s.vectorSearch(ctx, userID, r.Query, r.Collection, coll, n)
+		vec, vecWeight, vecErr = s.vectorSearch(ctx, userID, r.Query, r.Collection, coll, n)
 	}
 	wg.Wait()
 	if err := errors.Join(kwErr, vecErr); err != nil {
@@ -113,7 +115,7 @@ func (s *Service) Search(ctx context.Context, userID int64, r SearchRequest) ([]
 	case ModeVector:
 		ranked = vec
 	default:
-		ranked = fuse(kw, vec)
+		ranked = fuse(kw, 1, vec, vecWeight)
 	}
 	if len(ranked) > r.Limit {
 		ranked = ranked[:r.Limit]
@@ -121,17 +123,22 @@ func (s *Service) Search(ctx context.Context, userID int64, r SearchRequest) ([]
 	return s.results(ctx, userID, ranked)
 }
 
-// fuse is reciprocal rank fusion: each list gives a hit 1/(k+rank).
-func fuse(lists ...[]store.Ranked) []store.Ranked {
+// fuse is weighted reciprocal rank fusion: each list gives a hit
+// weight/(k+rank).
+func fuse(kw []store.Ranked, kwWeight float64, vec []store.Ranked, vecWeight float64) []store.Ranked {
 	score := map[int64]*store.Ranked{}
-	for _, l := range lists {
+	for li, l := range [][]store.Ranked{kw, vec} {
+		w := kwWeight
+		if li == 1 {
+			w = vecWeight
+		}
 		for i, h := range l {
 			r := score[h.ChunkID]
 			if r == nil {
 				r = &store.Ranked{ChunkID: h.ChunkID, DocumentID: h.DocumentID}
 				score[h.ChunkID] = r
 			}
-			r.Score += 1 / float64(rrfK+i+1)
+			r.Score += w / float64(rrfK+i+1)
 		}
 	}
 	out := make([]store.Ranked, 0, len(score))
@@ -214,12 +221,29 @@ func sumCounts(m map[int64]int) int {
 	return n
 }
 
-func (s *Service) vectorSearch(ctx context.Context, userID int64, query string, collection *string, coll string, n int) ([]store.Ranked, error) {
+// builtinWeight is the built-in embedder's weight in the fusion. Its
+// similarity is lexical, mostly what bm25 already says, and less sharp:
+// on SciFact equal weights give hybrid nDCG@10 0.665 (keyword alone
+// 0.702, vector 0.597); 0.3 gives 0.685. A real model's list counts
+// fully.
+const builtinWeight = 0.3
+
+// vectorSearch ranks the user's chunks by cosine with the query, and
+// says the list's weight in the fusion.
+func (s *Service) vectorSearch(ctx context.Context, userID int64, query string, collection *string, coll string, n int) ([]store.Ranked, float64, error) {
 	m, err := s.searchModel(ctx, userID)
 	if err != nil || m == nil {
-		return nil, err
+		return nil, 1, err
 	}
-	qv, err := s.embedder(m.Name).Embed(ctx, []string{query})
+	hits, err := s.vectorHits(ctx, userID, m, query, collection, coll, n)
+	if m.Name == BuiltinModel {
+		return hits, builtinWeight, err
+	}
+	return hits, 1, err
+}
+
+func (s *Service) vectorHits(ctx context.Context, userID int64, m *store.EmbeddingModel, query string, collection *string, coll string, n int) ([]store.Ranked, error) {
+	qv, err := s.queryVector(ctx, m, query)
 	if err != nil {
 		return nil, err
 	}
@@ -259,6 +283,27 @@ func (s *Service) vectorSearch(ctx context.Context, userID int64, query string, 
 // builtinFloor is the built-in embedder's least cosine that means
 // shared words.
 const builtinFloor = 0.1
+
+// queryVector embeds a query with the model m. The built-in embedder's
+// query weights each word by its inverse document frequency in the
+// keyword index: the documents' vectors count every word alike (they
+// must not change as the collection grows), so the query says which
+// words matter — "ergocalciferol" more than "patients".
+func (s *Service) queryVector(ctx context.Context, m *store.EmbeddingModel, query string) ([][]float32, error) {
+	if m.Name != BuiltinModel {
+		return s.embedder(m.Name).Embed(ctx, []string{query})
+	}
+	words := store.QueryWords(query)
+	df, n, err := store.TermDocFreqs(ctx, s.store.DB, words)
+	if err != nil {
+		return nil, err
+	}
+	idf := make(map[string]float64, len(df))
+	for _, w := range words {
+		idf[stem(w)] = max(idf[stem(w)], math.Log(1+float64(n)/float64(1+df[w])))
+	}
+	return [][]float32{HashVectorWeighted(query, func(w string) float64 { return idf[w] })}, nil
+}
 
 // vectorSet is one user's vectors of one model, contiguous.
 type vectorSet struct {
