@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what `make test` needs on a fresh Debian machine, and nothing
 # twice: Debian's chromium (browser tests), oathtool (an independent TOTP),
-# openssl and curl (mTLS checks), gcc and libc6-dev (the race detector);
+# openssl and curl (mTLS checks), gcc and libc6-dev (the race detector),
+# pandoc, LibreOffice, Ghostscript and qpdf (documents to extract);
 # the UI's npm packages; and the test peers
 # built from the Go module proxy (Ollama with a tiny model; Pebble is built
 # by the tlsmgr tests themselves).
@@ -16,6 +17,12 @@ command -v curl     >/dev/null || need+=(curl)
 # `go test -race` needs cgo: a C compiler and the C library's headers.
 command -v gcc      >/dev/null || need+=(gcc)
 [ -e /usr/include/stdlib.h ]   || need+=(libc6-dev)
+# The documents' extraction tests make their PDFs, DOCX and HTML with
+# real tools: pandoc, LibreOffice (headless), Ghostscript's ps2pdf, qpdf.
+command -v pandoc   >/dev/null || need+=(pandoc)
+command -v soffice  >/dev/null || need+=(libreoffice-writer-nogui)
+command -v ps2pdf   >/dev/null || need+=(ghostscript)
+command -v qpdf     >/dev/null || need+=(qpdf)
 # shellcheck source=scripts/apt.sh
 . scripts/apt.sh
 if [ ${#need[@]} -gt 0 ]; then

@@ -3,6 +3,17 @@
 // rows), each with the page it is on and the heading path in force, so
 // that chunks never cross a heading and a citation can open its page.
 //
+// A heading is a block of its own, the first of its section: its Heading
+// path ends with it, and the text under it carries the same path until
+// the next heading of its level or above. The heading that is the
+// document's title (the first H1, or one equal to the metadata's title)
+// is a block with no path: chunks say "title › section", not the title
+// twice. Text is never merged across a heading.
+//
+// Formats: txt, md (goldmark), html (html-to-markdown, then md), pdf
+// (ledongthuc/pdf, page by page, headings from the bookmarks), docx
+// (archive/zip + encoding/xml), csv, json, code.
+//
 // It knows nothing of the database or HTTP: bytes in, blocks or a typed
 // error out.
 package extract
@@ -27,7 +38,9 @@ type Block struct {
 // Document is what a file holds.
 type Document struct {
 	// Title is the document's own title when it has one (PDF metadata,
-	// DOCX core properties, HTML <title>, a Markdown H1), else "".
+	// DOCX core properties, HTML <title>), else its first top-level
+	// heading (a Markdown H1, a DOCX Heading 1 or Title, a PDF's first
+	// bookmark), else "".
 	Title string `json:"title,omitempty"`
 	// Format is the detected format: txt, md, pdf, docx, html, csv, json
 	// or code.
@@ -44,7 +57,9 @@ var (
 	ErrUnsupported = errors.New("extract: unsupported file type")
 	// ErrEmpty: the file has no text at all.
 	ErrEmpty = errors.New("extract: the file has no text")
-	// ErrEncrypted: a password-protected file.
+	// ErrEncrypted: a password-protected file, or an encryption the PDF
+	// library cannot undo (AES-256, RC4; AES-128 with an empty user
+	// password is read).
 	ErrEncrypted = errors.New("extract: the file is encrypted")
 	// ErrNeedsOCR: a scanned or otherwise unreadable PDF (too little
 	// text, or words run together): indexing it would index garbage.

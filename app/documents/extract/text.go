@@ -6,6 +6,7 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -131,6 +132,17 @@ func Normalise(s string) string {
 		}
 	}
 	return strings.Join(kept, "\n")
+}
+
+// normaliseVerbatim is NFKC with tabs expanded, trailing spaces trimmed and
+// blank lines at the ends dropped; indentation is kept.
+func normaliseVerbatim(s string) string {
+	s = norm.NFKC.String(strings.ReplaceAll(s, "\r\n", "\n"))
+	lines := strings.Split(strings.ReplaceAll(s, "\t", "    "), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRightFunc(l, unicode.IsSpace)
+	}
+	return strings.Trim(strings.Join(lines, "\n"), "\n")
 }
 
 func extractText(_ context.Context, src Source) (*Document, error) {
