@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -213,6 +214,93 @@ func TestDocumentsPhoneAndContrast(t *testing.T) {
 			b.Screenshot(theme + "-viewer")
 			t.Errorf("%s viewer: %d colour-contrast violations:\n  %s", theme, len(v), strings.Join(v, "\n  "))
 		}
+	}
+	if errs := errorLines(b); len(errs) > 0 {
+		t.Errorf("console errors:\n  %s", strings.Join(errs, "\n  "))
+	}
+}
+
+// guideDocs makes a DOCX (pandoc) and a PDF (LibreOffice from that DOCX)
+// of the extractor's test guide, whose "<!-- page -->" marks become page
+// breaks: three pages, non-ASCII text, a table.
+func guideDocs(t *testing.T) (docx, pdf string) {
+	t.Helper()
+	need := func(name, pkg string) string {
+		p, err := exec.LookPath(name)
+		if err != nil {
+			msg := name + " is not installed (apt-get install " + pkg + "; scripts/test-deps.sh)"
+			if os.Getenv("AIWFE_REQUIRE_PEERS") != "" {
+				t.Fatal(msg)
+			}
+			t.Skip(msg)
+		}
+		return p
+	}
+	pandoc, soffice := need("pandoc", "pandoc"), need("soffice", "libreoffice-writer-nogui")
+	src, err := os.ReadFile(filepath.Join("..", "app", "documents", "extract", "testdata", "guide.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.ReplaceAll(string(src), "<!-- page -->", "```{=openxml}\n<w:p><w:r><w:br w:type=\"page\"/></w:r></w:p>\n```")
+	s = strings.ReplaceAll(s, "<!-- column -->", "")
+	dir := t.TempDir()
+	md := filepath.Join(dir, "guide.md")
+	if err := os.WriteFile(md, []byte(s), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	docx = filepath.Join(dir, "guide.docx")
+	run := func(name string, args ...string) {
+		cmd := exec.Command(name, args...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+		}
+	}
+	run(pandoc, md, "-o", docx)
+	pdfDir := filepath.Join(dir, "pdf")
+	// A private profile: another LibreOffice running must not hold this one's lock.
+	run(soffice, "-env:UserInstallation=file://"+filepath.Join(dir, "lo-profile"), "--headless", "--convert-to", "pdf", "--outdir", pdfDir, docx)
+	return docx, filepath.Join(pdfDir, "guide.pdf")
+}
+
+// A PDF and a DOCX reach ready; a passage on the PDF's second page opens
+// the viewer at that page with the passage highlighted, and the page
+// buttons move through the document.
+func TestDocumentsPDFAndDOCX(t *testing.T) {
+	docx, pdf := guideDocs(t)
+	srv := StartServer(t, Demo)
+	b := NewBrowser(t, srv)
+	const email = "docs-pdf@example.com"
+	srv.CreateUser(t, email, "user")
+	b.Login(email, Password)
+	b.Navigate("/documents")
+	b.WaitVisible(`[data-embedder]`)
+	b.Do("pick files", chromedp.SetUploadFiles(chromedp.CSS(`[data-testid=file-input]`), []string{docx, pdf}, chromedp.NodeReady))
+	for _, name := range []string{"guide.docx", "guide.pdf"} {
+		b.WaitFor(name+" ready", `document.querySelector(`+js(docCard(name)+`[data-status=ready]`)+`) !== null`)
+	}
+	if pages := b.Text(docCard("guide.pdf") + ` p`); !strings.Contains(pages, "3 pages") {
+		t.Errorf("the PDF's card says %q", pages)
+	}
+	pdfID := Eval[string](b, `document.querySelector(`+js(docCard("guide.pdf"))+`).dataset.documentId`)
+
+	b.Fill(`[data-testid=doc-search]`, "merchants letters Thessaloniki drachmas")
+	b.Click(`form[role=search] button[type=submit]`)
+	hit := `[data-search-result="` + pdfID + `"]`
+	b.WaitVisible(hit + ` mark`)
+	b.Click(hit)
+	b.WaitVisible(`[data-passage]`)
+	if p := b.Text(`[data-page-indicator]`); p != "Page 2 of 3" {
+		t.Errorf("the viewer opened at %q", p)
+	}
+	if got := b.Text(`[data-passage]`); !strings.Contains(got, "Θεσσαλονίκη") && !strings.Contains(got, "Thessaloniki") {
+		t.Errorf("highlighted passage %q", got)
+	}
+	b.Click(`[data-next-page]`)
+	b.WaitText(`[data-page-indicator]`, "Page 3 of 3")
+	b.WaitText(`[data-page-text="3"]`, "Asking for Help")
+	if n := b.Count(`[data-passage]`); n != 0 {
+		t.Errorf("a passage is highlighted on a page it is not on")
 	}
 	if errs := errorLines(b); len(errs) > 0 {
 		t.Errorf("console errors:\n  %s", strings.Join(errs, "\n  "))
