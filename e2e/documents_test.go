@@ -169,13 +169,10 @@ func TestDocumentsUploadSearchAndView(t *testing.T) {
 // text wraps; light and dark pass the colour-contrast check with a ready
 // document, a failed one and search results on screen.
 func TestDocumentsPhoneAndContrast(t *testing.T) {
-	axe, err := os.ReadFile(filepath.Join("..", "ui", "node_modules", "axe-core", "axe.min.js"))
-	if err != nil {
-		t.Fatalf("axe-core is a devDependency of ui/ (cd ui && npm ci): %v", err)
-	}
+	axe := axeScript(t)
 	srv := StartServer(t, Demo)
 	b := NewBrowser(t, srv)
-	b.Do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(3), chromedp.EmulateMobile, chromedp.EmulateTouch))
+	phone(b)
 	const email = "docs-phone@example.com"
 	srv.CreateUser(t, email, "user")
 	b.Login(email, Password)

@@ -118,7 +118,7 @@ func TestNotFoundIsAPageOfTheApp(t *testing.T) {
 func TestPhoneChatAndTables(t *testing.T) {
 	srv := StartServer(t, Demo)
 	b := NewBrowser(t, srv)
-	b.Do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(3), chromedp.EmulateMobile, chromedp.EmulateTouch))
+	phone(b)
 	const email = "phone@example.com"
 	srv.CreateUser(t, email, "admin")
 	b.Login(email, Password)
@@ -205,10 +205,7 @@ func TestConversationListTitlesAndSearch(t *testing.T) {
 // (a reply with a link, a quote, a table and code), security, admin,
 // profile and settings pages, light and dark.
 func TestContrastLightAndDark(t *testing.T) {
-	axe, err := os.ReadFile(filepath.Join("..", "ui", "node_modules", "axe-core", "axe.min.js"))
-	if err != nil {
-		t.Fatalf("axe-core is a devDependency of ui/ (cd ui && npm ci): %v", err)
-	}
+	axe := axeScript(t)
 	srv := StartServer(t, Demo)
 	b := NewBrowser(t, srv, chromedp.WindowSize(1280, 800))
 	const email = "contrast@example.com"
@@ -242,6 +239,21 @@ func TestContrastLightAndDark(t *testing.T) {
 			}
 		}
 	}
+}
+
+// phone makes the tab a 390 px wide touch phone.
+func phone(b *Browser) {
+	b.Do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(3), chromedp.EmulateMobile, chromedp.EmulateTouch))
+}
+
+// axeScript is axe-core's browser build, for contrastViolations.
+func axeScript(t *testing.T) []byte {
+	t.Helper()
+	axe, err := os.ReadFile(filepath.Join("..", "ui", "node_modules", "axe-core", "axe.min.js"))
+	if err != nil {
+		t.Fatalf("axe-core is a devDependency of ui/ (cd ui && npm ci): %v", err)
+	}
+	return axe
 }
 
 // contrastViolations runs axe-core's WCAG AA colour-contrast rule on the
