@@ -160,6 +160,14 @@ func TestDocumentsUploadSearchAndView(t *testing.T) {
 	// Its collection is gone with it: the list falls back to all documents.
 	b.WaitFor("the others shown", `document.querySelectorAll('[data-document-id]').length === 2 && !document.querySelector('[data-collection=kitchen]')`)
 
+	// Dropping a file on the drop zone uploads it as picking does.
+	b.Exec(`(() => {
+		const dt = new DataTransfer();
+		dt.items.add(new File(['Dropped notes about lighthouses and their keepers.'], 'dropped.txt', { type: 'text/plain' }));
+		document.querySelector('[data-dropzone]').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+	})()`)
+	b.WaitFor("the dropped file ready", `document.querySelector(`+js(docCard("dropped.txt")+`[data-status=ready]`)+`) !== null`)
+
 	if errs := errorLines(b); len(errs) > 0 {
 		t.Errorf("console errors:\n  %s", strings.Join(errs, "\n  "))
 	}
