@@ -36,7 +36,7 @@ test-go:
 
 ## test-race: the packages with goroutines and shared state under the race
 ## detector (-short: the real-Ollama and timing tests run in test-go already)
-RACE_PKGS := ./app/hub ./app/chat ./app/llm ./app/server ./store ./app/auth
+RACE_PKGS := ./app/hub ./app/chat ./app/llm ./app/server ./store ./app/auth ./app/documents
 test-race:
 	CGO_ENABLED=1 go test -race -short -count=1 -timeout 20m $(RACE_PKGS)
 

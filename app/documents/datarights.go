@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"time"
 
 	"github.com/aiwfe/aiwfe/store"
 )
@@ -27,22 +26,11 @@ func (s *Service) DataPart() DataPart { return DataPart{dir: s.d.DataDir, drop: 
 // Tables is the documents tables.
 func (DataPart) Tables() map[string]string { return store.DocumentTables }
 
-// ExportDocument is one document in the archive. The chunks and vectors
-// are not exported: they are made again from the file.
+// ExportDocument is one document in the archive: its metadata and the
+// original file. The passages and vectors are not exported: they are made
+// again from the file.
 type ExportDocument struct {
-	ID          int64      `json:"id"`
-	Name        string     `json:"name"`
-	Collection  string     `json:"collection"`
-	Title       string     `json:"title"`
-	Format      string     `json:"format"`
-	ContentType string     `json:"content_type"`
-	SHA256      string     `json:"sha256"`
-	Status      string     `json:"status"`
-	Error       string     `json:"error"`
-	Pages       int        `json:"pages"`
-	Size        int64      `json:"size"`
-	CreatedAt   time.Time  `json:"created_at"`
-	IndexedAt   *time.Time `json:"indexed_at"`
+	*store.Document
 	// File is the original, base64-encoded (null when the file is gone).
 	File fileContent `json:"file_base64"`
 }
@@ -67,9 +55,7 @@ func (p DataPart) Export(ctx context.Context, tx *sql.Tx, userID int64, put func
 	}
 	out := make([]ExportDocument, 0, len(docs))
 	for _, d := range docs {
-		out = append(out, ExportDocument{ID: d.ID, Name: d.Name, Collection: d.Collection, Title: d.Title, Format: d.Format,
-			ContentType: d.ContentType, SHA256: d.SHA256, Status: d.Status, Error: d.Error, Pages: d.Pages, Size: d.Size,
-			CreatedAt: d.CreatedAt, IndexedAt: d.IndexedAt, File: fileContent(filepath.Join(p.dir, d.FilePath))})
+		out = append(out, ExportDocument{Document: d, File: fileContent(filepath.Join(p.dir, d.FilePath))})
 	}
 	put("documents", out)
 	return nil

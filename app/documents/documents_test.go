@@ -459,3 +459,42 @@ func TestUploadLimits(t *testing.T) {
 		t.Fatalf("half-written: %+v", n)
 	}
 }
+
+// Retrieve, chat's seam: the best passages, and how many documents are
+// still being indexed.
+func TestRetrieve(t *testing.T) {
+	f := newFixture(t, func(d *Deps) { d.NoWorker = true })
+	ctx := context.Background()
+	u := f.user("a@example.test")
+	docs := f.upload(u, "", "w.txt", whales, "b.txt", bread)
+	r, err := f.svc.Retrieve(ctx, u, "whale songs", 3)
+	if err != nil || len(r.Passages) != 0 || r.Indexing != 2 {
+		t.Fatalf("before indexing: %+v %v", r, err)
+	}
+	f.svc.Start()
+	for _, d := range docs {
+		f.wait(u, d.ID, store.DocReady)
+	}
+	r, err = f.svc.Retrieve(ctx, u, "whale songs", 3)
+	if err != nil || r.Indexing != 0 || len(r.Passages) == 0 || r.Passages[0].DocumentID != docs[0].ID {
+		t.Fatalf("after: %+v %v", r, err)
+	}
+}
+
+// A Markdown file's headings become its passages' heading paths, and
+// the indexed text carries "title › heading".
+func TestMarkdownHeadings(t *testing.T) {
+	f := newFixture(t)
+	u := f.user("a@example.test")
+	md := "# Garden guide\n\nIntro text.\n\n## Tomatoes\n\nWater the tomatoes every morning.\n\n## Roses\n\nPrune the roses in March.\n"
+	d := f.upload(u, "", "garden.md", md)[0]
+	f.wait(u, d.ID, store.DocReady)
+	res := f.search(u, "prune roses", ModeKeyword)
+	if len(res) == 0 || !strings.HasSuffix(res[0].Heading, "Roses") || strings.Contains(res[0].Text, "tomatoes") {
+		t.Fatalf("%+v", res)
+	}
+	// The heading alone finds its section's passage.
+	if res := f.search(u, "tomatoes", ModeKeyword); len(res) == 0 || !strings.HasSuffix(res[0].Heading, "Tomatoes") {
+		t.Fatalf("%+v", res)
+	}
+}
