@@ -1,13 +1,13 @@
 				{
-					__sveltekit_6vwf8l = {
+					__sveltekit_shc4gs = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.CndM3p5Q.js"),
-						import("/_app/immutable/entry/app.CeefoR6M.js")
+						import("/_app/immutable/entry/start.DPbjH27V.js"),
+						import("/_app/immutable/entry/app.GKOddqjB.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
