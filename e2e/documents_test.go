@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/aiwfe/aiwfe/app/config"
 )
 
 // The whales text is long enough for several passages, and what comes
@@ -309,5 +311,27 @@ func TestDocumentsPDFAndDOCX(t *testing.T) {
 	}
 	if errs := errorLines(b); len(errs) > 0 {
 		t.Errorf("console errors:\n  %s", strings.Join(errs, "\n  "))
+	}
+}
+
+// A file over the upload limit is refused before it is stored: its card
+// says why, and keeps it for another try.
+func TestDocumentsTooLargeUpload(t *testing.T) {
+	srv := StartServer(t, Demo, func(c *config.Config) { c.Server.UploadLimitMB = 1 })
+	b := NewBrowser(t, srv)
+	const email = "docs-big@example.com"
+	srv.CreateUser(t, email, "user")
+	b.Login(email, Password)
+	b.Navigate("/documents")
+	b.WaitVisible(`[data-embedder]`)
+	uploadFiles(t, b, map[string]string{"big.txt": strings.Repeat("lighthouse keeper ", 3<<16)})
+	b.WaitFor("the upload refused", `document.querySelector('[data-upload="big.txt"]')?.dataset.uploadStatus === 'upload_failed'`)
+	if msg := b.Text(`[data-upload="big.txt"] [data-upload-text]`); !strings.HasSuffix(msg, ".") || strings.Contains(msg, "reach the server") {
+		t.Errorf("the refusal says %q", msg)
+	}
+	b.ClickText(`[data-upload="big.txt"] button`, "Retry upload")
+	b.WaitFor("refused again", `document.querySelector('[data-upload="big.txt"]')?.dataset.uploadStatus === 'upload_failed'`)
+	if n := b.Count(`[data-document-id]`); n != 0 {
+		t.Errorf("%d documents stored", n)
 	}
 }

@@ -1,13 +1,13 @@
 				{
-					__sveltekit_shc4gs = {
+					__sveltekit_1qc5qsk = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.DPbjH27V.js"),
-						import("/_app/immutable/entry/app.GKOddqjB.js")
+						import("/_app/immutable/entry/start.CE87UVT3.js"),
+						import("/_app/immutable/entry/app.D-xave09.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
