@@ -50,6 +50,23 @@ func settled(b *Browser) {
 	b.WaitFor("transitions finished", `document.getAnimations().every(a => a.playState !== 'running')`)
 }
 
+// documentsPage starts a demo server (with opts), signs a new user in
+// (in a tab set up by tab, when not nil) and opens /documents.
+func documentsPage(t *testing.T, tab func(*Browser), opts ...func(*config.Config)) *Browser {
+	t.Helper()
+	srv := StartServer(t, append([]func(*config.Config){Demo}, opts...)...)
+	b := NewBrowser(t, srv)
+	if tab != nil {
+		tab(b)
+	}
+	const email = "docs@example.com"
+	srv.CreateUser(t, email, "user")
+	b.Login(email, Password)
+	b.Navigate("/documents")
+	b.WaitVisible(`[data-embedder]`)
+	return b
+}
+
 func docCard(name string) string { return `[data-document-name=` + js(name) + `]` }
 
 func TestDocumentsUploadSearchAndView(t *testing.T) {
@@ -180,14 +197,7 @@ func TestDocumentsUploadSearchAndView(t *testing.T) {
 // document, a failed one and search results on screen.
 func TestDocumentsPhoneAndContrast(t *testing.T) {
 	axe := axeScript(t)
-	srv := StartServer(t, Demo)
-	b := NewBrowser(t, srv)
-	phone(b)
-	const email = "docs-phone@example.com"
-	srv.CreateUser(t, email, "user")
-	b.Login(email, Password)
-	b.Navigate("/documents")
-	b.WaitVisible(`[data-embedder]`)
+	b := documentsPage(t, phone)
 	uploadFiles(t, b, map[string]string{"baleines.txt": docWhalesFR, "tool.docx": "PK\x03\x04 a zip that is not a document\x00"})
 	b.WaitFor("one ready and one failed", `document.querySelector('[data-status=ready]') !== null && document.querySelector('[data-status=failed] [data-doc-error]') !== null`)
 	b.Fill(`[data-testid=doc-search]`, "levain boulanger")
@@ -275,13 +285,7 @@ func guideDocs(t *testing.T) (docx, pdf string) {
 // buttons move through the document.
 func TestDocumentsPDFAndDOCX(t *testing.T) {
 	docx, pdf := guideDocs(t)
-	srv := StartServer(t, Demo)
-	b := NewBrowser(t, srv)
-	const email = "docs-pdf@example.com"
-	srv.CreateUser(t, email, "user")
-	b.Login(email, Password)
-	b.Navigate("/documents")
-	b.WaitVisible(`[data-embedder]`)
+	b := documentsPage(t, nil)
 	b.Do("pick files", chromedp.SetUploadFiles(chromedp.CSS(`[data-testid=file-input]`), []string{docx, pdf}, chromedp.NodeReady))
 	for _, name := range []string{"guide.docx", "guide.pdf"} {
 		b.WaitFor(name+" ready", `document.querySelector(`+js(docCard(name)+`[data-status=ready]`)+`) !== null`)
@@ -317,13 +321,7 @@ func TestDocumentsPDFAndDOCX(t *testing.T) {
 // A file over the upload limit is refused before it is stored: its card
 // says why, and keeps it for another try.
 func TestDocumentsTooLargeUpload(t *testing.T) {
-	srv := StartServer(t, Demo, func(c *config.Config) { c.Server.UploadLimitMB = 1 })
-	b := NewBrowser(t, srv)
-	const email = "docs-big@example.com"
-	srv.CreateUser(t, email, "user")
-	b.Login(email, Password)
-	b.Navigate("/documents")
-	b.WaitVisible(`[data-embedder]`)
+	b := documentsPage(t, nil, func(c *config.Config) { c.Server.UploadLimitMB = 1 })
 	uploadFiles(t, b, map[string]string{"big.txt": strings.Repeat("lighthouse keeper ", 3<<16)})
 	b.WaitFor("the upload refused", `document.querySelector('[data-upload="big.txt"]')?.dataset.uploadStatus === 'upload_failed'`)
 	if msg := b.Text(`[data-upload="big.txt"] [data-upload-text]`); !strings.HasSuffix(msg, ".") || strings.Contains(msg, "reach the server") {
