@@ -118,7 +118,7 @@ func TestNotFoundIsAPageOfTheApp(t *testing.T) {
 func TestPhoneChatAndTables(t *testing.T) {
 	srv := StartServer(t, Demo)
 	b := NewBrowser(t, srv)
-	b.Do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(3), chromedp.EmulateMobile, chromedp.EmulateTouch))
+	phone(b)
 	const email = "phone@example.com"
 	srv.CreateUser(t, email, "admin")
 	b.Login(email, Password)
@@ -205,10 +205,7 @@ func TestConversationListTitlesAndSearch(t *testing.T) {
 // (a reply with a link, a quote, a table and code), security, admin,
 // profile and settings pages, light and dark.
 func TestContrastLightAndDark(t *testing.T) {
-	axe, err := os.ReadFile(filepath.Join("..", "ui", "node_modules", "axe-core", "axe.min.js"))
-	if err != nil {
-		t.Fatalf("axe-core is a devDependency of ui/ (cd ui && npm ci): %v", err)
-	}
+	axe := axeScript(t)
 	srv := StartServer(t, Demo)
 	b := NewBrowser(t, srv, chromedp.WindowSize(1280, 800))
 	const email = "contrast@example.com"
@@ -223,6 +220,7 @@ func TestContrastLightAndDark(t *testing.T) {
 			{"/admin", `table[aria-label=Users] td[data-label=Email]`},
 			{"/profile", `[data-model-assignments] select`},
 			{"/settings", `table[data-models] td[data-label=Name]`},
+			{"/documents", `[data-embedder]`},
 		} {
 			b.Navigate(page.path)
 			b.WaitVisible(page.ready)
@@ -234,21 +232,44 @@ func TestContrastLightAndDark(t *testing.T) {
 			}
 			b.WaitFor("the "+theme+" theme", `document.documentElement.classList.contains('dark') === (`+js(theme)+` === 'dark')`)
 			b.WaitFor("nothing loading", `!document.querySelector('[aria-busy=true]') && ![...document.querySelectorAll('main p')].some(p => p.textContent.trim() === 'Loading…')`)
-			if !Eval[bool](b, `typeof window.axe === 'object'`) {
-				b.Exec(string(axe))
-			}
-			res := Eval[string](b, `axe.run(document, { runOnly: { type: 'rule', values: ['color-contrast'] }, resultTypes: ['violations'] })
-				.then(r => JSON.stringify(r.violations.flatMap(v => v.nodes.map(n => n.target.join(' ') + ': ' + n.any.map(a => a.message).join('; ')))))`)
-			var violations []string
-			if err := json.Unmarshal([]byte(res), &violations); err != nil {
-				t.Fatalf("axe result %s: %v", res, err)
-			}
+			violations := contrastViolations(t, b, axe)
 			if len(violations) > 0 {
 				b.Screenshot(theme + "-" + strings.Trim(strings.Split(page.path, "?")[0], "/"))
 				t.Errorf("%s %s: %d colour-contrast violations:\n  %s", theme, page.path, len(violations), strings.Join(violations, "\n  "))
 			}
 		}
 	}
+}
+
+// phone makes the tab a 390 px wide touch phone.
+func phone(b *Browser) {
+	b.Do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(3), chromedp.EmulateMobile, chromedp.EmulateTouch))
+}
+
+// axeScript is axe-core's browser build, for contrastViolations.
+func axeScript(t *testing.T) []byte {
+	t.Helper()
+	axe, err := os.ReadFile(filepath.Join("..", "ui", "node_modules", "axe-core", "axe.min.js"))
+	if err != nil {
+		t.Fatalf("axe-core is a devDependency of ui/ (cd ui && npm ci): %v", err)
+	}
+	return axe
+}
+
+// contrastViolations runs axe-core's WCAG AA colour-contrast rule on the
+// page as it is (axe is the file's text, injected once per page).
+func contrastViolations(t *testing.T, b *Browser, axe []byte) []string {
+	t.Helper()
+	if !Eval[bool](b, `typeof window.axe === 'object'`) {
+		b.Exec(string(axe))
+	}
+	res := Eval[string](b, `axe.run(document, { runOnly: { type: 'rule', values: ['color-contrast'] }, resultTypes: ['violations'] })
+		.then(r => JSON.stringify(r.violations.flatMap(v => v.nodes.map(n => n.target.join(' ') + ': ' + n.any.map(a => a.message).join('; ')))))`)
+	var violations []string
+	if err := json.Unmarshal([]byte(res), &violations); err != nil {
+		t.Fatalf("axe result %s: %v", res, err)
+	}
+	return violations
 }
 
 // The access cookie has gone (expired) but the refresh cookie is still

@@ -121,7 +121,8 @@ export function failureText(d: Pick<Doc, 'status' | 'error'>): string {
 	return 'Indexing failed, and the server gave no reason.';
 }
 
-function sentence(s: string): string {
+/** A message as a sentence: a capital first letter and a full stop. */
+export function sentence(s: string): string {
 	const t = s.trim();
 	if (!t) return t;
 	const first = t[0].toLocaleUpperCase() + t.slice(1);

@@ -1,6 +1,7 @@
 // One file's upload through XMLHttpRequest: fetch() has no upload progress events. The CSRF
 // token and the silent token refresh are the API client's, as for every other change.
 import { ApiError, csrfToken, forgetCsrf, NETWORK_MESSAGE, refresh } from '$lib/api';
+import { sentence } from './progress';
 import type { Doc } from './types';
 
 function post(file: File, collection: string, token: string, onProgress: (loaded: number, total: number) => void) {
@@ -28,13 +29,14 @@ function post(file: File, collection: string, token: string, onProgress: (loaded
 	});
 }
 
-function errorOf(status: number, body: unknown): ApiError {
+/** The server's refusal as a sentence for the file's card. */
+export function uploadError(status: number, body: unknown): ApiError {
 	const e = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-	if (e && typeof e.message === 'string' && e.message) {
-		return new ApiError(status, typeof e.code === 'string' ? e.code : 'error', e.message);
-	}
-	if (status === 413) return new ApiError(status, 'too_large', 'The file is larger than the server accepts.');
-	return new ApiError(status, 'http_' + status, `The server answered ${status}.`);
+	const code = e && typeof e.code === 'string' ? e.code : 'http_' + status;
+	// The server's 413 speaks of the request body; the person sent a file.
+	if (status === 413) return new ApiError(status, code, 'The file is larger than this server accepts for an upload.');
+	if (e && typeof e.message === 'string' && e.message) return new ApiError(status, code, sentence(e.message));
+	return new ApiError(status, code, `The upload failed: the server answered ${status}.`);
 }
 
 /** Uploads one file; resolves to the document the server created, or throws an ApiError. */
@@ -53,7 +55,7 @@ export async function uploadFile(
 			if (!doc) throw new ApiError(res.status, 'bad_response', 'The server did not say which document it created.');
 			return doc;
 		}
-		const err = errorOf(res.status, res.body);
+		const err = uploadError(res.status, res.body);
 		if (res.status === 403 && err.code === 'csrf_failed' && !csrfRetried) {
 			csrfRetried = true;
 			forgetCsrf();

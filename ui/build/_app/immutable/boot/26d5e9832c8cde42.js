@@ -1,13 +1,13 @@
 				{
-					__sveltekit_yvg9qa = {
+					__sveltekit_1citkit = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.ByK0g0RP.js"),
-						import("/_app/immutable/entry/app.CcScqqrh.js")
+						import("/_app/immutable/entry/start.LTNfPR6v.js"),
+						import("/_app/immutable/entry/app.C5QJgvvy.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
