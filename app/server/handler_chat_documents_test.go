@@ -198,7 +198,7 @@ func TestWSChatFromDocuments(t *testing.T) {
 		t.Fatalf("start %v", start)
 	}
 
-	ws.send(map[string]any{"type": "send", "conversation_id": start.num("conversation_id"), "message": "What is the price of saffron in Madrid?", "mode": "documents"})
+	ws.send(map[string]any{"type": "send", "conversation_id": start.num("conversation_id"), "message": "Which volcano erupted near Reykjavik last winter?", "mode": "documents"})
 	ws.expect("start")
 	done, _ = ws.until("done")
 	if done["no_sources"] != true || !strings.Contains(done.str("content"), "No matching passages") {
