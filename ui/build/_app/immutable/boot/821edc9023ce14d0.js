@@ -1,13 +1,13 @@
 				{
-					__sveltekit_1qc5qsk = {
+					__sveltekit_14aykjt = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.CE87UVT3.js"),
-						import("/_app/immutable/entry/app.D-xave09.js")
+						import("/_app/immutable/entry/start.B8MVQ2VE.js"),
+						import("/_app/immutable/entry/app.CAaKpiM_.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
