@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { highlightWords, parseViewerQuery, queryWords, sliceByCodePoints, viewerHref } from './highlight';
+import { excerpt, highlightWords, parseViewerQuery, queryWords, sliceByCodePoints, viewerHref } from './highlight';
 
 describe('sliceByCodePoints', () => {
 	it.each([
@@ -67,5 +67,27 @@ describe('viewer URL', () => {
 		{ q: 'page=2&start=-1&end=5', want: { page: 2 } }
 	])('?$q', ({ q, want }) => {
 		expect(parseViewerQuery(new URLSearchParams(q))).toEqual(want);
+	});
+});
+
+describe('excerpt', () => {
+	const long = 'Le café du port 🐋 ouvre à l’aube. '.repeat(30) + 'Les baleines chantent la nuit. ' + 'Le pain lève. '.repeat(30);
+
+	it('keeps the first hit on screen in a long passage', () => {
+		const segs = excerpt(long, 'baleines');
+		const text = segs.map((s) => s.text).join('');
+		expect(segs.filter((s) => s.hit).map((s) => s.text)).toEqual(['baleines']);
+		expect(text.startsWith('…') && text.endsWith('…')).toBe(true);
+		expect(Array.from(text).length).toBeLessThanOrEqual(320 + 2 + 40);
+		// Cut at spaces: no word is split at either end.
+		expect(text.slice(1, -1)).toBe(text.slice(1, -1).trim());
+		expect(long).toContain(text.slice(1, -1).trim());
+	});
+
+	it('keeps a short passage whole, and a passage without hits from its start', () => {
+		expect(excerpt('short whales', 'whales').map((s) => s.text).join('')).toBe('short whales');
+		const none = excerpt(long, 'zebra').map((s) => s.text).join('');
+		expect(none.startsWith('Le café')).toBe(true);
+		expect(none.endsWith('…')).toBe(true);
 	});
 });

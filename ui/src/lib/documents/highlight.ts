@@ -82,3 +82,31 @@ export function parseViewerQuery(params: URLSearchParams): { page: number; start
 	if (start === undefined || end === undefined || end <= start) return { page };
 	return { page, start, end };
 }
+
+/**
+ * A window of about `max` code points of the passage around its first hit, with "…" where it
+ * was cut, so the highlighted words are on screen even in a long passage. Cuts fall at spaces
+ * when there is one near.
+ */
+export function excerpt(text: string, query: string, max = 320): Segment[] {
+	const cps = Array.from(text);
+	if (cps.length <= max) return highlightWords(text, query);
+	const hits = highlightWords(text, query);
+	let first = 0; // code points before the first hit
+	for (const s of hits) {
+		if (s.hit) break;
+		first += Array.from(s.text).length;
+	}
+	if (!hits.some((s) => s.hit)) first = 0;
+	let start = Math.max(0, Math.min(first - Math.floor(max / 4), cps.length - max));
+	let end = Math.min(cps.length, start + max);
+	const from = Math.max(0, start - 20);
+	const back = cps.slice(from, start).lastIndexOf(' ');
+	if (start > 0 && back >= 0) start = from + back + 1;
+	const fwd = cps.slice(end, end + 20).indexOf(' ');
+	if (end < cps.length && fwd >= 0) end += fwd;
+	const out = highlightWords(cps.slice(start, end).join(''), query);
+	if (start > 0) out.unshift({ text: '…', hit: false });
+	if (end < cps.length) out.push({ text: '…', hit: false });
+	return out;
+}

@@ -1,13 +1,13 @@
 				{
-					__sveltekit_1citkit = {
+					__sveltekit_1l2ok4x = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.LTNfPR6v.js"),
-						import("/_app/immutable/entry/app.C5QJgvvy.js")
+						import("/_app/immutable/entry/start.RHKRoWHB.js"),
+						import("/_app/immutable/entry/app.mi0kEhKg.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
