@@ -173,7 +173,14 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 		DefaultModel: cfg.LLM.DefaultModel, User: a.Auth.User, Retriever: documentsRetriever{a.Documents}})
 	a.DataRights = datarights.New(datarights.Deps{Store: st, Cache: a.Cache, Accounts: a.Auth, Log: log, Now: a.now})
 	a.Users = users.New(users.Deps{Store: st, Cache: a.Cache, Accounts: a.Auth, Erase: a.DataRights.Erase,
-		DefaultModel: cfg.LLM.DefaultModel, Log: log, Now: a.now})
+		DefaultModel: cfg.LLM.DefaultModel, Log: log, Now: a.now,
+		// A new embedding model re-embeds the user's documents in the
+		// background; search keeps the old vectors until it is done.
+		EmbeddingModelChanged: func(ctx context.Context, userID int64) {
+			if _, err := a.Documents.ReindexAll(ctx, userID); err != nil {
+				log.Error("re-embedding after a model change not queued", "user_id", userID, "err", err)
+			}
+		}})
 	a.Certs = certs.New(certs.Deps{Store: st, TLSDir: cfg.Path("tls"), Accounts: a.Auth, Log: log, Now: a.now})
 	// The archive's sections come in this order; every table referring
 	// to users belongs to one part.

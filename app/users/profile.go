@@ -229,7 +229,15 @@ func (s *Service) UpdateProfile(ctx context.Context, userID int64, patch map[str
 		}
 	}
 	if len(set) > 0 {
+		embeddingChanged := false
 		err := s.store.WithTx(ctx, func(tx *sql.Tx) error {
+			if m, ok := set["embedding_model"]; ok {
+				before, err := store.UserByID(ctx, tx, userID)
+				if err != nil {
+					return err
+				}
+				embeddingChanged = before.Models["embedding_model"] != m
+			}
 			return store.UpdateUser(ctx, tx, userID, set, s.now())
 		})
 		if errors.Is(err, store.ErrNotFound) {
@@ -239,6 +247,9 @@ func (s *Service) UpdateProfile(ctx context.Context, userID int64, patch map[str
 			return nil, err
 		}
 		s.accounts.ForgetUser(userID)
+		if embeddingChanged && s.embeddingChanged != nil {
+			s.embeddingChanged(context.WithoutCancel(ctx), userID)
+		}
 	}
 	return s.Profile(ctx, userID)
 }

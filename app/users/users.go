@@ -29,8 +29,12 @@ type Deps struct {
 	Erase func(ctx context.Context, tx *sql.Tx, userID int64) (func(), error)
 	// DefaultModel stands in for a model assignment the user left empty.
 	DefaultModel string
-	Log          *slog.Logger
-	Now          func() time.Time
+	// EmbeddingModelChanged is told, after the change is saved, that a
+	// user chose another embedding model (documents re-embed in the
+	// background). May be nil.
+	EmbeddingModelChanged func(ctx context.Context, userID int64)
+	Log                   *slog.Logger
+	Now                   func() time.Time
 }
 
 // Service is the profile and account administration service.
@@ -43,6 +47,8 @@ type Service struct {
 	defaultModel string
 	log          *slog.Logger
 	now          func() time.Time
+	// embeddingChanged: see Deps.EmbeddingModelChanged.
+	embeddingChanged func(ctx context.Context, userID int64)
 }
 
 // New builds the service and hooks its profile cache to the account
@@ -56,7 +62,7 @@ func New(d Deps) *Service {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
 	s := &Service{store: d.Store, cache: d.Cache, accounts: d.Accounts, erase: d.Erase, box: d.Accounts.SecretBox(),
-		defaultModel: d.DefaultModel, log: d.Log, now: d.Now}
+		defaultModel: d.DefaultModel, log: d.Log, now: d.Now, embeddingChanged: d.EmbeddingModelChanged}
 	d.Accounts.OnForgetUser(func(id int64) { s.cache.Delete(profileJSONKey(id)) })
 	return s
 }
