@@ -69,6 +69,74 @@ func main() {
 
 	bigBodies(*binary)
 	signInBurst(*binary)
+	ingestion(*binary)
+}
+
+// ingestion: 400 text documents uploaded and indexed with the built-in
+// embedder (no model server), then RSS at the peak and once idle.
+func ingestion(binary string) {
+	_, stop, pid, url := startKeep(binary)
+	defer stop()
+	c := loadgen.NewClient(url)
+	const email, password = "docs@example.com", "correct horse battery staple"
+	st, err := c.Post("/api/v1/auth/register", map[string]string{"email": email, "password": password})
+	must(err)
+	if st != 201 {
+		panic(fmt.Sprintf("register: %d", st))
+	}
+	st, err = c.Post("/api/v1/auth/jwt/login", map[string]string{"email": email, "password": password})
+	must(err)
+	if st != 200 {
+		panic(fmt.Sprintf("login: %d", st))
+	}
+	time.Sleep(2 * time.Second)
+	idle, err := loadgen.ReadMemory(pid)
+	must(err)
+	const docs, perUpload = 400, 20
+	words := strings.Fields("the appliance keeps every document on the box and answers from passages it can cite " +
+		"sourdough starter humidity garden tomato schedule invoice river mountain kernel memory planet violin harbour")
+	t0 := time.Now()
+	for i := 0; i < docs; i += perUpload {
+		files := map[string][]byte{}
+		for j := i; j < i+perUpload; j++ {
+			var b strings.Builder
+			for p := 0; p < 12; p++ { // ~12 paragraphs, 3-4 chunks a document
+				for w := 0; w < 60; w++ {
+					b.WriteString(words[(j*7+p*13+w*5)%len(words)])
+					b.WriteByte(' ')
+				}
+				fmt.Fprintf(&b, "document %d paragraph %d.\n\n", j, p)
+			}
+			files[fmt.Sprintf("doc-%03d.txt", j)] = []byte(b.String())
+		}
+		st, err := c.Upload("/api/v1/documents", files)
+		must(err)
+		if st != 202 {
+			panic(fmt.Sprintf("upload: %d", st))
+		}
+	}
+	for {
+		var list struct {
+			Total int `json:"total"`
+		}
+		_, err := c.GetJSON("/api/v1/documents?status=ready&per_page=1", &list)
+		must(err)
+		if list.Total == docs {
+			break
+		}
+		if time.Since(t0) > 5*time.Minute {
+			panic(fmt.Sprintf("%d of %d documents ready after 5 min", list.Total, docs))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	took := time.Since(t0)
+	peak, err := loadgen.ReadMemory(pid)
+	must(err)
+	time.Sleep(10 * time.Second)
+	after, err := loadgen.ReadMemory(pid)
+	must(err)
+	fmt.Printf("documents:          %d uploaded and indexed (built-in embedder) in %.1f s (%.0f/s); RSS %s idle before, peak %s, %s 10 s after\n",
+		docs, took.Seconds(), float64(docs)/took.Seconds(), loadgen.MiB(idle.RSS), loadgen.MiB(peak.Peak), loadgen.MiB(after.RSS))
 }
 
 // bigBodies: 64 concurrent anonymous 31 MiB sign-in bodies with a

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -203,4 +204,40 @@ func Logins(base, email, password string, n int) int {
 	}
 	ok.Wait()
 	return good
+}
+
+// Upload sends files (name → content) as one multipart POST with the CSRF
+// token (the client must have posted once, to hold it) and returns the
+// status.
+func (c *Client) Upload(path string, files map[string][]byte) (int, error) {
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for name, data := range files {
+		part, err := w.CreateFormFile("file", name)
+		if err != nil {
+			return 0, err
+		}
+		part.Write(data)
+	}
+	w.Close()
+	req, _ := http.NewRequest("POST", c.Base+path, &buf)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	req.Header.Set("X-CSRF-TOKEN", c.csrf)
+	res, err := c.http.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode, nil
+}
+
+// GetJSON reads a JSON answer into v and returns the status.
+func (c *Client) GetJSON(path string, v any) (int, error) {
+	res, err := c.http.Get(c.Base + path)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	return res.StatusCode, json.NewDecoder(res.Body).Decode(v)
 }
