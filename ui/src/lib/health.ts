@@ -1,4 +1,5 @@
 import { formatDate } from './format';
+import { isAdmin } from './nav';
 
 // GET /health (public): the overall status for everyone; version, uptime and one entry per
 // dependency check only for admins (and callers on the server's own machine).
@@ -59,7 +60,7 @@ export async function fetchHealth(f: typeof fetch, timeoutMs = 8000): Promise<He
 
 /** Whether someone with `role` (null: signed out) is shown the checks, version and uptime. */
 export function seesHealthDetails(role: string | null | undefined): boolean {
-	return role === 'admin' || role === 'superuser';
+	return isAdmin(role);
 }
 
 /**

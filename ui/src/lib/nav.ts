@@ -13,6 +13,14 @@ export interface NavItem {
 	roles?: readonly Role[];
 }
 
+/** The roles that administer the appliance (accounts, the model server, certificates). */
+export const ADMIN_ROLES: readonly Role[] = ['admin', 'superuser'];
+
+/** Whether someone with `role` (null: signed out) is an administrator. */
+export function isAdmin(role: string | null | undefined): boolean {
+	return (ADMIN_ROLES as readonly string[]).includes(role ?? '');
+}
+
 export const NAV: readonly NavItem[] = [
 	{ href: '/', label: 'Chat', icon: 'chat' },
 	{ href: '/documents', label: 'Documents', icon: 'file' },
@@ -20,7 +28,7 @@ export const NAV: readonly NavItem[] = [
 	{ href: '/settings', label: 'Settings', icon: 'cpu' },
 	{ href: '/profile', label: 'Profile', icon: 'user' },
 	{ href: '/security', label: 'Security', icon: 'shield' },
-	{ href: '/admin', label: 'Admin', icon: 'settings', roles: ['admin', 'superuser'] }
+	{ href: '/admin', label: 'Admin', icon: 'settings', roles: ADMIN_ROLES }
 ];
 
 /** Pages that need no account and are not in the sidebar. */

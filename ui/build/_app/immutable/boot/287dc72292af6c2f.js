@@ -1,13 +1,13 @@
 				{
-					__sveltekit_1l2ok4x = {
+					__sveltekit_k7kx48 = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.RHKRoWHB.js"),
-						import("/_app/immutable/entry/app.mi0kEhKg.js")
+						import("/_app/immutable/entry/start.BAYLVh5r.js"),
+						import("/_app/immutable/entry/app.W_7yw2ra.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});

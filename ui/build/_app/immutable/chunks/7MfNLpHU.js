@@ -1,1 +1,0 @@
-import{n as e}from"./XKyaHtl9.js";import{n as t}from"./Cp_2WO3i.js";var n=e({goto:()=>t});export{n as t};
