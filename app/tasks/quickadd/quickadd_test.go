@@ -236,3 +236,24 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestCheckRule(t *testing.T) {
+	for s, want := range map[string]bool{
+		"FREQ=DAILY": true, "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH": true, "RRULE:FREQ=MONTHLY;BYMONTHDAY=31": true,
+		"FREQ=YEARLY": true, "freq=weekly;byday=fr": true,
+		"": false, "FREQ=HOURLY": false, "FREQ=DAILY;COUNT=3": false, "FREQ=DAILY;BYDAY=MO": false,
+		"FREQ=WEEKLY;BYDAY=XX": false, "FREQ=MONTHLY;BYMONTHDAY=0": false, "FREQ=DAILY;INTERVAL=0": false,
+		"FREQ=DAILY;FREQ=DAILY": false, "INTERVAL=2": false, "FREQ=WEEKLY;BYDAY=1MO": false,
+	} {
+		if got := CheckRule(s); got != want {
+			t.Errorf("CheckRule(%q) = %v, want %v", s, got, want)
+		}
+	}
+	// Everything the rules write passes.
+	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	for _, text := range []string{"every day", "every other friday", "every 1st of the month", "yearly", "every mon and thu", "every 3 weeks"} {
+		if r := Parse(text, now, time.UTC); !CheckRule(r.Recurrence) {
+			t.Errorf("%q gave %q, which CheckRule refuses", text, r.Recurrence)
+		}
+	}
+}

@@ -329,3 +329,55 @@ func dedupDays(days []time.Weekday) []time.Weekday {
 	}
 	return out
 }
+
+// CheckRule reports whether s is an RRULE of the subset quick add writes:
+// FREQ (DAILY, WEEKLY, MONTHLY, YEARLY), INTERVAL 1–999, BYDAY (plain
+// weekdays, WEEKLY) and BYMONTHDAY 1–31 (MONTHLY). A model's rule is
+// checked with it before it is proposed.
+func CheckRule(s string) bool {
+	seen := map[string]bool{}
+	freq := ""
+	for _, part := range strings.Split(strings.TrimPrefix(strings.ToUpper(strings.TrimSpace(s)), "RRULE:"), ";") {
+		k, v, ok := strings.Cut(part, "=")
+		if !ok || v == "" || seen[k] {
+			return false
+		}
+		seen[k] = true
+		switch k {
+		case "FREQ":
+			switch v {
+			case "DAILY", "WEEKLY", "MONTHLY", "YEARLY":
+				freq = v
+			default:
+				return false
+			}
+		case "INTERVAL":
+			if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 999 {
+				return false
+			}
+		case "BYDAY":
+			for _, d := range strings.Split(v, ",") {
+				found := false
+				for _, name := range rruleDay {
+					found = found || d == name
+				}
+				if !found {
+					return false
+				}
+			}
+		case "BYMONTHDAY":
+			if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 31 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	switch {
+	case freq == "":
+		return false
+	case seen["BYDAY"] && freq != "WEEKLY", seen["BYMONTHDAY"] && freq != "MONTHLY":
+		return false
+	}
+	return true
+}
