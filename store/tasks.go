@@ -336,11 +336,11 @@ func OpenTasksDueBefore(ctx context.Context, q Querier, userID int64, before tim
 
 // TaskCategory is one of a user's categories.
 type TaskCategory struct {
-	ID     int64     `json:"id"`
-	UserID int64     `json:"-"`
-	Name   string    `json:"name"`
-	Colour string    `json:"colour"`
-	Weight float64   `json:"weight"`
+	ID     int64   `json:"id"`
+	UserID int64   `json:"-"`
+	Name   string  `json:"name"`
+	Colour string  `json:"colour"`
+	Weight float64 `json:"weight"`
 	// TaskCount and OpenCount are filled by the reads: the tasks filed
 	// under the category, and those of them still open.
 	TaskCount int       `json:"task_count"`
