@@ -559,7 +559,7 @@ var localLayouts = []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-
 
 // ParseDue reads a due: "" (none), a date (2026-12-31), a date-time in
 // loc (2026-12-31T09:00) or one with an offset (RFC 3339). It returns the
-// date (” for a date-time) and the instant due orders by.
+// date (empty for a date-time) and the instant due orders by.
 func ParseDue(s string, loc *time.Location) (date string, at *time.Time, err error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
