@@ -129,7 +129,8 @@ func cut(s string) string {
 
 // cleanTitle capitalises the title and drops the sentence's end.
 func cleanTitle(s string) string {
-	s = strings.TrimSpace(strings.TrimRight(strings.TrimSpace(s), ".!,;:"))
+	s = strings.Join(strings.Fields(s), " ") // one line, single spaces
+	s = strings.TrimSpace(strings.TrimRight(s, ".!,;:"))
 	if s == "" {
 		return s
 	}
