@@ -108,14 +108,16 @@ type Deps struct {
 	// Embed makes L2-normalised vectors of texts with the user's
 	// embedder, and names it; nil compares titles only.
 	Embed func(ctx context.Context, userID int64, texts []string) (model string, vecs [][]float32, err error)
-	// ModelTimeout bounds one model call for proposals; ParseTimeout one
-	// for quick add (a person is waiting on the bar).
-	ModelTimeout time.Duration
-	ParseTimeout time.Duration
 }
 
 // Service is the opportunities service. Close stops its background work.
 type Service struct {
+	// ModelTimeout bounds one model call for proposals (a big model may
+	// load from disk first); ParseTimeout one for quick add, where a
+	// person waits on the bar. Past them the rules answer.
+	ModelTimeout time.Duration
+	ParseTimeout time.Duration
+
 	d     Deps
 	store *store.Store
 	log   *slog.Logger
@@ -150,13 +152,8 @@ func New(d Deps) *Service {
 	if d.User == nil && d.Store != nil {
 		d.User = func(ctx context.Context, id int64) (*store.User, error) { return store.UserByID(ctx, d.Store.DB, id) }
 	}
-	if d.ModelTimeout <= 0 {
-		d.ModelTimeout = 3 * time.Minute
-	}
-	if d.ParseTimeout <= 0 {
-		d.ParseTimeout = 30 * time.Second
-	}
-	s := &Service{d: d, store: d.Store, log: d.Log, now: d.Now, queue: make(chan docJob, queueSize)}
+	s := &Service{d: d, store: d.Store, log: d.Log, now: d.Now, queue: make(chan docJob, queueSize),
+		ModelTimeout: 3 * time.Minute, ParseTimeout: 30 * time.Second}
 	s.bg, s.stop = context.WithCancel(context.Background())
 	s.wg.Add(1)
 	go func() { defer s.wg.Done(); s.readDocuments() }()

@@ -98,7 +98,7 @@ func (s *Service) ParseTask(ctx context.Context, userID int64, r ParseRequest) (
 
 func (s *Service) refine(ctx context.Context, out *Parsed, text, model string, now time.Time, loc *time.Location) {
 	out.Model = model
-	ctx, cancel := context.WithTimeout(ctx, s.d.ParseTimeout)
+	ctx, cancel := context.WithTimeout(ctx, s.ParseTimeout)
 	defer cancel()
 	rules, _ := json.Marshal(struct {
 		Title      string   `json:"title"`
@@ -109,7 +109,7 @@ func (s *Service) refine(ctx context.Context, out *Parsed, text, model string, n
 		Tags       []string `json:"tags"`
 	}{out.Title, out.Due, out.Recurrence, out.Category, out.Priority, out.Tags})
 	local := now.In(loc)
-	req := llm.ChatRequest{Model: model, Options: map[string]any{"temperature": 0},
+	req := llm.ChatRequest{Model: model, Options: map[string]any{"temperature": 0, "num_predict": 512},
 		Messages: []llm.Message{
 			{Role: "system", Content: parseSystem},
 			{Role: "user", Content: fmt.Sprintf("Now: %s (%s, time zone %s).\nRules' reading: %s\nLine: %s",

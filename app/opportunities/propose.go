@@ -347,10 +347,12 @@ func (s *Service) modelDocument(ctx context.Context, model, name string, pages [
 // in the message or page they name; the rest count as rejected.
 func (s *Service) propose(ctx context.Context, model, what, body string, texts map[int64]string, now time.Time, loc *time.Location,
 	setRef func(*proposal, int64)) ([]proposal, int, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.d.ModelTimeout)
+	ctx, cancel := context.WithTimeout(ctx, s.ModelTimeout)
 	defer cancel()
 	local := now.In(loc)
-	req := llm.ChatRequest{Model: model, Options: map[string]any{"temperature": 0},
+	// num_predict bounds the answer: a model that rambles past it gives
+	// JSON cut short, which is refused like any other bad answer.
+	req := llm.ChatRequest{Model: model, Options: map[string]any{"temperature": 0, "num_predict": 2048},
 		Messages: []llm.Message{
 			{Role: "system", Content: proposeSystem},
 			{Role: "user", Content: fmt.Sprintf("Now: %s (%s, time zone %s).\n\n%s:\n\n%s",
