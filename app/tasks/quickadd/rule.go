@@ -69,6 +69,13 @@ func (r rule) first(from date) date {
 	return from
 }
 
+// adverbs of recurrence are adjectives after a determiner.
+var adverbs = map[string]bool{"daily": true, "everyday": true, "weekly": true, "biweekly": true, "fortnightly": true,
+	"monthly": true, "quarterly": true, "yearly": true, "annually": true, "annual": true}
+
+var determiners = map[string]bool{"the": true, "a": true, "an": true, "my": true, "our": true, "your": true,
+	"his": true, "her": true, "their": true, "this": true, "that": true, "next": true, "last": true, "its": true}
+
 var (
 	workWeek = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday}
 	weekEnd  = []time.Weekday{time.Saturday, time.Sunday}
@@ -77,6 +84,9 @@ var (
 // matchRule reads a recurrence at i.
 func (p *parser) matchRule(i int) (int, rule, bool) {
 	w := p.w(i)
+	if adverbs[w] && determiners[p.w(i-1)] {
+		return 0, rule{}, false // "the weekly report" names a report
+	}
 	switch w {
 	case "daily", "everyday":
 		return 1, rule{freq: "DAILY"}, true
