@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/aiwfe/aiwfe/app/apperr"
+	"github.com/aiwfe/aiwfe/app/hub"
 	"github.com/aiwfe/aiwfe/app/llm"
 	"github.com/aiwfe/aiwfe/app/tasks/quickadd"
 	"github.com/aiwfe/aiwfe/app/textutil"
@@ -138,11 +139,29 @@ func (s *Service) readDocuments() {
 		case <-s.bg.Done():
 			return
 		case j := <-s.queue:
-			if _, err := s.FromDocument(s.bg, j.userID, j.docID); err != nil && s.bg.Err() == nil {
-				s.log.Warn("opportunities: reading a document", "document_id", j.docID, "err", err)
+			res, err := s.FromDocument(s.bg, j.userID, j.docID)
+			if err != nil {
+				if s.bg.Err() == nil {
+					s.log.Warn("opportunities: reading a document", "document_id", j.docID, "err", err)
+				}
+				continue
+			}
+			if s.d.Hub != nil && len(res.Items) > 0 {
+				s.d.Hub.Publish(j.userID, hub.Progress, DocumentEvent{Type: "opportunities", Source: "document",
+					DocumentID: j.docID, Count: len(res.Items), ProposedBy: res.ProposedBy})
 			}
 		}
 	}
+}
+
+// DocumentEvent is published on the progress channel when a document read
+// on ingestion gave new opportunities (docs/websocket.md).
+type DocumentEvent struct {
+	Type       string `json:"type"`   // "opportunities"
+	Source     string `json:"source"` // "document"
+	DocumentID int64  `json:"document_id"`
+	Count      int    `json:"count"`
+	ProposedBy string `json:"proposed_by"`
 }
 
 // FromDocument looks for tasks in one of the user's documents, by page.

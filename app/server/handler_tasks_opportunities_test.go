@@ -199,13 +199,23 @@ func TestOpportunitiesFromDocuments(t *testing.T) {
 	} {
 		sc.Run(t, c)
 	}
+	ws := dialWS(t, srv.URL, "/api/v1/ws/progress", accessTokenOf(t, c))
+	poll(t, 5*time.Second, "subscription", func() bool { return srv.App.Hub.Subscribers(mustUserID(t, c)) == 1 })
 	private := uploadDocs(t, c, "private", "diary.txt", "Dear diary. I need to repaint the fence.")[0]
 	work := uploadDocs(t, c, "work", "minutes.txt", "Meeting minutes.\n\nAction item: send the quarterly report to Anna.\n\nThe budget was approved.")[0]
-	var items []opportunityView
-	poll(t, 20*time.Second, "the document's opportunity", func() bool {
-		items = listOpportunities(t, c, "?source=document")
-		return len(items) > 0
-	})
+	// The progress channel says when the work document gave proposals
+	// (its ingestion events come first).
+	for {
+		data := frame(ws.expect("event")["data"].(map[string]any))
+		if data.str("type") != "opportunities" {
+			continue
+		}
+		if data.num("document_id") != work.ID || data.num("count") != 1 || data.str("proposed_by") != "rules" {
+			t.Fatalf("event %v", data)
+		}
+		break
+	}
+	items := listOpportunities(t, c, "?source=document")
 	waitDoc(t, c, private.ID, "ready")
 	if len(items) != 1 || items[0].Title != "Send the quarterly report to Anna" || items[0].Source.DocumentID != work.ID ||
 		items[0].Source.Page != 1 || items[0].Source.Title != "minutes.txt" || items[0].Evidence != "Action item: send the quarterly report to Anna." {
