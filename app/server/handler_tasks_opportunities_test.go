@@ -96,7 +96,9 @@ func TestOpportunitiesREST(t *testing.T) {
 	theirConv := chatSay(t, other, "Remember to feed the cat.")
 	theirs := findTasks(t, other, theirConv).Items[0]
 
-	o := func(id int64, suffix string) string { return fmt.Sprintf("/api/v1/tasks/opportunities/%d%s", id, suffix) }
+	o := func(id int64, suffix string) string {
+		return fmt.Sprintf("/api/v1/tasks/opportunities/%d%s", id, suffix)
+	}
 	anon := srv.Client(t)
 	for _, sc := range []servertest.Scenario{
 		// Signed out: 401 everywhere.
@@ -122,7 +124,7 @@ func TestOpportunitiesREST(t *testing.T) {
 
 		// The list and its filters.
 		{Name: "list", Method: "GET", Path: "/api/v1/tasks/opportunities", WantStatus: 200,
-			WantContains: []string{`"total":3`, `"evidence":"Remember to call the plumber about the leak."`, `"proposed_by":"rules"`},
+			WantContains:    []string{`"total":3`, `"evidence":"Remember to call the plumber about the leak."`, `"proposed_by":"rules"`},
 			WantNotContains: []string{"feed the cat"}},
 		{Name: "bad status", Method: "GET", Path: "/api/v1/tasks/opportunities?status=later", WantStatus: 400, WantField: "status"},
 		{Name: "bad source", Method: "GET", Path: "/api/v1/tasks/opportunities?source=email", WantStatus: 400, WantField: "source"},
