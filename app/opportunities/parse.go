@@ -100,21 +100,9 @@ func (s *Service) refine(ctx context.Context, out *Parsed, text, model string, n
 	out.Model = model
 	ctx, cancel := context.WithTimeout(ctx, s.ParseTimeout)
 	defer cancel()
-	rules, _ := json.Marshal(struct {
-		Title      string   `json:"title"`
-		Due        string   `json:"due"`
-		Recurrence string   `json:"recurrence"`
-		Category   string   `json:"category"`
-		Priority   string   `json:"priority"`
-		Tags       []string `json:"tags"`
-	}{out.Title, out.Due, out.Recurrence, out.Category, out.Priority, out.Tags})
-	local := now.In(loc)
-	req := llm.ChatRequest{Model: model, Options: map[string]any{"temperature": 0, "num_predict": 512},
-		Messages: []llm.Message{
-			{Role: "system", Content: parseSystem},
-			{Role: "user", Content: fmt.Sprintf("Now: %s (%s, time zone %s).\nRules' reading: %s\nLine: %s",
-				local.Format("2006-01-02 15:04"), local.Weekday(), loc, rules, text)},
-		}}
+	rules, _ := json.Marshal(parseAnswer{Title: out.Title, Due: out.Due, Recurrence: out.Recurrence, Category: out.Category,
+		Priority: out.Priority, Tags: out.Tags})
+	req := structuredRequest(model, parseSystem, fmt.Sprintf("Rules' reading: %s\nLine: %s", rules, text), 512, now, loc)
 	var ans parseAnswer
 	if err := llm.Structured(ctx, s.d.LLM, req, parseSchema, &ans); err != nil {
 		out.ModelError = strings.Replace(modelFailure(err), "rules answered", "rules' answer stands", 1)
@@ -144,7 +132,7 @@ func (s *Service) refine(ctx context.Context, out *Parsed, text, model string, n
 		out.Recurrence = strings.TrimPrefix(strings.ToUpper(ans.Recurrence), "RRULE:")
 		refined = append(refined, "recurrence")
 		if out.Due == "" { // a series needs its first date
-			out.Due = local.Format("2006-01-02")
+			out.Due = now.In(loc).Format("2006-01-02")
 		}
 	}
 	if out.Category == "" && strings.TrimSpace(ans.Category) != "" {

@@ -95,14 +95,7 @@ func (p *parser) matchRule(i int) (int, rule, bool) {
 		if w != "weekly" {
 			r.interval = 2
 		}
-		n := 1
-		if p.is(i+1, "on") {
-			if m, days, ok := p.dayList(i+2, true, false); ok {
-				r.byDay = days
-				n += 1 + m
-			}
-		}
-		return n, r, true
+		return 1 + p.onDays(i+1, &r), r, true
 	case "monthly", "quarterly":
 		r := rule{freq: "MONTHLY"}
 		if w == "quarterly" {
@@ -112,14 +105,7 @@ func (p *parser) matchRule(i int) (int, rule, bool) {
 		return n, r, true
 	case "yearly", "annually":
 		r := rule{freq: "YEARLY"}
-		n := 1
-		if p.is(i+1, "on") {
-			if m, d, ok := p.yearDay(i + 2); ok {
-				r.yearly = &d
-				n += 1 + m
-			}
-		}
-		return n, r, true
+		return 1 + p.onYearDay(i+1, &r), r, true
 	case "weekdays", "workdays":
 		return 1, rule{freq: "WEEKLY", byDay: workWeek}, true
 	case "weekends":
@@ -178,27 +164,13 @@ func (p *parser) afterEvery(i int) (int, rule, bool) {
 		return j + 1 - i, r, true
 	case "week", "weeks":
 		r.freq = "WEEKLY"
-		n := j + 1 - i
-		if p.is(j+1, "on") {
-			if m, days, ok := p.dayList(j+2, true, false); ok {
-				r.byDay = days
-				n += 1 + m
-			}
-		}
-		return n, r, true
+		return j + 1 - i + p.onDays(j+1, &r), r, true
 	case "month", "months":
 		r.freq = "MONTHLY"
 		return j + 1 - i + p.monthDayTail(j+1, &r), r, true
 	case "year", "years":
 		r.freq = "YEARLY"
-		n := j + 1 - i
-		if p.is(j+1, "on") {
-			if m, d, ok := p.yearDay(j + 2); ok {
-				r.yearly = &d
-				n += 1 + m
-			}
-		}
-		return n, r, true
+		return j + 1 - i + p.onYearDay(j+1, &r), r, true
 	case "weekday", "workday", "weekdays", "workdays":
 		if interval == 1 {
 			return j + 1 - i, rule{freq: "WEEKLY", byDay: workWeek}, true
@@ -244,6 +216,33 @@ func (p *parser) afterEvery(i int) (int, rule, bool) {
 		}
 	}
 	return 0, rule{}, false
+}
+
+// onDays reads an optional "on monday and thursday" after a weekly rule
+// and returns the words it took.
+func (p *parser) onDays(i int, r *rule) int {
+	if !p.is(i, "on") {
+		return 0
+	}
+	m, days, ok := p.dayList(i+1, true, false)
+	if !ok {
+		return 0
+	}
+	r.byDay = days
+	return 1 + m
+}
+
+// onYearDay reads an optional "on mar 14" after a yearly rule.
+func (p *parser) onYearDay(i int, r *rule) int {
+	if !p.is(i, "on") {
+		return 0
+	}
+	m, d, ok := p.yearDay(i + 1)
+	if !ok {
+		return 0
+	}
+	r.yearly = &d
+	return 1 + m
 }
 
 // monthDayTail reads an optional "on the 15th" after a monthly rule and
