@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/aiwfe/aiwfe/app/apperr"
@@ -151,9 +152,10 @@ func (s *Service) refine(ctx context.Context, out *Parsed, text, model string, n
 		}
 		refined = append(refined, "tags")
 	}
-	// The title changes only with a field the model read: otherwise
-	// there is nothing its title took out that the rules' left in.
-	if len(refined) > 0 && title != "" && title != out.Title {
+	// The title changes only with a field the model read (otherwise
+	// there is nothing its title took out that the rules' left in), and
+	// only to words of the line: a model does not get to reword the task.
+	if len(refined) > 0 && title != "" && title != out.Title && wordsWithin(title, text) {
 		out.Title = title
 		refined = append(refined, "title")
 	}
@@ -163,6 +165,24 @@ func (s *Service) refine(ctx context.Context, out *Parsed, text, model string, n
 	}
 	out.ParsedBy = "model"
 	out.Refined = refined
+}
+
+// wordsWithin reports whether every word of a is a word of b, in any case.
+func wordsWithin(a, b string) bool {
+	have := map[string]bool{}
+	for _, w := range words(b) {
+		have[w] = true
+	}
+	for _, w := range words(a) {
+		if !have[w] {
+			return false
+		}
+	}
+	return true
+}
+
+func words(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 }
 
 func containsFold(list []string, s string) bool {

@@ -167,6 +167,23 @@ func TestConversationDemo(t *testing.T) {
 		t.Fatalf("after dismiss and accept: %q, %d duplicates", got, res.Duplicates)
 	}
 
+	// A task the user made by hand counts too, in other words as well.
+	if _, err := f.a.Tasks.Create(ctx, f.user, tasks.Input{Title: "Pay the gas bill"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.a.Tasks.Create(ctx, f.user, tasks.Input{Title: "Fix the bike", Status: "done"}); err != nil {
+		t.Fatal(err)
+	}
+	conv3, _ := f.conversation(t, f.user, "Remember to pay the gas bill! I need to fix the bike.")
+	res, err = f.a.Opportunities.FromConversation(ctx, f.user, conv3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A done task is no longer open: proposing it again is fair.
+	if got := titles(res.Items); len(got) != 1 || got[0] != "Fix the bike" || res.Duplicates != 1 {
+		t.Fatalf("against open tasks: %q, %d duplicates", got, res.Duplicates)
+	}
+
 	// Another user's conversation is not found, and nothing is written.
 	other := f.newUser(t, "other@example.com")
 	if _, err := f.a.Opportunities.FromConversation(ctx, other, conv); !errors.Is(err, apperr.ErrNotFound) {
@@ -358,6 +375,12 @@ func TestParse(t *testing.T) {
 	if p.ParsedBy != "model" || p.Title != "Pay rent" || p.Due != "2026-12-26" || strings.Join(p.Refined, ",") != "due,tags,title" ||
 		strings.Join(p.Tags, ",") != "bills" {
 		t.Fatalf("model: %+v", p)
+	}
+	// A title of other words than the line's is not taken.
+	f.standIn(t, `{"title":"Transfer the monthly housing payment","due":"2026-12-26","recurrence":"","category":"","priority":"none","tags":[]}`)
+	p = parse("pay rent the day after christmas")
+	if p.ParsedBy != "model" || p.Title != "pay rent the day after christmas" || p.Due != "2026-12-26" || strings.Join(p.Refined, ",") != "due" {
+		t.Fatalf("reworded title: %+v", p)
 	}
 	// What the rules read stands even when the model says otherwise.
 	f.standIn(t, `{"title":"call mom","due":"2027-05-05","recurrence":"FREQ=DAILY","category":"","priority":"low","tags":[]}`)
