@@ -211,7 +211,8 @@ func (s *Service) fromParts(ctx context.Context, userID int64, src source, what 
 }
 
 // promptParts are the non-empty parts that fit in maxPromptChars, in
-// order: the last ones when recent, else the first (the last cut short).
+// order: the last ones when recent, else the first (the last cut short;
+// when recent, only the newest is ever cut, when it alone is too long).
 func promptParts(parts []part, recent bool) []part {
 	var out []part
 	size := 0
@@ -224,8 +225,8 @@ func promptParts(parts []part, recent bool) []part {
 			return false
 		}
 		if n := utf8.RuneCountInString(pt.text); n > room {
-			if recent {
-				return false // a message is read whole or not at all
+			if recent && len(out) > 0 {
+				return false // older messages are read whole or not at all
 			}
 			pt.text = textutil.Truncate(pt.text, room)
 		}
