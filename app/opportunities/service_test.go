@@ -18,6 +18,7 @@ import (
 	"github.com/aiwfe/aiwfe/app/opportunities"
 	"github.com/aiwfe/aiwfe/app/server/servertest"
 	"github.com/aiwfe/aiwfe/app/tasks"
+	"github.com/aiwfe/aiwfe/app/tasks/quickadd"
 	"github.com/aiwfe/aiwfe/store"
 )
 
@@ -506,5 +507,23 @@ func TestEventSeam(t *testing.T) {
 	}
 	if res, _ := f.a.Opportunities.FromEvent(ctx, f.user, ev); len(res.Items) != 0 || res.Duplicates != 1 {
 		t.Fatalf("again: %+v", res)
+	}
+}
+
+// TestQuickAddRulesAreTasksRules: every recurrence quick add writes is
+// one the tasks service takes, so a parsed task can be saved as it is.
+func TestQuickAddRulesAreTasksRules(t *testing.T) {
+	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	for _, text := range []string{"every day", "every other day", "every weekday", "every weekend", "every mon, wed and fri",
+		"every other friday", "every 2 weeks on wednesday", "monthly", "quarterly", "every 1st of the month", "every 31st",
+		"every 2nd tuesday", "every last friday of the month", "yearly", "every year on mar 14", "every 24th of june"} {
+		r := quickadd.Parse(text, now, time.UTC)
+		if r.Recurrence == "" {
+			t.Errorf("%q: no recurrence", text)
+			continue
+		}
+		if _, err := tasks.ParseRule(r.Recurrence); err != nil {
+			t.Errorf("%q → %q, which tasks refuse: %v", text, r.Recurrence, err)
+		}
 	}
 }
