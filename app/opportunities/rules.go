@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/aiwfe/aiwfe/app/tasks/quickadd"
+	"github.com/aiwfe/aiwfe/app/textutil"
 )
 
 // proposal is a task proposed from one sentence, before it is saved.
@@ -173,6 +174,6 @@ func eventProposal(ev Event, now time.Time, loc *time.Location) (proposal, bool)
 	if !due.After(now.In(loc)) {
 		due = time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, loc)
 	}
-	return proposal{Title: cleanTitle("Prepare for " + title), Due: due.Format("2006-01-02"), Priority: "none",
+	return proposal{Title: textutil.Ellipsize(cleanTitle("Prepare for "+title), MaxTitleChars-1), Due: due.Format("2006-01-02"), Priority: "none",
 		Evidence: title + " — " + start.Format("Mon 2 Jan 2006 15:04")}, true
 }

@@ -111,6 +111,10 @@ func TestEventProposal(t *testing.T) {
 	if _, ok := eventProposal(Event{Title: "Past", Start: now.Add(-time.Hour)}, now, ny); ok {
 		t.Fatal("a past event got a proposal")
 	}
+	p, _ = eventProposal(Event{Title: strings.Repeat("long ", 100), Start: now.Add(48 * time.Hour)}, now, time.UTC)
+	if n := len([]rune(p.Title)); n > MaxTitleChars {
+		t.Fatalf("a long event's title: %d characters", n)
+	}
 	p, _ = eventProposal(Event{Title: "Soon", Start: now.Add(3 * time.Hour)}, now, time.UTC)
 	if p.Due != "2026-12-02" {
 		t.Fatalf("an event today: due %s", p.Due)
