@@ -335,18 +335,23 @@ func TasksByID(ctx context.Context, q Querier, userID int64, ids []int64) ([]*Ta
 }
 
 func queryTasks(ctx context.Context, q Querier, query string, args ...any) ([]*Task, error) {
+	return queryAll(ctx, q, scanTask, query, args...)
+}
+
+// queryAll runs query and scans every row it gives ([] for none).
+func queryAll[T any](ctx context.Context, q Querier, scan func(interface{ Scan(...any) error }) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []*Task{}
+	out := []T{}
 	for rows.Next() {
-		t, err := scanTask(rows)
+		v, err := scan(rows)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, t)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }
@@ -418,20 +423,7 @@ func GetTaskCategory(ctx context.Context, q Querier, userID, id int64) (*TaskCat
 
 // ListTaskCategories lists the user's categories by name.
 func ListTaskCategories(ctx context.Context, q Querier, userID int64) ([]*TaskCategory, error) {
-	rows, err := q.QueryContext(ctx, "SELECT "+categoryCols+" FROM task_categories c WHERE c.user_id = ? ORDER BY c.name COLLATE NOCASE, c.id", userID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*TaskCategory{}
-	for rows.Next() {
-		c, err := scanCategory(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, scanCategory, "SELECT "+categoryCols+" FROM task_categories c WHERE c.user_id = ? ORDER BY c.name COLLATE NOCASE, c.id", userID)
 }
 
 // UpdateTaskCategory writes the name, colour and weight of the user's

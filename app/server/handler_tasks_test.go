@@ -12,23 +12,20 @@ import (
 // mkTask creates a task and returns its id, failing unless 201.
 func mkTask(t *testing.T, c *servertest.Client, body map[string]any) int64 {
 	t.Helper()
-	res := c.Post("/api/v1/tasks", body)
-	if res.Status != 201 {
-		t.Fatalf("create task %v: %s", body, res)
-	}
-	var v struct {
-		ID int64 `json:"id"`
-	}
-	res.JSON(t, &v)
-	return v.ID
+	return mkID(t, c, "/api/v1/tasks", body)
 }
 
 // mkCategory creates a category and returns its id.
 func mkCategory(t *testing.T, c *servertest.Client, name string) int64 {
 	t.Helper()
-	res := c.Post("/api/v1/tasks/categories", map[string]any{"name": name})
+	return mkID(t, c, "/api/v1/tasks/categories", map[string]any{"name": name})
+}
+
+func mkID(t *testing.T, c *servertest.Client, path string, body map[string]any) int64 {
+	t.Helper()
+	res := c.Post(path, body)
 	if res.Status != 201 {
-		t.Fatalf("create category %s: %s", name, res)
+		t.Fatalf("POST %s %v: %s", path, body, res)
 	}
 	var v struct {
 		ID int64 `json:"id"`
