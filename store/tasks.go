@@ -368,6 +368,22 @@ func OpenTasksDueBefore(ctx context.Context, q Querier, userID int64, before tim
 		" AND t.due_at < ? ORDER BY t.due_at, t.priority DESC, t.position, t.id LIMIT ?", userID, tsText(before), limit)
 }
 
+// TaskDueDates lists the distinct dates the user's tasks are due on
+// (those due on a day, not at a time).
+func TaskDueDates(ctx context.Context, q Querier, userID int64) ([]string, error) {
+	return queryAll(ctx, q, func(r interface{ Scan(...any) error }) (string, error) {
+		var d string
+		return d, r.Scan(&d)
+	}, "SELECT DISTINCT due_date FROM tasks WHERE user_id = ? AND due_date != ''", userID)
+}
+
+// SetTaskDateDueAt sets due_at of the user's tasks due on date (their
+// order key: the day's start in the user's zone).
+func SetTaskDateDueAt(ctx context.Context, q Querier, userID int64, date string, at time.Time) error {
+	_, err := q.ExecContext(ctx, "UPDATE tasks SET due_at = ? WHERE user_id = ? AND due_date = ?", tsText(at), userID, date)
+	return err
+}
+
 // TaskCategory is one of a user's categories.
 type TaskCategory struct {
 	ID     int64   `json:"id"`

@@ -524,3 +524,31 @@ func TestTasksRecurringAPI(t *testing.T) {
 	servertest.Scenario{Name: "both cleared", Method: "PATCH", Path: fmt.Sprintf("/api/v1/tasks/%d", next.ID),
 		Request: body(map[string]any{"due": nil, "recurrence": nil}), WantStatus: 200, WantContains: []string{`"recurrence":""`, `"due":null`}}.Run(t, c)
 }
+
+// A new time zone moves a date's order key to the day's start there, in
+// the same transaction; a date-time keeps its instant and shows in the
+// new zone.
+func TestTasksTimezoneChange(t *testing.T) {
+	srv := servertest.Start(t)
+	c := srv.User(t, "user")
+	zone := func(tz string) {
+		t.Helper()
+		if res := c.Put("/api/v1/profile", map[string]any{"timezone": tz}); res.Status != 200 {
+			t.Fatalf("timezone %s: %s", tz, res)
+		}
+	}
+	zone("Europe/Berlin")
+	day := mkTask(t, c, map[string]any{"title": "on a day", "due": "2031-05-10"})
+	at := mkTask(t, c, map[string]any{"title": "at a time", "due": "2031-05-10T09:00"})
+	zone("America/New_York")
+	for _, sc := range []servertest.Scenario{
+		{Name: "date", Method: "GET", Path: fmt.Sprintf("/api/v1/tasks/%d", day), WantStatus: 200,
+			WantContains: []string{`"due":"2031-05-10"`, `"due_at":"2031-05-10T04:00:00Z"`}},
+		{Name: "date-time", Method: "GET", Path: fmt.Sprintf("/api/v1/tasks/%d", at), WantStatus: 200,
+			WantContains: []string{`"due":"2031-05-10T03:00:00-04:00"`, `"due_at":"2031-05-10T07:00:00Z"`}},
+		{Name: "a date's bounds follow the zone", Method: "GET", Path: "/api/v1/tasks?due_after=2031-05-10&due_before=2031-05-11", WantStatus: 200,
+			WantContains: []string{`"total":2`}},
+	} {
+		sc.Run(t, c)
+	}
+}

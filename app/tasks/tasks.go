@@ -386,6 +386,27 @@ func nextDue(t *store.Task, loc *time.Location, now time.Time) (time.Time, bool)
 	return rule.Next(anchor.In(loc), t.DueAt.In(loc), now.In(loc))
 }
 
+// Rezone moves the order key (due_at) of the user's tasks due on a date
+// to the start of that day in zone, the user's new time zone, inside the
+// transaction that changes it (users.Deps.TimezoneChanged).
+func (s *Service) Rezone(ctx context.Context, tx *sql.Tx, userID int64, zone string) error {
+	loc := location(zone)
+	dates, err := store.TaskDueDates(ctx, tx, userID)
+	if err != nil {
+		return err
+	}
+	for _, d := range dates {
+		_, at, err := ParseDue(d, loc)
+		if err != nil || at == nil {
+			continue // not a date this binary wrote; leave it
+		}
+		if err := store.SetTaskDateDueAt(ctx, tx, userID, d, *at); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Delete removes one of the user's tasks with its subtasks.
 func (s *Service) Delete(ctx context.Context, userID, id int64) error {
 	return apperr.FromStore(store.DeleteTask(ctx, s.store.DB, userID, id), "task")
