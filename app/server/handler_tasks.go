@@ -97,11 +97,11 @@ func (s *Server) taskGET(c *fiber.Ctx) error {
 
 // taskNulls is what JSON null means in a task PATCH: clear the field.
 var taskNulls = map[string]string{
-	"due": `""`, "estimated_minutes": "0", "category_id": "0", "parent_id": "0", "recurrence": `""`, "notes": `""`,
+	"due": `""`, "estimated_minutes": "0", "category_id": "0", "parent_id": "0", "recurrence": `""`, "notes": `""`, "tags": "[]",
 }
 
 // taskPATCH changes fields of one of the caller's tasks; null clears
-// due, estimated_minutes, category_id, parent_id, recurrence and notes.
+// due, estimated_minutes, category_id, parent_id, recurrence, notes and tags.
 func (s *Server) taskPATCH(c *fiber.Ctx) error {
 	id, err := pathID(c, "task")
 	if err != nil {

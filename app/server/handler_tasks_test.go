@@ -121,8 +121,8 @@ func TestTasksREST(t *testing.T) {
 		// Changes.
 		{Name: "start", Method: "PATCH", Path: p(sub), Request: body(map[string]any{"status": "in_progress", "estimated_minutes": 30}),
 			WantStatus: 200, WantContains: []string{`"status":"in_progress"`, `"estimated_minutes":30`, `"completed_at":null`}},
-		{Name: "null clears", Method: "PATCH", Path: p(sub), Request: body(map[string]any{"estimated_minutes": nil, "due": nil, "parent_id": nil}),
-			WantStatus: 200, WantContains: []string{`"estimated_minutes":null`, `"due":null`, `"parent_id":null`}},
+		{Name: "null clears", Method: "PATCH", Path: p(sub), Request: body(map[string]any{"estimated_minutes": nil, "due": nil, "parent_id": nil, "tags": nil}),
+			WantStatus: 200, WantContains: []string{`"estimated_minutes":null`, `"due":null`, `"parent_id":null`, `"tags":[]`}},
 		{Name: "complete", Method: "PATCH", Path: p(sub), Request: body(map[string]any{"status": "done"}),
 			WantStatus: 200, WantContains: []string{`"status":"done"`}, WantNotContains: []string{`"completed_at":null`}},
 		{Name: "reopen", Method: "PATCH", Path: p(sub), Request: body(map[string]any{"status": "todo", "parent_id": parent}),
