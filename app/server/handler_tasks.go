@@ -28,8 +28,10 @@ func (s *Server) tasksGET(c *fiber.Ctx) error {
 		Tag: c.Query("tag"), DueAfter: c.Query("due_after"), DueBefore: c.Query("due_before"), Query: c.Query("q"),
 		Sort: c.Query("sort"), Order: c.Query("order"), Page: int(min(page, 1<<20)), PerPage: int(min(per, tasks.MaxPerPage)),
 	}
-	if st := c.Query("status"); st != "" {
-		req.Status = strings.Split(st, ",")
+	for _, st := range strings.Split(c.Query("status"), ",") {
+		if st = strings.TrimSpace(st); st != "" {
+			req.Status = append(req.Status, st)
+		}
 	}
 	if req.CategoryID, err = queryOptionalID(c, "category_id"); err != nil {
 		return err

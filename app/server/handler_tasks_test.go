@@ -243,6 +243,7 @@ func TestTasksListFilters(t *testing.T) {
 		{"?sort=position&parent_id=none", want("report", "call", "today", "soon", "later", "someday", "done")},
 		{"?status=todo,in_progress&parent_id=none", want("report", "today", "call", "soon", "later", "someday")},
 		{"?status=done", want("done")},
+		{"?status=done,%20", want("done")},
 		{"?category_id=" + fmt.Sprint(home), want("done", "today", "call")},
 		{"?category_id=none&parent_id=none", want("soon", "later", "someday")},
 		{"?tag=FINANCE", want("report")},
