@@ -106,6 +106,8 @@ func TestTasksREST(t *testing.T) {
 		{Name: "unknown field", Method: "POST", Path: "/api/v1/tasks", Request: body(map[string]any{"title": "x", "colour": "red"}), WantStatus: 400, WantField: "colour"},
 		{Name: "bad rule", Method: "POST", Path: "/api/v1/tasks", Request: body(map[string]any{"title": "x", "due": "2031-01-01", "recurrence": "FREQ=HOURLY"}), WantStatus: 400, WantField: "recurrence"},
 		{Name: "COUNT refused", Method: "POST", Path: "/api/v1/tasks", Request: body(map[string]any{"title": "x", "due": "2031-01-01", "recurrence": "FREQ=DAILY;COUNT=3"}), WantStatus: 400, WantField: "recurrence"},
+		{Name: "rule that never falls", Method: "POST", Path: "/api/v1/tasks", Request: body(map[string]any{"title": "x", "due": "2031-01-01", "recurrence": "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"}), WantStatus: 400, WantField: "recurrence"},
+		{Name: "rule already ended", Method: "POST", Path: "/api/v1/tasks", Request: body(map[string]any{"title": "x", "due": "2031-01-01", "recurrence": "FREQ=DAILY;UNTIL=20301231"}), WantStatus: 400, WantField: "recurrence"},
 		{Name: "rule without due", Method: "POST", Path: "/api/v1/tasks", Request: body(map[string]any{"title": "x", "recurrence": "FREQ=DAILY"}), WantStatus: 400, WantField: "recurrence"},
 		{Name: "another user's category", Method: "POST", Path: "/api/v1/tasks", Request: body(map[string]any{"title": "x", "category_id": otherCat}), WantStatus: 400, WantField: "category_id"},
 		{Name: "another user's parent", Method: "POST", Path: "/api/v1/tasks", Request: body(map[string]any{"title": "x", "parent_id": otherTask}), WantStatus: 400, WantField: "parent_id"},

@@ -320,7 +320,7 @@ func apply(ctx context.Context, q store.Querier, t *store.Task, p Patch, loc *ti
 		if p.Recurrence != nil {
 			rule = *p.Recurrence
 		}
-		return setRecurrence(t, rule)
+		return setRecurrence(t, rule, loc, p.Recurrence != nil)
 	}
 	return nil
 }
@@ -607,8 +607,9 @@ func setPosition(t *store.Task, p float64) error {
 }
 
 // setRecurrence sets the rule (normalised) and anchors the series at the
-// task's due; a rule needs a due.
-func setRecurrence(t *store.Task, rule string) error {
+// task's due; a rule needs a due, and a rule given (checkNext) a date
+// after it.
+func setRecurrence(t *store.Task, rule string, loc *time.Location, checkNext bool) error {
 	if strings.TrimSpace(rule) == "" {
 		t.Recurrence, t.RecurrenceAnchor = "", ""
 		return nil
@@ -624,6 +625,14 @@ func setRecurrence(t *store.Task, rule string) error {
 	t.RecurrenceAnchor = t.DueDate
 	if t.DueDate == "" {
 		t.RecurrenceAnchor = dueAtText(t.DueAt)
+	}
+	// A rule given with no date after the due (30 February, an UNTIL
+	// already past) would never make a next task. (A new due under the
+	// same rule may well be the series' last.)
+	if checkNext {
+		if _, ok := nextDue(t, loc, time.Time{}); !ok {
+			return apperr.Invalid("recurrence", "recurrence: the rule has no date after the due")
+		}
 	}
 	return nil
 }
