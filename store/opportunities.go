@@ -170,20 +170,7 @@ func UserOpportunities(ctx context.Context, q Querier, userID int64) ([]*Opportu
 }
 
 func queryOpportunities(ctx context.Context, q Querier, query string, args ...any) ([]*Opportunity, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*Opportunity{}
-	for rows.Next() {
-		o, err := scanOpportunity(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, scanOpportunity, query, args...)
 }
 
 // SetOpportunityStatus moves one of the user's opportunities from status
@@ -213,20 +200,10 @@ func SetOpportunityTask(ctx context.Context, q Querier, userID, id, taskID int64
 // OpportunityCollections lists the collections the user lets the model
 // read for opportunities.
 func OpportunityCollections(ctx context.Context, q Querier, userID int64) ([]string, error) {
-	rows, err := q.QueryContext(ctx, "SELECT collection FROM opportunity_collections WHERE user_id = ? ORDER BY collection", userID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []string{}
-	for rows.Next() {
+	return queryAll(ctx, q, func(r interface{ Scan(...any) error }) (string, error) {
 		var c string
-		if err := rows.Scan(&c); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+		return c, r.Scan(&c)
+	}, "SELECT collection FROM opportunity_collections WHERE user_id = ? ORDER BY collection", userID)
 }
 
 // SetOpportunityCollections replaces the user's list.

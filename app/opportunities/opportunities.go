@@ -270,11 +270,8 @@ func (s *Service) List(ctx context.Context, userID int64, r ListRequest) (*Page,
 // Get reads one of the user's opportunities.
 func (s *Service) Get(ctx context.Context, userID, id int64) (*Opportunity, error) {
 	o, err := store.GetOpportunity(ctx, s.store.DB, userID, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, apperr.NotFound("opportunity")
-	}
 	if err != nil {
-		return nil, err
+		return nil, apperr.FromStore(err, "opportunity")
 	}
 	return view(o), nil
 }
@@ -303,11 +300,8 @@ var ErrDecided = apperr.New(409, "already_decided", "this opportunity was alread
 // is refused (a bad edit), it is open again and nothing is written.
 func (s *Service) Accept(ctx context.Context, userID, id int64, e Edit) (*Accepted, error) {
 	o, err := store.GetOpportunity(ctx, s.store.DB, userID, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, apperr.NotFound("opportunity")
-	}
 	if err != nil {
-		return nil, err
+		return nil, apperr.FromStore(err, "opportunity")
 	}
 	if o.Status != store.OpportunityOpen {
 		return nil, ErrDecided
@@ -404,11 +398,8 @@ func sourceRef(o *store.Opportunity) map[string]any {
 // is never proposed again. Dismissing a dismissed one changes nothing.
 func (s *Service) Dismiss(ctx context.Context, userID, id int64) (*Opportunity, error) {
 	o, err := store.GetOpportunity(ctx, s.store.DB, userID, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, apperr.NotFound("opportunity")
-	}
 	if err != nil {
-		return nil, err
+		return nil, apperr.FromStore(err, "opportunity")
 	}
 	switch o.Status {
 	case store.OpportunityDismissed:
