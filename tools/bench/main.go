@@ -146,10 +146,6 @@ func ingestion(binary string) {
 	fmt.Printf("documents:          %d uploaded and indexed (built-in embedder) in %.1f s (%.0f/s); RSS %s idle before (anon %s), peak %s, %s 10 s after (anon %s), %s 40 s after\n",
 		docs, took.Seconds(), float64(docs)/took.Seconds(), loadgen.MiB(idle.RSS), loadgen.MiB(idle.Anon), loadgen.MiB(peak.Peak),
 		loadgen.MiB(after.RSS), loadgen.MiB(after.Anon), loadgen.MiB(idleAgain.RSS))
-	if os.Getenv("BENCH_HOLD") != "" {
-		fmt.Println("HOLD pid", pid)
-		time.Sleep(90 * time.Second)
-	}
 }
 
 // bigBodies: 64 concurrent anonymous 31 MiB sign-in bodies with a
@@ -231,6 +227,8 @@ func startKeep(binary string) (time.Duration, func(), int, string) {
 		"AIWFE_LOG_REQUESTS=false",
 	)
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	// BENCH_SERVER_LOG=file keeps the server's output (e.g. with
+	// GODEBUG=gctrace=1) while looking into a figure.
 	if f := os.Getenv("BENCH_SERVER_LOG"); f != "" {
 		w, err := os.Create(f)
 		must(err)
