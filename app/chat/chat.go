@@ -50,6 +50,10 @@ type Deps struct {
 	// documents (the Documents mode, a send's use_documents). Without it
 	// such a reply is refused (documents_unavailable).
 	Retriever Retriever
+	// Replied, when set, is told of each reply recorded complete (the
+	// opportunities look at a conversation once it goes quiet). It runs
+	// on the reply's path: it must return at once.
+	Replied func(userID, conversationID int64)
 }
 
 // Service is the chat service. Close it to stop its background work
@@ -63,6 +67,7 @@ type Service struct {
 	defaultModel string
 	user         func(ctx context.Context, id int64) (*store.User, error)
 	retriever    Retriever
+	replied      func(userID, conversationID int64)
 
 	// TitleTimeout bounds the background title generation.
 	TitleTimeout time.Duration
@@ -97,7 +102,7 @@ func New(d Deps) *Service {
 	}
 	bg, stop := context.WithCancel(context.Background())
 	s := &Service{
-		store: d.Store, llm: d.LLM, hub: d.Hub, log: d.Log, now: d.Now, defaultModel: d.DefaultModel, user: d.User, retriever: d.Retriever,
+		store: d.Store, llm: d.LLM, hub: d.Hub, log: d.Log, now: d.Now, defaultModel: d.DefaultModel, user: d.User, retriever: d.Retriever, replied: d.Replied,
 		TitleTimeout: 2 * time.Minute,
 		bg:           bg, stop: stop, pulls: map[string]*PullState{}, maxPulls: maxPulls, pullKeep: pullKeep,
 	}
