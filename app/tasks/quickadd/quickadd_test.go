@@ -249,8 +249,7 @@ func TestCheckRule(t *testing.T) {
 		"FREQ=DAILY": true, "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH": true, "RRULE:FREQ=MONTHLY;BYMONTHDAY=31": true,
 		"FREQ=YEARLY": true, "freq=weekly;byday=fr": true, "FREQ=MONTHLY;BYDAY=2TU": true, "FREQ=MONTHLY;BYDAY=-1FR": true,
 		"FREQ=WEEKLY;BYDAY=2TU": false, "FREQ=MONTHLY;BYDAY=MO": false, "FREQ=MONTHLY;BYDAY=6MO": false, "FREQ=MONTHLY;BYDAY=1MO,2TU": false,
-		"FREQ=MONTHLY;BYDAY=1MO;BYMONTHDAY=3": false,
-		"":                                    false, "FREQ=HOURLY": false, "FREQ=DAILY;COUNT=3": false, "FREQ=DAILY;BYDAY=MO": false,
+		"FREQ=MONTHLY;BYDAY=1MO;BYMONTHDAY=3": false, "": false, "FREQ=HOURLY": false, "FREQ=DAILY;COUNT=3": false, "FREQ=DAILY;BYDAY=MO": false,
 		"FREQ=WEEKLY;BYDAY=XX": false, "FREQ=MONTHLY;BYMONTHDAY=0": false, "FREQ=DAILY;INTERVAL=0": false,
 		"FREQ=DAILY;FREQ=DAILY": false, "INTERVAL=2": false, "FREQ=WEEKLY;BYDAY=1MO": false,
 	} {
