@@ -309,8 +309,25 @@ func (s *Service) runTools(ctx context.Context, ex *exchange, calls []llm.ToolCa
 	return nil
 }
 
+// ToolOrigin is the chat message a tool call comes from, for tools that
+// link what they make back to it (a task's source).
+type ToolOrigin struct {
+	ConversationID int64
+	MessageID      int64
+}
+
+type originKey struct{}
+
+// OriginOf is the origin of the tool call ctx was given to; ok is false
+// outside a chat tool call.
+func OriginOf(ctx context.Context) (ToolOrigin, bool) {
+	o, ok := ctx.Value(originKey{}).(ToolOrigin)
+	return o, ok
+}
+
 // runTool settles one call. Its error means the reply must end.
 func (s *Service) runTool(ctx context.Context, ex *exchange, call *ToolCall, st Stream) error {
+	ctx = context.WithValue(ctx, originKey{}, ToolOrigin{ConversationID: ex.conv.ID, MessageID: ex.reply.ID})
 	t := s.tools.find(call.Name)
 	if t == nil || (t.ChangesData() && st.Confirm == nil) {
 		call.Status, call.Error = ToolFailed, "there is no tool named "+quote(call.Name)

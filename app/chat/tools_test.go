@@ -15,6 +15,7 @@ import (
 	"github.com/aiwfe/aiwfe/app/apperr"
 	"github.com/aiwfe/aiwfe/app/hub"
 	"github.com/aiwfe/aiwfe/app/llm"
+	"github.com/aiwfe/aiwfe/app/llm/llmtest"
 	"github.com/aiwfe/aiwfe/store"
 )
 
@@ -121,6 +122,16 @@ func (r *recording) Chat(ctx context.Context, req llm.ChatRequest, on func(llm.C
 	r.reqs = append(r.reqs, req)
 	r.mu.Unlock()
 	return r.Provider.Chat(ctx, req, on)
+}
+
+// Show passes through, so that the service can ask the capabilities of
+// the provider recorded.
+func (r *recording) Show(ctx context.Context, model string) (*llm.ModelInfo, error) {
+	sh, ok := r.Provider.(llm.Shower)
+	if !ok {
+		return nil, errors.ErrUnsupported
+	}
+	return sh.Show(ctx, model)
 }
 
 func (r *recording) requests() []llm.ChatRequest {
@@ -542,5 +553,98 @@ func TestNormArgs(t *testing.T) {
 		if got := string(normArgs(json.RawMessage(in))); got != want {
 			t.Errorf("normArgs(%s) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+// TestToolCallsOverTheWire runs a confirmed create_task against stand-ins
+// speaking Ollama's and OpenAI's tool-calling formats: the tools go out in
+// the request, the call comes back, and the result goes to the model in
+// each API's own form.
+func TestToolCallsOverTheWire(t *testing.T) {
+	call := llmtest.ToolCall{Name: "create_task", Arguments: `{"title":"Pay rent","due":"2026-12-01","priority":"high"}`}
+	for _, provider := range []string{"ollama", "openai"} {
+		t.Run(provider, func(t *testing.T) {
+			var up *llmtest.Server
+			path := "/api/chat"
+			if provider == "ollama" {
+				up = llmtest.NewOllama(t, llmtest.WithToolCalls(call), llmtest.WithTokens(2)).Server
+			} else {
+				up = llmtest.NewOpenAI(t, llmtest.WithToolCalls(call), llmtest.WithTokens(2)).Server
+				path = "/v1/chat/completions"
+			}
+			p, err := llm.New(llm.Config{Provider: provider, BaseURL: up.URL})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := newToolsFixture(t, p)
+			uid := f.user(t, "a@example.com", nil)
+			c := &confirmWith{decisions: []Decision{{Approve: true}}}
+			r, err := f.svc.Send(context.Background(), SendRequest{UserID: uid, Message: "I must pay the rent", UseTools: true,
+				Model: "llama3.2:3b", Stream: Stream{Confirm: c.confirm}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(c.seen) != 1 || c.seen[0].Summary != "Create task \u201cPay rent\u201d due Tue 1 Dec, high priority" {
+				t.Fatalf("proposals %+v", c.seen)
+			}
+			tasks := f.tasks.all()
+			if len(tasks) != 1 || tasks[0].Title != "Pay rent" || tasks[0].Priority != "high" {
+				t.Fatalf("tasks %+v", tasks)
+			}
+			if r.Message.Content != "tok0 tok1 " || r.Message.Status != store.MessageComplete {
+				t.Fatalf("reply %+v", r.Message)
+			}
+			reqs := up.RequestsTo(path)
+			if len(reqs) != 2 {
+				t.Fatalf("%d requests to %s, want 2", len(reqs), path)
+			}
+			first, second := reqs[0].JSON(), reqs[1].JSON()
+			tools, _ := first["tools"].([]any)
+			if len(tools) != 3 || !strings.Contains(string(reqs[0].Body), `"name":"create_task"`) {
+				t.Fatalf("tools sent: %s", reqs[0].Body)
+			}
+			msgs := second["messages"].([]any)
+			asked := msgs[len(msgs)-2].(map[string]any)
+			result := msgs[len(msgs)-1].(map[string]any)
+			calls := asked["tool_calls"].([]any)
+			if result["role"] != "tool" || len(calls) != 1 || !strings.Contains(result["content"].(string), `"created":true`) {
+				t.Fatalf("second request's last turns: %v / %v", asked, result)
+			}
+			if provider == "ollama" && result["tool_name"] != "create_task" {
+				t.Fatalf("ollama tool turn without tool_name: %v", result)
+			}
+			if provider == "openai" && result["tool_call_id"] != calls[0].(map[string]any)["id"] {
+				t.Fatalf("openai tool turn does not name its call: %v / %v", result, calls[0])
+			}
+		})
+	}
+}
+
+func TestToolsOnlyForModelsThatCallThem(t *testing.T) {
+	up := llmtest.NewOllama(t, llmtest.WithModels("llama3.2:3b", "plain:1b"), llmtest.WithoutTools("plain:1b"))
+	p, err := llm.New(llm.Config{Provider: "ollama", BaseURL: up.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newToolsFixture(t, p)
+	uid := f.user(t, "a@example.com", nil)
+	for i, tc := range []struct {
+		model string
+		tools bool
+	}{{"plain:1b", false}, {"llama3.2:3b", true}, {"plain:1b", false}, {"llama3.2:3b", true}} {
+		var started Start
+		if _, err := f.svc.Send(context.Background(), SendRequest{UserID: uid, Model: tc.model, Message: "hi", UseTools: true,
+			Stream: Stream{OnStart: func(s Start) error { started = s; return nil }}}); err != nil {
+			t.Fatal(err)
+		}
+		reqs := up.RequestsTo("/api/chat")
+		_, sent := reqs[len(reqs)-1].JSON()["tools"]
+		if sent != tc.tools || started.Tools != tc.tools {
+			t.Fatalf("send %d (%s): tools sent %v, start says %v; want %v", i, tc.model, sent, started.Tools, tc.tools)
+		}
+	}
+	// Each model's capabilities were asked once.
+	if n := len(up.RequestsTo("/api/show")); n != 2 {
+		t.Fatalf("%d /api/show requests, want 2 (cached)", n)
 	}
 }
