@@ -77,7 +77,7 @@ func TaskTools(t Tasks, now func() time.Time) []Tool {
 	return []Tool{
 		FuncTool{
 			ToolName: "list_tasks",
-			ToolDescription: "List the user's tasks, most urgent first. By default only open tasks (to do or in progress). " +
+			ToolDescription: "List the user's tasks, soonest due first. By default only open tasks (to do or in progress). " +
 				"Use it to answer questions about the user's tasks or to find a task's id before updating it.",
 			Schema: json.RawMessage(`{"type":"object","properties":{` +
 				`"status":{"type":"string","enum":["open","todo","in_progress","done","cancelled","all"],"description":"which tasks; default open"},` +

@@ -205,7 +205,7 @@ func (s *Server) wsReply(ctx context.Context, wc *wsConn, userID int64, f wsClie
 		OnStart: func(st chat.Start) error {
 			started = st
 			return wc.writeJSON(wsStartFrame{Type: "start", ConversationID: st.ConversationID, MessageID: st.MessageID,
-				Model: st.Model, Mode: st.Mode, Created: st.Created})
+				Model: st.Model, Mode: st.Mode, Created: st.Created, Tools: st.Tools})
 		},
 		OnToken:    func(content string) error { return wc.writeJSON(wsContentFrame{Type: "token", Content: content}) },
 		OnThinking: func(content string) error { return wc.writeJSON(wsContentFrame{Type: "thinking", Content: content}) },
