@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -314,6 +315,33 @@ func TestRESTChatOffersOnlyReadOnlyTools(t *testing.T) {
 	res = c.Post("/api/v1/chat", map[string]any{"message": "what are my tasks", "use_tools": true})
 	if res.Status != 200 || !strings.Contains(res.String(), `"name":"list_tasks"`) || !strings.Contains(res.String(), "Pay rent") {
 		t.Fatalf("REST list: %s", res)
+	}
+
+	// The calls are in the data export, with their message.
+	ex := c.Get("/api/v1/profile/export")
+	var archive struct {
+		Conversations []struct {
+			Messages []struct {
+				Role      string            `json:"role"`
+				ToolCalls []json.RawMessage `json:"tool_calls"`
+			} `json:"messages"`
+		} `json:"conversations"`
+	}
+	if ex.Status != 200 || json.Unmarshal(ex.Body, &archive) != nil {
+		t.Fatalf("export: %s", ex)
+	}
+	found := false
+	for _, cv := range archive.Conversations {
+		for _, m := range cv.Messages {
+			for _, tc := range m.ToolCalls {
+				var compact bytes.Buffer
+				json.Compact(&compact, tc) // the archive is indented
+				found = found || (m.Role == "assistant" && strings.Contains(compact.String(), `"name":"list_tasks"`) && strings.Contains(compact.String(), "Pay rent"))
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("export without the tool call: %s", ex)
 	}
 }
 

@@ -1,13 +1,13 @@
 				{
-					__sveltekit_k7kx48 = {
+					__sveltekit_16gt1vj = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.BAYLVh5r.js"),
-						import("/_app/immutable/entry/app.W_7yw2ra.js")
+						import("/_app/immutable/entry/start.CytYLrvT.js"),
+						import("/_app/immutable/entry/app.BLYFoQGK.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
