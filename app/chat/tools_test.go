@@ -648,3 +648,33 @@ func TestToolsOnlyForModelsThatCallThem(t *testing.T) {
 		t.Fatalf("%d /api/show requests, want 2 (cached)", n)
 	}
 }
+
+func TestRegenerateKeepsTools(t *testing.T) {
+	f := newToolsFixture(t, llm.NewDemo(0))
+	uid := f.user(t, "a@example.com", nil)
+	ctx := context.Background()
+	c := &confirmWith{decisions: []Decision{{Approve: false}, {Approve: true}}}
+	r, err := f.svc.Send(ctx, SendRequest{UserID: uid, Message: "add a task to pay rent", UseTools: true, Stream: Stream{Confirm: c.confirm}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var started Start
+	r2, err := f.svc.Regenerate(ctx, RegenerateRequest{UserID: uid, ConversationID: r.ConversationID,
+		Stream: Stream{Confirm: c.confirm, OnStart: func(s Start) error { started = s; return nil }}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := storedCalls(t, r2.Message)
+	if !started.Tools || len(c.seen) != 2 || len(calls) != 1 || calls[0].Status != ToolDone || len(f.tasks.all()) != 1 {
+		t.Fatalf("regenerated: start %+v, proposals %d, calls %+v, tasks %+v", started, len(c.seen), calls, f.tasks.all())
+	}
+	// A reply that was not offered tools is regenerated without them.
+	r3, err := f.svc.Send(ctx, SendRequest{UserID: uid, ConversationID: r.ConversationID, Message: "add a task to nap"})
+	if err != nil || r3.Message.ToolCalls != nil {
+		t.Fatalf("plain send: %v, %s", err, r3.Message.ToolCalls)
+	}
+	r4, err := f.svc.Regenerate(ctx, RegenerateRequest{UserID: uid, ConversationID: r.ConversationID, Stream: Stream{Confirm: c.confirm}})
+	if err != nil || r4.Message.ToolCalls != nil {
+		t.Fatalf("plain regenerate: %v, %s", err, r4.Message.ToolCalls)
+	}
+}
