@@ -4,16 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"log/slog"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aiwfe/aiwfe/app/apperr"
-	"github.com/aiwfe/aiwfe/app/hub"
 	"github.com/aiwfe/aiwfe/app/llm"
 	"github.com/aiwfe/aiwfe/app/llm/llmtest"
 	"github.com/aiwfe/aiwfe/store"
@@ -160,23 +156,11 @@ type toolsFixture struct {
 
 func newToolsFixture(t *testing.T, p llm.Provider) *toolsFixture {
 	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "aiwfe.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
 	tasks := newMemTasks()
 	rec := &recording{Provider: p}
 	now := func() time.Time { return toolsNow }
-	svc := New(Deps{Store: st, LLM: rec, Hub: hub.New(0), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Now: now, Tools: TaskTools(tasks, now)})
-	t.Cleanup(func() {
-		svc.Close()
-		st.Close()
-	})
-	return &toolsFixture{fixture: &fixture{svc: svc, st: st}, tasks: tasks, llm: rec}
+	f := newFixtureDeps(t, Deps{LLM: rec, Now: now, Tools: TaskTools(tasks, now)})
+	return &toolsFixture{fixture: f, tasks: tasks, llm: rec}
 }
 
 func storedCalls(t *testing.T, m *store.Message) []ToolCall {
