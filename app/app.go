@@ -94,11 +94,11 @@ type App struct {
 	Chat *chat.Service
 	// Documents is uploads, their ingestion queue and search.
 	Documents *documents.Service
+	// Tasks is tasks, their categories and what is due.
+	Tasks *tasks.Service
 	// Outbound is the one client for URLs users supply (feeds, pages,
 	// search results): it refuses loopback, private and metadata addresses.
 	Outbound *netguard.Client
-	// Tasks is tasks, their categories and what is due.
-	Tasks *tasks.Service
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 

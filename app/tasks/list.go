@@ -207,7 +207,7 @@ func (s *Service) Bulk(ctx context.Context, userID int64, r BulkRequest) (*BulkR
 	if len(r.IDs) > MaxBulk {
 		return nil, apperr.Invalid("ids", "at most "+strconv.Itoa(MaxBulk)+" tasks at once")
 	}
-	if r.Delete == (r.Status == nil && r.CategoryID == nil) {
+	if r.Delete == (r.Status != nil || r.CategoryID != nil) {
 		return nil, apperr.BadRequest("give status and/or category_id, or delete: true (not both)")
 	}
 	loc, err := s.zone(ctx, userID)

@@ -19,7 +19,7 @@ type fixture struct {
 	now  time.Time
 }
 
-func newFixture(t *testing.T, zone string) *fixture {
+func newFixture(t testing.TB, zone string) *fixture {
 	t.Helper()
 	a := servertest.OpenApp(t)
 	f := &fixture{a: a}
@@ -33,7 +33,7 @@ func newFixture(t *testing.T, zone string) *fixture {
 	return f
 }
 
-func (f *fixture) setZone(t *testing.T, zone string) {
+func (f *fixture) setZone(t testing.TB, zone string) {
 	t.Helper()
 	if _, err := f.a.Store.DB.Exec("UPDATE users SET timezone = ? WHERE id = ?", zone, f.user); err != nil {
 		t.Fatal(err)
