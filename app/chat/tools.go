@@ -285,9 +285,9 @@ func toolResultText(c *ToolCall) string {
 }
 
 // runTools runs one round of the model's calls in order: read-only tools
-// at once, changes after the user's decision. It returns false when the
-// reply must end (the caller stopped or went away while asked).
-func (s *Service) runTools(ctx context.Context, ex *exchange, calls []llm.ToolCall, st Stream) (ended error) {
+// at once, changes after the user's decision. Its error means the reply
+// must end (the caller stopped or went away while asked).
+func (s *Service) runTools(ctx context.Context, ex *exchange, calls []llm.ToolCall, st Stream) error {
 	for i, c := range calls {
 		call := &ToolCall{ID: fmt.Sprintf("%d-%d", ex.reply.ID, len(ex.calls)+1), Name: c.Name, Arguments: normArgs(c.Arguments)}
 		ex.calls = append(ex.calls, call)
@@ -351,7 +351,9 @@ func (s *Service) runTool(ctx context.Context, ex *exchange, call *ToolCall, st 
 					call.Status, call.Error = ToolFailed, "the user could not be asked to confirm this call"
 					return nil
 				}
-				return err
+				// The caller stopped, or went away (its frame could not be
+				// written): the reply is recorded as stopped, not failed.
+				return errRelay{err}
 			}
 			if !d.Approve {
 				call.Status = ToolDeclined

@@ -662,3 +662,21 @@ func TestRegenerateKeepsTools(t *testing.T) {
 		t.Fatalf("plain regenerate: %v, %s", err, r4.Message.ToolCalls)
 	}
 }
+
+// A proposal that cannot reach the user (the socket's write failed) ends
+// the reply as stopped, as a closed socket does — not as a failure.
+func TestConfirmThatCannotBeDeliveredStops(t *testing.T) {
+	f := newToolsFixture(t, llm.NewDemo(0))
+	uid := f.user(t, "a@example.com", nil)
+	r, err := f.svc.Send(context.Background(), SendRequest{UserID: uid, Message: "add a task to pay rent", UseTools: true,
+		Stream: Stream{Confirm: func(context.Context, ToolProposal) (Decision, error) {
+			return Decision{}, errors.New("write: broken pipe")
+		}}})
+	if err != nil {
+		t.Fatalf("a lost socket is not a failure: %v", err)
+	}
+	calls := storedCalls(t, r.Message)
+	if !r.Stopped || len(calls) != 1 || calls[0].Status != ToolCancelled || len(f.tasks.all()) != 0 {
+		t.Fatalf("reply %+v, calls %+v", r, calls)
+	}
+}
