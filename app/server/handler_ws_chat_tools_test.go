@@ -345,43 +345,60 @@ func TestRESTChatOffersOnlyReadOnlyTools(t *testing.T) {
 	}
 }
 
-// TestWSChatToolsWithOllama runs a confirmed call through the appliance
-// against the Ollama stand-in speaking the tool-call wire format.
-func TestWSChatToolsWithOllama(t *testing.T) {
-	up := llmtest.NewOllama(t, llmtest.WithTokens(3), llmtest.WithToolCalls(llmtest.ToolCall{Name: "create_task",
-		Arguments: `{"title":"Renew passport","due":"2027-02-01","priority":"urgent"}`}))
-	srv := servertest.Start(t, func(c *config.Config) {
-		c.LLM.Provider = "ollama"
-		c.LLM.BaseURL = up.URL
-	})
-	c := srv.User(t, "user")
-	ws := dialWS(t, srv.URL, "/api/v1/ws/chat", accessTokenOf(t, c))
-	_, p := toolProposal(t, ws, "my passport runs out")
-	if p.str("summary") != "Create task \u201cRenew passport\u201d due Mon 1 Feb 2027, urgent priority" {
-		t.Fatalf("proposal %v", p)
-	}
-	ws.send(map[string]any{"type": "tool_confirm", "call_id": p.str("call_id"), "approve": true})
-	ws.expect("tool_result")
-	done, toks := ws.until("done")
-	if strings.Join(toks, "") != "tok0 tok1 tok2 " || done.str("status") != "complete" {
-		t.Fatalf("reply %q, done %v", toks, done)
-	}
-	if tasks := listTasks(t, c); len(tasks) != 1 || tasks[0].Title != "Renew passport" || tasks[0].Priority != "urgent" {
-		t.Fatalf("tasks %+v", tasks)
-	}
-	// The second request of the reply (the title's comes after) carries
-	// the call and its result.
-	reqs := up.RequestsTo("/api/chat")
-	if len(reqs) < 2 {
-		t.Fatalf("%d requests", len(reqs))
-	}
-	second := reqs[1].JSON()
-	msgs := second["messages"].([]any)
-	if _, ok := reqs[0].JSON()["tools"]; !ok {
-		t.Fatalf("first request without tools: %s", reqs[0].Body)
-	}
-	if tool := msgs[len(msgs)-1].(map[string]any); tool["role"] != "tool" || tool["tool_name"] != "create_task" ||
-		!strings.Contains(tool["content"].(string), `"title":"Renew passport"`) {
-		t.Fatalf("tool turn %v", tool)
+// TestWSChatToolsOverTheWire runs a confirmed call through the appliance
+// against the Ollama and OpenAI stand-ins speaking their tool-call wire
+// formats.
+func TestWSChatToolsOverTheWire(t *testing.T) {
+	call := llmtest.ToolCall{Name: "create_task", Arguments: `{"title":"Renew passport","due":"2027-02-01","priority":"urgent"}`}
+	for _, provider := range []string{"ollama", "openai"} {
+		t.Run(provider, func(t *testing.T) {
+			var up *llmtest.Server
+			path := "/api/chat"
+			if provider == "ollama" {
+				up = llmtest.NewOllama(t, llmtest.WithTokens(3), llmtest.WithToolCalls(call)).Server
+			} else {
+				up = llmtest.NewOpenAI(t, llmtest.WithTokens(3), llmtest.WithToolCalls(call)).Server
+				path = "/v1/chat/completions"
+			}
+			srv := servertest.Start(t, func(c *config.Config) {
+				c.LLM.Provider = provider
+				c.LLM.BaseURL = up.URL
+			})
+			c := srv.User(t, "user")
+			ws := dialWS(t, srv.URL, "/api/v1/ws/chat", accessTokenOf(t, c))
+			_, p := toolProposal(t, ws, "my passport runs out")
+			if p.str("summary") != "Create task \u201cRenew passport\u201d due Mon 1 Feb 2027, urgent priority" {
+				t.Fatalf("proposal %v", p)
+			}
+			ws.send(map[string]any{"type": "tool_confirm", "call_id": p.str("call_id"), "approve": true})
+			ws.expect("tool_result")
+			done, toks := ws.until("done")
+			if strings.Join(toks, "") != "tok0 tok1 tok2 " || done.str("status") != "complete" {
+				t.Fatalf("reply %q, done %v", toks, done)
+			}
+			if tasks := listTasks(t, c); len(tasks) != 1 || tasks[0].Title != "Renew passport" || tasks[0].Priority != "urgent" {
+				t.Fatalf("tasks %+v", tasks)
+			}
+			// The second request of the reply (the title's comes after)
+			// carries the call and its result, in the API's own form.
+			reqs := up.RequestsTo(path)
+			if len(reqs) < 2 {
+				t.Fatalf("%d requests", len(reqs))
+			}
+			if _, ok := reqs[0].JSON()["tools"]; !ok {
+				t.Fatalf("first request without tools: %s", reqs[0].Body)
+			}
+			msgs := reqs[1].JSON()["messages"].([]any)
+			asked, tool := msgs[len(msgs)-2].(map[string]any), msgs[len(msgs)-1].(map[string]any)
+			if tool["role"] != "tool" || !strings.Contains(tool["content"].(string), `"title":"Renew passport"`) || asked["tool_calls"] == nil {
+				t.Fatalf("last turns %v / %v", asked, tool)
+			}
+			if provider == "ollama" && tool["tool_name"] != "create_task" {
+				t.Fatalf("ollama tool turn %v", tool)
+			}
+			if provider == "openai" && tool["tool_call_id"] != asked["tool_calls"].([]any)[0].(map[string]any)["id"] {
+				t.Fatalf("openai tool turn %v / %v", tool, asked)
+			}
+		})
 	}
 }

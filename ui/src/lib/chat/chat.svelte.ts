@@ -11,6 +11,9 @@ import type { ChatMessage, ChatMode, Conversation, Model, ServerFrame, Source, T
 
 export const NEW_CHAT_TITLE = 'New chat';
 
+/** Where the "Use my tasks" switch is remembered. */
+export const USE_TOOLS_KEY = 'aiwfe.chat.use_tools';
+
 export interface InlineError {
 	code: string;
 	message: string;
@@ -81,7 +84,7 @@ export class ChatStore {
 	model = $state('');
 	/** Answer from the user's documents (the documents mode always does). */
 	useDocuments = $state(false);
-	/** Let the model use tools (the user's tasks); changes wait for the user's approval. */
+	/** Let the model use tools (the user's tasks); changes wait for the user's approval. On unless turned off. */
 	useTools = $state(true);
 	/** Whether the model of the last reply could use tools (false: the model cannot call them). */
 	toolsOffered = $state<boolean | null>(null);
@@ -100,8 +103,13 @@ export class ChatStore {
 	#frameAsked = false;
 	#frame: FrameScheduler;
 
-	constructor(opts: { frame?: FrameScheduler } = {}) {
+	#prefs: Pick<Storage, 'getItem' | 'setItem'> | null;
+
+	constructor(opts: { frame?: FrameScheduler; prefs?: Pick<Storage, 'getItem' | 'setItem'> | null } = {}) {
 		this.#frame = opts.frame ?? nextFrame;
+		// The tools switch is a preference of this browser, not a secret: localStorage.
+		this.#prefs = opts.prefs !== undefined ? opts.prefs : typeof localStorage === 'undefined' ? null : localStorage;
+		this.useTools = this.#prefs?.getItem(USE_TOOLS_KEY) !== 'off';
 		this.socket = new LiveSocket('/api/v1/ws/chat', {
 			onFrame: (f) => this.apply(f as unknown as ServerFrame),
 			onOpen: (reconnected) => {
@@ -229,6 +237,16 @@ export class ChatStore {
 			created_at: new Date().toISOString()
 		});
 		return true;
+	}
+
+	/** Turns the tools switch on or off, remembered in this browser. */
+	setUseTools(on: boolean): void {
+		this.useTools = on;
+		try {
+			this.#prefs?.setItem(USE_TOOLS_KEY, on ? 'on' : 'off');
+		} catch {
+			// Storage full or refused (private mode): the switch still works for this page.
+		}
 	}
 
 	stopReply(): void {

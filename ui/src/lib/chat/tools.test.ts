@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChatStore } from './chat.svelte';
+import { ChatStore, USE_TOOLS_KEY } from './chat.svelte';
 import { fieldsChanged, taskArguments, taskFields, toolLabel, toolOutcome, toolTaskId, upsertCall } from './tools';
 import type { ToolCall } from './types';
 
@@ -113,6 +113,22 @@ describe('ChatStore and tool calls', () => {
 		off.useTools = false;
 		off.send('hi');
 		expect(frames[0]).not.toHaveProperty('use_tools');
+	});
+
+	it('remembers the switch in this browser', () => {
+		const kept = new Map<string, string>();
+		const prefs = { getItem: (k: string) => kept.get(k) ?? null, setItem: (k: string, v: string) => void kept.set(k, v) };
+		const s = new ChatStore({ frame: () => {}, prefs });
+		expect(s.useTools).toBe(true);
+		s.setUseTools(false);
+		expect(kept.get(USE_TOOLS_KEY)).toBe('off');
+		expect(new ChatStore({ frame: () => {}, prefs }).useTools).toBe(false);
+		s.setUseTools(true);
+		expect(new ChatStore({ frame: () => {}, prefs }).useTools).toBe(true);
+		// A storage that refuses writes does not break the switch.
+		const full = new ChatStore({ frame: () => {}, prefs: { getItem: () => null, setItem: () => { throw new Error('quota'); } } });
+		full.setUseTools(false);
+		expect(full.useTools).toBe(false);
 	});
 
 	it('shows a proposal, sends the answer once, and shows the result', () => {

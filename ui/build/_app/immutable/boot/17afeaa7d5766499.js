@@ -1,13 +1,13 @@
 				{
-					__sveltekit_16gt1vj = {
+					__sveltekit_1gm6ci5 = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.CytYLrvT.js"),
-						import("/_app/immutable/entry/app.BLYFoQGK.js")
+						import("/_app/immutable/entry/start.DojbdLtq.js"),
+						import("/_app/immutable/entry/app.DmzZOZM5.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
