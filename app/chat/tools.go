@@ -128,7 +128,7 @@ type Decision struct {
 // ErrCannotConfirm is returned by a Confirm that has no one to ask.
 var ErrCannotConfirm = errors.New("chat: no one to confirm the tool call")
 
-// toolNameRe is what providers accept as a function name.
+// validToolName: what every provider accepts as a function name.
 func validToolName(n string) bool {
 	if n == "" || len(n) > 64 {
 		return false
