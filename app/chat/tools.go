@@ -3,7 +3,6 @@ package chat
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -124,9 +123,6 @@ type Decision struct {
 	Approve   bool
 	Arguments json.RawMessage
 }
-
-// ErrCannotConfirm is returned by a Confirm that has no one to ask.
-var ErrCannotConfirm = errors.New("chat: no one to confirm the tool call")
 
 // validToolName: what every provider accepts as a function name.
 func validToolName(n string) bool {
@@ -347,10 +343,6 @@ func (s *Service) runTool(ctx context.Context, ex *exchange, call *ToolCall, st 
 		for {
 			d, err := st.Confirm(ctx, p)
 			if err != nil {
-				if errors.Is(err, ErrCannotConfirm) {
-					call.Status, call.Error = ToolFailed, "the user could not be asked to confirm this call"
-					return nil
-				}
 				// The caller stopped, or went away (its frame could not be
 				// written): the reply is recorded as stopped, not failed.
 				return errRelay{err}
