@@ -221,9 +221,10 @@ func (f *TaskFilter) where(userID int64) (string, []any) {
 		w, args = append(w, "t.due_at < ?"), append(args, tsText(*f.DueBefore))
 	}
 	if f.Overdue {
-		// due_at < now + 1 day holds for every overdue task (a date's
-		// due_at is its day's start, whatever zone it was set in) and lets
-		// the index narrow the rows the exact test reads.
+		// due_at < now + 27 hours holds for every overdue task (a date's
+		// due_at is its day's start in the user's zone, no zone is more
+		// than 26 hours from another) and lets the index narrow the rows
+		// the exact test reads.
 		w = append(w, "t.status IN "+openTaskStatuses+" AND t.due_at < ? AND ((t.due_date != '' AND t.due_date < ?) OR (t.due_date = '' AND t.due_at < ?))")
 		args = append(args, tsText(f.Now.Add(27*time.Hour)), f.Today, tsText(f.Now))
 	}
@@ -335,18 +336,23 @@ func TasksByID(ctx context.Context, q Querier, userID int64, ids []int64) ([]*Ta
 }
 
 func queryTasks(ctx context.Context, q Querier, query string, args ...any) ([]*Task, error) {
+	return queryAll(ctx, q, scanTask, query, args...)
+}
+
+// queryAll runs query and scans every row it gives ([] for none).
+func queryAll[T any](ctx context.Context, q Querier, scan func(interface{ Scan(...any) error }) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []*Task{}
+	out := []T{}
 	for rows.Next() {
-		t, err := scanTask(rows)
+		v, err := scan(rows)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, t)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }
@@ -361,6 +367,22 @@ func UserTasks(ctx context.Context, q Querier, userID int64) ([]*Task, error) {
 func OpenTasksDueBefore(ctx context.Context, q Querier, userID int64, before time.Time, limit int) ([]*Task, error) {
 	return queryTasks(ctx, q, "SELECT "+taskCols+" FROM tasks t WHERE t.user_id = ? AND t.status IN "+openTaskStatuses+
 		" AND t.due_at < ? ORDER BY t.due_at, t.priority DESC, t.position, t.id LIMIT ?", userID, tsText(before), limit)
+}
+
+// TaskDueDates lists the distinct dates the user's tasks are due on
+// (those due on a day, not at a time).
+func TaskDueDates(ctx context.Context, q Querier, userID int64) ([]string, error) {
+	return queryAll(ctx, q, func(r interface{ Scan(...any) error }) (string, error) {
+		var d string
+		return d, r.Scan(&d)
+	}, "SELECT DISTINCT due_date FROM tasks WHERE user_id = ? AND due_date != ''", userID)
+}
+
+// SetTaskDateDueAt sets due_at of the user's tasks due on date (their
+// order key: the day's start in the user's zone).
+func SetTaskDateDueAt(ctx context.Context, q Querier, userID int64, date string, at time.Time) error {
+	_, err := q.ExecContext(ctx, "UPDATE tasks SET due_at = ? WHERE user_id = ? AND due_date = ?", tsText(at), userID, date)
+	return err
 }
 
 // TaskCategory is one of a user's categories.
@@ -418,20 +440,7 @@ func GetTaskCategory(ctx context.Context, q Querier, userID, id int64) (*TaskCat
 
 // ListTaskCategories lists the user's categories by name.
 func ListTaskCategories(ctx context.Context, q Querier, userID int64) ([]*TaskCategory, error) {
-	rows, err := q.QueryContext(ctx, "SELECT "+categoryCols+" FROM task_categories c WHERE c.user_id = ? ORDER BY c.name COLLATE NOCASE, c.id", userID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*TaskCategory{}
-	for rows.Next() {
-		c, err := scanCategory(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, scanCategory, "SELECT "+categoryCols+" FROM task_categories c WHERE c.user_id = ? ORDER BY c.name COLLATE NOCASE, c.id", userID)
 }
 
 // UpdateTaskCategory writes the name, colour and weight of the user's

@@ -12,23 +12,20 @@ import (
 // mkTask creates a task and returns its id, failing unless 201.
 func mkTask(t *testing.T, c *servertest.Client, body map[string]any) int64 {
 	t.Helper()
-	res := c.Post("/api/v1/tasks", body)
-	if res.Status != 201 {
-		t.Fatalf("create task %v: %s", body, res)
-	}
-	var v struct {
-		ID int64 `json:"id"`
-	}
-	res.JSON(t, &v)
-	return v.ID
+	return mkID(t, c, "/api/v1/tasks", body)
 }
 
 // mkCategory creates a category and returns its id.
 func mkCategory(t *testing.T, c *servertest.Client, name string) int64 {
 	t.Helper()
-	res := c.Post("/api/v1/tasks/categories", map[string]any{"name": name})
+	return mkID(t, c, "/api/v1/tasks/categories", map[string]any{"name": name})
+}
+
+func mkID(t *testing.T, c *servertest.Client, path string, body map[string]any) int64 {
+	t.Helper()
+	res := c.Post(path, body)
 	if res.Status != 201 {
-		t.Fatalf("create category %s: %s", name, res)
+		t.Fatalf("POST %s %v: %s", path, body, res)
 	}
 	var v struct {
 		ID int64 `json:"id"`
@@ -109,6 +106,8 @@ func TestTasksREST(t *testing.T) {
 		{Name: "unknown field", Method: "POST", Path: "/api/v1/tasks", Request: body(map[string]any{"title": "x", "colour": "red"}), WantStatus: 400, WantField: "colour"},
 		{Name: "bad rule", Method: "POST", Path: "/api/v1/tasks", Request: body(map[string]any{"title": "x", "due": "2031-01-01", "recurrence": "FREQ=HOURLY"}), WantStatus: 400, WantField: "recurrence"},
 		{Name: "COUNT refused", Method: "POST", Path: "/api/v1/tasks", Request: body(map[string]any{"title": "x", "due": "2031-01-01", "recurrence": "FREQ=DAILY;COUNT=3"}), WantStatus: 400, WantField: "recurrence"},
+		{Name: "rule that never falls", Method: "POST", Path: "/api/v1/tasks", Request: body(map[string]any{"title": "x", "due": "2031-01-01", "recurrence": "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"}), WantStatus: 400, WantField: "recurrence"},
+		{Name: "rule already ended", Method: "POST", Path: "/api/v1/tasks", Request: body(map[string]any{"title": "x", "due": "2031-01-01", "recurrence": "FREQ=DAILY;UNTIL=20301231"}), WantStatus: 400, WantField: "recurrence"},
 		{Name: "rule without due", Method: "POST", Path: "/api/v1/tasks", Request: body(map[string]any{"title": "x", "recurrence": "FREQ=DAILY"}), WantStatus: 400, WantField: "recurrence"},
 		{Name: "another user's category", Method: "POST", Path: "/api/v1/tasks", Request: body(map[string]any{"title": "x", "category_id": otherCat}), WantStatus: 400, WantField: "category_id"},
 		{Name: "another user's parent", Method: "POST", Path: "/api/v1/tasks", Request: body(map[string]any{"title": "x", "parent_id": otherTask}), WantStatus: 400, WantField: "parent_id"},
@@ -124,8 +123,8 @@ func TestTasksREST(t *testing.T) {
 		// Changes.
 		{Name: "start", Method: "PATCH", Path: p(sub), Request: body(map[string]any{"status": "in_progress", "estimated_minutes": 30}),
 			WantStatus: 200, WantContains: []string{`"status":"in_progress"`, `"estimated_minutes":30`, `"completed_at":null`}},
-		{Name: "null clears", Method: "PATCH", Path: p(sub), Request: body(map[string]any{"estimated_minutes": nil, "due": nil, "parent_id": nil}),
-			WantStatus: 200, WantContains: []string{`"estimated_minutes":null`, `"due":null`, `"parent_id":null`}},
+		{Name: "null clears", Method: "PATCH", Path: p(sub), Request: body(map[string]any{"estimated_minutes": nil, "due": nil, "parent_id": nil, "tags": nil}),
+			WantStatus: 200, WantContains: []string{`"estimated_minutes":null`, `"due":null`, `"parent_id":null`, `"tags":[]`}},
 		{Name: "complete", Method: "PATCH", Path: p(sub), Request: body(map[string]any{"status": "done"}),
 			WantStatus: 200, WantContains: []string{`"status":"done"`}, WantNotContains: []string{`"completed_at":null`}},
 		{Name: "reopen", Method: "PATCH", Path: p(sub), Request: body(map[string]any{"status": "todo", "parent_id": parent}),
@@ -246,6 +245,7 @@ func TestTasksListFilters(t *testing.T) {
 		{"?sort=position&parent_id=none", want("report", "call", "today", "soon", "later", "someday", "done")},
 		{"?status=todo,in_progress&parent_id=none", want("report", "today", "call", "soon", "later", "someday")},
 		{"?status=done", want("done")},
+		{"?status=done,%20", want("done")},
 		{"?category_id=" + fmt.Sprint(home), want("done", "today", "call")},
 		{"?category_id=none&parent_id=none", want("soon", "later", "someday")},
 		{"?tag=FINANCE", want("report")},
@@ -526,4 +526,32 @@ func TestTasksRecurringAPI(t *testing.T) {
 		Request: body(map[string]any{"due": nil}), WantStatus: 400, WantField: "recurrence"}.Run(t, c)
 	servertest.Scenario{Name: "both cleared", Method: "PATCH", Path: fmt.Sprintf("/api/v1/tasks/%d", next.ID),
 		Request: body(map[string]any{"due": nil, "recurrence": nil}), WantStatus: 200, WantContains: []string{`"recurrence":""`, `"due":null`}}.Run(t, c)
+}
+
+// A new time zone moves a date's order key to the day's start there, in
+// the same transaction; a date-time keeps its instant and shows in the
+// new zone.
+func TestTasksTimezoneChange(t *testing.T) {
+	srv := servertest.Start(t)
+	c := srv.User(t, "user")
+	zone := func(tz string) {
+		t.Helper()
+		if res := c.Put("/api/v1/profile", map[string]any{"timezone": tz}); res.Status != 200 {
+			t.Fatalf("timezone %s: %s", tz, res)
+		}
+	}
+	zone("Europe/Berlin")
+	day := mkTask(t, c, map[string]any{"title": "on a day", "due": "2031-05-10"})
+	at := mkTask(t, c, map[string]any{"title": "at a time", "due": "2031-05-10T09:00"})
+	zone("America/New_York")
+	for _, sc := range []servertest.Scenario{
+		{Name: "date", Method: "GET", Path: fmt.Sprintf("/api/v1/tasks/%d", day), WantStatus: 200,
+			WantContains: []string{`"due":"2031-05-10"`, `"due_at":"2031-05-10T04:00:00Z"`}},
+		{Name: "date-time", Method: "GET", Path: fmt.Sprintf("/api/v1/tasks/%d", at), WantStatus: 200,
+			WantContains: []string{`"due":"2031-05-10T03:00:00-04:00"`, `"due_at":"2031-05-10T07:00:00Z"`}},
+		{Name: "a date's bounds follow the zone", Method: "GET", Path: "/api/v1/tasks?due_after=2031-05-10&due_before=2031-05-11", WantStatus: 200,
+			WantContains: []string{`"total":2`}},
+	} {
+		sc.Run(t, c)
+	}
 }

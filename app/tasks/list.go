@@ -221,7 +221,7 @@ func (s *Service) Bulk(ctx context.Context, userID int64, r BulkRequest) (*BulkR
 	err = s.store.WithTx(ctx, func(tx *sql.Tx) error {
 		for _, id := range ids {
 			if _, err := store.GetTask(ctx, tx, userID, id); err != nil {
-				return storeErr(err, "task "+strconv.FormatInt(id, 10))
+				return apperr.FromStore(err, "task "+strconv.FormatInt(id, 10))
 			}
 		}
 		for _, id := range ids {

@@ -257,3 +257,31 @@ func TestParseRule(t *testing.T) {
 		}
 	}
 }
+
+// Completions of one recurring task racing each other make one next
+// occurrence: the transaction reads the task again before it decides.
+func TestRecurrenceConcurrentCompletions(t *testing.T) {
+	f := newFixture(t, "Europe/Berlin")
+	f.now = f.at(t, "Europe/Berlin", "2026-11-01T00:00")
+	ctx := context.Background()
+	task, err := f.a.Tasks.Create(ctx, f.user, tasks.Input{Title: "daily", Due: "2026-11-20", Recurrence: "FREQ=DAILY"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			_, err := f.a.Tasks.Update(ctx, f.user, task.ID, tasks.Patch{Status: done()})
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	page, err := f.a.Tasks.List(ctx, f.user, tasks.ListRequest{})
+	if err != nil || page.Total != 2 {
+		t.Fatalf("%d tasks after 8 racing completions, want 2 (%v)", page.Total, err)
+	}
+}
