@@ -50,6 +50,9 @@ type Deps struct {
 	// documents (the Documents mode, a send's use_documents). Without it
 	// such a reply is refused (documents_unavailable).
 	Retriever Retriever
+	// Tools are what the model may do in a chat that uses tools (the
+	// tasks tools, ...). Adding one is one more element here.
+	Tools []Tool
 	// Replied, when set, is told of each reply recorded complete (the
 	// opportunities look at a conversation once it goes quiet). It runs
 	// on the reply's path: it must return at once.
@@ -67,6 +70,8 @@ type Service struct {
 	defaultModel string
 	user         func(ctx context.Context, id int64) (*store.User, error)
 	retriever    Retriever
+	tools        *registry
+	toolCaps     toolSupport
 	replied      func(userID, conversationID int64)
 
 	// TitleTimeout bounds the background title generation.
@@ -100,9 +105,13 @@ func New(d Deps) *Service {
 	if d.User == nil && d.Store != nil {
 		d.User = func(ctx context.Context, id int64) (*store.User, error) { return store.UserByID(ctx, d.Store.DB, id) }
 	}
+	tools, err := newRegistry(d.Tools)
+	if err != nil {
+		panic(err) // a programming error of app.Open
+	}
 	bg, stop := context.WithCancel(context.Background())
-	s := &Service{
-		store: d.Store, llm: d.LLM, hub: d.Hub, log: d.Log, now: d.Now, defaultModel: d.DefaultModel, user: d.User, retriever: d.Retriever, replied: d.Replied,
+	s := &Service{tools: tools, replied: d.Replied,
+		store: d.Store, llm: d.LLM, hub: d.Hub, log: d.Log, now: d.Now, defaultModel: d.DefaultModel, user: d.User, retriever: d.Retriever,
 		TitleTimeout: 2 * time.Minute,
 		bg:           bg, stop: stop, pulls: map[string]*PullState{}, maxPulls: maxPulls, pullKeep: pullKeep,
 	}
