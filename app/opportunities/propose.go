@@ -68,8 +68,8 @@ func (s *Service) FromConversation(ctx context.Context, userID, convID int64) (*
 	}
 	parts := make([]part, 0, len(msgs))
 	for _, m := range msgs {
-		if m.Role == "system" {
-			continue
+		if m.Role != "user" && m.Role != "assistant" {
+			continue // system prompts, tools' results: not what the person said
 		}
 		// The person's own words commit them, not the assistant's: the
 		// rules read only theirs, the model reads both.
