@@ -93,6 +93,8 @@ func TestParse(t *testing.T) {
 		{text: "Call the bank, tomorrow at 5:30 pm!", want: want{title: "Call the bank", due: "2026-12-03T17:30:00+01:00"}},
 		{text: "sort receipts every weekend", want: want{title: "sort receipts", due: "2026-12-05", rrule: "FREQ=WEEKLY;BYDAY=SA,SU"}},
 		{text: "read 3 chapters", want: want{title: "read 3 chapters"}},
+		{text: "fix issue #42 #work", want: want{title: "fix issue #42", cat: "work"}},
+		{text: "read every", want: want{title: "read every"}},
 		{text: "deploy fix !!!", want: want{title: "deploy fix", prio: "urgent"}},
 		{text: "answer Sam !! !low", want: want{title: "answer Sam !low", prio: "high"}},
 		{text: "send the quarterly report to Anna", want: want{title: "send the quarterly report to Anna"}},
