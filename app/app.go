@@ -181,9 +181,12 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 	// starts it): a CLI command must not take jobs from a running server.
 	a.Documents = documents.New(documents.Deps{Store: st, LLM: a.LLM, Hub: a.Hub, Log: log, Now: a.now,
 		DataDir: cfg.Data.Dir, MaxFileBytes: int64(cfg.Server.UploadLimitMB) << 20, User: a.Auth.User, NoWorker: true})
-	a.Chat = chat.New(chat.Deps{Store: st, LLM: a.LLM, Hub: a.Hub, Log: log, Now: a.now,
-		DefaultModel: cfg.LLM.DefaultModel, User: a.Auth.User, Retriever: documentsRetriever{a.Documents}})
 	a.Tasks = tasks.New(tasks.Deps{Store: st, Log: log, Now: a.now, User: a.Auth.User})
+	a.Chat = chat.New(chat.Deps{Store: st, LLM: a.LLM, Hub: a.Hub, Log: log, Now: a.now,
+		DefaultModel: cfg.LLM.DefaultModel, User: a.Auth.User, Retriever: documentsRetriever{a.Documents},
+		// What the model may do in a chat that uses tools: one more tool
+		// (the calendar's) is one more element here (docs/chat-tools.md).
+		Tools: chat.TaskTools(chatTasks{a.Tasks}, a.now)})
 	a.DataRights = datarights.New(datarights.Deps{Store: st, Cache: a.Cache, Accounts: a.Auth, Log: log, Now: a.now})
 	a.Users = users.New(users.Deps{Store: st, Cache: a.Cache, Accounts: a.Auth, Erase: a.DataRights.Erase,
 		DefaultModel: cfg.LLM.DefaultModel, Log: log, Now: a.now,
