@@ -186,6 +186,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 	// to users belongs to one part.
 	a.DataRights.Register(a.Users.DataPart(), a.Auth.DataPart(), a.Chat.DataPart(), a.MFA.DataPart(), a.Certs.DataPart(),
 		a.Documents.DataPart())
+	a.DataRights.Register(a.Auth.AppPasswordsPart())
 	ok = true
 	return a, nil
 }

@@ -55,7 +55,12 @@ type Service struct {
 	// onForget runs with forgetUser (see OnForgetUser).
 	onForget []func(id int64)
 	logins   *loginLimiter
-	api      *apiLimiter
+	// davLogins counts Basic-auth sign-ins on /dav (apppasswords.go):
+	// the login limiter's rules, its own counters.
+	davLogins *loginLimiter
+	// appKey keys the app passwords' hash.
+	appKey []byte
+	api    *apiLimiter
 	// retention keeps the security audit bounded.
 	retention eventRetention
 	// dummyHash is verified against for unknown emails so they cost the
@@ -146,6 +151,8 @@ func New(d Deps) (*Service, error) {
 	}
 	s.argonSlots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
 	s.logins = newLoginLimiter(d.Config.Auth, now)
+	s.davLogins = newLoginLimiter(d.Config.Auth, now)
+	s.appKey = appPasswordKey(d.EncryptionKey)
 	s.api = newAPILimiter(d.Config.Auth.APIRequestsPerMin, now)
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -117,6 +117,11 @@ func seedUser(t *testing.T, srv *servertest.Server, c *servertest.Client, tag st
 		t.Fatal(err)
 	}
 	srv.App.Auth.ForgetUser(s.ID)
+	// An app password, through the API: neither its secret nor its hash
+	// may reach the export.
+	appPW := createAppPassword(t, c, "phone of "+tag)
+	s.Secrets = append(s.Secrets, appPW, strings.ReplaceAll(appPW, "-", ""))
+	s.Secrets = append(s.Secrets, queryStrings(t, db, "SELECT hash FROM app_passwords WHERE user_id = ?", s.ID)...)
 
 	// A document, indexed (pages, chunks, vectors), with a job queued far
 	// ahead so the queue has a row of the user's too.
@@ -304,10 +309,14 @@ func TestDataExport(t *testing.T) {
 	// Every key the brief promises is there, arrays never null.
 	var raw map[string]json.RawMessage
 	res.JSON(t, &raw)
-	for _, k := range []string{"devices", "sessions", "security_events", "notifications", "conversations", "chat_modes", "passkeys", "client_certificates"} {
+	for _, k := range []string{"devices", "sessions", "security_events", "notifications", "conversations", "chat_modes", "passkeys", "client_certificates", "app_passwords"} {
 		if !strings.HasPrefix(string(raw[k]), "[") {
 			t.Errorf("%s is %s, want an array", k, raw[k])
 		}
+	}
+
+	if !strings.Contains(string(raw["app_passwords"]), `"name": "phone of alice"`) {
+		t.Errorf("app passwords: %s", raw["app_passwords"])
 	}
 
 	// Audited.
