@@ -77,7 +77,7 @@ func TestAppPasswordsAPI(t *testing.T) {
 	p := func(id int64) string { return fmt.Sprintf("/api/v1/auth/app-passwords/%d", id) }
 	for _, sc := range []servertest.Scenario{
 		{Name: "list without the secret", Method: "GET", Path: "/api/v1/auth/app-passwords", WantStatus: 200,
-			WantContains: []string{`"name":"Phone calendar"`, `"last_used_at":null`, `"revoked_at":null`},
+			WantContains:    []string{`"name":"Phone calendar"`, `"last_used_at":null`, `"revoked_at":null`},
 			WantNotContains: []string{created.Password, hash, "Other's phone", `"password"`}},
 		{Name: "no password", Method: "POST", Path: "/api/v1/auth/app-passwords", Request: put(map[string]any{"name": "x"}), WantStatus: 400, WantField: "password"},
 		{Name: "wrong password", Method: "POST", Path: "/api/v1/auth/app-passwords", Request: put(map[string]any{"name": "x", "password": "not it at all"}), WantStatus: 400, WantField: "password"},
