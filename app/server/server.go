@@ -116,6 +116,9 @@ func (s *Server) newFiber() *fiber.App {
 		// multipart upload whole, to temporary files).
 		StreamRequestBody:            true,
 		DisablePreParseMultipartForm: true,
+		// WebDAV's methods reach the router (CalDAV on /dav); elsewhere
+		// refuseUnknownMethods answers them 405 as before.
+		RequestMethods: requestMethods,
 	})
 	s.refuseUnknownMethods(f)
 	return f
