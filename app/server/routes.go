@@ -14,6 +14,7 @@ func (s *Server) routes(r *fiber.App) {
 	r.All("/.well-known/acme-challenge/*", s.acmeChallenge)
 	r.Get("/health", s.healthGET)
 	s.apiRoutes(r)
+	s.davRoutes(r)                        // handler_dav.go: CalDAV on /dav, Basic auth with app passwords
 	r.All("/native/*", s.nativeElsewhere) // mtls.go: /native is the mTLS listener's
 	r.All("/*", s.ui.handler)
 }

@@ -1,0 +1,384 @@
+package dav
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-ical"
+	"github.com/emersion/go-webdav"
+	"github.com/emersion/go-webdav/caldav"
+
+	"github.com/aiwfe/aiwfe/app/apperr"
+	"github.com/aiwfe/aiwfe/app/calendar"
+)
+
+// backend is caldav.Backend over the calendar service. Every path is
+// checked against the caller: another user's calendars answer 404, as in
+// the REST API.
+type backend struct {
+	cal     *calendar.Service
+	log     *slog.Logger
+	maxSize int64
+}
+
+var _ caldav.Backend = (*backend)(nil)
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func uidHash(uid string) string {
+	sum := sha256.Sum256([]byte(uid))
+	return hex.EncodeToString(sum[:20])
+}
+
+var errNotFound = webdav.NewHTTPError(http.StatusNotFound, errors.New("not found"))
+
+// davError turns a calendar service error into the HTTP error go-webdav writes:
+// the apperr status and message, a read-only calendar as 403, and an
+// internal failure as a bare 500 whose cause is logged, never sent.
+func (b *backend) davError(err error) error {
+	if err == nil {
+		return nil
+	}
+	e := apperr.From(err)
+	switch {
+	case errors.Is(err, calendar.ErrReadOnly):
+		return webdav.NewHTTPError(http.StatusForbidden, errors.New(e.Message))
+	case e.Status >= 500:
+		b.log.Error("caldav request failed", "err", err)
+		return webdav.NewHTTPError(e.Status, errors.New("internal error"))
+	}
+	return webdav.NewHTTPError(e.Status, errors.New(e.Message))
+}
+
+func (b *backend) user(ctx context.Context) (User, error) {
+	u, ok := userFrom(ctx)
+	if !ok {
+		return User{}, webdav.NewHTTPError(http.StatusUnauthorized, errors.New("not authenticated"))
+	}
+	return u, nil
+}
+
+// split parses a path below the caller's home: the calendar id and the
+// object name ("" for the calendar itself). Anything else, another
+// user's paths included, is 404.
+func (b *backend) split(ctx context.Context, p string) (User, int64, string, error) {
+	u, err := b.user(ctx)
+	if err != nil {
+		return u, 0, "", err
+	}
+	rest, ok := strings.CutPrefix(cleanPath(p), homePath(u.ID))
+	if !ok {
+		return u, 0, "", errNotFound
+	}
+	idText, name, _ := strings.Cut(rest, "/")
+	id, err := strconv.ParseInt(idText, 10, 64)
+	if err != nil || id <= 0 || strings.Contains(name, "/") {
+		return u, 0, "", errNotFound
+	}
+	return u, id, name, nil
+}
+
+func (b *backend) CurrentUserPrincipal(ctx context.Context) (string, error) {
+	u, err := b.user(ctx)
+	if err != nil {
+		return "", err
+	}
+	return principalPath(u.ID), nil
+}
+
+func (b *backend) CalendarHomeSetPath(ctx context.Context) (string, error) {
+	u, err := b.user(ctx)
+	if err != nil {
+		return "", err
+	}
+	return homePath(u.ID), nil
+}
+
+func (b *backend) CreateCalendar(context.Context, *caldav.Calendar) error {
+	return webdav.NewHTTPError(http.StatusForbidden, errors.New("calendars are created in the aiwfe web app"))
+}
+
+func (b *backend) collection(u User, c *calendar.Calendar) caldav.Calendar {
+	desc := ""
+	if c.ReadOnly {
+		desc = "Read-only: a subscribed feed, changed at its source"
+	}
+	return caldav.Calendar{Path: calendarPath(u.ID, c.ID), Name: c.Name, Description: desc,
+		MaxResourceSize: b.maxSize, SupportedComponentSet: []string{ical.CompEvent}}
+}
+
+func (b *backend) ListCalendars(ctx context.Context) ([]caldav.Calendar, error) {
+	u, err := b.user(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cals, err := b.cal.Calendars(ctx, u.ID)
+	if err != nil {
+		return nil, b.davError(err)
+	}
+	out := make([]caldav.Calendar, 0, len(cals))
+	for i := range cals {
+		out = append(out, b.collection(u, &cals[i]))
+	}
+	return out, nil
+}
+
+func (b *backend) GetCalendar(ctx context.Context, p string) (*caldav.Calendar, error) {
+	u, id, name, err := b.split(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	if name != "" {
+		return nil, errNotFound
+	}
+	c, err := b.cal.Calendar(ctx, u.ID, id)
+	if err != nil {
+		return nil, b.davError(err)
+	}
+	out := b.collection(u, c)
+	return &out, nil
+}
+
+// object converts a calendar object for go-webdav, which wants it parsed.
+func (b *backend) object(u User, o *calendar.Object) (*caldav.CalendarObject, error) {
+	data, err := ical.NewDecoder(bytes.NewReader(o.Data)).Decode()
+	if err != nil {
+		return nil, b.davError(fmt.Errorf("calendar object %d/%q does not parse: %w", o.CalendarID, o.UID, err))
+	}
+	return &caldav.CalendarObject{Path: objectPath(u.ID, o.CalendarID, o.UID), ModTime: o.UpdatedAt,
+		ContentLength: int64(len(o.Data)), ETag: o.ETag, Data: data}, nil
+}
+
+// uidOf finds the UID a resource name stands for: the name without
+// ".ics", or, for a hashed name, the object whose UID hashes to it.
+func (b *backend) uidOf(ctx context.Context, u User, calID int64, name string) (string, error) {
+	uid := strings.TrimSuffix(name, ".ics")
+	if uid == "" {
+		return "", errNotFound
+	}
+	if h, hashed := strings.CutPrefix(uid, hashedPrefix); hashed && len(h) == 40 {
+		objs, err := b.cal.Objects(ctx, u.ID, calID)
+		if err != nil {
+			return "", b.davError(err)
+		}
+		for _, o := range objs {
+			if uidHash(o.UID) == h {
+				return o.UID, nil
+			}
+		}
+	}
+	return uid, nil
+}
+
+func (b *backend) GetCalendarObject(ctx context.Context, p string, _ *caldav.CalendarCompRequest) (*caldav.CalendarObject, error) {
+	u, calID, name, err := b.split(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	uid, err := b.uidOf(ctx, u, calID, name)
+	if err != nil {
+		return nil, err
+	}
+	o, err := b.cal.Object(ctx, u.ID, calID, uid)
+	if err != nil {
+		return nil, b.davError(err)
+	}
+	return b.object(u, o)
+}
+
+func (b *backend) ListCalendarObjects(ctx context.Context, p string, _ *caldav.CalendarCompRequest) ([]caldav.CalendarObject, error) {
+	u, calID, name, err := b.split(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	if name != "" {
+		return nil, errNotFound
+	}
+	objs, err := b.cal.Objects(ctx, u.ID, calID)
+	if err != nil {
+		return nil, b.davError(err)
+	}
+	return b.objects(u, objs, nil)
+}
+
+// objects converts the objects whose UID is in keep (all when keep is
+// nil).
+func (b *backend) objects(u User, objs []calendar.Object, keep map[string]bool) ([]caldav.CalendarObject, error) {
+	out := make([]caldav.CalendarObject, 0, len(objs))
+	for i := range objs {
+		if keep != nil && !keep[objs[i].UID] {
+			continue
+		}
+		co, err := b.object(u, &objs[i])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *co)
+	}
+	return out, nil
+}
+
+// maxQuerySpan is the longest time range a calendar-query is answered
+// exactly for: the calendar service expands at most calendar.MaxRange at
+// a time, so a longer range takes several calls. Beyond it (and for a
+// range open at one end) every object is returned, a superset the client
+// filters itself.
+const maxQuerySpan = 5 * 366 * 24 * time.Hour
+
+func (b *backend) QueryCalendarObjects(ctx context.Context, p string, q *caldav.CalendarQuery) ([]caldav.CalendarObject, error) {
+	u, calID, name, err := b.split(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	if name != "" {
+		return nil, webdav.NewHTTPError(http.StatusBadRequest, errors.New("a calendar-query is made on a calendar"))
+	}
+	objs, err := b.cal.Objects(ctx, u.ID, calID)
+	if err != nil {
+		return nil, b.davError(err)
+	}
+	filter := q.CompFilter
+	if filter.Name != "" && filter.Name != ical.CompCalendar {
+		return []caldav.CalendarObject{}, nil
+	}
+	var keep map[string]bool
+	var rest []caldav.CompFilter
+	for _, cf := range filter.Comps {
+		switch {
+		case cf.Name != ical.CompEvent:
+			// Only VEVENTs are stored: a filter on VTODO matches nothing,
+			// unless it asks for its absence.
+			if !cf.IsNotDefined {
+				return []caldav.CalendarObject{}, nil
+			}
+		case cf.IsNotDefined:
+			return []caldav.CalendarObject{}, nil
+		default:
+			if !cf.Start.IsZero() && !cf.End.IsZero() && cf.End.Sub(cf.Start) <= maxQuerySpan {
+				if keep, err = b.inRange(ctx, u, calID, cf.Start, cf.End); err != nil {
+					return nil, err
+				}
+			}
+			cf.Start, cf.End = time.Time{}, time.Time{}
+			if len(cf.Props) > 0 || len(cf.Comps) > 0 {
+				rest = append(rest, cf)
+			}
+		}
+	}
+	out, err := b.objects(u, objs, keep)
+	if err != nil || len(rest) == 0 {
+		return out, err
+	}
+	// Property and text filters (rare) go to go-webdav's matcher; the
+	// time range was answered above from the expanded instances, which
+	// know recurrence, overrides and time zones.
+	return caldav.Filter(&caldav.CalendarQuery{CompFilter: caldav.CompFilter{Name: ical.CompCalendar, Comps: rest}}, out)
+}
+
+// inRange is the set of UIDs with an instance in [from, to).
+func (b *backend) inRange(ctx context.Context, u User, calID int64, from, to time.Time) (map[string]bool, error) {
+	keep := map[string]bool{}
+	for start := from; start.Before(to); start = start.Add(calendar.MaxRange) {
+		end := start.Add(calendar.MaxRange)
+		if end.After(to) {
+			end = to
+		}
+		insts, err := b.cal.Instances(ctx, u.ID, calendar.InstancesRequest{From: start, To: end, CalendarIDs: []int64{calID}})
+		if err != nil {
+			return nil, b.davError(err)
+		}
+		for _, in := range insts {
+			keep[in.UID] = true
+		}
+	}
+	return keep, nil
+}
+
+func (b *backend) PutCalendarObject(ctx context.Context, p string, data *ical.Calendar, opts *caldav.PutCalendarObjectOptions) (*caldav.CalendarObject, error) {
+	u, calID, name, err := b.split(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	if name == "" {
+		return nil, webdav.NewHTTPError(http.StatusMethodNotAllowed, errors.New("PUT a calendar object into a calendar"))
+	}
+	if _, uid, err := caldav.ValidateCalendarObject(data); err != nil {
+		return nil, webdav.NewHTTPError(http.StatusBadRequest, err)
+	} else if uid == "" {
+		return nil, webdav.NewHTTPError(http.StatusBadRequest, errors.New("the VEVENT has no UID"))
+	} else {
+		return b.put(ctx, u, calID, uid, data, opts)
+	}
+}
+
+func (b *backend) put(ctx context.Context, u User, calID int64, uid string, data *ical.Calendar, opts *caldav.PutCalendarObjectOptions) (*caldav.CalendarObject, error) {
+	var po calendar.PutOptions
+	switch {
+	case opts.IfMatch.IsWildcard():
+		// "*": the object must exist; its ETag then is whatever it is.
+		o, err := b.cal.Object(ctx, u.ID, calID, uid)
+		if err != nil {
+			if apperr.From(err).Status == http.StatusNotFound {
+				return nil, webdav.NewHTTPError(http.StatusPreconditionFailed, errors.New("the object does not exist"))
+			}
+			return nil, b.davError(err)
+		}
+		po.IfMatch = o.ETag
+	case opts.IfMatch.IsSet():
+		etag, err := opts.IfMatch.ETag()
+		if err != nil {
+			return nil, webdav.NewHTTPError(http.StatusBadRequest, fmt.Errorf("If-Match: %w", err))
+		}
+		po.IfMatch = etag
+	}
+	po.IfNoneMatch = opts.IfNoneMatch.IsWildcard()
+	var buf bytes.Buffer
+	if err := ical.NewEncoder(&buf).Encode(data); err != nil {
+		return nil, webdav.NewHTTPError(http.StatusBadRequest, err)
+	}
+	o, _, err := b.cal.PutObject(ctx, u.ID, calID, uid, buf.Bytes(), po)
+	if err != nil {
+		return nil, b.davError(err)
+	}
+	return &caldav.CalendarObject{Path: objectPath(u.ID, calID, uid), ModTime: o.UpdatedAt, ETag: o.ETag, ContentLength: int64(len(o.Data))}, nil
+}
+
+func (b *backend) DeleteCalendarObject(ctx context.Context, p string) error {
+	u, calID, name, err := b.split(ctx, p)
+	if err != nil {
+		return err
+	}
+	if name == "" {
+		return webdav.NewHTTPError(http.StatusForbidden, errors.New("calendars are deleted in the aiwfe web app"))
+	}
+	uid, err := b.uidOf(ctx, u, calID, name)
+	if err != nil {
+		return err
+	}
+	ifMatch := ""
+	if m, _ := ctx.Value(ifMatchKey{}).(webdav.ConditionalMatch); m.IsSet() && !m.IsWildcard() {
+		if ifMatch, err = m.ETag(); err != nil {
+			return webdav.NewHTTPError(http.StatusBadRequest, fmt.Errorf("If-Match: %w", err))
+		}
+	}
+	return b.davError(b.cal.DeleteObject(ctx, u.ID, calID, uid, ifMatch))
+}
+
+// cleanPath is path.Clean keeping a trailing slash.
+func cleanPath(p string) string {
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c
+}
