@@ -22,6 +22,7 @@ import (
 	"github.com/aiwfe/aiwfe/app/documents"
 	"github.com/aiwfe/aiwfe/app/hub"
 	"github.com/aiwfe/aiwfe/app/llm"
+	"github.com/aiwfe/aiwfe/app/netguard"
 	"github.com/aiwfe/aiwfe/app/settings"
 	"github.com/aiwfe/aiwfe/app/users"
 	"github.com/aiwfe/aiwfe/store"
@@ -92,6 +93,9 @@ type App struct {
 	Chat *chat.Service
 	// Documents is uploads, their ingestion queue and search.
 	Documents *documents.Service
+	// Outbound is the one client for URLs users supply (feeds, pages,
+	// search results): it refuses loopback, private and metadata addresses.
+	Outbound *netguard.Client
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 
@@ -165,6 +169,11 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 		return nil, err
 	}
 	a.Hub = hub.New(0)
+	a.Outbound, err = netguard.New(netguard.Options{Allow: cfg.Outbound.Allow,
+		Timeout: cfg.Outbound.Timeout.D(), MaxBytes: int64(cfg.Outbound.MaxMB) << 20, UserAgent: "aiwfe/" + Version})
+	if err != nil {
+		return nil, err
+	}
 	// The ingestion worker runs only in the serving process (the server
 	// starts it): a CLI command must not take jobs from a running server.
 	a.Documents = documents.New(documents.Deps{Store: st, LLM: a.LLM, Hub: a.Hub, Log: log, Now: a.now,
