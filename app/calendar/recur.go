@@ -1,0 +1,274 @@
+package calendar
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	_ "time/tzdata" // a minimal Pi or container image may lack /usr/share/zoneinfo
+
+	"github.com/teambition/rrule-go"
+)
+
+// Recurrence is what expands into instances: the first start and the
+// series' rule and extra dates. Timed series carry their zone in Start
+// (instances keep its wall time across DST changes); all-day and floating
+// series are given as UTC and read back as dates or wall times.
+type Recurrence struct {
+	Start   time.Time
+	RRule   string // the RRULE value without "RRULE:", "" for none
+	RDates  []time.Time
+	ExDates []time.Time
+}
+
+// Expander turns a Recurrence into instance starts. It is the one door to
+// the RRULE library (github.com/teambition/rrule-go), so its known gaps are
+// handled, and tested against golden cases (testdata/expand.golden), in
+// one place.
+type Expander interface {
+	// Between returns the starts in [from, to), in order, at most limit
+	// (more: ErrTooMany).
+	Between(r Recurrence, from, to time.Time, limit int) ([]time.Time, error)
+	// Last returns the last start, or ok false when the series never ends.
+	Last(r Recurrence, limit int) (last time.Time, ok bool, err error)
+}
+
+// ErrTooMany means a range holds more instances than the caller allows.
+var ErrTooMany = errors.New("too many instances")
+
+// rruleExpander is the Expander over rrule-go.
+type rruleExpander struct{}
+
+// DefaultExpander is the Expander the service uses.
+var DefaultExpander Expander = rruleExpander{}
+
+// ParseRRule checks an RRULE value and returns its options (Dtstart
+// unset). UNTIL without "Z" is read in loc. Sub-hourly frequencies are
+// refused: a calendar has no use for them and they expand without end.
+func ParseRRule(rule string, loc *time.Location) (*rrule.ROption, error) {
+	rule = strings.TrimPrefix(strings.TrimSpace(rule), "RRULE:")
+	if rule == "" {
+		return nil, errors.New("empty RRULE")
+	}
+	if strings.ContainsAny(rule, "\r\n") {
+		return nil, errors.New("an RRULE is one line")
+	}
+	o, err := rrule.StrToROptionInLocation(rule, loc)
+	if err != nil {
+		return nil, fmt.Errorf("RRULE: %v", err)
+	}
+	if o.Freq == rrule.MINUTELY || o.Freq == rrule.SECONDLY {
+		return nil, errors.New("RRULE: FREQ must be HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY")
+	}
+	if o.Count < 0 || o.Interval < 0 {
+		return nil, errors.New("RRULE: COUNT and INTERVAL must be positive")
+	}
+	if o.Count > 0 && !o.Until.IsZero() {
+		return nil, errors.New("RRULE: COUNT and UNTIL must not both be given")
+	}
+	return o, nil
+}
+
+// rule builds the rrule for r; from (when not zero and the rule allows it)
+// lets a long DAILY or WEEKLY series start iterating near the range
+// instead of at its first start (the month view of a series begun years
+// ago).
+func (rruleExpander) rule(r Recurrence, from time.Time) (*rrule.RRule, error) {
+	o, err := ParseRRule(r.RRule, r.Start.Location())
+	if err != nil {
+		return nil, err
+	}
+	start := r.Start.Truncate(time.Second)
+	// rrule-go derives the BYxxx it is not given from DTSTART; pin them to
+	// the first start so that moving DTSTART below does not change them.
+	if o.Freq < rrule.HOURLY {
+		if len(o.Byhour) == 0 {
+			o.Byhour = []int{start.Hour()}
+		}
+		if len(o.Byminute) == 0 {
+			o.Byminute = []int{start.Minute()}
+		}
+		if len(o.Bysecond) == 0 {
+			o.Bysecond = []int{start.Second()}
+		}
+	}
+	if o.Freq == rrule.WEEKLY && len(o.Byweekday) == 0 && len(o.Bymonthday) == 0 && len(o.Byyearday) == 0 && len(o.Byweekno) == 0 {
+		o.Byweekday = []rrule.Weekday{weekdays[start.Weekday()]}
+	}
+	o.Dtstart = start
+	if !from.IsZero() && o.Count == 0 && len(o.Bysetpos) == 0 && (o.Freq == rrule.DAILY || o.Freq == rrule.WEEKLY) {
+		// Skip whole periods: every instance set repeats exactly after
+		// INTERVAL days or weeks, so a start moved by whole periods (wall
+		// time kept) yields the same instances from there on. Two periods
+		// of slack keep the week boundaries (WKST) out of play.
+		period := max(o.Interval, 1)
+		if o.Freq == rrule.WEEKLY {
+			period *= 7
+		}
+		days := civilDays(from.In(start.Location())) - civilDays(start)
+		if k := days/period - 2; k > 0 {
+			y, m, d := start.Date()
+			o.Dtstart = time.Date(y, m, d+k*period, start.Hour(), start.Minute(), start.Second(), 0, start.Location())
+		}
+	}
+	return rrule.NewRRule(*o)
+}
+
+var weekdays = [7]rrule.Weekday{rrule.SU, rrule.MO, rrule.TU, rrule.WE, rrule.TH, rrule.FR, rrule.SA}
+
+func civilDays(t time.Time) int {
+	y, m, d := t.Date()
+	return int(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
+}
+
+func (x rruleExpander) Between(r Recurrence, from, to time.Time, limit int) ([]time.Time, error) {
+	ex := exSet(r.ExDates)
+	out := []time.Time{}
+	add := func(t time.Time) error {
+		if t.Before(from) || !t.Before(to) || ex[t.Unix()] {
+			return nil
+		}
+		if len(out) >= limit {
+			return ErrTooMany
+		}
+		out = append(out, t)
+		return nil
+	}
+	// The first start is always an instance (RFC 5545 3.8.5.3: DTSTART
+	// counts as the first instance), even when the rule would not yield it.
+	if err := add(r.Start); err != nil {
+		return nil, err
+	}
+	for _, t := range r.RDates {
+		if err := add(t); err != nil {
+			return nil, err
+		}
+	}
+	if r.RRule != "" {
+		rule, err := x.rule(r, from)
+		if err != nil {
+			return nil, err
+		}
+		next := rule.Iterator()
+		for {
+			t, ok := next()
+			if !ok || !t.Before(to) {
+				break
+			}
+			if t.Equal(r.Start) {
+				continue
+			}
+			if err := add(t); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return sortUnique(out), nil
+}
+
+func (x rruleExpander) Last(r Recurrence, limit int) (time.Time, bool, error) {
+	last := r.Start
+	for _, t := range r.RDates {
+		if t.After(last) {
+			last = t
+		}
+	}
+	if r.RRule == "" {
+		return last, true, nil
+	}
+	o, err := ParseRRule(r.RRule, r.Start.Location())
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	if o.Count == 0 && o.Until.IsZero() {
+		return time.Time{}, false, nil
+	}
+	rule, err := x.rule(r, time.Time{})
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	next := rule.Iterator()
+	for n := 0; ; n++ {
+		t, ok := next()
+		if !ok {
+			break
+		}
+		if n >= limit {
+			return time.Time{}, false, ErrTooMany
+		}
+		if t.After(last) {
+			last = t
+		}
+	}
+	return last, true, nil
+}
+
+func exSet(ts []time.Time) map[int64]bool {
+	m := make(map[int64]bool, len(ts))
+	for _, t := range ts {
+		m[t.Unix()] = true
+	}
+	return m
+}
+
+func sortUnique(ts []time.Time) []time.Time {
+	sort.Slice(ts, func(i, j int) bool { return ts[i].Before(ts[j]) })
+	out := ts[:0]
+	for i, t := range ts {
+		if i == 0 || !t.Equal(out[len(out)-1]) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// zones caches LoadZone's answers (time.LoadLocation reads and parses the
+// zone every time).
+var zones sync.Map // string → *time.Location or error
+
+// LoadZone resolves a TZID as calendars write it: an IANA name, "UTC", a
+// Windows name (Outlook and Exchange: "W. Europe Standard Time", mapped
+// through CLDR's windowsZones), or an IANA name behind a producer's prefix
+// ("/mozilla.org/20050126_1/Europe/Berlin", "posix/Europe/Vaduz",
+// "custom_Pacific/Fiji").
+func LoadZone(tzid string) (*time.Location, error) {
+	tzid = strings.Trim(strings.TrimSpace(tzid), `"`)
+	if v, ok := zones.Load(tzid); ok {
+		if loc, ok := v.(*time.Location); ok {
+			return loc, nil
+		}
+		return nil, v.(error)
+	}
+	loc, err := loadZone(tzid)
+	if err != nil {
+		zones.Store(tzid, err)
+		return nil, err
+	}
+	zones.Store(tzid, loc)
+	return loc, nil
+}
+
+func loadZone(tzid string) (*time.Location, error) {
+	switch strings.ToUpper(tzid) {
+	case "", "LOCAL":
+		return nil, fmt.Errorf("unknown time zone %q", tzid)
+	case "UTC", "Z", "GMT", "ETC/UTC":
+		return time.UTC, nil
+	}
+	if iana, ok := windowsZones[tzid]; ok {
+		tzid = iana
+	}
+	if loc, err := time.LoadLocation(tzid); err == nil {
+		return loc, nil
+	}
+	for i := 1; i < len(tzid); i++ {
+		if c := tzid[i-1]; (c == '/' || c == '_' || c == '-') && strings.Contains(tzid[i:], "/") {
+			if loc, err := time.LoadLocation(tzid[i:]); err == nil {
+				return loc, nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("unknown time zone %q", tzid)
+}
