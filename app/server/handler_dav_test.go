@@ -1,0 +1,370 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aiwfe/aiwfe/app/calendar"
+	"github.com/aiwfe/aiwfe/app/server/servertest"
+	"github.com/aiwfe/aiwfe/store"
+)
+
+// davEnv is a server with one user holding an app password and a local
+// calendar.
+type davEnv struct {
+	srv     *servertest.Server
+	user    *servertest.Client
+	userID  int64
+	email   string
+	secret  string
+	calID   int64
+	calPath string
+}
+
+func startDAV(t *testing.T) *davEnv {
+	t.Helper()
+	srv := servertest.Start(t)
+	u := srv.User(t, "user")
+	e := &davEnv{srv: srv, user: u, email: u.Email, userID: profileID(t, u)}
+	e.secret = createAppPassword(t, u, "test client")
+	e.calID = davCalendar(t, srv, e.userID, "Work")
+	e.calPath = fmt.Sprintf("/dav/%d/calendars/%d/", e.userID, e.calID)
+	return e
+}
+
+// davCalendar makes a local calendar through the calendar service.
+func davCalendar(t testing.TB, srv *servertest.Server, userID int64, name string) int64 {
+	t.Helper()
+	c, err := srv.App.Calendar.CreateCalendar(context.Background(), userID, calendar.CalendarInput{Name: &name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.ID
+}
+
+type davResponse struct {
+	Status int
+	Header http.Header
+	Body   string
+}
+
+// dav sends one request with Basic auth (none when user is "").
+func davDo(t testing.TB, base, method, path, user, pass, body string, hdr ...string) davResponse {
+	t.Helper()
+	req, err := http.NewRequest(method, base+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if user != "" {
+		req.SetBasicAuth(user, pass)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	c := &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return davResponse{Status: res.StatusCode, Header: res.Header, Body: string(b)}
+}
+
+func (e *davEnv) do(t testing.TB, method, path, body string, hdr ...string) davResponse {
+	t.Helper()
+	return davDo(t, e.srv.URL, method, path, e.email, e.secret, body, hdr...)
+}
+
+const propfindPrincipal = `<?xml version="1.0" encoding="utf-8"?>
+<d:propfind xmlns:d="DAV:"><d:prop><d:current-user-principal/></d:prop></d:propfind>`
+
+const propfindEtags = `<?xml version="1.0" encoding="utf-8"?>
+<d:propfind xmlns:d="DAV:"><d:prop><d:getetag/><d:resourcetype/><d:displayname/></d:prop></d:propfind>`
+
+func eventICS(uid, summary, start string, extra ...string) string {
+	return "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//aiwfe test//EN\r\nBEGIN:VEVENT\r\nUID:" + uid +
+		"\r\nDTSTAMP:20261201T090000Z\r\nDTSTART:" + start + "\r\nDURATION:PT1H\r\nSUMMARY:" + summary + "\r\n" +
+		strings.Join(extra, "") + "END:VEVENT\r\nEND:VCALENDAR\r\n"
+}
+
+func TestDAVAuth(t *testing.T) {
+	e := startDAV(t)
+	principal := fmt.Sprintf("/dav/%d/", e.userID)
+	xml := []string{"Content-Type", "application/xml; charset=utf-8", "Depth", "0"}
+	squashed := strings.ToUpper(strings.ReplaceAll(e.secret, "-", ""))
+	for _, tc := range []struct {
+		name, user, pass string
+		want             int
+	}{
+		{"no credentials", "", "", 401},
+		{"the account password", e.email, servertest.Password, 401},
+		{"a wrong app password", e.email, "abcd-efgh-ijkm-npqr-stuv-wxyz", 401},
+		{"malformed", e.email, "x", 401},
+		{"someone else's email", "nobody@example.com", e.secret, 401},
+		{"the app password", e.email, e.secret, 207},
+		{"typed without dashes, in capitals", strings.ToUpper(e.email), squashed, 207},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := davDo(t, e.srv.URL, "PROPFIND", "/dav/", tc.user, tc.pass, propfindPrincipal, xml...)
+			if res.Status != tc.want {
+				t.Fatalf("%d, want %d: %s", res.Status, tc.want, res.Body)
+			}
+			if tc.want == 401 && !strings.HasPrefix(res.Header.Get("WWW-Authenticate"), "Basic realm=") {
+				t.Errorf("WWW-Authenticate %q", res.Header.Get("WWW-Authenticate"))
+			}
+			if tc.want == 207 && !strings.Contains(res.Body, principal) {
+				t.Errorf("no principal %s in %s", principal, res.Body)
+			}
+			// fiber's middleware applies to DAV as to everything else
+			for _, h := range []string{"X-Request-Id", "X-Content-Type-Options", "X-Frame-Options"} {
+				if res.Header.Get(h) == "" {
+					t.Errorf("no %s header", h)
+				}
+			}
+		})
+	}
+
+	// The use is recorded; the failures are audited with their reason.
+	var used *string
+	var ip string
+	e.srv.App.Store.DB.QueryRow("SELECT last_used_at, last_used_ip FROM app_passwords WHERE user_id = ?", e.userID).Scan(&used, &ip)
+	if used == nil || ip != "127.0.0.1" {
+		t.Errorf("last use not recorded: %v %q", used, ip)
+	}
+	for _, reason := range []string{"bad_app_password", "unknown_email"} {
+		var n int
+		e.srv.App.Store.DB.QueryRow("SELECT COUNT(*) FROM security_events WHERE type = 'dav_login' AND reason = ?", reason).Scan(&n)
+		if n == 0 {
+			t.Errorf("no dav_login event with reason %s", reason)
+		}
+	}
+
+	// Revoked: refused at the very next request.
+	var id int64
+	e.srv.App.Store.DB.QueryRow("SELECT id FROM app_passwords WHERE user_id = ?", e.userID).Scan(&id)
+	if res := e.user.Delete(fmt.Sprintf("/api/v1/auth/app-passwords/%d", id)); res.Status != 204 {
+		t.Fatal(res)
+	}
+	if res := e.do(t, "PROPFIND", "/dav/", propfindPrincipal, xml...); res.Status != 401 {
+		t.Fatalf("revoked app password: %d %s", res.Status, res.Body)
+	}
+
+	// A suspended account's app passwords stop working too.
+	f := startDAV(t)
+	if _, err := f.srv.App.Store.DB.Exec("UPDATE users SET status = 'suspended' WHERE id = ?", f.userID); err != nil {
+		t.Fatal(err)
+	}
+	f.srv.App.Auth.ForgetUser(f.userID)
+	if res := f.do(t, "PROPFIND", "/dav/", propfindPrincipal, xml...); res.Status != 403 {
+		t.Fatalf("suspended account: %d %s", res.Status, res.Body)
+	}
+}
+
+// Wrong app passwords lock the client out like wrong passwords at the
+// login, in counters of their own: the web sign-in from the same place
+// still works.
+func TestDAVRateLimited(t *testing.T) {
+	e := startDAV(t)
+	for i := range 5 {
+		res := davDo(t, e.srv.URL, "PROPFIND", "/dav/", e.email, fmt.Sprintf("abcd-efgh-ijkm-npqr-stuv-wxy%d", i+2), propfindPrincipal, "Depth", "0", "Content-Type", "application/xml")
+		if res.Status != 401 {
+			t.Fatalf("guess %d: %d", i, res.Status)
+		}
+	}
+	res := e.do(t, "PROPFIND", "/dav/", propfindPrincipal, "Depth", "0", "Content-Type", "application/xml")
+	if res.Status != 429 || res.Header.Get("Retry-After") == "" {
+		t.Fatalf("after five wrong app passwords: %d (Retry-After %q)", res.Status, res.Header.Get("Retry-After"))
+	}
+	if res := e.srv.Client(t).Login(e.email, servertest.Password); res.Status != 200 {
+		t.Fatalf("the web sign-in is locked too: %s", res)
+	}
+	e.srv.Advance(2 * time.Minute)
+	if res := e.do(t, "PROPFIND", "/dav/", propfindPrincipal, "Depth", "0", "Content-Type", "application/xml"); res.Status != 207 {
+		t.Fatalf("after the lockout: %d %s", res.Status, res.Body)
+	}
+}
+
+func TestDAVDiscovery(t *testing.T) {
+	e := startDAV(t)
+	for _, m := range []string{"GET", "PROPFIND"} {
+		res := davDo(t, e.srv.URL, m, "/.well-known/caldav", "", "", "")
+		if res.Status != 301 || res.Header.Get("Location") != "/dav/" {
+			t.Errorf("%s /.well-known/caldav: %d Location %q", m, res.Status, res.Header.Get("Location"))
+		}
+	}
+	// WebDAV methods stay refused elsewhere.
+	if res := e.do(t, "PROPFIND", "/api/v1/profile", ""); res.Status != 405 {
+		t.Errorf("PROPFIND on the API: %d", res.Status)
+	}
+	res := e.do(t, "OPTIONS", e.calPath, "")
+	if !strings.Contains(res.Header.Get("DAV"), "calendar-access") {
+		t.Errorf("OPTIONS: %d DAV %q", res.Status, res.Header.Get("DAV"))
+	}
+	// The home set lists the calendars, feeds marked read-only.
+	feed := &store.Calendar{UserID: e.userID, Name: "Holidays", Timezone: "UTC", Source: store.CalendarFeed, FeedURL: "https://example.com/h.ics"}
+	if err := store.InsertCalendar(context.Background(), e.srv.App.Store.DB, feed, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	home := fmt.Sprintf("/dav/%d/calendars/", e.userID)
+	res = e.do(t, "PROPFIND", home, propfindEtags, "Depth", "1", "Content-Type", "application/xml")
+	if res.Status != 207 || !strings.Contains(res.Body, e.calPath) || !strings.Contains(res.Body, "Work") ||
+		!strings.Contains(res.Body, fmt.Sprintf("%s%d/", home, feed.ID)) || !strings.Contains(res.Body, "calendar") {
+		t.Fatalf("home set: %d %s", res.Status, res.Body)
+	}
+	feedPath := fmt.Sprintf("%s%d/", home, feed.ID)
+	for _, tc := range []struct {
+		name, method, path, body string
+		hdr                      []string
+		want                     int
+	}{
+		{"write to a feed", "PUT", feedPath + "x.ics", eventICS("x", "X", "20261202T100000Z"), []string{"Content-Type", "text/calendar"}, 403},
+		{"delete from a feed", "DELETE", feedPath + "x.ics", "", nil, 403},
+		{"make a calendar", "MKCALENDAR", home + "new/", "", nil, 403},
+		{"a calendar that is not there", "PROPFIND", home + "999999/", propfindEtags, []string{"Depth", "0", "Content-Type", "application/xml"}, 404},
+		{"not an id", "PROPFIND", home + "abc/", propfindEtags, []string{"Depth", "0", "Content-Type", "application/xml"}, 404},
+		{"an object that is not there", "GET", e.calPath + "nope.ics", "", nil, 404},
+		{"not iCalendar", "PUT", e.calPath + "y.ics", "hello", []string{"Content-Type", "text/plain"}, 400},
+		{"broken iCalendar", "PUT", e.calPath + "y.ics", "BEGIN:VCALENDAR\r\nnonsense", []string{"Content-Type", "text/calendar"}, 400},
+		{"a body over the limit", "PUT", e.calPath + "big.ics", eventICS("big", strings.Repeat("x", 2<<20), "20261202T100000Z"), []string{"Content-Type", "text/calendar"}, 413},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if res := e.do(t, tc.method, tc.path, tc.body, tc.hdr...); res.Status != tc.want {
+				t.Fatalf("%d, want %d: %s", res.Status, tc.want, res.Body)
+			}
+		})
+	}
+}
+
+// Another user's calendars are 404 whatever the method, and their events
+// stay untouched.
+func TestDAVAnotherUser(t *testing.T) {
+	e := startDAV(t)
+	if res := e.do(t, "PUT", e.calPath+"mine.ics", eventICS("mine", "Mine", "20261202T100000Z"), "Content-Type", "text/calendar"); res.Status != 201 {
+		t.Fatalf("put: %d %s", res.Status, res.Body)
+	}
+	o := e.srv.User(t, "user")
+	otherSecret := createAppPassword(t, o, "other")
+	obj := e.calPath + "mine.ics"
+	for _, tc := range []struct{ method, path, body string }{
+		{"GET", obj, ""},
+		{"PROPFIND", e.calPath, propfindEtags},
+		{"PUT", obj, eventICS("mine", "Stolen", "20261202T100000Z")},
+		{"DELETE", obj, ""},
+		{"REPORT", e.calPath, `<c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/></d:prop><c:filter><c:comp-filter name="VCALENDAR"/></c:filter></c:calendar-query>`},
+	} {
+		res := davDo(t, e.srv.URL, tc.method, tc.path, o.Email, otherSecret, tc.body, "Content-Type", "text/calendar", "Depth", "1")
+		if tc.method == "PROPFIND" || tc.method == "REPORT" {
+			res = davDo(t, e.srv.URL, tc.method, tc.path, o.Email, otherSecret, tc.body, "Content-Type", "application/xml", "Depth", "1")
+		}
+		if res.Status != 404 {
+			t.Errorf("%s %s as another user: %d %s", tc.method, tc.path, res.Status, res.Body)
+		}
+	}
+	got, err := e.srv.App.Calendar.Object(context.Background(), e.userID, e.calID, "mine")
+	if err != nil || !strings.Contains(string(got.Data), "SUMMARY:Mine") {
+		t.Fatalf("the owner's event: %v %v", err, got)
+	}
+}
+
+// Conditional requests: ETags from the calendar service, 412 on a stale
+// one.
+func TestDAVConditional(t *testing.T) {
+	e := startDAV(t)
+	cal := []string{"Content-Type", "text/calendar; charset=utf-8"}
+	obj := e.calPath + "ev-1.ics"
+	res := e.do(t, "PUT", obj, eventICS("ev-1", "First", "20261202T100000Z"), append(cal, "If-None-Match", "*")...)
+	if res.Status != 201 || res.Header.Get("ETag") == "" {
+		t.Fatalf("create: %d ETag %q %s", res.Status, res.Header.Get("ETag"), res.Body)
+	}
+	etag1 := res.Header.Get("ETag")
+	res = e.do(t, "GET", obj, "")
+	if res.Status != 200 || res.Header.Get("ETag") != etag1 || !strings.Contains(res.Body, "SUMMARY:First") {
+		t.Fatalf("get: %d ETag %q (want %q) %s", res.Status, res.Header.Get("ETag"), etag1, res.Body)
+	}
+	if res := e.do(t, "PUT", obj, eventICS("ev-1", "Again", "20261202T100000Z"), append(cal, "If-None-Match", "*")...); res.Status != 412 {
+		t.Errorf("create over an existing one: %d", res.Status)
+	}
+	res = e.do(t, "PUT", obj, eventICS("ev-1", "Second", "20261202T100000Z"), append(cal, "If-Match", etag1)...)
+	if res.Status != 201 && res.Status != 204 || res.Header.Get("ETag") == etag1 {
+		t.Fatalf("update at the current ETag: %d ETag %q", res.Status, res.Header.Get("ETag"))
+	}
+	etag2 := res.Header.Get("ETag")
+	// The other client still holds etag1: its edit and its delete fail.
+	if res := e.do(t, "PUT", obj, eventICS("ev-1", "Lost update", "20261202T100000Z"), append(cal, "If-Match", etag1)...); res.Status != 412 {
+		t.Errorf("update at a stale ETag: %d %s", res.Status, res.Body)
+	}
+	if res := e.do(t, "DELETE", obj, "", "If-Match", etag1); res.Status != 412 {
+		t.Errorf("delete at a stale ETag: %d %s", res.Status, res.Body)
+	}
+	if res := e.do(t, "PUT", e.calPath+"nothing.ics", eventICS("nothing", "N", "20261202T100000Z"), append(cal, "If-Match", "*")...); res.Status != 412 {
+		t.Errorf("If-Match * on nothing: %d", res.Status)
+	}
+	got, _ := e.srv.App.Calendar.Object(context.Background(), e.userID, e.calID, "ev-1")
+	if got == nil || !strings.Contains(string(got.Data), "SUMMARY:Second") {
+		t.Fatalf("the stored event: %+v", got)
+	}
+	if res := e.do(t, "DELETE", obj, "", "If-Match", etag2); res.Status != 204 {
+		t.Fatalf("delete at the current ETag: %d %s", res.Status, res.Body)
+	}
+	if res := e.do(t, "GET", obj, ""); res.Status != 404 {
+		t.Errorf("after delete: %d", res.Status)
+	}
+}
+
+func calendarQuery(from, to string) string {
+	return `<?xml version="1.0" encoding="utf-8"?>
+<c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
+<d:prop><d:getetag/><c:calendar-data/></d:prop>
+<c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VEVENT"><c:time-range start="` + from + `" end="` + to + `"/></c:comp-filter></c:comp-filter></c:filter>
+</c:calendar-query>`
+}
+
+// A calendar-query's time range is answered from the expanded instances:
+// a weekly series that began long before the range is in it, an event
+// outside is not.
+func TestDAVCalendarQuery(t *testing.T) {
+	e := startDAV(t)
+	cal := []string{"Content-Type", "text/calendar"}
+	for _, ev := range []string{
+		eventICS("weekly", "Standup", "20260105T090000Z", "RRULE:FREQ=WEEKLY;BYDAY=MO\r\n"),
+		eventICS("inside", "Inside", "20261210T120000Z"),
+		eventICS("outside", "Outside", "20270310T120000Z"),
+		eventICS("odd/uid with space", "Odd", "20261211T120000Z"),
+	} {
+		uid := strings.TrimPrefix(strings.Split(strings.Split(ev, "UID:")[1], "\r\n")[0], "")
+		if res := e.do(t, "PUT", e.calPath+"x-"+fmt.Sprint(len(uid))+".ics", ev, cal...); res.Status != 201 {
+			t.Fatalf("put %s: %d %s", uid, res.Status, res.Body)
+		}
+	}
+	res := e.do(t, "REPORT", e.calPath, calendarQuery("20261201T000000Z", "20270101T000000Z"), "Content-Type", "application/xml", "Depth", "1")
+	if res.Status != 207 {
+		t.Fatalf("report: %d %s", res.Status, res.Body)
+	}
+	for _, want := range []string{"weekly.ics", "inside.ics", "SUMMARY:Standup", "SUMMARY:Inside", "SUMMARY:Odd", "/h-"} {
+		if !strings.Contains(res.Body, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if strings.Contains(res.Body, "Outside") {
+		t.Errorf("report holds the event outside the range")
+	}
+	// The UID that is not a safe name is reachable under its hashed name.
+	i := strings.Index(res.Body, "/h-")
+	href := res.Body[strings.LastIndex(res.Body[:i], ">")+1 : i+len("/h-")+44]
+	if got := e.do(t, "GET", href, ""); got.Status != 200 || !strings.Contains(got.Body, "UID:odd/uid with space") {
+		t.Errorf("GET %s: %d %s", href, got.Status, got.Body)
+	}
+	// calendar-multiget
+	multi := `<?xml version="1.0" encoding="utf-8"?><c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/><c:calendar-data/></d:prop>` +
+		`<d:href>` + e.calPath + `inside.ics</d:href><d:href>` + e.calPath + `gone.ics</d:href></c:calendar-multiget>`
+	res = e.do(t, "REPORT", e.calPath, multi, "Content-Type", "application/xml", "Depth", "1")
+	if res.Status != 207 || !strings.Contains(res.Body, "SUMMARY:Inside") || !strings.Contains(res.Body, "404") {
+		t.Errorf("multiget: %d %s", res.Status, res.Body)
+	}
+}
