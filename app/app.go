@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/aiwfe/aiwfe/app/auth"
+	"github.com/aiwfe/aiwfe/app/calendar"
 	"github.com/aiwfe/aiwfe/app/certs"
 	"github.com/aiwfe/aiwfe/app/chat"
 	"github.com/aiwfe/aiwfe/app/config"
@@ -96,6 +98,9 @@ type App struct {
 	// Outbound is the one client for URLs users supply (feeds, pages,
 	// search results): it refuses loopback, private and metadata addresses.
 	Outbound *netguard.Client
+	// Calendar is calendars, events (recurrence expanded), ICS import,
+	// export and private feeds, and feed subscriptions.
+	Calendar *calendar.Service
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 
@@ -180,6 +185,14 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 		DataDir: cfg.Data.Dir, MaxFileBytes: int64(cfg.Server.UploadLimitMB) << 20, User: a.Auth.User, NoWorker: true})
 	a.Chat = chat.New(chat.Deps{Store: st, LLM: a.LLM, Hub: a.Hub, Log: log, Now: a.now,
 		DefaultModel: cfg.LLM.DefaultModel, User: a.Auth.User, Retriever: documentsRetriever{a.Documents}})
+	// Feeds are refreshed only in the serving process (the server starts
+	// the refresher), like the ingestion worker.
+	feedMax := int64(cfg.Calendar.FeedMaxMB) << 20
+	a.Calendar = calendar.New(calendar.Deps{Store: st, Log: log, Now: a.now, NoRefresh: true,
+		Fetch: func(ctx context.Context, req *http.Request) (*http.Response, error) {
+			return a.Outbound.Do(ctx, req, netguard.WithMaxBytes(feedMax))
+		},
+		FeedRefresh: cfg.Calendar.FeedRefresh.D(), FeedMaxBytes: feedMax, FeedMaxEvents: cfg.Calendar.FeedMaxEvents})
 	a.DataRights = datarights.New(datarights.Deps{Store: st, Cache: a.Cache, Accounts: a.Auth, Log: log, Now: a.now})
 	a.Users = users.New(users.Deps{Store: st, Cache: a.Cache, Accounts: a.Auth, Erase: a.DataRights.Erase,
 		DefaultModel: cfg.LLM.DefaultModel, Log: log, Now: a.now,
@@ -194,7 +207,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 	// The archive's sections come in this order; every table referring
 	// to users belongs to one part.
 	a.DataRights.Register(a.Users.DataPart(), a.Auth.DataPart(), a.Chat.DataPart(), a.MFA.DataPart(), a.Certs.DataPart(),
-		a.Documents.DataPart())
+		a.Documents.DataPart(), a.Calendar.DataPart())
 	a.DataRights.Register(a.Auth.AppPasswordsPart())
 	ok = true
 	return a, nil
@@ -212,6 +225,9 @@ func (a *App) Close() {
 	}
 	if a.Documents != nil {
 		a.Documents.Close()
+	}
+	if a.Calendar != nil {
+		a.Calendar.Close()
 	}
 	if a.Hub != nil {
 		a.Hub.Close()

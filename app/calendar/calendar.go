@@ -90,12 +90,10 @@ var (
 	ErrPrecondition = apperr.New(412, "precondition_failed", "the calendar object changed since it was read (ETag mismatch)")
 )
 
-// Fetcher is the outbound HTTP client feeds are fetched through: the
+// Fetcher sends a feed's request through the outbound HTTP client: the
 // SSRF-guarded one (app/netguard), which refuses private, loopback and
-// metadata addresses at connect time.
-type Fetcher interface {
-	Do(ctx context.Context, req *http.Request) (*http.Response, error)
-}
+// metadata addresses at connect time, redirects included.
+type Fetcher func(ctx context.Context, req *http.Request) (*http.Response, error)
 
 // Deps are what the service needs.
 type Deps struct {

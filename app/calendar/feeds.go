@@ -180,7 +180,7 @@ func (s *Service) fetchInto(ctx context.Context, cal *store.Calendar, state *sto
 	if cal.FeedLastModified != "" {
 		req.Header.Set("If-Modified-Since", cal.FeedLastModified)
 	}
-	resp, err := s.d.Fetch.Do(ctx, req)
+	resp, err := s.d.Fetch(ctx, req)
 	if err != nil {
 		return nil, &errFeed{err.Error()}
 	}

@@ -1,0 +1,165 @@
+package calendar
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aiwfe/aiwfe/app/apperr"
+	"github.com/aiwfe/aiwfe/store"
+)
+
+// fixture is the service over a real, migrated SQLite file.
+type fixture struct {
+	t   *testing.T
+	st  *store.Store
+	svc *Service
+	ctx context.Context
+	n   atomic.Int64
+}
+
+func newFixture(t *testing.T, mod ...func(*Deps)) *fixture {
+	t.Helper()
+	st, err := store.Open(filepath.Join(t.TempDir(), "aiwfe.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	d := Deps{Store: st, NoRefresh: true}
+	for _, m := range mod {
+		m(&d)
+	}
+	svc := New(d)
+	t.Cleanup(svc.Close)
+	return &fixture{t: t, st: st, svc: svc, ctx: context.Background()}
+}
+
+func (f *fixture) user() int64 {
+	f.t.Helper()
+	u, err := store.CreateUser(f.ctx, f.st.DB, store.NewUser{Email: fmt.Sprintf("u%d@example.test", f.n.Add(1)), PasswordHash: "x", Role: "user", Status: "active"}, time.Now())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return u.ID
+}
+
+func (f *fixture) calendar(user int64, tz string) int64 {
+	f.t.Helper()
+	c, err := f.svc.CreateCalendar(f.ctx, user, CalendarInput{Name: ptr("Home"), Timezone: ptr(tz)})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return c.ID
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func (f *fixture) instances(user int64, from, to string) []Instance {
+	f.t.Helper()
+	a, _ := time.Parse(time.RFC3339, from)
+	b, _ := time.Parse(time.RFC3339, to)
+	got, err := f.svc.Instances(f.ctx, user, InstancesRequest{From: a, To: b})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return got
+}
+
+func starts(is []Instance) string {
+	var out []string
+	for _, i := range is {
+		s := i.Start
+		if i.Override {
+			s += "*" + i.Title
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, " ")
+}
+
+func wantCode(t *testing.T, err error, status int, field string) {
+	t.Helper()
+	var e *apperr.Error
+	if !errors.As(err, &e) || e.Status != status || field != "" && e.Field != field {
+		t.Fatalf("want %d %s, got %v", status, field, err)
+	}
+}
+
+func TestSeriesEditScopes(t *testing.T) {
+	f := newFixture(t)
+	u := f.user()
+	cal := f.calendar(u, "Europe/Berlin")
+	ev, err := f.svc.CreateEvent(f.ctx, u, EventInput{CalendarID: &cal, Title: ptr("Standup"), Start: ptr("2026-03-23T09:00"), End: ptr("2026-03-23T09:15"),
+		RRule: ptr("FREQ=WEEKLY;BYDAY=MO;COUNT=5")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Start != "2026-03-23T09:00:00+01:00" || ev.Timezone != "Europe/Berlin" || ev.ETag == "" {
+		t.Fatalf("created %+v", ev)
+	}
+	all := f.instances(u, "2026-03-01T00:00:00Z", "2026-05-01T00:00:00Z")
+	if got := starts(all); got != "2026-03-23T09:00:00+01:00 2026-03-30T09:00:00+02:00 2026-04-06T09:00:00+02:00 2026-04-13T09:00:00+02:00 2026-04-20T09:00:00+02:00" {
+		t.Fatalf("instances %s", got)
+	}
+	// This event: the second instance moves to 10:00 and is renamed.
+	rid := all[1].RecurrenceID
+	if _, err := f.svc.UpdateEvent(f.ctx, u, ev.ID, Change{Scope: ScopeThis, RecurrenceID: rid}, EventInput{Title: ptr("Moved"), Start: ptr("2026-03-30T10:00")}); err != nil {
+		t.Fatal(err)
+	}
+	// Delete this: the third.
+	if err := f.svc.DeleteEvent(f.ctx, u, ev.ID, Change{Scope: ScopeThis, RecurrenceID: all[2].RecurrenceID}); err != nil {
+		t.Fatal(err)
+	}
+	got := starts(f.instances(u, "2026-03-01T00:00:00Z", "2026-05-01T00:00:00Z"))
+	if got != "2026-03-23T09:00:00+01:00 2026-03-30T10:00:00+02:00*Moved 2026-04-13T09:00:00+02:00 2026-04-20T09:00:00+02:00" {
+		t.Fatalf("after this-edits: %s", got)
+	}
+	// This and following from the fourth: a new series at 11:00 for the
+	// remaining two instances of the COUNT.
+	nev, err := f.svc.UpdateEvent(f.ctx, u, ev.ID, Change{Scope: ScopeFollowing, RecurrenceID: all[3].RecurrenceID}, EventInput{Start: ptr("2026-04-13T11:00")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nev.UID == ev.UID || nev.ID == ev.ID || !strings.Contains(nev.RRule, "COUNT=2") {
+		t.Fatalf("split %+v", nev)
+	}
+	got = starts(f.instances(u, "2026-03-01T00:00:00Z", "2026-05-01T00:00:00Z"))
+	if got != "2026-03-23T09:00:00+01:00 2026-03-30T10:00:00+02:00*Moved 2026-04-13T11:00:00+02:00 2026-04-20T11:00:00+02:00" {
+		t.Fatalf("after split: %s", got)
+	}
+	// Delete following from the second of the first part: only the first stays.
+	if err := f.svc.DeleteEvent(f.ctx, u, ev.ID, Change{Scope: ScopeFollowing, RecurrenceID: rid}); err != nil {
+		t.Fatal(err)
+	}
+	got = starts(f.instances(u, "2026-03-01T00:00:00Z", "2026-05-01T00:00:00Z"))
+	if got != "2026-03-23T09:00:00+01:00 2026-04-13T11:00:00+02:00 2026-04-20T11:00:00+02:00" {
+		t.Fatalf("after delete following: %s", got)
+	}
+	// The CalDAV view: two objects, each a VCALENDAR with a VTIMEZONE.
+	objs, err := f.svc.Objects(f.ctx, u, cal)
+	if err != nil || len(objs) != 2 {
+		t.Fatalf("objects %v %v", len(objs), err)
+	}
+	for _, o := range objs {
+		if !strings.Contains(string(o.Data), "BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin") || o.ETag == "" {
+			t.Fatalf("object %s", o.Data)
+		}
+	}
+	// Another user sees nothing and changes nothing.
+	other := f.user()
+	if _, err := f.svc.Event(f.ctx, other, ev.ID); err == nil {
+		t.Fatal("another user read the event")
+	}
+	wantCode(t, f.svc.DeleteEvent(f.ctx, other, ev.ID, Change{}), 404, "")
+	if got := f.instances(other, "2026-03-01T00:00:00Z", "2026-05-01T00:00:00Z"); len(got) != 0 {
+		t.Fatalf("other sees %v", got)
+	}
+}
