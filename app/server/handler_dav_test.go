@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,9 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aiwfe/aiwfe/app/auth"
 	"github.com/aiwfe/aiwfe/app/calendar"
 	"github.com/aiwfe/aiwfe/app/server/servertest"
 	"github.com/aiwfe/aiwfe/store"
+	"github.com/aiwfe/aiwfe/tlsmgr"
 )
 
 // davEnv is a server with one user holding an app password and a local
@@ -366,5 +369,76 @@ func TestDAVCalendarQuery(t *testing.T) {
 	res = e.do(t, "REPORT", e.calPath, multi, "Content-Type", "application/xml", "Depth", "1")
 	if res.Status != 207 || !strings.Contains(res.Body, "SUMMARY:Inside") || !strings.Contains(res.Body, "404") {
 		t.Errorf("multiget: %d %s", res.Status, res.Body)
+	}
+}
+
+// On the mutual-TLS listener a client certificate issued for an account
+// is that account's DAV credential; one tied to no account still needs an
+// app password.
+func TestDAVClientCertificate(t *testing.T) {
+	e := startMTLS(t)
+	ctx := context.Background()
+	u, err := e.app.Auth.CreateUser(ctx, "erin@example.com", servertest.Password, "user")
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "Erin's"
+	c, err := e.app.Calendar.CreateCalendar(ctx, u.ID, calendar.CalendarInput{Name: &name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bound, err := e.certs.ClientCA().Issue(ctx, "erin-phone", 5, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unbound, err := e.certs.ClientCA().Issue(ctx, "kiosk", 5, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	propfind := func(base string, ic *tlsmgr.IssuedCert, user, pass string) (int, string) {
+		t.Helper()
+		cfg := &tls.Config{RootCAs: e.serverCAPool, ServerName: "localhost"}
+		if ic != nil {
+			pair, err := tls.X509KeyPair(ic.CertPEM, ic.KeyPEM)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.Certificates = []tls.Certificate{pair}
+		}
+		cl := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: cfg}}
+		defer cl.CloseIdleConnections()
+		req, _ := http.NewRequest("PROPFIND", base+fmt.Sprintf("/dav/%d/calendars/", u.ID), strings.NewReader(propfindEtags))
+		req.Header.Set("Content-Type", "application/xml")
+		req.Header.Set("Depth", "1")
+		if user != "" {
+			req.SetBasicAuth(user, pass)
+		}
+		res, err := cl.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	if st, body := propfind(e.mtls, bound, "", ""); st != 207 || !strings.Contains(body, fmt.Sprintf("/calendars/%d/", c.ID)) {
+		t.Fatalf("with the account's certificate: %d %s", st, body)
+	}
+	if st, _ := propfind(e.mtls, nil, "", ""); st != 496 {
+		t.Errorf("no certificate on the mTLS listener: %d", st)
+	}
+	if st, _ := propfind(e.mtls, unbound, "", ""); st != 401 {
+		t.Errorf("a certificate of no account, no password: %d", st)
+	}
+	if st, _ := propfind(e.https, nil, "", ""); st != 401 {
+		t.Errorf("HTTPS without credentials: %d", st)
+	}
+	// A revoked certificate is refused at the next request.
+	admin := &auth.Principal{UserID: u.ID, Role: "superuser"}
+	if _, _, err := e.app.Certs.Revoke(ctx, admin, auth.Client{IP: "127.0.0.1"}, bound.Serial); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := propfind(e.mtls, bound, "", ""); st != 495 {
+		t.Errorf("revoked certificate: %d", st)
 	}
 }
