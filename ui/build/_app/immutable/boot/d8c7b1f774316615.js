@@ -1,13 +1,13 @@
 				{
-					__sveltekit_k7kx48 = {
+					__sveltekit_1qk2xoz = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.BAYLVh5r.js"),
-						import("/_app/immutable/entry/app.W_7yw2ra.js")
+						import("/_app/immutable/entry/start.Bj9NPJYq.js"),
+						import("/_app/immutable/entry/app.DHXztomO.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
