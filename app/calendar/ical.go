@@ -684,10 +684,24 @@ func syncAlarms(c *ical.Component, minutes []int) {
 			al.Props.SetText(ical.PropAction, "DISPLAY")
 			al.Props.SetText(ical.PropDescription, "Reminder")
 			p := ical.NewProp(ical.PropTrigger)
-			p.SetDuration(-time.Duration(m) * time.Minute)
+			p.Value = triggerBefore(m)
 			al.Props.Set(p)
 		}
 		delete(have, m)
 		c.Children = append(c.Children, al)
 	}
+}
+
+// triggerBefore is a TRIGGER m minutes before the start, in the units a
+// person would write (-PT10M, -PT1H, -P1D; go-ical writes -PT600S).
+func triggerBefore(m int) string {
+	switch {
+	case m == 0:
+		return "PT0S"
+	case m%1440 == 0:
+		return fmt.Sprintf("-P%dD", m/1440)
+	case m%60 == 0:
+		return fmt.Sprintf("-PT%dH", m/60)
+	}
+	return fmt.Sprintf("-PT%dM", m)
 }
