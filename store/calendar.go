@@ -380,7 +380,7 @@ func EventsInRange(ctx context.Context, q Querier, calendarIDs []int64, from, to
 	f, t := tsText(from), tsText(to)
 	args = append(args, t, f, t, f)
 	return queryEvents(ctx, q, "SELECT "+eventCols+" FROM calendar_events e WHERE e.calendar_id IN ("+in+`) AND (
-		(e.start_at < ? AND COALESCE(e.last_end_at, e.end_at) > ?)
+		(e.start_at < ? AND (e.last_end_at IS NULL OR e.last_end_at > ?))
 		OR (e.recurrence_id != '' AND EXISTS (SELECT 1 FROM calendar_events m WHERE m.calendar_id = e.calendar_id AND m.uid = e.uid
 			AND m.recurrence_id = '' AND m.start_at < ? AND (m.last_end_at IS NULL OR m.last_end_at > ?))))
 		ORDER BY e.calendar_id, e.uid, e.recurrence_id`, args...)

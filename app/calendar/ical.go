@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -50,6 +51,10 @@ func decodeICS(data []byte) (cals []*ical.Calendar, err error) {
 	if !bytes.HasSuffix(bytes.ToUpper(trimmed), []byte("END:VCALENDAR")) {
 		return nil, errors.New("the iCalendar data is cut off (no END:VCALENDAR at the end)")
 	}
+	// Unfold here, leniently: old Mozilla files put blank lines between a
+	// line and its continuation, which go-ical's decoder reads as a line
+	// without a colon (python-icalendar unfolds the same way).
+	data = dropBadLines(unfoldRe.ReplaceAll(data, nil))
 	dec := ical.NewDecoder(bytes.NewReader(data))
 	for {
 		cal, err := dec.Decode()
@@ -59,12 +64,55 @@ func decodeICS(data []byte) (cals []*ical.Calendar, err error) {
 		if err != nil {
 			return nil, fmt.Errorf("malformed iCalendar data: %v", err)
 		}
+		dedupeProps(cal.Component)
 		cals = append(cals, cal)
 	}
 	if len(cals) == 0 {
 		return nil, errors.New("no VCALENDAR in the data")
 	}
 	return cals, nil
+}
+
+var unfoldRe = regexp.MustCompile(`(\r?\n)+[ \t]`)
+
+// dropBadLines drops the (unfolded) lines that cannot be content lines,
+// having no colon ("SUMMARY=x" is seen in the wild), so one bad line does
+// not cost the whole file.
+func dropBadLines(data []byte) []byte {
+	if !bytes.Contains(data, []byte("\n")) {
+		return data
+	}
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	out := lines[:0]
+	for _, l := range lines {
+		if len(bytes.TrimSpace(l)) == 0 || bytes.IndexByte(l, ':') >= 0 {
+			out = append(out, l)
+		}
+	}
+	return bytes.Join(out, nil)
+}
+
+// singleProps are the properties a VEVENT has at most once (RFC 5545
+// 3.6.1); go-ical refuses to write a component with two.
+var singleProps = []string{ical.PropDateTimeStart, ical.PropDateTimeEnd, ical.PropDuration, ical.PropUID, ical.PropDateTimeStamp,
+	ical.PropSummary, ical.PropDescription, ical.PropLocation, ical.PropStatus, ical.PropSequence, ical.PropRecurrenceID,
+	ical.PropRecurrenceRule, ical.PropClass, ical.PropCreated, ical.PropLastModified, ical.PropOrganizer, ical.PropPriority,
+	ical.PropTransparency, ical.PropURL, ical.PropGeo, ical.PropColor}
+
+// dedupeProps keeps the first of a repeated single property in every
+// VEVENT (seen in the wild: two DTSTARTs where DTEND was meant), as most
+// readers do, instead of refusing the event.
+func dedupeProps(c *ical.Component) {
+	for _, ch := range c.Children {
+		if ch.Name != ical.CompEvent {
+			continue
+		}
+		for _, name := range singleProps {
+			if ps := ch.Props[name]; len(ps) > 1 {
+				ch.Props[name] = ps[:1]
+			}
+		}
+	}
 }
 
 // foldLines folds content lines longer than 75 octets (RFC 5545 3.1;
@@ -636,10 +684,24 @@ func syncAlarms(c *ical.Component, minutes []int) {
 			al.Props.SetText(ical.PropAction, "DISPLAY")
 			al.Props.SetText(ical.PropDescription, "Reminder")
 			p := ical.NewProp(ical.PropTrigger)
-			p.SetDuration(-time.Duration(m) * time.Minute)
+			p.Value = triggerBefore(m)
 			al.Props.Set(p)
 		}
 		delete(have, m)
 		c.Children = append(c.Children, al)
 	}
+}
+
+// triggerBefore is a TRIGGER m minutes before the start, in the units a
+// person would write (-PT10M, -PT1H, -P1D; go-ical writes -PT600S).
+func triggerBefore(m int) string {
+	switch {
+	case m == 0:
+		return "PT0S"
+	case m%1440 == 0:
+		return fmt.Sprintf("-P%dD", m/1440)
+	case m%60 == 0:
+		return fmt.Sprintf("-PT%dH", m/60)
+	}
+	return fmt.Sprintf("-PT%dM", m)
 }

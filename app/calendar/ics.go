@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -61,8 +62,7 @@ func groupEvents(cals []*ical.Calendar) (groups []*group, other int) {
 			}
 			uid := strings.TrimSpace(propText(c, ical.PropUID))
 			if uid == "" {
-				text, _ := encodeComponent(c)
-				h := sha256.Sum256([]byte(text))
+				h := sha256.Sum256([]byte(componentDigest(c)))
 				uid = hex.EncodeToString(h[:16]) + "@import.aiwfe"
 				c.Props.SetText(ical.PropUID, uid)
 			}
@@ -76,6 +76,29 @@ func groupEvents(cals []*ical.Calendar) (groups []*group, other int) {
 		}
 	}
 	return groups, other
+}
+
+// componentDigest is a component's properties in a fixed order, for a
+// UID made from its content (the encoder refuses a VEVENT without UID).
+func componentDigest(c *ical.Component) string {
+	names := make([]string, 0, len(c.Props))
+	for n := range c.Props {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for _, n := range names {
+		if n == ical.PropDateTimeStamp {
+			continue
+		}
+		for _, p := range c.Props[n] {
+			fmt.Fprintf(&b, "%s;%v:%s\n", n, p.Params, p.Value)
+		}
+	}
+	for _, ch := range c.Children {
+		b.WriteString(componentDigest(ch))
+	}
+	return b.String()
 }
 
 // upsert writes the groups into cal: new objects created, changed ones

@@ -224,6 +224,12 @@ func rowsFromComponents(comps []*ical.Component, floating *time.Location) ([]*st
 			return nil, fmt.Errorf("the object has two VEVENTs for the instance %s", r.RecurrenceID)
 		}
 		seen[r.RecurrenceID] = true
+		// DTSTAMP is when the producer wrote the file (Google: every
+		// download); a fixed one keeps the text, and sourceETag, the same
+		// for the same event. syncComponent stamps the stored copy.
+		stamp := ical.NewProp(ical.PropDateTimeStamp)
+		stamp.Value = "19700101T000000Z"
+		c.Props.Set(stamp)
 		if r.ICS, err = encodeComponent(c); err != nil {
 			return nil, err
 		}

@@ -260,6 +260,13 @@ func loadZone(tzid string) (*time.Location, error) {
 	if iana, ok := windowsZones[tzid]; ok {
 		tzid = iana
 	}
+	// Debian's zoneinfo has posix/ and right/ copies of every zone; the
+	// embedded tzdata has not, so store the plain name.
+	for _, p := range []string{"posix/", "right/"} {
+		if rest, ok := strings.CutPrefix(tzid, p); ok && strings.Contains(rest, "/") {
+			tzid = rest
+		}
+	}
 	if loc, err := time.LoadLocation(tzid); err == nil {
 		return loc, nil
 	}

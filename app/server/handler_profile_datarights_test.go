@@ -132,6 +132,27 @@ func seedUser(t *testing.T, srv *servertest.Server, c *servertest.Client, tag st
 		t.Fatal(err)
 	}
 
+	// A calendar with a series, an override of one instance, a deleted
+	// one (a tombstone) and a private feed, whose token and its hash must
+	// not be exported.
+	cal := newCalendar(t, c, map[string]any{"name": "Calendar of " + tag, "timezone": "Europe/Berlin"})
+	var ev struct{ ID int64 }
+	c.Post("/api/v1/calendar/events", map[string]any{"calendar_id": cal.ID, "title": "Swim of " + tag, "start": "2026-06-01T07:00", "rrule": "FREQ=DAILY;COUNT=3"}).JSON(t, &ev)
+	if res := c.Patch(fmt.Sprintf("/api/v1/calendar/events/%d", ev.ID), map[string]any{"scope": "this", "recurrence_id": "2026-06-02T05:00:00Z", "title": "Late swim of " + tag}); res.Status != 200 {
+		t.Fatalf("override: %s", res)
+	}
+	var gone struct{ ID int64 }
+	c.Post("/api/v1/calendar/events", map[string]any{"calendar_id": cal.ID, "title": "Cancelled", "start": "2026-06-01T09:00"}).JSON(t, &gone)
+	c.Delete(fmt.Sprintf("/api/v1/calendar/events/%d", gone.ID))
+	var pf struct{ Token string }
+	c.Post(fmt.Sprintf("/api/v1/calendar/calendars/%d/private-feed", cal.ID), nil).JSON(t, &pf)
+	var feedHash string
+	db.QueryRow("SELECT token_hash FROM calendars WHERE id = ?", cal.ID).Scan(&feedHash)
+	if pf.Token == "" || feedHash == "" {
+		t.Fatal("no private feed")
+	}
+	s.Secrets = append(s.Secrets, pf.Token, feedHash)
+
 	var pwHash, keyEnc string
 	db.QueryRow("SELECT password_hash, web_search_api_key_enc FROM users WHERE id = ?", s.ID).Scan(&pwHash, &keyEnc)
 	s.Secrets = append(s.Secrets, pwHash, keyEnc, "sk-"+tag+"-plain-key", pending, active, hash, "salt"+tag, keyMaterial, "JBSWY3DPEHPK3PXP")
@@ -253,6 +274,16 @@ func TestDataExport(t *testing.T) {
 			SHA256 string `json:"sha256"`
 			File   []byte `json:"file_base64"`
 		} `json:"documents"`
+		Calendars []struct {
+			Name        string `json:"name"`
+			PrivateFeed bool   `json:"private_feed"`
+			Events      []struct {
+				Title        string `json:"title"`
+				RRule        string `json:"rrule"`
+				RecurrenceID string `json:"recurrence_id"`
+				ICS          string `json:"ics"`
+			} `json:"events"`
+		} `json:"calendars"`
 		ClientCertificates []struct {
 			Serial   string    `json:"serial"`
 			Name     string    `json:"name"`
@@ -299,6 +330,11 @@ func TestDataExport(t *testing.T) {
 	}
 	if len(ex.Passkeys) != 1 || ex.Passkeys[0].Name != "Key of alice" {
 		t.Errorf("passkeys: %+v", ex.Passkeys)
+	}
+	if len(ex.Calendars) != 1 || ex.Calendars[0].Name != "Calendar of alice" || !ex.Calendars[0].PrivateFeed || len(ex.Calendars[0].Events) != 2 ||
+		ex.Calendars[0].Events[0].RRule != "FREQ=DAILY;COUNT=3" || ex.Calendars[0].Events[1].Title != "Late swim of alice" ||
+		ex.Calendars[0].Events[1].RecurrenceID == "" || !strings.Contains(ex.Calendars[0].Events[0].ICS, "SUMMARY:Swim of alice") {
+		t.Errorf("calendars: %+v", ex.Calendars)
 	}
 	if len(ex.Documents) != 1 || ex.Documents[0].Name != "notes of alice.txt" || string(ex.Documents[0].File) != "Field notes of alice about the river." {
 		t.Errorf("documents: %+v", ex.Documents)

@@ -118,6 +118,27 @@ func (s *Server) apiRoutes(r fiber.Router) {
 	v1.Get("/documents/:id/file", s.requireAuth, s.documentFileGET)
 	v1.Post("/documents/:id/reindex", s.requireAuth, s.documentReindexPOST)
 
+	// --- calendar ---
+	// Calendars, events (series expanded on the server), ICS import and
+	// export, private feed URLs (the feed itself is public, by token) and
+	// feed subscriptions. Handlers: handler_calendar.go.
+	v1.Get("/calendar/calendars", s.requireAuth, s.calendarsGET)
+	v1.Post("/calendar/calendars", s.requireAuth, bodyLimit(8<<10), s.calendarsPOST)
+	v1.Get("/calendar/calendars/:id", s.requireAuth, s.calendarGET)
+	v1.Patch("/calendar/calendars/:id", s.requireAuth, bodyLimit(8<<10), s.calendarPATCH)
+	v1.Delete("/calendar/calendars/:id", s.requireAuth, s.calendarDELETE)
+	v1.Get("/calendar/calendars/:id/export.ics", s.requireAuth, s.calendarExportGET)
+	v1.Post("/calendar/calendars/:id/refresh", s.requireAuth, s.calendarRefreshPOST)
+	v1.Post("/calendar/calendars/:id/private-feed", s.requireAuth, s.privateFeedPOST)
+	v1.Delete("/calendar/calendars/:id/private-feed", s.requireAuth, s.privateFeedDELETE)
+	v1.Get("/calendar/feed/:token", s.privateFeedGET) // public: the token is the credential
+	v1.Get("/calendar/events", s.requireAuth, s.eventsGET)
+	v1.Post("/calendar/events", s.requireAuth, bodyLimit(256<<10), s.eventsPOST)
+	v1.Get("/calendar/events/:id", s.requireAuth, s.eventGET)
+	v1.Patch("/calendar/events/:id", s.requireAuth, bodyLimit(256<<10), s.eventPATCH)
+	v1.Delete("/calendar/events/:id", s.requireAuth, s.eventDELETE)
+	s.streamRoute(v1, fiber.MethodPost, "/calendar/import", importLimit, s.requireAuth, s.calendarImportPOST)
+
 	// --- certificates (admin) ---
 	// The client CA of the mTLS listener. Handlers: handler_admin_certificates.go.
 	v1.Get("/admin/certificates", s.requireAdmin, s.adminCertificatesGET)
