@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -18,8 +17,8 @@ import (
 
 // CalDAV clients that no one here wrote, against the real server on
 // loopback: Python's caldav library (Debian's python3-caldav) and
-// vdirsyncer. Each syncs a calendar both ways with the calendar service
-// (what the REST API and the web app show). Without the client the test
+// vdirsyncer. Each syncs a calendar both ways with the REST API (what the
+// web app shows). Without the client the test
 // is skipped, unless AIWFE_REQUIRE_PEERS is set (then it fails);
 // scripts/test-deps.sh installs both.
 
@@ -52,17 +51,26 @@ func debianPython(t *testing.T) string {
 	return peer(t, "python3-with-caldav")
 }
 
-// apiEvents is what the calendar service (the REST API's and the web
-// app's source) holds in December 2026: title by UID.
+// apiInstances is what the REST API (and so the web app) shows of the
+// calendar in December 2026.
+func (e *davEnv) apiInstances(t *testing.T) []calendar.Instance {
+	t.Helper()
+	res := e.user.Get(fmt.Sprintf("/api/v1/calendar/events?from=2026-12-01&to=2027-01-01&calendar=%d", e.calID))
+	if res.Status != 200 {
+		t.Fatalf("GET events: %s", res)
+	}
+	var out struct {
+		Items []calendar.Instance `json:"items"`
+	}
+	res.JSON(t, &out)
+	return out.Items
+}
+
+// apiEvents is the REST API's December: title by UID.
 func (e *davEnv) apiEvents(t *testing.T) map[string]string {
 	t.Helper()
-	insts, err := e.srv.App.Calendar.Instances(context.Background(), e.userID, calendar.InstancesRequest{
-		From: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), CalendarIDs: []int64{e.calID}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := map[string]string{}
-	for _, in := range insts {
+	for _, in := range e.apiInstances(t) {
 		out[in.UID] = in.Title
 	}
 	return out
@@ -71,12 +79,7 @@ func (e *davEnv) apiEvents(t *testing.T) map[string]string {
 // apiEventID finds the id the REST API knows an event by.
 func (e *davEnv) apiEventID(t *testing.T, uid string) int64 {
 	t.Helper()
-	insts, err := e.srv.App.Calendar.Instances(context.Background(), e.userID, calendar.InstancesRequest{
-		From: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), CalendarIDs: []int64{e.calID}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, in := range insts {
+	for _, in := range e.apiInstances(t) {
 		if in.UID == uid {
 			return in.EventID
 		}
@@ -87,24 +90,28 @@ func (e *davEnv) apiEventID(t *testing.T, uid string) int64 {
 
 func (e *davEnv) apiCreate(t *testing.T, title, start string) string {
 	t.Helper()
-	ev, err := e.srv.App.Calendar.CreateEvent(context.Background(), e.userID, calendar.EventInput{CalendarID: &e.calID, Title: &title, Start: &start})
-	if err != nil {
-		t.Fatal(err)
+	res := e.user.Post("/api/v1/calendar/events", map[string]any{"calendar_id": e.calID, "title": title, "start": start})
+	if res.Status != 201 {
+		t.Fatalf("POST event: %s", res)
 	}
+	var ev struct {
+		UID string `json:"uid"`
+	}
+	res.JSON(t, &ev)
 	return ev.UID
 }
 
 func (e *davEnv) apiRetitle(t *testing.T, uid, title string) {
 	t.Helper()
-	if _, err := e.srv.App.Calendar.UpdateEvent(context.Background(), e.userID, e.apiEventID(t, uid), calendar.Change{Scope: "all"}, calendar.EventInput{Title: &title}); err != nil {
-		t.Fatal(err)
+	if res := e.user.Patch(fmt.Sprintf("/api/v1/calendar/events/%d", e.apiEventID(t, uid)), map[string]any{"title": title, "scope": "all"}); res.Status != 200 {
+		t.Fatalf("PATCH event: %s", res)
 	}
 }
 
 func (e *davEnv) apiDelete(t *testing.T, uid string) {
 	t.Helper()
-	if err := e.srv.App.Calendar.DeleteEvent(context.Background(), e.userID, e.apiEventID(t, uid), calendar.Change{Scope: "all"}); err != nil {
-		t.Fatal(err)
+	if res := e.user.Delete(fmt.Sprintf("/api/v1/calendar/events/%d?scope=all", e.apiEventID(t, uid))); res.Status != 204 {
+		t.Fatalf("DELETE event: %s", res)
 	}
 }
 
