@@ -123,7 +123,10 @@ func basicAuth(h string) (user, pass string, ok bool) {
 		return "", "", false
 	}
 	user, pass, ok = strings.Cut(string(raw), ":")
-	return user, pass, ok && user != "" && pass != ""
+	if !ok || user == "" || pass == "" {
+		return "", "", false
+	}
+	return user, pass, true
 }
 
 // davServe hands the request to the CalDAV handler through fasthttp's
