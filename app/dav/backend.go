@@ -133,13 +133,19 @@ func (b *backend) ListCalendars(ctx context.Context) ([]caldav.Calendar, error) 
 	return out, nil
 }
 
-func (b *backend) GetCalendar(ctx context.Context, p string) (*caldav.Calendar, error) {
+// splitCalendar is split for a path that must name a calendar.
+func (b *backend) splitCalendar(ctx context.Context, p string) (User, int64, error) {
 	u, id, name, err := b.split(ctx, p)
+	if err == nil && name != "" {
+		err = errNotFound
+	}
+	return u, id, err
+}
+
+func (b *backend) GetCalendar(ctx context.Context, p string) (*caldav.Calendar, error) {
+	u, id, err := b.splitCalendar(ctx, p)
 	if err != nil {
 		return nil, err
-	}
-	if name != "" {
-		return nil, errNotFound
 	}
 	c, err := b.cal.Calendar(ctx, u.ID, id)
 	if err != nil {
@@ -197,12 +203,9 @@ func (b *backend) GetCalendarObject(ctx context.Context, p string, _ *caldav.Cal
 }
 
 func (b *backend) ListCalendarObjects(ctx context.Context, p string, _ *caldav.CalendarCompRequest) ([]caldav.CalendarObject, error) {
-	u, calID, name, err := b.split(ctx, p)
+	u, calID, err := b.splitCalendar(ctx, p)
 	if err != nil {
 		return nil, err
-	}
-	if name != "" {
-		return nil, errNotFound
 	}
 	objs, err := b.cal.Objects(ctx, u.ID, calID)
 	if err != nil {
@@ -236,12 +239,9 @@ func (b *backend) objects(u User, objs []calendar.Object, keep map[string]bool) 
 const maxQuerySpan = 5 * 366 * 24 * time.Hour
 
 func (b *backend) QueryCalendarObjects(ctx context.Context, p string, q *caldav.CalendarQuery) ([]caldav.CalendarObject, error) {
-	u, calID, name, err := b.split(ctx, p)
+	u, calID, err := b.splitCalendar(ctx, p)
 	if err != nil {
 		return nil, err
-	}
-	if name != "" {
-		return nil, webdav.NewHTTPError(http.StatusBadRequest, errors.New("a calendar-query is made on a calendar"))
 	}
 	objs, err := b.cal.Objects(ctx, u.ID, calID)
 	if err != nil {

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
@@ -406,15 +405,7 @@ func TestDAVClientCertificate(t *testing.T) {
 	}
 	propfind := func(base string, ic *tlsmgr.IssuedCert, user, pass string) (int, string) {
 		t.Helper()
-		cfg := &tls.Config{RootCAs: e.serverCAPool, ServerName: "localhost"}
-		if ic != nil {
-			pair, err := tls.X509KeyPair(ic.CertPEM, ic.KeyPEM)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg.Certificates = []tls.Certificate{pair}
-		}
-		cl := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: cfg}}
+		cl := e.client(t, ic)
 		defer cl.CloseIdleConnections()
 		req, _ := http.NewRequest("PROPFIND", base+fmt.Sprintf("/dav/%d/calendars/", u.ID), strings.NewReader(propfindEtags))
 		req.Header.Set("Content-Type", "application/xml")
