@@ -20,6 +20,7 @@ import (
 
 	"github.com/aiwfe/aiwfe/app/apperr"
 	"github.com/aiwfe/aiwfe/app/calendar"
+	"github.com/aiwfe/aiwfe/store"
 )
 
 // backend is caldav.Backend over the calendar service. Every path is
@@ -27,6 +28,7 @@ import (
 // the REST API.
 type backend struct {
 	cal     *calendar.Service
+	store   *store.Store
 	log     *slog.Logger
 	maxSize int64
 }
@@ -68,24 +70,60 @@ func (b *backend) user(ctx context.Context) (User, error) {
 	return u, nil
 }
 
-// split parses a path below the caller's home: the calendar id and the
+// ref is a calendar as a request names it: by id, or by the name a
+// client made it under (MKCALENDAR). Paths in answers use the same
+// segment, so a client finds its objects where it looks for them.
+type ref struct {
+	u   User
+	id  int64
+	seg string
+}
+
+func (r ref) path() string { return homePath(r.u.ID) + r.seg + "/" }
+
+func (r ref) object(uid string) string { return r.path() + objectName(uid) }
+
+// split parses a path below the caller's home: the calendar and the
 // object name ("" for the calendar itself). Anything else, another
 // user's paths included, is 404.
-func (b *backend) split(ctx context.Context, p string) (User, int64, string, error) {
+func (b *backend) split(ctx context.Context, p string) (ref, string, error) {
 	u, err := b.user(ctx)
 	if err != nil {
-		return u, 0, "", err
+		return ref{}, "", err
 	}
 	rest, ok := strings.CutPrefix(cleanPath(p), homePath(u.ID))
 	if !ok {
-		return u, 0, "", errNotFound
+		return ref{}, "", errNotFound
 	}
-	idText, name, _ := strings.Cut(rest, "/")
-	id, err := strconv.ParseInt(idText, 10, 64)
-	if err != nil || id <= 0 || strings.Contains(name, "/") {
-		return u, 0, "", errNotFound
+	seg, name, _ := strings.Cut(rest, "/")
+	if seg == "" || strings.Contains(name, "/") {
+		return ref{}, "", errNotFound
 	}
-	return u, id, name, nil
+	r := ref{u: u, seg: seg}
+	if numeric(seg) {
+		r.id, err = strconv.ParseInt(seg, 10, 64)
+		if err != nil || r.id <= 0 {
+			return ref{}, "", errNotFound
+		}
+		return r, name, nil
+	}
+	r.id, err = store.DAVCalendarByName(ctx, b.store.DB, u.ID, seg)
+	if errors.Is(err, store.ErrNotFound) {
+		return ref{}, "", errNotFound
+	}
+	if err != nil {
+		return ref{}, "", b.davError(err)
+	}
+	return r, name, nil
+}
+
+func numeric(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func (b *backend) CurrentUserPrincipal(ctx context.Context) (string, error) {
@@ -104,16 +142,18 @@ func (b *backend) CalendarHomeSetPath(ctx context.Context) (string, error) {
 	return homePath(u.ID), nil
 }
 
+// CreateCalendar is go-webdav's MKCOL, which Handler answers itself
+// (mkcalendar.go); nothing else calls it.
 func (b *backend) CreateCalendar(context.Context, *caldav.Calendar) error {
-	return webdav.NewHTTPError(http.StatusForbidden, errors.New("calendars are created in the aiwfe web app"))
+	return webdav.NewHTTPError(http.StatusForbidden, errors.New("make calendars with MKCALENDAR"))
 }
 
-func (b *backend) collection(u User, c *calendar.Calendar) caldav.Calendar {
+func (b *backend) collection(r ref, c *calendar.Calendar) caldav.Calendar {
 	desc := ""
 	if c.ReadOnly {
 		desc = "Read-only: a subscribed feed, changed at its source"
 	}
-	return caldav.Calendar{Path: calendarPath(u.ID, c.ID), Name: c.Name, Description: desc,
+	return caldav.Calendar{Path: r.path(), Name: c.Name, Description: desc,
 		MaxResourceSize: b.maxSize, SupportedComponentSet: []string{ical.CompEvent}}
 }
 
@@ -126,54 +166,62 @@ func (b *backend) ListCalendars(ctx context.Context) ([]caldav.Calendar, error) 
 	if err != nil {
 		return nil, b.davError(err)
 	}
+	names, err := store.DAVCalendarNames(ctx, b.store.DB, u.ID)
+	if err != nil {
+		return nil, b.davError(err)
+	}
 	out := make([]caldav.Calendar, 0, len(cals))
 	for i := range cals {
-		out = append(out, b.collection(u, &cals[i]))
+		seg := names[cals[i].ID]
+		if seg == "" {
+			seg = itoa(cals[i].ID)
+		}
+		out = append(out, b.collection(ref{u: u, id: cals[i].ID, seg: seg}, &cals[i]))
 	}
 	return out, nil
 }
 
 // splitCalendar is split for a path that must name a calendar.
-func (b *backend) splitCalendar(ctx context.Context, p string) (User, int64, error) {
-	u, id, name, err := b.split(ctx, p)
+func (b *backend) splitCalendar(ctx context.Context, p string) (ref, error) {
+	r, name, err := b.split(ctx, p)
 	if err == nil && name != "" {
 		err = errNotFound
 	}
-	return u, id, err
+	return r, err
 }
 
 func (b *backend) GetCalendar(ctx context.Context, p string) (*caldav.Calendar, error) {
-	u, id, err := b.splitCalendar(ctx, p)
+	r, err := b.splitCalendar(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	c, err := b.cal.Calendar(ctx, u.ID, id)
+	c, err := b.cal.Calendar(ctx, r.u.ID, r.id)
 	if err != nil {
 		return nil, b.davError(err)
 	}
-	out := b.collection(u, c)
+	out := b.collection(r, c)
 	return &out, nil
 }
 
 // object converts a calendar object for go-webdav, which wants it parsed.
-func (b *backend) object(u User, o *calendar.Object) (*caldav.CalendarObject, error) {
+func (b *backend) object(r ref, o *calendar.Object) (*caldav.CalendarObject, error) {
 	data, err := ical.NewDecoder(bytes.NewReader(o.Data)).Decode()
 	if err != nil {
 		return nil, b.davError(fmt.Errorf("calendar object %d/%q does not parse: %w", o.CalendarID, o.UID, err))
 	}
-	return &caldav.CalendarObject{Path: objectPath(u.ID, o.CalendarID, o.UID), ModTime: o.UpdatedAt,
+	return &caldav.CalendarObject{Path: r.object(o.UID), ModTime: o.UpdatedAt,
 		ContentLength: int64(len(o.Data)), ETag: o.ETag, Data: data}, nil
 }
 
 // uidOf finds the UID a resource name stands for: the name without
 // ".ics", or, for a hashed name, the object whose UID hashes to it.
-func (b *backend) uidOf(ctx context.Context, u User, calID int64, name string) (string, error) {
+func (b *backend) uidOf(ctx context.Context, r ref, name string) (string, error) {
 	uid := strings.TrimSuffix(name, ".ics")
 	if uid == "" {
 		return "", errNotFound
 	}
 	if h, hashed := strings.CutPrefix(uid, hashedPrefix); hashed && len(h) == 40 {
-		objs, err := b.cal.Objects(ctx, u.ID, calID)
+		objs, err := b.cal.Objects(ctx, r.u.ID, r.id)
 		if err != nil {
 			return "", b.davError(err)
 		}
@@ -187,42 +235,42 @@ func (b *backend) uidOf(ctx context.Context, u User, calID int64, name string) (
 }
 
 func (b *backend) GetCalendarObject(ctx context.Context, p string, _ *caldav.CalendarCompRequest) (*caldav.CalendarObject, error) {
-	u, calID, name, err := b.split(ctx, p)
+	r, name, err := b.split(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	uid, err := b.uidOf(ctx, u, calID, name)
+	uid, err := b.uidOf(ctx, r, name)
 	if err != nil {
 		return nil, err
 	}
-	o, err := b.cal.Object(ctx, u.ID, calID, uid)
+	o, err := b.cal.Object(ctx, r.u.ID, r.id, uid)
 	if err != nil {
 		return nil, b.davError(err)
 	}
-	return b.object(u, o)
+	return b.object(r, o)
 }
 
 func (b *backend) ListCalendarObjects(ctx context.Context, p string, _ *caldav.CalendarCompRequest) ([]caldav.CalendarObject, error) {
-	u, calID, err := b.splitCalendar(ctx, p)
+	r, err := b.splitCalendar(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	objs, err := b.cal.Objects(ctx, u.ID, calID)
+	objs, err := b.cal.Objects(ctx, r.u.ID, r.id)
 	if err != nil {
 		return nil, b.davError(err)
 	}
-	return b.objects(u, objs, nil)
+	return b.objects(r, objs, nil)
 }
 
 // objects converts the objects whose UID is in keep (all when keep is
 // nil).
-func (b *backend) objects(u User, objs []calendar.Object, keep map[string]bool) ([]caldav.CalendarObject, error) {
+func (b *backend) objects(r ref, objs []calendar.Object, keep map[string]bool) ([]caldav.CalendarObject, error) {
 	out := make([]caldav.CalendarObject, 0, len(objs))
 	for i := range objs {
 		if keep != nil && !keep[objs[i].UID] {
 			continue
 		}
-		co, err := b.object(u, &objs[i])
+		co, err := b.object(r, &objs[i])
 		if err != nil {
 			return nil, err
 		}
@@ -239,11 +287,11 @@ func (b *backend) objects(u User, objs []calendar.Object, keep map[string]bool) 
 const maxQuerySpan = 5 * 366 * 24 * time.Hour
 
 func (b *backend) QueryCalendarObjects(ctx context.Context, p string, q *caldav.CalendarQuery) ([]caldav.CalendarObject, error) {
-	u, calID, err := b.splitCalendar(ctx, p)
+	r, err := b.splitCalendar(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	objs, err := b.cal.Objects(ctx, u.ID, calID)
+	objs, err := b.cal.Objects(ctx, r.u.ID, r.id)
 	if err != nil {
 		return nil, b.davError(err)
 	}
@@ -265,7 +313,7 @@ func (b *backend) QueryCalendarObjects(ctx context.Context, p string, q *caldav.
 			return []caldav.CalendarObject{}, nil
 		default:
 			if !cf.Start.IsZero() && !cf.End.IsZero() && cf.End.Sub(cf.Start) <= maxQuerySpan {
-				if keep, err = b.inRange(ctx, u, calID, cf.Start, cf.End); err != nil {
+				if keep, err = b.inRange(ctx, r, cf.Start, cf.End); err != nil {
 					return nil, err
 				}
 			}
@@ -275,7 +323,7 @@ func (b *backend) QueryCalendarObjects(ctx context.Context, p string, q *caldav.
 			}
 		}
 	}
-	out, err := b.objects(u, objs, keep)
+	out, err := b.objects(r, objs, keep)
 	if err != nil || len(rest) == 0 {
 		return out, err
 	}
@@ -286,14 +334,14 @@ func (b *backend) QueryCalendarObjects(ctx context.Context, p string, q *caldav.
 }
 
 // inRange is the set of UIDs with an instance in [from, to).
-func (b *backend) inRange(ctx context.Context, u User, calID int64, from, to time.Time) (map[string]bool, error) {
+func (b *backend) inRange(ctx context.Context, r ref, from, to time.Time) (map[string]bool, error) {
 	keep := map[string]bool{}
 	for start := from; start.Before(to); start = start.Add(calendar.MaxRange) {
 		end := start.Add(calendar.MaxRange)
 		if end.After(to) {
 			end = to
 		}
-		insts, err := b.cal.Instances(ctx, u.ID, calendar.InstancesRequest{From: start, To: end, CalendarIDs: []int64{calID}})
+		insts, err := b.cal.Instances(ctx, r.u.ID, calendar.InstancesRequest{From: start, To: end, CalendarIDs: []int64{r.id}})
 		if err != nil {
 			return nil, b.davError(err)
 		}
@@ -305,7 +353,7 @@ func (b *backend) inRange(ctx context.Context, u User, calID int64, from, to tim
 }
 
 func (b *backend) PutCalendarObject(ctx context.Context, p string, data *ical.Calendar, opts *caldav.PutCalendarObjectOptions) (*caldav.CalendarObject, error) {
-	u, calID, name, err := b.split(ctx, p)
+	r, name, err := b.split(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -317,16 +365,16 @@ func (b *backend) PutCalendarObject(ctx context.Context, p string, data *ical.Ca
 	} else if uid == "" {
 		return nil, webdav.NewHTTPError(http.StatusBadRequest, errors.New("the VEVENT has no UID"))
 	} else {
-		return b.put(ctx, u, calID, uid, data, opts)
+		return b.put(ctx, r, uid, data, opts)
 	}
 }
 
-func (b *backend) put(ctx context.Context, u User, calID int64, uid string, data *ical.Calendar, opts *caldav.PutCalendarObjectOptions) (*caldav.CalendarObject, error) {
+func (b *backend) put(ctx context.Context, r ref, uid string, data *ical.Calendar, opts *caldav.PutCalendarObjectOptions) (*caldav.CalendarObject, error) {
 	var po calendar.PutOptions
 	switch {
 	case opts.IfMatch.IsWildcard():
 		// "*": the object must exist; its ETag then is whatever it is.
-		o, err := b.cal.Object(ctx, u.ID, calID, uid)
+		o, err := b.cal.Object(ctx, r.u.ID, r.id, uid)
 		if err != nil {
 			if apperr.From(err).Status == http.StatusNotFound {
 				return nil, webdav.NewHTTPError(http.StatusPreconditionFailed, errors.New("the object does not exist"))
@@ -346,22 +394,22 @@ func (b *backend) put(ctx context.Context, u User, calID int64, uid string, data
 	if err := ical.NewEncoder(&buf).Encode(data); err != nil {
 		return nil, webdav.NewHTTPError(http.StatusBadRequest, err)
 	}
-	o, _, err := b.cal.PutObject(ctx, u.ID, calID, uid, buf.Bytes(), po)
+	o, _, err := b.cal.PutObject(ctx, r.u.ID, r.id, uid, buf.Bytes(), po)
 	if err != nil {
 		return nil, b.davError(err)
 	}
-	return &caldav.CalendarObject{Path: objectPath(u.ID, calID, uid), ModTime: o.UpdatedAt, ETag: o.ETag, ContentLength: int64(len(o.Data))}, nil
+	return &caldav.CalendarObject{Path: r.object(uid), ModTime: o.UpdatedAt, ETag: o.ETag, ContentLength: int64(len(o.Data))}, nil
 }
 
 func (b *backend) DeleteCalendarObject(ctx context.Context, p string) error {
-	u, calID, name, err := b.split(ctx, p)
+	r, name, err := b.split(ctx, p)
 	if err != nil {
 		return err
 	}
 	if name == "" {
 		return webdav.NewHTTPError(http.StatusForbidden, errors.New("calendars are deleted in the aiwfe web app"))
 	}
-	uid, err := b.uidOf(ctx, u, calID, name)
+	uid, err := b.uidOf(ctx, r, name)
 	if err != nil {
 		return err
 	}
@@ -371,7 +419,7 @@ func (b *backend) DeleteCalendarObject(ctx context.Context, p string) error {
 			return webdav.NewHTTPError(http.StatusBadRequest, fmt.Errorf("If-Match: %w", err))
 		}
 	}
-	return b.davError(b.cal.DeleteObject(ctx, u.ID, calID, uid, ifMatch))
+	return b.davError(b.cal.DeleteObject(ctx, r.u.ID, r.id, uid, ifMatch))
 }
 
 // cleanPath is path.Clean keeping a trailing slash.

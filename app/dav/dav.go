@@ -9,7 +9,8 @@
 //	/dav/                              root: points at the principal
 //	/dav/{user id}/                    the principal
 //	/dav/{user id}/calendars/          the calendar home set
-//	/dav/{user id}/calendars/{id}/     a calendar (the calendar service's id)
+//	/dav/{user id}/calendars/{id}/     a calendar (the calendar service's id,
+//	                                   or the name a client made it under)
 //	/dav/{user id}/calendars/{id}/{name}.ics   an object; name is the UID
 //
 // A UID that is not safe in a URL segment is named by its hash instead
@@ -28,6 +29,7 @@ import (
 	"github.com/emersion/go-webdav/caldav"
 
 	"github.com/aiwfe/aiwfe/app/calendar"
+	"github.com/aiwfe/aiwfe/store"
 )
 
 // Prefix is where the server is mounted.
@@ -56,7 +58,9 @@ func userFrom(ctx context.Context) (User, bool) {
 // Deps are what the handler needs.
 type Deps struct {
 	Calendar *calendar.Service
-	Log      *slog.Logger
+	// Store keeps the names clients made calendars under.
+	Store *store.Store
+	Log   *slog.Logger
 	// MaxResourceSize is the largest calendar object accepted (the
 	// server's body limit), announced as CALDAV:max-resource-size.
 	MaxResourceSize int64
@@ -75,23 +79,21 @@ func New(d Deps) *Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	b := &backend{cal: d.Calendar, log: log, maxSize: d.MaxResourceSize}
+	b := &backend{cal: d.Calendar, store: d.Store, log: log, maxSize: d.MaxResourceSize}
 	return &Handler{cal: &caldav.Handler{Backend: b, Prefix: Prefix}, b: b, log: log}
 }
 
 // ServeHTTP answers one CalDAV request of the user in the request's
 // context.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if _, ok := userFrom(r.Context()); !ok {
+	u, ok := userFrom(r.Context())
+	if !ok {
 		http.Error(w, "not authenticated", http.StatusUnauthorized)
 		return
 	}
 	switch r.Method {
 	case "MKCALENDAR", "MKCOL":
-		// go-webdav knows no MKCALENDAR, and a calendar made here would
-		// live at an id the client did not choose (calendars are
-		// numbered): calendars are made in the web app, and appear here.
-		http.Error(w, "calendars are created in the aiwfe web app (Calendar page); they appear here at once", http.StatusForbidden)
+		h.mkcalendar(w, r, u)
 		return
 	case "PROPPATCH":
 		// Renaming and recolouring are the web app's; answering 403
@@ -111,12 +113,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func principalPath(userID int64) string { return Prefix + "/" + itoa(userID) + "/" }
 
 func homePath(userID int64) string { return principalPath(userID) + "calendars/" }
-
-func calendarPath(userID, calendarID int64) string { return homePath(userID) + itoa(calendarID) + "/" }
-
-func objectPath(userID, calendarID int64, uid string) string {
-	return calendarPath(userID, calendarID) + objectName(uid)
-}
 
 // hashedPrefix names objects whose UID is not a safe URL segment.
 const hashedPrefix = "h-"

@@ -38,8 +38,11 @@ func TestObjectName(t *testing.T) {
 }
 
 func TestPaths(t *testing.T) {
-	if got := objectPath(7, 12, "x@y"); got != "/dav/7/calendars/12/x@y.ics" {
-		t.Errorf("objectPath = %q", got)
+	if got := (ref{u: User{ID: 7}, id: 12, seg: "12"}).object("x@y"); got != "/dav/7/calendars/12/x@y.ics" {
+		t.Errorf("object path = %q", got)
+	}
+	if got := (ref{u: User{ID: 7}, id: 12, seg: "f00-ba4"}).path(); got != "/dav/7/calendars/f00-ba4/" {
+		t.Errorf("named calendar path = %q", got)
 	}
 	for in, want := range map[string]string{
 		"/dav/7/calendars/12/":           "/dav/7/calendars/12/",

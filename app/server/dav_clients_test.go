@@ -208,6 +208,28 @@ func TestCalDAVPythonClient(t *testing.T) {
 	if r := step(t, with(dec, "op", "list")); len(r.UIDs) != 0 {
 		t.Fatalf("deleted in the API, the client lists %v", r.UIDs)
 	}
+	// A calendar made by the client (MKCALENDAR at a URL it picks), with
+	// an event in it: both in the API.
+	r = step(t, map[string]any{"op": "make", "name": "Holidays 2027", "ics": eventICS("py-trip", "Ferry", "20261228T070000Z")})
+	var cals struct {
+		Items []struct {
+			ID   int64  `json:"id"`
+			Name string `json:"name"`
+		} `json:"items"`
+	}
+	e.user.Get("/api/v1/calendar/calendars").JSON(t, &cals)
+	var made int64
+	for _, c := range cals.Items {
+		if c.Name == "Holidays 2027" {
+			made = c.ID
+		}
+	}
+	if made == 0 {
+		t.Fatalf("the client's new calendar is not in the API: %+v (client made %s)", cals.Items, r.URL)
+	}
+	if res := e.user.Get(fmt.Sprintf("/api/v1/calendar/events?from=2026-12-01&to=2027-01-01&calendar=%d", made)); !strings.Contains(string(res.Body), `"title":"Ferry"`) {
+		t.Fatalf("the event in the client's new calendar: %s", res)
+	}
 
 	// Credentials the server must refuse. The client retries a refused
 	// request once, so each check moves the clock past the sign-in

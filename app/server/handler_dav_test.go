@@ -236,7 +236,11 @@ func TestDAVDiscovery(t *testing.T) {
 	}{
 		{"write to a feed", "PUT", feedPath + "x.ics", eventICS("x", "X", "20261202T100000Z"), []string{"Content-Type", "text/calendar"}, 403},
 		{"delete from a feed", "DELETE", feedPath + "x.ics", "", nil, 403},
-		{"make a calendar", "MKCALENDAR", home + "new/", "", nil, 403},
+		{"make a calendar named by a number", "MKCALENDAR", home + "12345/", "", nil, 403},
+		{"make a calendar outside the home", "MKCALENDAR", fmt.Sprintf("/dav/%d/elsewhere/", e.userID), "", nil, 403},
+		{"a plain collection", "MKCOL", home + "plain/", `<d:mkcol xmlns:d="DAV:"><d:set><d:prop><d:resourcetype><d:collection/></d:resourcetype></d:prop></d:set></d:mkcol>`, []string{"Content-Type", "application/xml"}, 403},
+		{"rename a calendar", "PROPPATCH", e.calPath, `<d:propertyupdate xmlns:d="DAV:"><d:set><d:prop><d:displayname>X</d:displayname></d:prop></d:set></d:propertyupdate>`, []string{"Content-Type", "application/xml"}, 403},
+		{"delete a calendar", "DELETE", e.calPath, "", nil, 403},
 		{"a calendar that is not there", "PROPFIND", home + "999999/", propfindEtags, []string{"Depth", "0", "Content-Type", "application/xml"}, 404},
 		{"not an id", "PROPFIND", home + "abc/", propfindEtags, []string{"Depth", "0", "Content-Type", "application/xml"}, 404},
 		{"an object that is not there", "GET", e.calPath + "nope.ics", "", nil, 404},
@@ -440,5 +444,96 @@ func TestDAVClientCertificate(t *testing.T) {
 	}
 	if st, _ := propfind(e.mtls, bound, "", ""); st != 495 {
 		t.Errorf("revoked certificate: %d", st)
+	}
+}
+
+const mkcalendarBody = `<?xml version="1.0" encoding="utf-8"?>
+<c:mkcalendar xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav" xmlns:a="http://apple.com/ns/ical/">
+<d:set><d:prop><d:displayname>Trips</d:displayname><a:calendar-color>#FF8800FF</a:calendar-color>
+<c:calendar-timezone>BEGIN:VCALENDAR
+BEGIN:VTIMEZONE
+TZID:Europe/Berlin
+END:VTIMEZONE
+END:VCALENDAR
+</c:calendar-timezone></d:prop></d:set></c:mkcalendar>`
+
+// A client makes a calendar where it chooses (MKCALENDAR, or MKCOL with
+// the calendar resource type): it appears in the REST API, and answers at
+// the client's URL.
+func TestDAVMakeCalendar(t *testing.T) {
+	e := startDAV(t)
+	home := fmt.Sprintf("/dav/%d/calendars/", e.userID)
+	trips := home + "5f0c-trips/"
+	res := e.do(t, "MKCALENDAR", trips, mkcalendarBody, "Content-Type", "application/xml")
+	if res.Status != 201 {
+		t.Fatalf("MKCALENDAR: %d %s", res.Status, res.Body)
+	}
+	if res := e.do(t, "MKCALENDAR", trips, mkcalendarBody, "Content-Type", "application/xml"); res.Status != 405 {
+		t.Errorf("MKCALENDAR again: %d", res.Status)
+	}
+	mkcol := `<d:mkcol xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:set><d:prop><d:resourcetype><d:collection/><c:calendar/></d:resourcetype><d:displayname>Extended</d:displayname></d:prop></d:set></d:mkcol>`
+	if res := e.do(t, "MKCOL", home+"ext/", mkcol, "Content-Type", "application/xml"); res.Status != 201 {
+		t.Errorf("extended MKCOL: %d %s", res.Status, res.Body)
+	}
+	if res := e.do(t, "MKCALENDAR", home+"bare/", ""); res.Status != 201 {
+		t.Errorf("MKCALENDAR without a body: %d %s", res.Status, res.Body)
+	}
+	var cals struct {
+		Items []struct {
+			ID       int64  `json:"id"`
+			Name     string `json:"name"`
+			Colour   string `json:"colour"`
+			Timezone string `json:"timezone"`
+			Source   string `json:"source"`
+		} `json:"items"`
+	}
+	e.user.Get("/api/v1/calendar/calendars").JSON(t, &cals)
+	got := map[string]string{}
+	var tripsID int64
+	for _, c := range cals.Items {
+		got[c.Name] = c.Colour + " " + c.Timezone + " " + c.Source
+		if c.Name == "Trips" {
+			tripsID = c.ID
+		}
+	}
+	if got["Trips"] != "#ff8800 Europe/Berlin local" || got["Extended"] == "" || got["bare"] == "" || len(got) != 4 {
+		t.Fatalf("the REST API's calendars: %v", got)
+	}
+	// The calendar answers at the client's URL, and its objects' hrefs
+	// keep it.
+	res = e.do(t, "PUT", trips+"trip-1.ics", eventICS("trip-1", "Lisbon", "20261220T080000Z"), "Content-Type", "text/calendar")
+	if res.Status != 201 || res.Header.Get("Location") != trips+"trip-1.ics" {
+		t.Fatalf("PUT into the new calendar: %d Location %q %s", res.Status, res.Header.Get("Location"), res.Body)
+	}
+	res = e.do(t, "PROPFIND", home, propfindEtags, "Depth", "1", "Content-Type", "application/xml")
+	if !strings.Contains(res.Body, trips) || !strings.Contains(res.Body, home+"ext/") {
+		t.Errorf("the home set lists the clients' names: %s", res.Body)
+	}
+	res = e.do(t, "REPORT", trips, calendarQuery("20261201T000000Z", "20270101T000000Z"), "Content-Type", "application/xml", "Depth", "1")
+	if res.Status != 207 || !strings.Contains(res.Body, trips+"trip-1.ics") {
+		t.Errorf("REPORT on the new calendar: %d %s", res.Status, res.Body)
+	}
+	if res := e.user.Get(fmt.Sprintf("/api/v1/calendar/events?from=2026-12-01&to=2027-01-01&calendar=%d", tripsID)); !strings.Contains(string(res.Body), `"title":"Lisbon"`) {
+		t.Errorf("the REST API's events: %s", res)
+	}
+	// Another user cannot make calendars in this home, nor reach this one
+	// by its name.
+	o := e.srv.User(t, "user")
+	op := createAppPassword(t, o, "other")
+	if res := davDo(t, e.srv.URL, "MKCALENDAR", home+"intruder/", o.Email, op, ""); res.Status != 403 {
+		t.Errorf("MKCALENDAR in another user's home: %d", res.Status)
+	}
+	if res := davDo(t, e.srv.URL, "GET", trips+"trip-1.ics", o.Email, op, ""); res.Status != 404 {
+		t.Errorf("another user's named calendar: %d", res.Status)
+	}
+	// Deleted in the web app, the name goes with it: MKCALENDAR can use it again.
+	if res := e.user.Delete(fmt.Sprintf("/api/v1/calendar/calendars/%d", tripsID)); res.Status != 204 {
+		t.Fatalf("delete calendar: %s", res)
+	}
+	if res := e.do(t, "GET", trips+"trip-1.ics", ""); res.Status != 404 {
+		t.Errorf("the deleted calendar's object: %d", res.Status)
+	}
+	if res := e.do(t, "MKCALENDAR", trips, ""); res.Status != 201 {
+		t.Errorf("MKCALENDAR at a freed name: %d %s", res.Status, res.Body)
 	}
 }

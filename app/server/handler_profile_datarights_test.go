@@ -152,6 +152,11 @@ func seedUser(t *testing.T, srv *servertest.Server, c *servertest.Client, tag st
 		t.Fatal("no private feed")
 	}
 	s.Secrets = append(s.Secrets, pf.Token, feedHash)
+	// The name a CalDAV client gave a calendar it made (MKCALENDAR; the
+	// protocol is handler_dav_test.go's): kept for the calendar above.
+	if err := store.InsertDAVCalendarName(ctx, db, s.ID, cal.ID, "phone-"+tag); err != nil {
+		t.Fatal(err)
+	}
 
 	var pwHash, keyEnc string
 	db.QueryRow("SELECT password_hash, web_search_api_key_enc FROM users WHERE id = ?", s.ID).Scan(&pwHash, &keyEnc)
@@ -345,7 +350,7 @@ func TestDataExport(t *testing.T) {
 	// Every key the brief promises is there, arrays never null.
 	var raw map[string]json.RawMessage
 	res.JSON(t, &raw)
-	for _, k := range []string{"devices", "sessions", "security_events", "notifications", "conversations", "chat_modes", "passkeys", "client_certificates", "app_passwords"} {
+	for _, k := range []string{"devices", "sessions", "security_events", "notifications", "conversations", "chat_modes", "passkeys", "client_certificates", "app_passwords", "caldav_calendar_names"} {
 		if !strings.HasPrefix(string(raw[k]), "[") {
 			t.Errorf("%s is %s, want an array", k, raw[k])
 		}

@@ -82,7 +82,7 @@ func New(a *app.App, opt Options) (*Server, error) {
 	s.certs = opt.TLS
 	s.body = newBodyLimits(a.Config.Server.BodyLimitMB << 20)
 	s.ws = newWSRegistry(a.Config.Auth.WebSocketsPerUser, s.log)
-	s.dav = dav.New(dav.Deps{Calendar: a.Calendar, Log: s.log, MaxResourceSize: int64(a.Config.Server.BodyLimitMB) << 20})
+	s.dav = dav.New(dav.Deps{Calendar: a.Calendar, Store: a.Store, Log: s.log, MaxResourceSize: int64(a.Config.Server.BodyLimitMB) << 20})
 	// On shutdown every WebSocket gets a 1001 close frame first; the
 	// services' background work stops in app.Close, after the drain.
 	s.OnShutdown(s.ws.shutdown)

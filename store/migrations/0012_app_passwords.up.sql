@@ -18,3 +18,13 @@ CREATE TABLE app_passwords (
 );
 
 CREATE INDEX app_passwords_user ON app_passwords(user_id, revoked_at);
+
+-- The names CalDAV clients gave the calendars they made with MKCALENDAR
+-- (/dav/{user}/calendars/{name}/): the client keeps using that URL, so
+-- the calendar answers there as well as at its id.
+CREATE TABLE dav_calendar_names (
+    calendar_id INTEGER PRIMARY KEY REFERENCES calendars(id) ON DELETE CASCADE,
+    user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    name        TEXT    NOT NULL,
+    UNIQUE (user_id, name)
+);

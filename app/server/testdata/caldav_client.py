@@ -22,6 +22,11 @@ def main():
         op = a["op"]
         if op == "discover":
             pass
+        elif op == "make":
+            made = principal.make_calendar(name=a["name"])
+            ev = made.save_event(a["ics"])
+            out["url"] = str(made.url)
+            out["event_url"] = str(ev.url)
         elif op == "create":
             ev = cal.save_event(a["ics"])
             out["url"] = str(ev.url)
