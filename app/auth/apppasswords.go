@@ -260,12 +260,12 @@ func (s *Service) VerifyAppPassword(ctx context.Context, email, secret, scope st
 		try.done(false)
 		return nil, err
 	}
-	var active []*store.AppPassword
-	if u != nil {
-		if active, err = store.ActiveAppPasswords(ctx, s.store.DB, u.ID, scope); err != nil {
-			try.done(false)
-			return nil, err
-		}
+	// Asked for an unknown email too (id 0 has none), so that both take
+	// the same queries.
+	active, err := store.ActiveAppPasswords(ctx, s.store.DB, idOf(u), scope)
+	if err != nil {
+		try.done(false)
+		return nil, err
 	}
 	norm := normalizeAppPassword(secret)
 	got := []byte(s.hashAppPassword(norm))
