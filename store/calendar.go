@@ -71,18 +71,23 @@ func tsPtr(s sql.NullString) *time.Time {
 }
 
 func queryCalendars(ctx context.Context, q Querier, query string, args ...any) ([]*Calendar, error) {
+	return queryAll(ctx, q, scanCalendar, query, args...)
+}
+
+// queryAll runs a query and scans every row with scan.
+func queryAll[T any](ctx context.Context, q Querier, scan func(interface{ Scan(...any) error }) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []*Calendar{}
+	out := []T{}
 	for rows.Next() {
-		c, err := scanCalendar(rows)
+		v, err := scan(rows)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, c)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }
@@ -281,20 +286,7 @@ func jsonList[T any](v []T) string {
 }
 
 func queryEvents(ctx context.Context, q Querier, query string, args ...any) ([]*CalendarEvent, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*CalendarEvent{}
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, scanEvent, query, args...)
 }
 
 // InsertCalendarEvent adds e and fills its id and times; a second row for the
