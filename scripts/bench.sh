@@ -34,3 +34,7 @@ go test ./e2e -run '^$' -bench '^BenchmarkChatLongReplyRender$' -benchtime 1x -c
 echo
 echo "== documents: search latency at 100k passages (384-dim vectors), SciFact quality and ingestion rate (make eval)"
 go test ./app/documents -run '^$' -bench '^Benchmark(SciFact|SearchLatency100k)$' -benchtime 1x -count 1 -timeout 30m | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
+
+echo
+echo "== calendar: month view of 500 recurring series begun a year before (expansion on the server; target p95 < 20 ms)"
+go test ./app/calendar -run '^$' -bench '^BenchmarkMonthView$' -benchtime 200x -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'

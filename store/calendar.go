@@ -71,18 +71,23 @@ func tsPtr(s sql.NullString) *time.Time {
 }
 
 func queryCalendars(ctx context.Context, q Querier, query string, args ...any) ([]*Calendar, error) {
+	return queryAll(ctx, q, scanCalendar, query, args...)
+}
+
+// queryAll runs a query and scans every row with scan.
+func queryAll[T any](ctx context.Context, q Querier, scan func(interface{ Scan(...any) error }) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []*Calendar{}
+	out := []T{}
 	for rows.Next() {
-		c, err := scanCalendar(rows)
+		v, err := scan(rows)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, c)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }
@@ -258,12 +263,18 @@ func scanEvent(r interface{ Scan(...any) error }) (*CalendarEvent, error) {
 	}
 	e.StartAt, e.EndAt, e.LastEndAt = tsParse(startAt), tsParse(endAt), tsPtr(last)
 	e.CreatedAt, e.UpdatedAt = tsParse(created), tsParse(updated)
-	// Columns only this file writes, always valid JSON.
-	json.Unmarshal([]byte(rdates), &e.RDates)
-	json.Unmarshal([]byte(exdates), &e.ExDates)
-	json.Unmarshal([]byte(reminders), &e.Reminders)
-	json.Unmarshal([]byte(attendees), &e.Attendees)
+	// Columns only this file writes, always valid JSON; most are empty.
+	jsonCol(rdates, &e.RDates)
+	jsonCol(exdates, &e.ExDates)
+	jsonCol(reminders, &e.Reminders)
+	jsonCol(attendees, &e.Attendees)
 	return e, nil
+}
+
+func jsonCol[T any](s string, dst *[]T) {
+	if s != "[]" && s != "" {
+		json.Unmarshal([]byte(s), dst)
+	}
 }
 
 func jsonList[T any](v []T) string {
@@ -275,20 +286,7 @@ func jsonList[T any](v []T) string {
 }
 
 func queryEvents(ctx context.Context, q Querier, query string, args ...any) ([]*CalendarEvent, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*CalendarEvent{}
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, scanEvent, query, args...)
 }
 
 // InsertCalendarEvent adds e and fills its id and times; a second row for the
@@ -363,7 +361,7 @@ func CalendarETags(ctx context.Context, q Querier, calendarID int64) (map[string
 	return out, rows.Err()
 }
 
-// EventsInRange reads the rows of the calendars that can have an instance
+// EventsInRange reads the rows (their ICS left empty) of the calendars that can have an instance
 // in [from, to): the series whose span meets it, every override of those
 // series (an override moved away still hides its original instance), and
 // overrides that were moved into it. Times are compared as stored (all-day
@@ -379,7 +377,10 @@ func EventsInRange(ctx context.Context, q Querier, calendarIDs []int64, from, to
 	}
 	f, t := tsText(from), tsText(to)
 	args = append(args, t, f, t, f)
-	return queryEvents(ctx, q, "SELECT "+eventCols+" FROM calendar_events e WHERE e.calendar_id IN ("+in+`) AND (
+	// Without the component text, which expansion does not need (it is
+	// most of a row's bytes).
+	cols := strings.Replace(eventCols, "e.ics,", "'',", 1)
+	return queryEvents(ctx, q, "SELECT "+cols+" FROM calendar_events e WHERE e.calendar_id IN ("+in+`) AND (
 		(e.start_at < ? AND (e.last_end_at IS NULL OR e.last_end_at > ?))
 		OR (e.recurrence_id != '' AND EXISTS (SELECT 1 FROM calendar_events m WHERE m.calendar_id = e.calendar_id AND m.uid = e.uid
 			AND m.recurrence_id = '' AND m.start_at < ? AND (m.last_end_at IS NULL OR m.last_end_at > ?))))

@@ -163,3 +163,27 @@ func TestSeriesEditScopes(t *testing.T) {
 		t.Fatalf("other sees %v", got)
 	}
 }
+
+// A series made a single event drops its overrides (they name instances
+// that no longer exist).
+func TestSeriesToSingleDropsOverrides(t *testing.T) {
+	f := newFixture(t)
+	u := f.user()
+	cal := f.calendar(u, "UTC")
+	ev, err := f.svc.CreateEvent(f.ctx, u, EventInput{CalendarID: &cal, Title: ptr("Daily"), Start: ptr("2026-05-01T08:00"), RRule: ptr("FREQ=DAILY;COUNT=3")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.UpdateEvent(f.ctx, u, ev.ID, Change{Scope: ScopeThis, RecurrenceID: "2026-05-02T08:00:00Z"}, EventInput{Title: ptr("Moved")}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.svc.UpdateEvent(f.ctx, u, ev.ID, Change{}, EventInput{RRule: ptr("")})
+	if err != nil || got.RRule != "" {
+		t.Fatalf("%+v %v", got, err)
+	}
+	full, _ := f.svc.Event(f.ctx, u, ev.ID)
+	obj, _ := f.svc.Object(f.ctx, u, cal, ev.UID)
+	if len(full.Overrides) != 0 || strings.Count(string(obj.Data), "BEGIN:VEVENT") != 1 {
+		t.Fatalf("overrides left: %+v\n%s", full.Overrides, obj.Data)
+	}
+}

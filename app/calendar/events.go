@@ -281,6 +281,10 @@ func (s *Service) UpdateEvent(ctx context.Context, userID, id int64, ch Change, 
 			}
 			r.Sequence++
 			x.shift(r.StartAt.Sub(oldStart))
+			if !x.recurring() {
+				// No longer a series: its overrides have no instance.
+				x.overrides = map[string]*store.CalendarEvent{}
+			}
 			if _, err := s.saveObject(ctx, tx, x.cal, r.UID, x.rows(), ""); err != nil {
 				return err
 			}

@@ -215,6 +215,10 @@ func (s *Service) Export(ctx context.Context, userID, calendarID int64, from, to
 	if err != nil {
 		return nil, nil, err
 	}
+	return s.exportWithView(ctx, cal, from, to)
+}
+
+func (s *Service) exportWithView(ctx context.Context, cal *store.Calendar, from, to *time.Time) ([]byte, *Calendar, error) {
 	data, err := s.export(ctx, cal, from, to)
 	if err != nil {
 		return nil, nil, err
@@ -313,10 +317,5 @@ func (s *Service) PrivateFeedICS(ctx context.Context, token string) ([]byte, *Ca
 	if subtle.ConstantTimeCompare([]byte(cal.TokenHash), []byte(want)) != 1 {
 		return nil, nil, errNoFeed
 	}
-	data, err := s.export(ctx, cal, nil, nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	v := s.calendarView(cal)
-	return data, &v, nil
+	return s.exportWithView(ctx, cal, nil, nil)
 }

@@ -96,11 +96,7 @@ func (s *Service) PutObject(ctx context.Context, userID, calendarID int64, uid s
 	var out *Object
 	created := false
 	err = s.store.WithTx(ctx, func(tx *sql.Tx) error {
-		cal, err := s.writable(ctx, tx, userID, calendarID)
-		if err != nil {
-			return err
-		}
-		old, err := store.ObjectEvents(ctx, tx, calendarID, uid)
+		cal, old, err := s.writableObject(ctx, tx, userID, calendarID, uid)
 		if err != nil {
 			return err
 		}
@@ -129,11 +125,7 @@ func (s *Service) PutObject(ctx context.Context, userID, calendarID int64, uid s
 // ETag).
 func (s *Service) DeleteObject(ctx context.Context, userID, calendarID int64, uid, ifMatch string) error {
 	return s.store.WithTx(ctx, func(tx *sql.Tx) error {
-		cal, err := s.writable(ctx, tx, userID, calendarID)
-		if err != nil {
-			return err
-		}
-		old, err := store.ObjectEvents(ctx, tx, calendarID, uid)
+		cal, old, err := s.writableObject(ctx, tx, userID, calendarID, uid)
 		if err != nil {
 			return err
 		}
@@ -145,6 +137,17 @@ func (s *Service) DeleteObject(ctx context.Context, userID, calendarID int64, ui
 		}
 		return s.deleteObject(ctx, tx, cal, uid)
 	})
+}
+
+// writableObject reads one of the user's local calendars and the rows of
+// its object uid (none: empty) for a change.
+func (s *Service) writableObject(ctx context.Context, tx *sql.Tx, userID, calendarID int64, uid string) (*store.Calendar, []*store.CalendarEvent, error) {
+	cal, err := s.writable(ctx, tx, userID, calendarID)
+	if err != nil {
+		return nil, nil, err
+	}
+	old, err := store.ObjectEvents(ctx, tx, calendarID, uid)
+	return cal, old, err
 }
 
 func (s *Service) deleteObject(ctx context.Context, tx *sql.Tx, cal *store.Calendar, uid string) error {

@@ -167,7 +167,7 @@ func TestCalendarREST(t *testing.T) {
 		{Name: "after", Method: "GET", Path: fmt.Sprintf("/api/v1/calendar/events?%s&calendar=%d", march, cal.ID), WantStatus: 200,
 			WantContains: []string{`"title":"Standup (Tue)"`, `"override":true`}, WantNotContains: []string{`"start":"2026-03-23T09:00:00+01:00"`}},
 		{Name: "export", Method: "GET", Path: cp("/export.ics"), WantStatus: 200,
-			WantHeaders:  map[string]string{"Content-Type": "text/calendar", "Content-Disposition": `filename="Office.ics"`},
+			WantHeaders: map[string]string{"Content-Type": "text/calendar", "Content-Disposition": `filename="Office.ics"`},
 			WantContains: []string{"BEGIN:VCALENDAR\r\n", "X-WR-CALNAME:Office", "BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin", "UID:" + ev.UID, "RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=3",
 				"EXDATE;TZID=Europe/Berlin:20260323T090000", "RECURRENCE-ID;TZID=Europe/Berlin:20260330T090000", "SUMMARY:Standup (Tue)", "ATTENDEE;CN=Ann:mailto:ann@example.org",
 				"TRIGGER:-PT10M", "CATEGORIES:work", "X-AIWFE-WEIGHT:3", "DTSTART;VALUE=DATE:20260310"}},
