@@ -385,6 +385,38 @@ func TestCalDAVVdirsyncer(t *testing.T) {
 		t.Fatalf("the local folder still has %v", files)
 	}
 
+	// A series with an override whose UID vdirsyncer finds unsafe for a
+	// file name ("@"): it PUTs it under a random name, the server keeps it
+	// under its UID; the next syncs neither lose nor double it.
+	series := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//aiwfe test//EN\r\n" +
+		"BEGIN:VEVENT\r\nUID:standup@example.com\r\nDTSTAMP:20261201T090000Z\r\nDTSTART:20261207T090000Z\r\nDURATION:PT15M\r\nRRULE:FREQ=DAILY;COUNT=5\r\nSUMMARY:Standup\r\nEND:VEVENT\r\n" +
+		"BEGIN:VEVENT\r\nUID:standup@example.com\r\nDTSTAMP:20261201T090000Z\r\nRECURRENCE-ID:20261209T090000Z\r\nDTSTART:20261209T110000Z\r\nDURATION:PT15M\r\nSUMMARY:Standup (late)\r\nEND:VEVENT\r\n" +
+		"END:VCALENDAR\r\n"
+	os.WriteFile(filepath.Join(v.local, "standup.ics"), []byte(series), 0o644)
+	v.sync()
+	v.sync()
+	insts := e.apiInstances(t)
+	if len(insts) != 5 || insts[2].Title != "Standup (late)" || !insts[2].Override {
+		t.Fatalf("the API's instances of the series: %+v", insts)
+	}
+	if files := v.files(); len(files) != 1 {
+		t.Fatalf("the local folder after two syncs: %v", files)
+	}
+	e.apiRetitle(t, "standup@example.com", "Standup (moved room)")
+	v.sync()
+	if f := v.fileWith("UID:standup@example.com"); f == "" || !strings.Contains(v.files()[f], "SUMMARY:Standup (moved room)") || !strings.Contains(v.files()[f], "RECURRENCE-ID") {
+		t.Fatalf("the local series after the API's change: %v", v.files())
+	}
+	os.Remove(filepath.Join(v.local, v.fileWith("UID:standup@example.com")))
+	// The folder is empty now, which vdirsyncer takes for a mistake
+	// unless told.
+	if out, ok := v.run("sync", "--force-delete", "cal"); !ok {
+		t.Fatalf("vdirsyncer sync --force-delete:\n%s", out)
+	}
+	if evs := e.apiEvents(t); len(evs) != 0 {
+		t.Fatalf("the series deleted locally is still in the API: %v", evs)
+	}
+
 	// Refused credentials: the client fails with the server's 401.
 	for name, pass := range map[string]string{"wrong app password": "abcd-efgh-ijkm-npqr-stuv-wxyz", "account password": servertest.Password} {
 		v.write(e, pass)
