@@ -95,6 +95,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "MKCALENDAR", "MKCOL":
 		h.mkcalendar(w, r, u)
 		return
+	case "PROPFIND":
+		h.propfind(w, r, u) // props.go: with the properties go-webdav lacks
+		return
 	case "PROPPATCH":
 		// Renaming and recolouring are the web app's; answering 403
 		// tells clients the properties stay as they are.

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
@@ -535,5 +536,124 @@ func TestDAVMakeCalendar(t *testing.T) {
 	}
 	if res := e.do(t, "MKCALENDAR", trips, ""); res.Status != 201 {
 		t.Errorf("MKCALENDAR at a freed name: %d %s", res.Status, res.Body)
+	}
+}
+
+const propfindCalendars = `<?xml version="1.0" encoding="utf-8"?>
+<d:propfind xmlns:d="DAV:" xmlns:cs="http://calendarserver.org/ns/" xmlns:a="http://apple.com/ns/ical/" xmlns:c="urn:ietf:params:xml:ns:caldav">
+<d:prop><d:displayname/><d:resourcetype/><d:current-user-privilege-set/><cs:getctag/><a:calendar-color/><c:supported-calendar-component-set/></d:prop>
+</d:propfind>`
+
+type msProps struct {
+	Responses []struct {
+		Href      string `xml:"DAV: href"`
+		Propstats []struct {
+			Status string `xml:"DAV: status"`
+			Prop   struct {
+				DisplayName string `xml:"DAV: displayname"`
+				Privileges  []struct {
+					Any []struct{ XMLName xml.Name } `xml:",any"`
+				} `xml:"DAV: current-user-privilege-set>privilege"`
+				CTag   string `xml:"http://calendarserver.org/ns/ getctag"`
+				Colour string `xml:"http://apple.com/ns/ical/ calendar-color"`
+			} `xml:"DAV: prop"`
+		} `xml:"DAV: propstat"`
+	} `xml:"DAV: response"`
+}
+
+// calendarProps reads a calendar's privileges, ctag and colour from the
+// 200 propstat of its response, and the names of the 404 ones.
+func calendarProps(t *testing.T, body, href string) (privs []string, ctag, colour string, missing []string) {
+	t.Helper()
+	var ms msProps
+	if err := xml.Unmarshal([]byte(body), &ms); err != nil {
+		t.Fatalf("multistatus: %v\n%s", err, body)
+	}
+	// The names in the propstats that are not 200, read without the
+	// named fields that would swallow them.
+	var names struct {
+		Responses []struct {
+			Href      string `xml:"DAV: href"`
+			Propstats []struct {
+				Status string `xml:"DAV: status"`
+				Prop   struct {
+					Any []struct{ XMLName xml.Name } `xml:",any"`
+				} `xml:"DAV: prop"`
+			} `xml:"DAV: propstat"`
+		} `xml:"DAV: response"`
+	}
+	xml.Unmarshal([]byte(body), &names)
+	for _, r := range names.Responses {
+		for _, ps := range r.Propstats {
+			if r.Href == href && !strings.Contains(ps.Status, " 200 ") {
+				for _, a := range ps.Prop.Any {
+					missing = append(missing, a.XMLName.Local)
+				}
+			}
+		}
+	}
+	for _, r := range ms.Responses {
+		if r.Href != href {
+			continue
+		}
+		for _, ps := range r.Propstats {
+			if !strings.Contains(ps.Status, " 200 ") {
+				continue
+			}
+			for _, p := range ps.Prop.Privileges {
+				for _, a := range p.Any {
+					privs = append(privs, a.XMLName.Local)
+				}
+			}
+			ctag, colour = ps.Prop.CTag, ps.Prop.Colour
+		}
+		return
+	}
+	t.Fatalf("no response for %s in\n%s", href, body)
+	return
+}
+
+// The properties go-webdav lacks: what the caller may do (read only on a
+// feed), the change counter, the colour.
+func TestDAVCalendarProperties(t *testing.T) {
+	e := startDAV(t)
+	if res := e.user.Patch(fmt.Sprintf("/api/v1/calendar/calendars/%d", e.calID), map[string]any{"colour": "#3366cc"}); res.Status != 200 {
+		t.Fatalf("colour: %s", res)
+	}
+	feed := &store.Calendar{UserID: e.userID, Name: "Holidays", Timezone: "UTC", Source: store.CalendarFeed, FeedURL: "https://example.com/h.ics"}
+	if err := store.InsertCalendar(context.Background(), e.srv.App.Store.DB, feed, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	home := fmt.Sprintf("/dav/%d/calendars/", e.userID)
+	feedPath := fmt.Sprintf("%s%d/", home, feed.ID)
+	xmlHdr := []string{"Content-Type", "application/xml", "Depth", "1"}
+	res := e.do(t, "PROPFIND", home, propfindCalendars, xmlHdr...)
+	if res.Status != 207 {
+		t.Fatalf("PROPFIND: %d %s", res.Status, res.Body)
+	}
+	privs, ctag1, colour, missing := calendarProps(t, res.Body, e.calPath)
+	if strings.Join(privs, ",") != "read,write-content,bind,unbind" || ctag1 == "" || colour != "#3366CC" || len(missing) != 0 {
+		t.Fatalf("local calendar: privileges %v ctag %q colour %q missing %v\n%s", privs, ctag1, colour, missing, res.Body)
+	}
+	privs, _, colour, missing = calendarProps(t, res.Body, feedPath)
+	if strings.Join(privs, ",") != "read" || colour != "" || strings.Join(missing, ",") != "calendar-color" {
+		t.Fatalf("feed calendar: privileges %v colour %q missing %v", privs, colour, missing)
+	}
+	// The home itself is not a calendar: its extra properties stay 404.
+	if _, _, _, missing := calendarProps(t, res.Body, home); !strings.Contains(strings.Join(missing, ","), "getctag") {
+		t.Errorf("home: missing %v", missing)
+	}
+	// A change moves the ctag; Depth 0 on the calendar answers it too.
+	if res := e.do(t, "PUT", e.calPath+"c.ics", eventICS("c", "C", "20261202T100000Z"), "Content-Type", "text/calendar"); res.Status != 201 {
+		t.Fatal(res.Body)
+	}
+	res = e.do(t, "PROPFIND", e.calPath, propfindCalendars, "Content-Type", "application/xml", "Depth", "0")
+	if _, ctag2, _, _ := calendarProps(t, res.Body, e.calPath); ctag2 == "" || ctag2 == ctag1 {
+		t.Errorf("ctag after a change: %q (before %q)", ctag2, ctag1)
+	}
+	// A PROPFIND that asks for none of them is go-webdav's own.
+	res = e.do(t, "PROPFIND", home, propfindEtags, xmlHdr...)
+	if res.Status != 207 || strings.Contains(res.Body, "getctag") || !strings.Contains(res.Body, "Holidays") {
+		t.Errorf("plain PROPFIND: %d %s", res.Status, res.Body)
 	}
 }
