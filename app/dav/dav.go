@@ -96,7 +96,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.mkcalendar(w, r, u)
 		return
 	case "PROPFIND":
-		h.propfind(w, r, u) // props.go: with the properties go-webdav lacks
+		h.propfind(w, r) // props.go: with the properties go-webdav lacks
+		return
+	case "REPORT":
+		h.report(w, r) // sync.go: sync-collection here, the rest go-webdav's
 		return
 	case "PROPPATCH":
 		// Renaming and recolouring are the web app's; answering 403

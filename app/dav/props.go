@@ -10,15 +10,16 @@ import (
 )
 
 // go-webdav v0.6.0 answers a fixed set of a calendar's properties and
-// cannot be given more. Three that clients rely on are added to its
-// PROPFIND answers here:
+// cannot be given more. Those clients rely on are added to its PROPFIND
+// answers here:
 //
 //   - DAV:current-user-privilege-set (RFC 3744): read only for feed
 //     calendars, so DAVx5, iOS and Thunderbird show them read-only instead
 //     of offering edits the server refuses;
 //   - CS:getctag (CalendarServer): the calendar's change counter, so a
 //     client skips listing a calendar that has not changed;
-//   - ICAL:calendar-color (Apple): the calendar's colour.
+//   - ICAL:calendar-color (Apple): the calendar's colour;
+//   - DAV:sync-token and DAV:supported-report-set: WebDAV sync (sync.go).
 //
 // When a PROPFIND asks for one of them, go-webdav's multistatus is read
 // back, and for each calendar in it the property moves from the 404
@@ -33,7 +34,7 @@ var (
 	nameCol  = xml.Name{Space: nsICAL, Local: "calendar-color"}
 )
 
-var extraProps = []xml.Name{namePriv, nameCTag, nameCol}
+var extraProps = []xml.Name{namePriv, nameCTag, nameCol, nameSyncToken, nameReportSet}
 
 // node is an XML element read back, enough to edit a multistatus.
 type node struct {
@@ -134,6 +135,7 @@ func requestedExtras(body []byte) []xml.Name {
 
 // calendarInfo is what the extra properties say of one calendar.
 type calendarInfo struct {
+	id       int64
 	readOnly bool
 	seq      int64
 	colour   string
@@ -163,6 +165,10 @@ func (ci calendarInfo) value(name xml.Name) *node {
 			return nil
 		}
 		return &node{name: name, text: ci.colour}
+	case nameSyncToken:
+		return &node{name: name, text: syncToken(ci.id, ci.seq)}
+	case nameReportSet:
+		return supportedReports()
 	}
 	return nil
 }
@@ -256,7 +262,7 @@ func (r *recorder) WriteHeader(code int)        { r.code = code }
 func (r *recorder) Write(p []byte) (int, error) { return r.buf.Write(p) }
 
 // propfind serves a PROPFIND, adding the extra properties it asks for.
-func (h *Handler) propfind(w http.ResponseWriter, r *http.Request, u User) {
+func (h *Handler) propfind(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		http.Error(w, "the body could not be read", http.StatusBadRequest)
@@ -301,5 +307,5 @@ func (h *Handler) calendarInfo(r *http.Request, href string) (calendarInfo, bool
 	if err != nil {
 		return calendarInfo{}, false
 	}
-	return calendarInfo{readOnly: c.ReadOnly, seq: c.Seq, colour: strings.ToUpper(c.Colour)}, true
+	return calendarInfo{id: c.ID, readOnly: c.ReadOnly, seq: c.Seq, colour: strings.ToUpper(c.Colour)}, true
 }

@@ -3,6 +3,7 @@ package server_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -121,6 +122,8 @@ type pyResult struct {
 	Summary   string   `json:"summary"`
 	UIDs      []string `json:"uids"`
 	Status    int      `json:"status"`
+	Token     string   `json:"token"`
+	Deleted   []string `json:"deleted"`
 	Error     string   `json:"error"`
 	Detail    string   `json:"detail"`
 }
@@ -195,6 +198,25 @@ func TestCalDAVPythonClient(t *testing.T) {
 	if got := e.apiEvents(t)["py-1"]; got != "Dentist (web edit)" {
 		t.Fatalf("after the refused edit the API has %q", got)
 	}
+	// WebDAV sync: the client learns only what changed since its token.
+	synced := step(t, map[string]any{"op": "sync"})
+	if strings.Join(synced.UIDs, ",") != strings.Join(sorted("py-1", webUID), ",") || synced.Token == "" {
+		t.Fatalf("initial sync: %+v", synced)
+	}
+	otherUID := e.apiCreate(t, "Added later", "2026-12-21T09:00:00Z")
+	r = step(t, map[string]any{"op": "sync", "token": synced.Token})
+	if strings.Join(r.UIDs, ",") != otherUID || len(r.Deleted) != 0 || r.Token == synced.Token {
+		t.Fatalf("sync after one addition: %+v", r)
+	}
+	e.apiDelete(t, otherUID)
+	r2 := step(t, map[string]any{"op": "sync", "token": r.Token})
+	if len(r2.UIDs) != 0 || len(r2.Deleted) != 1 {
+		t.Fatalf("sync after a deletion: %+v", r2)
+	}
+	if gone, _ := url.PathUnescape(r2.Deleted[0]); gone != otherUID+".ics" {
+		t.Fatalf("sync after a deletion names %q, want %s.ics", gone, otherUID)
+	}
+
 	// Changed on the client, deleted both ways.
 	step(t, map[string]any{"op": "update", "uid": "py-1", "summary": "Edited on the phone"})
 	if got := e.apiEvents(t)["py-1"]; got != "Edited on the phone" {

@@ -657,3 +657,95 @@ func TestDAVCalendarProperties(t *testing.T) {
 		t.Errorf("plain PROPFIND: %d %s", res.Status, res.Body)
 	}
 }
+
+func syncCollection(token string, props string) string {
+	return `<?xml version="1.0" encoding="utf-8"?><d:sync-collection xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">` +
+		`<d:sync-token>` + token + `</d:sync-token><d:sync-level>1</d:sync-level><d:prop>` + props + `</d:prop></d:sync-collection>`
+}
+
+type syncAnswer struct {
+	Token     string `xml:"DAV: sync-token"`
+	Responses []struct {
+		Href      string `xml:"DAV: href"`
+		Status    string `xml:"DAV: status"`
+		Propstats []struct {
+			Status string `xml:"DAV: status"`
+			ETag   string `xml:"DAV: prop>getetag"`
+			Data   string `xml:"urn:ietf:params:xml:ns:caldav prop>calendar-data"`
+		} `xml:"DAV: propstat"`
+	} `xml:"DAV: response"`
+}
+
+// WebDAV sync (RFC 6578): what changed and what went since a token.
+func TestDAVSyncCollection(t *testing.T) {
+	e := startDAV(t)
+	xmlHdr := []string{"Content-Type", "application/xml", "Depth", "1"}
+	put := func(uid, summary string) {
+		t.Helper()
+		if res := e.do(t, "PUT", e.calPath+uid+".ics", eventICS(uid, summary, "20261202T100000Z"), "Content-Type", "text/calendar"); res.Status != 201 {
+			t.Fatalf("PUT %s: %d %s", uid, res.Status, res.Body)
+		}
+	}
+	sync := func(token, props string) (syncAnswer, map[string]string) {
+		t.Helper()
+		res := e.do(t, "REPORT", e.calPath, syncCollection(token, props), xmlHdr...)
+		if res.Status != 207 {
+			t.Fatalf("sync-collection from %q: %d %s", token, res.Status, res.Body)
+		}
+		var a syncAnswer
+		if err := xml.Unmarshal([]byte(res.Body), &a); err != nil {
+			t.Fatalf("%v: %s", err, res.Body)
+		}
+		seen := map[string]string{}
+		for _, r := range a.Responses {
+			name := strings.TrimPrefix(r.Href, e.calPath)
+			switch {
+			case strings.Contains(r.Status, "404"):
+				seen[name] = "deleted"
+			case len(r.Propstats) > 0 && r.Propstats[0].ETag != "":
+				seen[name] = r.Propstats[0].ETag + " " + r.Propstats[0].Data
+			default:
+				seen[name] = "?"
+			}
+		}
+		return a, seen
+	}
+	put("a", "A")
+	put("b", "B")
+	// The calendar announces sync.
+	res := e.do(t, "PROPFIND", e.calPath, `<d:propfind xmlns:d="DAV:"><d:prop><d:sync-token/><d:supported-report-set/></d:prop></d:propfind>`, "Content-Type", "application/xml", "Depth", "0")
+	if !strings.Contains(res.Body, "sync-collection") || !strings.Contains(res.Body, "https://aiwfe.invalid/ns/sync/") {
+		t.Fatalf("PROPFIND sync-token: %s", res.Body)
+	}
+	first, seen := sync("", `<d:getetag/>`)
+	if len(seen) != 2 || seen["a.ics"] == "" || seen["b.ics"] == "" || first.Token == "" {
+		t.Fatalf("initial sync: %v token %q", seen, first.Token)
+	}
+	put("a", "A changed")
+	if res := e.do(t, "DELETE", e.calPath+"b.ics", ""); res.Status != 204 {
+		t.Fatal(res.Body)
+	}
+	put("c", "C")
+	second, seen := sync(first.Token, `<d:getetag/><c:calendar-data/><d:displayname/>`)
+	if len(seen) != 3 || seen["b.ics"] != "deleted" || !strings.Contains(seen["a.ics"], "SUMMARY:A changed") || !strings.Contains(seen["c.ics"], "SUMMARY:C") ||
+		second.Token == first.Token {
+		t.Fatalf("sync since the first token: %v token %q", seen, second.Token)
+	}
+	if _, seen := sync(second.Token, `<d:getetag/>`); len(seen) != 0 {
+		t.Fatalf("nothing changed, yet: %v", seen)
+	}
+	for name, body := range map[string]string{
+		"another calendar's token": syncCollection(strings.Replace(first.Token, fmt.Sprintf("/sync/%d/", e.calID), "/sync/999/", 1), `<d:getetag/>`),
+		"a token from the future":  syncCollection(first.Token+"999", `<d:getetag/>`),
+		"a foreign token":          syncCollection("http://example.com/sync/1", `<d:getetag/>`),
+		"infinite depth":           strings.Replace(syncCollection("", `<d:getetag/>`), "<d:sync-level>1<", "<d:sync-level>infinite<", 1),
+	} {
+		if res := e.do(t, "REPORT", e.calPath, body, xmlHdr...); res.Status != 403 || !strings.Contains(res.Body, "error") {
+			t.Errorf("%s: %d %s", name, res.Status, res.Body)
+		}
+	}
+	o := e.srv.User(t, "user")
+	if res := davDo(t, e.srv.URL, "REPORT", e.calPath, o.Email, createAppPassword(t, o, "o"), syncCollection("", `<d:getetag/>`), xmlHdr...); res.Status != 404 {
+		t.Errorf("another user's sync: %d", res.Status)
+	}
+}

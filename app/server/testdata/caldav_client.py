@@ -27,6 +27,13 @@ def main():
             ev = made.save_event(a["ics"])
             out["url"] = str(made.url)
             out["event_url"] = str(ev.url)
+        elif op == "sync":
+            # WebDAV sync (RFC 6578): everything with no token, then only
+            # what changed since the token given.
+            objs = cal.objects_by_sync_token(sync_token=a.get("token") or None, load_objects=True)
+            out["token"] = objs.sync_token
+            out["uids"] = sorted(str(o.icalendar_component.get("uid")) for o in objs if o.data)
+            out["deleted"] = sorted(str(o.url).rsplit("/", 1)[-1] for o in objs if not o.data)
         elif op == "create":
             ev = cal.save_event(a["ics"])
             out["url"] = str(ev.url)
