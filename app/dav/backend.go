@@ -250,14 +250,20 @@ func (b *backend) GetCalendarObject(ctx context.Context, p string, _ *caldav.Cal
 	return b.object(r, o)
 }
 
-func (b *backend) ListCalendarObjects(ctx context.Context, p string, _ *caldav.CalendarCompRequest) ([]caldav.CalendarObject, error) {
+// calendarObjects reads every object of the calendar at p.
+func (b *backend) calendarObjects(ctx context.Context, p string) (ref, []calendar.Object, error) {
 	r, err := b.splitCalendar(ctx, p)
 	if err != nil {
-		return nil, err
+		return r, nil, err
 	}
 	objs, err := b.cal.Objects(ctx, r.u.ID, r.id)
+	return r, objs, b.davError(err)
+}
+
+func (b *backend) ListCalendarObjects(ctx context.Context, p string, _ *caldav.CalendarCompRequest) ([]caldav.CalendarObject, error) {
+	r, objs, err := b.calendarObjects(ctx, p)
 	if err != nil {
-		return nil, b.davError(err)
+		return nil, err
 	}
 	return b.objects(r, objs, nil)
 }
@@ -287,13 +293,9 @@ func (b *backend) objects(r ref, objs []calendar.Object, keep map[string]bool) (
 const maxQuerySpan = 5 * 366 * 24 * time.Hour
 
 func (b *backend) QueryCalendarObjects(ctx context.Context, p string, q *caldav.CalendarQuery) ([]caldav.CalendarObject, error) {
-	r, err := b.splitCalendar(ctx, p)
+	r, objs, err := b.calendarObjects(ctx, p)
 	if err != nil {
 		return nil, err
-	}
-	objs, err := b.cal.Objects(ctx, r.u.ID, r.id)
-	if err != nil {
-		return nil, b.davError(err)
 	}
 	filter := q.CompFilter
 	if filter.Name != "" && filter.Name != ical.CompCalendar {
