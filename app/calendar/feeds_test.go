@@ -62,7 +62,9 @@ func TestFeedRefresher(t *testing.T) {
 	f := newFixture(t, func(d *Deps) {
 		d.Now = clk.now
 		d.NoRefresh = false
-		d.Fetch = func(ctx context.Context, r *http.Request) (*http.Response, error) { return http.DefaultClient.Do(r.WithContext(ctx)) }
+		d.Fetch = func(ctx context.Context, r *http.Request) (*http.Response, error) {
+			return http.DefaultClient.Do(r.WithContext(ctx))
+		}
 	})
 	u := f.user()
 	c, err := f.svc.CreateCalendar(f.ctx, u, CalendarInput{Name: ptr("Club"), FeedURL: ptr(srv.URL + "/club.ics")})

@@ -336,12 +336,14 @@ func propWhens(c *ical.Component, name string) ([]when, error) {
 }
 
 // keyOf is the stored form of an instance's identity (recurrence ids,
-// RDATE and EXDATE lists): the instant as tsText, or the date.
+// RDATE and EXDATE lists): the instant in UTC to the second (RFC 3339,
+// which Go formats on a fast path: a month view makes thousands), or the
+// date.
 func keyOf(t time.Time, allDay bool) string {
 	if allDay {
 		return t.Format(dateLayout)
 	}
-	return t.UTC().Format("2006-01-02T15:04:05.000000Z")
+	return t.UTC().Format(time.RFC3339)
 }
 
 // parseKey reads keyOf's output (all-day: the date at UTC midnight).
