@@ -187,3 +187,46 @@ func TestSeriesToSingleDropsOverrides(t *testing.T) {
 		t.Fatalf("overrides left: %+v\n%s", full.Overrides, obj.Data)
 	}
 }
+
+// Every field of an event survives export and import.
+func TestFieldsRoundTrip(t *testing.T) {
+	f := newFixture(t)
+	u := f.user()
+	a, b := f.calendar(u, "Europe/Berlin"), f.calendar(u, "UTC")
+	in := EventInput{CalendarID: &a, Title: ptr("Review; with, punctuation\\"), Description: ptr("Line one\nLine two, with a comma"),
+		Location: ptr("Room 4"), Status: ptr(StatusTentative), Start: ptr("2026-07-01T14:00"), End: ptr("2026-07-01T15:30"),
+		RRule: ptr("FREQ=WEEKLY;INTERVAL=2;BYDAY=WE;UNTIL=20261231T000000Z"), ExDates: &[]string{"2026-07-15T14:00"},
+		RDates: &[]string{"2026-07-03T09:00"}, Category: ptr("work"), Weight: ptr(7), Reminders: &[]int{90, 1440, 0},
+		Attendees: &[]store.Attendee{{Email: "ann@example.org", Name: "Ann Example", Role: "chair", Status: "accepted"}, {Email: "bob@example.org"}}}
+	ev, err := f.svc.CreateEvent(f.ctx, u, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _, err := f.svc.Export(f.ctx, u, a, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := f.svc.Import(f.ctx, u, b, data); err != nil || res.Created != 1 {
+		t.Fatalf("import: %+v %v", res, err)
+	}
+	objs, _ := f.svc.Objects(f.ctx, u, b)
+	is := f.instances(u, "2026-07-01T00:00:00Z", "2026-07-04T00:00:00Z")
+	var got *Event
+	for _, i := range is {
+		if i.CalendarID == b {
+			got, _ = f.svc.Event(f.ctx, u, i.EventID)
+			break
+		}
+	}
+	if got == nil || len(objs) != 1 {
+		t.Fatalf("imported: %+v %+v", is, objs)
+	}
+	strip := func(e *Event) Event {
+		c := *e
+		c.ID, c.CalendarID, c.ETag, c.CreatedAt, c.UpdatedAt, c.Sequence = 0, 0, "", time.Time{}, time.Time{}, 0
+		return c
+	}
+	if g, w := fmt.Sprintf("%+v", strip(got)), fmt.Sprintf("%+v", strip(ev)); g != w {
+		t.Fatalf("after the round trip\n%s\nwant\n%s", g, w)
+	}
+}
