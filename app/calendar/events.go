@@ -128,6 +128,7 @@ func (s *Service) CreateEvent(ctx context.Context, userID int64, in EventInput) 
 	if err != nil {
 		return nil, err
 	}
+	s.changed(userID, out.CalendarID, "events")
 	return &out, nil
 }
 
@@ -324,17 +325,20 @@ func (s *Service) UpdateEvent(ctx context.Context, userID, id int64, ch Change, 
 	if err != nil {
 		return nil, err
 	}
+	s.changed(userID, out.CalendarID, "events")
 	return &out, nil
 }
 
 // DeleteEvent deletes an event: a whole series, one instance (EXDATE) or
 // an instance and every later one (the series ends before it).
 func (s *Service) DeleteEvent(ctx context.Context, userID, id int64, ch Change) error {
-	return s.store.WithTx(ctx, func(tx *sql.Tx) error {
+	var calID int64
+	err := s.store.WithTx(ctx, func(tx *sql.Tx) error {
 		x, err := s.load(ctx, tx, userID, id, &ch)
 		if err != nil {
 			return err
 		}
+		calID = x.cal.ID
 		uid := x.rows()[0].UID
 		switch {
 		case ch.Scope == ScopeAll || ch.Scope == ScopeFollowing && x.isFirst(ch.RecurrenceID):
@@ -362,6 +366,10 @@ func (s *Service) DeleteEvent(ctx context.Context, userID, id int64, ch Change) 
 			return err
 		}
 	})
+	if err == nil {
+		s.changed(userID, calID, "events")
+	}
+	return err
 }
 
 func (s *Service) isInstanceKey(x *series, key string) bool {

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"mime/multipart"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aiwfe/aiwfe/app/calendar"
 	"github.com/aiwfe/aiwfe/app/config"
 	"github.com/aiwfe/aiwfe/app/server/servertest"
 )
@@ -483,5 +485,45 @@ func TestCalendarFeedSSRF(t *testing.T) {
 	cal := newCalendar(t, c, map[string]any{"name": "ok", "feed_url": allowed.URL + "/ok.ics"})
 	if res := c.Post(fmt.Sprintf("/api/v1/calendar/calendars/%d/refresh", cal.ID), nil); res.Status != 200 {
 		t.Fatalf("allowed feed: %s", res)
+	}
+}
+
+// Every committed change to a user's events is told to their open pages
+// on /ws/progress: from the REST API, from a CalDAV client (the service's
+// object API) and from a feed refresh; another user hears nothing.
+func TestCalendarChangesOnWebSocket(t *testing.T) {
+	srv := servertest.Start(t)
+	c, other := srv.User(t, "user"), srv.User(t, "user")
+	ws := dialWS(t, srv.URL, "/api/v1/ws/progress", accessTokenOf(t, c))
+	wsOther := dialWS(t, srv.URL, "/api/v1/ws/progress", accessTokenOf(t, other))
+	poll(t, 5*time.Second, "subscriptions", func() bool {
+		return srv.App.Hub.Subscribers(mustUserID(t, c)) == 1 && srv.App.Hub.Subscribers(mustUserID(t, other)) == 1
+	})
+	cal := newCalendar(t, c, map[string]any{"name": "Home"})
+	want := func(what string) {
+		t.Helper()
+		f := ws.expect("event")
+		data := frame(f["data"].(map[string]any))
+		if data.str("type") != "calendar" || data.num("calendar_id") != cal.ID || data.str("what") != what {
+			t.Fatalf("frame %v", f)
+		}
+	}
+	if res := c.Post("/api/v1/calendar/events", map[string]any{"calendar_id": cal.ID, "title": "Dentist", "start": "2026-05-04T08:00"}); res.Status != 201 {
+		t.Fatal(res)
+	}
+	want("events")
+	if _, _, err := srv.App.Calendar.PutObject(context.Background(), mustUserID(t, c), cal.ID, "weekly-1@test",
+		[]byte(strings.Replace(icsWeekly, "BEGIN:VEVENT\r\nUID:broken@test\r\nSUMMARY:No start\r\nEND:VEVENT\r\nBEGIN:VTODO\r\nUID:todo@test\r\nSUMMARY:A task\r\nEND:VTODO\r\n", "", 1)),
+		calendar.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want("events")
+	if res := c.Do("POST", "/api/v1/calendar/import", icsUpload(t, cal.ID, "a.ics", strings.Replace(icsWeekly, "Yoga", "Pilates", 1), nil)); res.Status != 200 {
+		t.Fatal(res)
+	}
+	want("events")
+	wsOther.send(map[string]string{"type": "ping"})
+	if f := wsOther.expect("pong"); f == nil {
+		t.Fatal("no pong")
 	}
 }
