@@ -237,8 +237,7 @@ func (inst *Instance) startEnd(r *store.CalendarEvent, floating *time.Location, 
 	}
 	var end time.Time
 	if r.AllDay {
-		days := int(r.EndAt.Sub(r.StartAt).Hours()/24 + 0.5)
-		end = start.AddDate(0, 0, max(days, 1))
+		end = start.AddDate(0, 0, daysOf(r))
 		inst.Start, inst.End = start.Format(dateLayout), end.Format(dateLayout)
 		// A date is a day wherever the viewer is: compare it as the
 		// viewer's day, which the range's own offset stands for.
