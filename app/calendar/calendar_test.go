@@ -235,7 +235,9 @@ func TestFieldsRoundTrip(t *testing.T) {
 // A whole event or series moves between the user's local calendars with
 // its overrides; the calendar it left reports it deleted (sync).
 func TestMoveEvent(t *testing.T) {
-	f := newFixture(t, func(d *Deps) { d.Fetch = func(context.Context, *http.Request) (*http.Response, error) { return nil, errors.New("offline") } })
+	f := newFixture(t, func(d *Deps) {
+		d.Fetch = func(context.Context, *http.Request) (*http.Response, error) { return nil, errors.New("offline") }
+	})
 	u, other := f.user(), f.user()
 	a, b := f.calendar(u, "Europe/Berlin"), f.calendar(u, "Europe/Berlin")
 	feed, err := f.svc.CreateCalendar(f.ctx, u, CalendarInput{Name: ptr("Feed"), FeedURL: ptr("https://example.org/f.ics")})
