@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -526,5 +527,49 @@ func TestCalendarChangesOnWebSocket(t *testing.T) {
 	wsOther.send(map[string]string{"type": "ping"})
 	if f := wsOther.expect("pong"); f == nil {
 		t.Fatal("no pong")
+	}
+}
+
+// A real-world calendar (python3-icalendar's test suite) served as a feed
+// gives the same instances as the same file imported, and its export
+// imported again gives them too.
+func TestCalendarFeedRoundTrip(t *testing.T) {
+	data, err := os.ReadFile("/usr/lib/python3/dist-packages/icalendar/tests/x_location.ics")
+	if err != nil {
+		t.Fatalf("install python3-icalendar (scripts/test-deps.sh): %v", err)
+	}
+	feed := newFeedServer(t, string(data))
+	srv := servertest.Start(t, func(c *config.Config) { c.Outbound.Allow = []string{feed.Listener.Addr().String()} })
+	c := srv.User(t, "user")
+	sub := newCalendar(t, c, map[string]any{"name": "Feed", "feed_url": feed.URL + "/x.ics"})
+	if res := c.Post(fmt.Sprintf("/api/v1/calendar/calendars/%d/refresh", sub.ID), nil); res.Status != 200 {
+		t.Fatal(res)
+	}
+	local := newCalendar(t, c, map[string]any{"name": "Local"})
+	if res := c.Do("POST", "/api/v1/calendar/import", icsUpload(t, local.ID, "x.ics", string(data), nil)); res.Status != 200 || !strings.Contains(string(res.Body), `"created":1`) {
+		t.Fatal(res)
+	}
+	export := c.Get(fmt.Sprintf("/api/v1/calendar/calendars/%d/export.ics", sub.ID))
+	again := newCalendar(t, c, map[string]any{"name": "Again"})
+	if res := c.Do("POST", "/api/v1/calendar/import", icsUpload(t, again.ID, "x.ics", string(export.Body), nil)); res.Status != 200 || !strings.Contains(string(res.Body), `"created":1`) {
+		t.Fatal(res)
+	}
+	year := "from=2017-01-01&to=2018-01-01&calendar="
+	view := func(id int64) string {
+		var out []string
+		for _, i := range instances(t, c, year+fmt.Sprint(id)) {
+			out = append(out, i.Start+" "+i.Title)
+		}
+		return strings.Join(out, "\n")
+	}
+	fromFeed := view(sub.ID)
+	if n := strings.Count(fromFeed, "\n") + 1; n < 50 {
+		t.Fatalf("only %d instances in a year from the feed", n)
+	}
+	if got := view(local.ID); got != fromFeed {
+		t.Fatalf("imported:\n%s\nfeed:\n%s", got, fromFeed)
+	}
+	if got := view(again.ID); got != fromFeed {
+		t.Fatalf("export of the feed imported:\n%s\nfeed:\n%s", got, fromFeed)
 	}
 }
