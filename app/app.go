@@ -189,7 +189,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 	// Feeds are refreshed only in the serving process (the server starts
 	// the refresher), like the ingestion worker.
 	feedMax := int64(cfg.Calendar.FeedMaxMB) << 20
-	a.Calendar = calendar.New(calendar.Deps{Store: st, Log: log, Now: a.now, NoRefresh: true,
+	a.Calendar = calendar.New(calendar.Deps{Store: st, Log: log, Now: a.now, Hub: a.Hub, NoRefresh: true,
 		Fetch: func(ctx context.Context, req *http.Request) (*http.Response, error) {
 			return a.Outbound.Do(ctx, req, netguard.WithMaxBytes(feedMax))
 		},

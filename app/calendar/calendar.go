@@ -50,6 +50,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/aiwfe/aiwfe/app/apperr"
+	"github.com/aiwfe/aiwfe/app/hub"
 	"github.com/aiwfe/aiwfe/store"
 )
 
@@ -100,6 +101,10 @@ type Deps struct {
 	Store *store.Store
 	Log   *slog.Logger
 	Now   func() time.Time
+	// Hub, when set, hears of every change to a user's events (a
+	// "calendar" event on the progress channel), so an open calendar page
+	// reloads what a phone, an import or a feed changed.
+	Hub *hub.Hub
 	// Fetch fetches feeds; nil disables feed subscriptions.
 	Fetch Fetcher
 	// FeedRefresh is how often a feed is fetched when it names no
@@ -398,6 +403,23 @@ func (s *Service) DeleteCalendar(ctx context.Context, userID, id int64) error {
 		return apperr.NotFound("calendar")
 	}
 	return err
+}
+
+// Changed is the "calendar" event published on the hub's progress
+// channel after a change to a calendar's events has committed.
+type Changed struct {
+	Type       string `json:"type"` // "calendar"
+	CalendarID int64  `json:"calendar_id"`
+	// What: "events" (created, changed or deleted), "feed" (a feed
+	// refresh, which may have changed events or failed: read the calendar).
+	What string `json:"what"`
+}
+
+// changed tells the user's open pages that a calendar changed.
+func (s *Service) changed(userID, calendarID int64, what string) {
+	if s.d.Hub != nil {
+		s.d.Hub.Publish(userID, hub.Progress, Changed{Type: "calendar", CalendarID: calendarID, What: what})
+	}
 }
 
 // calendarZone is the zone a calendar's floating times are read in.

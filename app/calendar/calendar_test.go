@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -186,4 +187,102 @@ func TestSeriesToSingleDropsOverrides(t *testing.T) {
 	if len(full.Overrides) != 0 || strings.Count(string(obj.Data), "BEGIN:VEVENT") != 1 {
 		t.Fatalf("overrides left: %+v\n%s", full.Overrides, obj.Data)
 	}
+}
+
+// Every field of an event survives export and import.
+func TestFieldsRoundTrip(t *testing.T) {
+	f := newFixture(t)
+	u := f.user()
+	a, b := f.calendar(u, "Europe/Berlin"), f.calendar(u, "UTC")
+	in := EventInput{CalendarID: &a, Title: ptr("Review; with, punctuation\\"), Description: ptr("Line one\nLine two, with a comma"),
+		Location: ptr("Room 4"), Status: ptr(StatusTentative), Start: ptr("2026-07-01T14:00"), End: ptr("2026-07-01T15:30"),
+		RRule: ptr("FREQ=WEEKLY;INTERVAL=2;BYDAY=WE;UNTIL=20261231T000000Z"), ExDates: &[]string{"2026-07-15T14:00"},
+		RDates: &[]string{"2026-07-03T09:00"}, Category: ptr("work"), Weight: ptr(7), Reminders: &[]int{90, 1440, 0},
+		Attendees: &[]store.Attendee{{Email: "ann@example.org", Name: "Ann Example", Role: "chair", Status: "accepted"}, {Email: "bob@example.org"}}}
+	ev, err := f.svc.CreateEvent(f.ctx, u, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _, err := f.svc.Export(f.ctx, u, a, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := f.svc.Import(f.ctx, u, b, data); err != nil || res.Created != 1 {
+		t.Fatalf("import: %+v %v", res, err)
+	}
+	objs, _ := f.svc.Objects(f.ctx, u, b)
+	is := f.instances(u, "2026-07-01T00:00:00Z", "2026-07-04T00:00:00Z")
+	var got *Event
+	for _, i := range is {
+		if i.CalendarID == b {
+			got, _ = f.svc.Event(f.ctx, u, i.EventID)
+			break
+		}
+	}
+	if got == nil || len(objs) != 1 {
+		t.Fatalf("imported: %+v %+v", is, objs)
+	}
+	strip := func(e *Event) Event {
+		c := *e
+		c.ID, c.CalendarID, c.ETag, c.CreatedAt, c.UpdatedAt, c.Sequence = 0, 0, "", time.Time{}, time.Time{}, 0
+		return c
+	}
+	if g, w := fmt.Sprintf("%+v", strip(got)), fmt.Sprintf("%+v", strip(ev)); g != w {
+		t.Fatalf("after the round trip\n%s\nwant\n%s", g, w)
+	}
+}
+
+// A whole event or series moves between the user's local calendars with
+// its overrides; the calendar it left reports it deleted (sync).
+func TestMoveEvent(t *testing.T) {
+	f := newFixture(t, func(d *Deps) {
+		d.Fetch = func(context.Context, *http.Request) (*http.Response, error) { return nil, errors.New("offline") }
+	})
+	u, other := f.user(), f.user()
+	a, b := f.calendar(u, "Europe/Berlin"), f.calendar(u, "Europe/Berlin")
+	feed, err := f.svc.CreateCalendar(f.ctx, u, CalendarInput{Name: ptr("Feed"), FeedURL: ptr("https://example.org/f.ics")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := f.svc.CreateEvent(f.ctx, u, EventInput{CalendarID: &a, Title: ptr("Choir"), Start: ptr("2026-09-01T19:00"), RRule: ptr("FREQ=WEEKLY;COUNT=3")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.UpdateEvent(f.ctx, u, ev.ID, Change{Scope: ScopeThis, RecurrenceID: "2026-09-08T17:00:00Z"}, EventInput{Title: ptr("Choir (concert)")}); err != nil {
+		t.Fatal(err)
+	}
+	seq, _ := f.svc.Changes(f.ctx, u, a, 0)
+	for _, c := range []struct {
+		name string
+		to   int64
+		ch   Change
+		code int
+	}{
+		{"another user's calendar", f.calendar(other, "UTC"), Change{}, 404},
+		{"a feed", feed.ID, Change{}, 409},
+		{"one instance", b, Change{Scope: ScopeThis, RecurrenceID: "2026-09-15T17:00:00Z"}, 400},
+	} {
+		_, err := f.svc.UpdateEvent(f.ctx, u, ev.ID, c.ch, EventInput{CalendarID: &c.to})
+		wantCode(t, err, c.code, "")
+	}
+	moved, err := f.svc.UpdateEvent(f.ctx, u, ev.ID, Change{}, EventInput{CalendarID: &b, Location: ptr("Church")})
+	if err != nil || moved.CalendarID != b || moved.UID != ev.UID || moved.Location != "Church" {
+		t.Fatalf("moved %+v %v", moved, err)
+	}
+	got := f.instances(u, "2026-09-01T00:00:00Z", "2026-10-01T00:00:00Z")
+	if len(got) != 3 || got[1].Title != "Choir (concert)" || got[0].CalendarID != b || got[1].CalendarID != b {
+		t.Fatalf("after the move: %+v", got)
+	}
+	if ch, _ := f.svc.Changes(f.ctx, u, a, seq.Seq); strings.Join(ch.Deleted, ",") != ev.UID {
+		t.Fatalf("the calendar left does not report the deletion: %+v", ch)
+	}
+	// Back into a calendar that holds the UID already: refused.
+	if _, _, err := f.svc.PutObject(f.ctx, u, a, ev.UID, []byte(objSeries), PutOptions{}); err == nil {
+		t.Fatal("an object with another UID was stored")
+	}
+	if _, err := f.svc.Import(f.ctx, u, a, []byte(strings.ReplaceAll(objSeries, "obj-1", ev.UID))); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.svc.UpdateEvent(f.ctx, u, moved.ID, Change{}, EventInput{CalendarID: &a})
+	wantCode(t, err, 409, "")
 }

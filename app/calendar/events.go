@@ -71,7 +71,8 @@ func eventView(r *store.CalendarEvent, cal *store.Calendar) Event {
 // Start and End are dates (YYYY-MM-DD, End exclusive) for all-day
 // events, else wall times (YYYY-MM-DDTHH:MM[:SS]) in Timezone, or
 // RFC 3339 instants (shown in Timezone). Timezone defaults to the
-// calendar's; End to an hour (a day) after Start.
+// calendar's; End to an hour (a day) after Start. In an update,
+// CalendarID moves the whole object to another local calendar.
 type EventInput struct {
 	CalendarID  *int64            `json:"calendar_id"`
 	Title       *string           `json:"title"`
@@ -128,6 +129,7 @@ func (s *Service) CreateEvent(ctx context.Context, userID int64, in EventInput) 
 	if err != nil {
 		return nil, err
 	}
+	s.changed(userID, out.CalendarID, "events")
 	return &out, nil
 }
 
@@ -262,15 +264,19 @@ func (s *Service) isInstance(x *series, t time.Time) bool {
 // (an override) or an instance and every later one (the series is split
 // in two there; the answer is the new series).
 func (s *Service) UpdateEvent(ctx context.Context, userID, id int64, ch Change, in EventInput) (*Event, error) {
-	if in.CalendarID != nil {
-		return nil, apperr.Invalid("calendar_id", "an event cannot move to another calendar; export it and import it there")
-	}
 	var out Event
+	var movedFrom int64
 	err := s.store.WithTx(ctx, func(tx *sql.Tx) error {
 		x, err := s.load(ctx, tx, userID, id, &ch)
 		if err != nil {
 			return err
 		}
+		if in.CalendarID != nil && *in.CalendarID != x.cal.ID {
+			if movedFrom, err = s.move(ctx, tx, userID, x, *in.CalendarID, ch); err != nil {
+				return err
+			}
+		}
+		in.CalendarID = nil
 		var r *store.CalendarEvent
 		switch ch.Scope {
 		case ScopeAll:
@@ -324,17 +330,48 @@ func (s *Service) UpdateEvent(ctx context.Context, userID, id int64, ch Change, 
 	if err != nil {
 		return nil, err
 	}
+	s.changed(userID, out.CalendarID, "events")
+	if movedFrom != 0 {
+		s.changed(userID, movedFrom, "events")
+	}
 	return &out, nil
+}
+
+// move takes a whole object to another of the user's local calendars
+// (deleted from the first, with a tombstone for sync; the caller saves it
+// in the second) and returns the calendar it left.
+func (s *Service) move(ctx context.Context, tx *sql.Tx, userID int64, x *series, to int64, ch Change) (int64, error) {
+	if ch.Scope != ScopeAll || x.master == nil {
+		return 0, apperr.Invalid("calendar_id", `only a whole event or series moves to another calendar (scope "all")`)
+	}
+	target, err := s.writable(ctx, tx, userID, to)
+	if err != nil {
+		return 0, err
+	}
+	uid := x.master.UID
+	if there, err := store.ObjectEvents(ctx, tx, target.ID, uid); err != nil {
+		return 0, err
+	} else if len(there) > 0 {
+		return 0, apperr.Conflict("the other calendar already holds an event with this UID")
+	}
+	if err := s.deleteObject(ctx, tx, x.cal, uid); err != nil {
+		return 0, err
+	}
+	from := x.cal.ID
+	x.cal, x.floating = target, calendarZone(target)
+	return from, nil
 }
 
 // DeleteEvent deletes an event: a whole series, one instance (EXDATE) or
 // an instance and every later one (the series ends before it).
 func (s *Service) DeleteEvent(ctx context.Context, userID, id int64, ch Change) error {
-	return s.store.WithTx(ctx, func(tx *sql.Tx) error {
+	var calID int64
+	err := s.store.WithTx(ctx, func(tx *sql.Tx) error {
 		x, err := s.load(ctx, tx, userID, id, &ch)
 		if err != nil {
 			return err
 		}
+		calID = x.cal.ID
 		uid := x.rows()[0].UID
 		switch {
 		case ch.Scope == ScopeAll || ch.Scope == ScopeFollowing && x.isFirst(ch.RecurrenceID):
@@ -362,6 +399,10 @@ func (s *Service) DeleteEvent(ctx context.Context, userID, id int64, ch Change) 
 			return err
 		}
 	})
+	if err == nil {
+		s.changed(userID, calID, "events")
+	}
+	return err
 }
 
 func (s *Service) isInstanceKey(x *series, key string) bool {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/aiwfe/aiwfe/app/apperr"
@@ -111,24 +110,21 @@ func (s *Service) Instances(ctx context.Context, userID int64, req InstancesRequ
 	return sortInstances(out), nil
 }
 
-// sortInstances orders by start, then title. An Instance is large: sort
-// small keys and place each once, instead of swapping the structs (which
-// was a fifth of a month view's time).
+// sortInstances orders by start, then as expanded (calendar, UID, then
+// each series' own order). An Instance is large: sort small keys and place
+// each once, instead of swapping the structs (which was a fifth of a month
+// view's time).
 func sortInstances(in []Instance) []Instance {
 	type key struct {
 		start int64
-		title string
 		i     int
 	}
 	keys := make([]key, len(in))
 	for i := range in {
-		keys[i] = key{in[i].start.UnixNano(), in[i].InstanceEvent.Title, i}
+		keys[i] = key{in[i].start.UnixNano(), i}
 	}
 	slices.SortFunc(keys, func(a, b key) int {
 		if c := cmp.Compare(a.start, b.start); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.title, b.title); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.i, b.i)
@@ -241,8 +237,7 @@ func (inst *Instance) startEnd(r *store.CalendarEvent, floating *time.Location, 
 	}
 	var end time.Time
 	if r.AllDay {
-		days := int(r.EndAt.Sub(r.StartAt).Hours()/24 + 0.5)
-		end = start.AddDate(0, 0, max(days, 1))
+		end = start.AddDate(0, 0, daysOf(r))
 		inst.Start, inst.End = start.Format(dateLayout), end.Format(dateLayout)
 		// A date is a day wherever the viewer is: compare it as the
 		// viewer's day, which the range's own offset stands for.

@@ -157,9 +157,13 @@ func (s *Service) refresh(ctx context.Context, id int64) (*ImportResult, error) 
 	}
 	cal.FeedInterval = state.Interval
 	state.NextAt = now.Add(s.feedInterval(cal))
-	if serr := store.SetFeedState(ctx, s.store.DB, id, state); serr != nil && !errors.Is(serr, store.ErrNotFound) {
+	if serr := store.SetFeedState(ctx, s.store.DB, id, state); serr != nil {
+		if errors.Is(serr, store.ErrNotFound) {
+			return nil, apperr.NotFound("calendar") // deleted meanwhile
+		}
 		return nil, serr
 	}
+	s.changed(cal.UserID, id, "feed")
 	if state.Error != "" {
 		return nil, apperr.New(502, "feed_failed", "the feed could not be refreshed: "+state.Error)
 	}

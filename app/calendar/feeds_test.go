@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aiwfe/aiwfe/app/hub"
 	"github.com/aiwfe/aiwfe/store"
 )
 
@@ -59,15 +60,29 @@ func TestFeedRefresher(t *testing.T) {
 	}))
 	defer srv.Close()
 	clk := &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	h := hub.New(0)
+	defer h.Close()
 	f := newFixture(t, func(d *Deps) {
+		d.Hub = h
 		d.Now = clk.now
 		d.NoRefresh = false
-		d.Fetch = func(ctx context.Context, r *http.Request) (*http.Response, error) { return http.DefaultClient.Do(r.WithContext(ctx)) }
+		d.Fetch = func(ctx context.Context, r *http.Request) (*http.Response, error) {
+			return http.DefaultClient.Do(r.WithContext(ctx))
+		}
 	})
 	u := f.user()
+	sub := h.Subscribe(u, hub.Progress)
 	c, err := f.svc.CreateCalendar(f.ctx, u, CalendarInput{Name: ptr("Club"), FeedURL: ptr(srv.URL + "/club.ics")})
 	if err != nil {
 		t.Fatal(err)
+	}
+	select { // the open calendar page hears of the refresh
+	case ev := <-sub.Events():
+		if got, ok := ev.Data.(Changed); !ok || got.CalendarID != c.ID || got.What != "feed" {
+			t.Fatalf("event %+v", ev)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no event for the refresh")
 	}
 	pollFor(t, "the first fetch", func() bool {
 		v, _ := f.svc.Calendar(f.ctx, u, c.ID)

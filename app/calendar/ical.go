@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -213,12 +214,27 @@ func writeTimezones(b *strings.Builder, rows []*store.CalendarEvent) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		if loc, err := LoadZone(n); err == nil {
-			if s, err := encodeComponent(vtimezone(n, loc, seen[n])); err == nil {
-				b.WriteString(s)
-			}
+		b.WriteString(vtimezoneText(n, seen[n]))
+	}
+}
+
+// vtimezones caches VTIMEZONE texts by zone and year: every object of a
+// CalDAV listing (thousands) writes the same few.
+var vtimezones sync.Map // "zone|year" → string
+
+func vtimezoneText(name string, year int) string {
+	key := name + "|" + strconv.Itoa(year)
+	if v, ok := vtimezones.Load(key); ok {
+		return v.(string)
+	}
+	text := ""
+	if loc, err := LoadZone(name); err == nil {
+		if s, err := encodeComponent(vtimezone(name, loc, year)); err == nil {
+			text = s
 		}
 	}
+	vtimezones.Store(key, text)
+	return text
 }
 
 // objectETag is the ETag of an object's text.
@@ -336,12 +352,14 @@ func propWhens(c *ical.Component, name string) ([]when, error) {
 }
 
 // keyOf is the stored form of an instance's identity (recurrence ids,
-// RDATE and EXDATE lists): the instant as tsText, or the date.
+// RDATE and EXDATE lists): the instant in UTC to the second (RFC 3339,
+// which Go formats on a fast path: a month view makes thousands), or the
+// date.
 func keyOf(t time.Time, allDay bool) string {
 	if allDay {
 		return t.Format(dateLayout)
 	}
-	return t.UTC().Format("2006-01-02T15:04:05.000000Z")
+	return t.UTC().Format(time.RFC3339)
 }
 
 // parseKey reads keyOf's output (all-day: the date at UTC midnight).

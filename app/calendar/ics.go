@@ -205,6 +205,9 @@ func (s *Service) Import(ctx context.Context, userID, calendarID int64, data []b
 		return nil, err
 	}
 	res.Skipped += other
+	if res.Created+res.Updated > 0 {
+		s.changed(userID, calendarID, "events")
+	}
 	return res, nil
 }
 

@@ -118,13 +118,17 @@ func (s *Service) PutObject(ctx context.Context, userID, calendarID int64, uid s
 		out = &o
 		return nil
 	})
-	return out, created, err
+	if err != nil {
+		return nil, false, err
+	}
+	s.changed(userID, calendarID, "events")
+	return out, created, nil
 }
 
 // DeleteObject deletes the object uid (if ifMatch is set, only at that
 // ETag).
 func (s *Service) DeleteObject(ctx context.Context, userID, calendarID int64, uid, ifMatch string) error {
-	return s.store.WithTx(ctx, func(tx *sql.Tx) error {
+	err := s.store.WithTx(ctx, func(tx *sql.Tx) error {
 		cal, old, err := s.writableObject(ctx, tx, userID, calendarID, uid)
 		if err != nil {
 			return err
@@ -137,6 +141,10 @@ func (s *Service) DeleteObject(ctx context.Context, userID, calendarID int64, ui
 		}
 		return s.deleteObject(ctx, tx, cal, uid)
 	})
+	if err == nil {
+		s.changed(userID, calendarID, "events")
+	}
+	return err
 }
 
 // writableObject reads one of the user's local calendars and the rows of

@@ -115,7 +115,9 @@ func TestObjects(t *testing.T) {
 
 // Feed and Google calendars are read-only for every writer.
 func TestReadOnlyCalendar(t *testing.T) {
-	f := newFixture(t, func(d *Deps) { d.Fetch = func(ctx context.Context, r *http.Request) (*http.Response, error) { return nil, errors.New("offline") } })
+	f := newFixture(t, func(d *Deps) {
+		d.Fetch = func(ctx context.Context, r *http.Request) (*http.Response, error) { return nil, errors.New("offline") }
+	})
 	u := f.user()
 	c, err := f.svc.CreateCalendar(f.ctx, u, CalendarInput{Name: ptr("Feed"), FeedURL: ptr("webcal://example.org/x.ics")})
 	if err != nil {

@@ -48,6 +48,41 @@ var DefaultExpander Expander = rruleExpander{}
 // unset). UNTIL without "Z" is read in loc. Sub-hourly frequencies are
 // refused: a calendar has no use for them and they expand without end.
 func ParseRRule(rule string, loc *time.Location) (*rrule.ROption, error) {
+	key := rule + "\x00" + loc.String()
+	rulesMu.Lock()
+	c, ok := rules[key]
+	rulesMu.Unlock()
+	if !ok {
+		c.opt, c.err = parseRRule(rule, loc)
+		rulesMu.Lock()
+		if len(rules) >= maxCachedRules {
+			clear(rules)
+		}
+		rules[key] = c
+		rulesMu.Unlock()
+	}
+	if c.err != nil {
+		return nil, c.err
+	}
+	o := *c.opt // rrule-go assigns the options' slices but never writes into them, nor does rule
+	return &o, nil
+}
+
+// rules caches parsed RRULEs: a month view parses every series' rule, and
+// the same few rules recur across series.
+var (
+	rulesMu sync.Mutex
+	rules   = map[string]parsedRule{}
+)
+
+const maxCachedRules = 4096
+
+type parsedRule struct {
+	opt *rrule.ROption
+	err error
+}
+
+func parseRRule(rule string, loc *time.Location) (*rrule.ROption, error) {
 	rule = strings.TrimPrefix(strings.TrimSpace(rule), "RRULE:")
 	if rule == "" {
 		return nil, errors.New("empty RRULE")
@@ -94,26 +129,60 @@ func (rruleExpander) rule(r Recurrence, from time.Time) (*rrule.RRule, error) {
 			o.Bysecond = []int{start.Second()}
 		}
 	}
-	if o.Freq == rrule.WEEKLY && len(o.Byweekday) == 0 && len(o.Bymonthday) == 0 && len(o.Byyearday) == 0 && len(o.Byweekno) == 0 {
-		o.Byweekday = []rrule.Weekday{weekdays[start.Weekday()]}
+	if noByDay := len(o.Byweekday) == 0 && len(o.Bymonthday) == 0 && len(o.Byyearday) == 0 && len(o.Byweekno) == 0 && len(o.Byeaster) == 0; noByDay {
+		switch o.Freq {
+		case rrule.WEEKLY:
+			o.Byweekday = []rrule.Weekday{weekdays[start.Weekday()]}
+		case rrule.MONTHLY:
+			o.Bymonthday = []int{start.Day()}
+		case rrule.YEARLY:
+			o.Bymonthday = []int{start.Day()}
+			if len(o.Bymonth) == 0 {
+				o.Bymonth = []int{int(start.Month())}
+			}
+		}
 	}
 	o.Dtstart = start
-	if !from.IsZero() && o.Count == 0 && len(o.Bysetpos) == 0 && (o.Freq == rrule.DAILY || o.Freq == rrule.WEEKLY) {
-		// Skip whole periods: every instance set repeats exactly after
-		// INTERVAL days or weeks, so a start moved by whole periods (wall
-		// time kept) yields the same instances from there on. Two periods
-		// of slack keep the week boundaries (WKST) out of play.
-		period := max(o.Interval, 1)
+	if !from.IsZero() && o.Count == 0 {
+		o.Dtstart = skipAhead(o, start, from.In(start.Location()))
+	}
+	return rrule.NewRRule(*o)
+}
+
+// skipAhead moves a series' start forward by whole periods (INTERVAL
+// days, weeks, months or years) to just before from, so a series begun
+// years ago is not walked from its first start. Every rule repeats its
+// instance set exactly after a whole number of periods once the BYxxx that
+// rrule-go would derive from DTSTART are pinned (rule does that); a moved
+// month or year start is its first day, which exists in every month. One
+// or two periods of slack keep week starts (WKST) and zones out of play.
+// Not for COUNT, which counts from the first start.
+func skipAhead(o *rrule.ROption, start, from time.Time) time.Time {
+	n := max(o.Interval, 1)
+	y, m, d := start.Date()
+	at := func(y int, m time.Month, d int) time.Time {
+		return time.Date(y, m, d, start.Hour(), start.Minute(), start.Second(), 0, start.Location())
+	}
+	switch o.Freq {
+	case rrule.DAILY, rrule.WEEKLY:
+		period := n
 		if o.Freq == rrule.WEEKLY {
 			period *= 7
 		}
-		days := civilDays(from.In(start.Location())) - civilDays(start)
-		if k := days/period - 2; k > 0 {
-			y, m, d := start.Date()
-			o.Dtstart = time.Date(y, m, d+k*period, start.Hour(), start.Minute(), start.Second(), 0, start.Location())
+		if k := (civilDays(from)-civilDays(start))/period - 2; k > 0 {
+			return at(y, m, d+k*period)
+		}
+	case rrule.MONTHLY:
+		months := (from.Year()-y)*12 + int(from.Month()-m)
+		if k := months/n - 1; k > 0 {
+			return at(y, m+time.Month(k*n), 1)
+		}
+	case rrule.YEARLY:
+		if k := (from.Year()-y)/n - 1; k > 0 {
+			return at(y+k*n, 1, 1)
 		}
 	}
-	return rrule.NewRRule(*o)
+	return start
 }
 
 var weekdays = [7]rrule.Weekday{rrule.SU, rrule.MO, rrule.TU, rrule.WE, rrule.TH, rrule.FR, rrule.SA}

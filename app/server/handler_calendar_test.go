@@ -2,17 +2,20 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/aiwfe/aiwfe/app/calendar"
 	"github.com/aiwfe/aiwfe/app/config"
 	"github.com/aiwfe/aiwfe/app/server/servertest"
 )
@@ -161,7 +164,8 @@ func TestCalendarREST(t *testing.T) {
 		{Name: "not an instance", Method: "PATCH", Path: ep(""), Request: servertest.Request{JSON: map[string]any{"scope": "this", "recurrence_id": "2026-03-24T08:00:00Z", "title": "x"}}, WantStatus: 400, WantField: "recurrence_id"},
 		{Name: "bad scope", Method: "PATCH", Path: ep(""), Request: servertest.Request{JSON: map[string]any{"scope": "some", "title": "x"}}, WantStatus: 400, WantField: "scope"},
 		{Name: "instance has no rule", Method: "PATCH", Path: ep(""), Request: servertest.Request{JSON: map[string]any{"scope": "this", "recurrence_id": series[0].RecurrenceID, "rrule": "FREQ=DAILY"}}, WantStatus: 400, WantField: "rrule"},
-		{Name: "no moving calendars", Method: "PATCH", Path: ep(""), Request: servertest.Request{JSON: map[string]any{"calendar_id": otherCal.ID}}, WantStatus: 400, WantField: "calendar_id"},
+		{Name: "no moving into another's calendar", Method: "PATCH", Path: ep(""), Request: servertest.Request{JSON: map[string]any{"calendar_id": otherCal.ID}}, WantStatus: 404},
+		{Name: "no moving one instance", Method: "PATCH", Path: ep(""), Request: servertest.Request{JSON: map[string]any{"calendar_id": otherCal.ID, "scope": "this", "recurrence_id": series[0].RecurrenceID}}, WantStatus: 400, WantField: "calendar_id"},
 		{Name: "get series with override", Method: "GET", Path: ep(""), WantStatus: 200, WantContains: []string{`"overrides":[{`, `"title":"Standup (Tue)"`, `"attendees":[{"email":"ann@example.org","name":"Ann"}]`}},
 		{Name: "delete first instance", Method: "DELETE", Path: ep("?scope=this&recurrence_id=" + url.QueryEscape(series[0].RecurrenceID)), WantStatus: 204},
 		{Name: "after", Method: "GET", Path: fmt.Sprintf("/api/v1/calendar/events?%s&calendar=%d", march, cal.ID), WantStatus: 200,
@@ -483,5 +487,89 @@ func TestCalendarFeedSSRF(t *testing.T) {
 	cal := newCalendar(t, c, map[string]any{"name": "ok", "feed_url": allowed.URL + "/ok.ics"})
 	if res := c.Post(fmt.Sprintf("/api/v1/calendar/calendars/%d/refresh", cal.ID), nil); res.Status != 200 {
 		t.Fatalf("allowed feed: %s", res)
+	}
+}
+
+// Every committed change to a user's events is told to their open pages
+// on /ws/progress: from the REST API, from a CalDAV client (the service's
+// object API) and from a feed refresh; another user hears nothing.
+func TestCalendarChangesOnWebSocket(t *testing.T) {
+	srv := servertest.Start(t)
+	c, other := srv.User(t, "user"), srv.User(t, "user")
+	ws := dialWS(t, srv.URL, "/api/v1/ws/progress", accessTokenOf(t, c))
+	wsOther := dialWS(t, srv.URL, "/api/v1/ws/progress", accessTokenOf(t, other))
+	poll(t, 5*time.Second, "subscriptions", func() bool {
+		return srv.App.Hub.Subscribers(mustUserID(t, c)) == 1 && srv.App.Hub.Subscribers(mustUserID(t, other)) == 1
+	})
+	cal := newCalendar(t, c, map[string]any{"name": "Home"})
+	want := func(what string) {
+		t.Helper()
+		f := ws.expect("event")
+		data := frame(f["data"].(map[string]any))
+		if data.str("type") != "calendar" || data.num("calendar_id") != cal.ID || data.str("what") != what {
+			t.Fatalf("frame %v", f)
+		}
+	}
+	if res := c.Post("/api/v1/calendar/events", map[string]any{"calendar_id": cal.ID, "title": "Dentist", "start": "2026-05-04T08:00"}); res.Status != 201 {
+		t.Fatal(res)
+	}
+	want("events")
+	if _, _, err := srv.App.Calendar.PutObject(context.Background(), mustUserID(t, c), cal.ID, "weekly-1@test",
+		[]byte(strings.Replace(icsWeekly, "BEGIN:VEVENT\r\nUID:broken@test\r\nSUMMARY:No start\r\nEND:VEVENT\r\nBEGIN:VTODO\r\nUID:todo@test\r\nSUMMARY:A task\r\nEND:VTODO\r\n", "", 1)),
+		calendar.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want("events")
+	if res := c.Do("POST", "/api/v1/calendar/import", icsUpload(t, cal.ID, "a.ics", strings.Replace(icsWeekly, "Yoga", "Pilates", 1), nil)); res.Status != 200 {
+		t.Fatal(res)
+	}
+	want("events")
+	wsOther.send(map[string]string{"type": "ping"})
+	if f := wsOther.expect("pong"); f == nil {
+		t.Fatal("no pong")
+	}
+}
+
+// A real-world calendar (python3-icalendar's test suite) served as a feed
+// gives the same instances as the same file imported, and its export
+// imported again gives them too.
+func TestCalendarFeedRoundTrip(t *testing.T) {
+	data, err := os.ReadFile("/usr/lib/python3/dist-packages/icalendar/tests/x_location.ics")
+	if err != nil {
+		t.Fatalf("install python3-icalendar (scripts/test-deps.sh): %v", err)
+	}
+	feed := newFeedServer(t, string(data))
+	srv := servertest.Start(t, func(c *config.Config) { c.Outbound.Allow = []string{feed.Listener.Addr().String()} })
+	c := srv.User(t, "user")
+	sub := newCalendar(t, c, map[string]any{"name": "Feed", "feed_url": feed.URL + "/x.ics"})
+	if res := c.Post(fmt.Sprintf("/api/v1/calendar/calendars/%d/refresh", sub.ID), nil); res.Status != 200 {
+		t.Fatal(res)
+	}
+	local := newCalendar(t, c, map[string]any{"name": "Local"})
+	if res := c.Do("POST", "/api/v1/calendar/import", icsUpload(t, local.ID, "x.ics", string(data), nil)); res.Status != 200 || !strings.Contains(string(res.Body), `"created":1`) {
+		t.Fatal(res)
+	}
+	export := c.Get(fmt.Sprintf("/api/v1/calendar/calendars/%d/export.ics", sub.ID))
+	again := newCalendar(t, c, map[string]any{"name": "Again"})
+	if res := c.Do("POST", "/api/v1/calendar/import", icsUpload(t, again.ID, "x.ics", string(export.Body), nil)); res.Status != 200 || !strings.Contains(string(res.Body), `"created":1`) {
+		t.Fatal(res)
+	}
+	year := "from=2017-01-01&to=2018-01-01&calendar="
+	view := func(id int64) string {
+		var out []string
+		for _, i := range instances(t, c, year+fmt.Sprint(id)) {
+			out = append(out, i.Start+" "+i.Title)
+		}
+		return strings.Join(out, "\n")
+	}
+	fromFeed := view(sub.ID)
+	if n := strings.Count(fromFeed, "\n") + 1; n < 50 {
+		t.Fatalf("only %d instances in a year from the feed", n)
+	}
+	if got := view(local.ID); got != fromFeed {
+		t.Fatalf("imported:\n%s\nfeed:\n%s", got, fromFeed)
+	}
+	if got := view(again.ID); got != fromFeed {
+		t.Fatalf("export of the feed imported:\n%s\nfeed:\n%s", got, fromFeed)
 	}
 }

@@ -45,7 +45,8 @@ CREATE TABLE calendar_events (
     calendar_id   INTEGER NOT NULL REFERENCES calendars(id) ON DELETE CASCADE,
     uid           TEXT    NOT NULL,
     -- recurrence_id: '' for the series itself; for an override the
-    -- original start of the instance it replaces (instant as in tsText, or
+    -- original start of the instance it replaces (the UTC instant in RFC 3339,
+    -- 2026-03-30T07:00:00Z, or
     -- YYYY-MM-DD for an all-day series).
     recurrence_id TEXT    NOT NULL DEFAULT '',
     title         TEXT    NOT NULL DEFAULT '',
@@ -66,7 +67,7 @@ CREATE TABLE calendar_events (
     end_at        TEXT    NOT NULL,
     last_end_at   TEXT,
     rrule         TEXT    NOT NULL DEFAULT '',
-    -- rdates/exdates: JSON arrays of instants (tsText) or dates.
+    -- rdates/exdates: JSON arrays of such instants, or of dates.
     rdates        TEXT    NOT NULL DEFAULT '[]',
     exdates       TEXT    NOT NULL DEFAULT '[]',
     category      TEXT    NOT NULL DEFAULT '',
