@@ -20,7 +20,7 @@ echo "== chat: relaying 2,000 tokens through /ws/chat vs reading the stand-in di
 go test ./app/server/bench -run '^$' -bench . -benchtime 1x -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
 
 echo
-echo "== calendar: a CalDAV REPORT (calendar-query over a year) answering 2,000 events, app-password auth"
+echo "== calendar: a CalDAV REPORT (calendar-query over a year) answering 2,000 events, and a first WebDAV sync of them; app-password auth"
 go test ./app/server -run '^$' -bench '^BenchmarkCalDAVReport$' -benchtime 20x -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
 
 echo
