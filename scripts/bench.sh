@@ -20,8 +20,9 @@ echo "== chat: relaying 2,000 tokens through /ws/chat vs reading the stand-in di
 go test ./app/server/bench -run '^$' -bench . -benchtime 1x -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
 
 echo
-echo "== calendar: a CalDAV REPORT (calendar-query over a year) answering 2,000 events, and a first WebDAV sync of them; app-password auth"
-go test ./app/server -run '^$' -bench '^BenchmarkCalDAVReport$' -benchtime 20x -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
+echo "== chat tools: a confirmed create_task over /ws/chat (send → proposal, tool_confirm → tool_result)"
+go test ./app/server -run '^$' -bench '^BenchmarkToolConfirmRoundTrip$' -benchtime 100x -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
+
 
 echo
 echo "== database: message inserts (one transaction each) with synchronous=FULL (default) and NORMAL"
@@ -38,3 +39,11 @@ go test ./app/documents -run '^$' -bench '^Benchmark(SciFact|SearchLatency100k)$
 echo
 echo "== calendar: month view of 500 recurring series begun a year before (expansion on the server; target p95 < 20 ms)"
 go test ./app/calendar -run '^$' -bench '^BenchmarkMonthView$' -benchtime 200x -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
+
+echo
+echo "== calendar: a CalDAV REPORT (calendar-query over a year) answering 2,000 events, and a first WebDAV sync of them; app-password auth"
+go test ./app/server -run '^$' -bench '^BenchmarkCalDAVReport$' -benchtime 20x -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
+
+echo
+echo "== tasks: list latency over 10,000 tasks with the page's filters, sorts and searches (p50, p95; target p95 < 10 ms)"
+go test ./app/tasks -run '^$' -bench '^BenchmarkList10k$' -benchtime 1x -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'

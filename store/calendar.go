@@ -74,24 +74,6 @@ func queryCalendars(ctx context.Context, q Querier, query string, args ...any) (
 	return queryAll(ctx, q, scanCalendar, query, args...)
 }
 
-// queryAll runs a query and scans every row with scan.
-func queryAll[T any](ctx context.Context, q Querier, scan func(interface{ Scan(...any) error }) (T, error), query string, args ...any) ([]T, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []T{}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}
-
 // InsertCalendar adds c and fills its id and times.
 func InsertCalendar(ctx context.Context, q Querier, c *Calendar, now time.Time) error {
 	res, err := q.ExecContext(ctx, `INSERT INTO calendars (user_id, name, colour, timezone, source, feed_url, feed_next_at, created_at, updated_at)

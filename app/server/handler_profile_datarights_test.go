@@ -157,6 +157,9 @@ func seedUser(t *testing.T, srv *servertest.Server, c *servertest.Client, tag st
 	if err := store.InsertDAVCalendarName(ctx, db, s.ID, cal.ID, "phone-"+tag); err != nil {
 		t.Fatal(err)
 	}
+	// A category and a tagged task in it (tasks, task_tags, task_categories).
+	cat := mkCategory(t, c, "category of "+tag)
+	mkTask(t, c, map[string]any{"title": "task of " + tag, "category_id": cat, "tags": []string{"tag-" + tag}, "due": "2030-01-02"})
 
 	var pwHash, keyEnc string
 	db.QueryRow("SELECT password_hash, web_search_api_key_enc FROM users WHERE id = ?", s.ID).Scan(&pwHash, &keyEnc)
@@ -289,6 +292,14 @@ func TestDataExport(t *testing.T) {
 				ICS          string `json:"ics"`
 			} `json:"events"`
 		} `json:"calendars"`
+		Tasks []struct {
+			Title string   `json:"title"`
+			Due   string   `json:"due"`
+			Tags  []string `json:"tags"`
+		} `json:"tasks"`
+		TaskCategories []struct {
+			Name string `json:"name"`
+		} `json:"task_categories"`
 		ClientCertificates []struct {
 			Serial   string    `json:"serial"`
 			Name     string    `json:"name"`
@@ -344,13 +355,19 @@ func TestDataExport(t *testing.T) {
 	if len(ex.Documents) != 1 || ex.Documents[0].Name != "notes of alice.txt" || string(ex.Documents[0].File) != "Field notes of alice about the river." {
 		t.Errorf("documents: %+v", ex.Documents)
 	}
+	if len(ex.Tasks) != 1 || ex.Tasks[0].Title != "task of alice" || ex.Tasks[0].Due != "2030-01-02" || len(ex.Tasks[0].Tags) != 1 {
+		t.Errorf("tasks: %+v", ex.Tasks)
+	}
+	if len(ex.TaskCategories) != 1 || ex.TaskCategories[0].Name != "category of alice" {
+		t.Errorf("task categories: %+v", ex.TaskCategories)
+	}
 	if len(ex.ClientCertificates) != 1 || ex.ClientCertificates[0].Name != "cert of alice" || ex.ClientCertificates[0].NotAfter.IsZero() {
 		t.Errorf("certificates: %+v", ex.ClientCertificates)
 	}
 	// Every key the brief promises is there, arrays never null.
 	var raw map[string]json.RawMessage
 	res.JSON(t, &raw)
-	for _, k := range []string{"devices", "sessions", "security_events", "notifications", "conversations", "chat_modes", "passkeys", "client_certificates", "app_passwords", "caldav_calendar_names"} {
+	for _, k := range []string{"devices", "sessions", "security_events", "notifications", "conversations", "chat_modes", "passkeys", "client_certificates", "tasks", "task_categories", "app_passwords", "caldav_calendar_names"} {
 		if !strings.HasPrefix(string(raw[k]), "[") {
 			t.Errorf("%s is %s, want an array", k, raw[k])
 		}
@@ -483,6 +500,10 @@ func TestDeleteAccount(t *testing.T) {
 	db.QueryRow(`SELECT COUNT(*) FROM document_chunks_fts WHERE document_chunks_fts MATCH '"alice"'`).Scan(&hits)
 	if hits != 0 {
 		t.Errorf("the documents' index still finds the deleted user's words (%d hits)", hits)
+	}
+	db.QueryRow(`SELECT COUNT(*) FROM tasks_fts WHERE tasks_fts MATCH '"alice"'`).Scan(&hits)
+	if hits != 0 {
+		t.Errorf("the tasks' index still finds the deleted user's words (%d hits)", hits)
 	}
 	docDir := func(id int64) string { return filepath.Join(srv.Config.Data.Dir, "documents", fmt.Sprint(id)) }
 	if _, err := os.Stat(docDir(a.ID)); !errors.Is(err, os.ErrNotExist) {
