@@ -71,8 +71,10 @@ const (
 	MaxRange = 400 * 24 * time.Hour
 	// MaxInstances bounds what one Instances call returns.
 	MaxInstances = 20_000
-	// lastLimit bounds the instances walked to find a bounded series' end.
-	lastLimit = 100_000
+	// lastLimit bounds the instances walked to find a COUNT series' end
+	// (beyond it the series is treated as endless) and those counted when
+	// a series is split.
+	lastLimit = 10_000
 	// zoneReach widens stored-instant queries for all-day and floating
 	// events, which are stored as if in UTC.
 	zoneReach = 15 * time.Hour

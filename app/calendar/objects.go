@@ -287,6 +287,8 @@ func (s *Service) saveObject(ctx context.Context, tx *sql.Tx, cal *store.Calenda
 		byRID[o.RecurrenceID] = o
 	}
 	floating := calendarZone(cal)
+	// Everything that can refuse the object runs before the first write,
+	// so a refused object (an import goes on past it) leaves nothing.
 	for _, r := range rows {
 		r.CalendarID, r.UID = cal.ID, uid
 		if r.RecurrenceID == "" {
@@ -302,6 +304,8 @@ func (s *Service) saveObject(ctx context.Context, tx *sql.Tx, cal *store.Calenda
 		if err := syncComponent(r, now); err != nil {
 			return "", apperr.Invalid("data", err.Error())
 		}
+	}
+	for _, r := range rows {
 		if o := byRID[r.RecurrenceID]; o != nil {
 			r.ID, r.CreatedAt = o.ID, o.CreatedAt
 			delete(byRID, r.RecurrenceID)

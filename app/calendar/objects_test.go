@@ -3,6 +3,7 @@ package calendar
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -151,5 +152,54 @@ func TestImportLimit(t *testing.T) {
 	wantCode(t, err, 400, "file")
 	if objs, _ := f.svc.Objects(f.ctx, u, cal); len(objs) != 0 {
 		t.Fatalf("a refused import stored %d objects", len(objs))
+	}
+}
+
+// A rule that can never yield an instance (rrule-go would search until
+// the year 9999 at every expansion) is refused when saved: 400 over REST
+// and CalDAV, a per-event error in an import, which goes on.
+func TestRuleWithoutInstancesRefused(t *testing.T) {
+	f := newFixture(t)
+	u := f.user()
+	cal := f.calendar(u, "UTC")
+	for _, rule := range []string{"FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", "FREQ=HOURLY;BYMONTH=4;BYMONTHDAY=31", "FREQ=YEARLY;INTERVAL=2;BYMONTH=2;BYMONTHDAY=31;COUNT=3"} {
+		_, err := f.svc.CreateEvent(f.ctx, u, EventInput{CalendarID: &cal, Title: ptr("Never"), Start: ptr("2026-01-01T09:00"), RRule: ptr(rule)})
+		wantCode(t, err, 400, "rrule")
+	}
+	never := strings.Replace(objSeries, "RRULE:FREQ=WEEKLY;COUNT=3", "RRULE:FREQ=MONTHLY;BYMONTHDAY=30;BYMONTH=2", 1)
+	_, _, err := f.svc.PutObject(f.ctx, u, cal, "obj-1", []byte(never), PutOptions{})
+	wantCode(t, err, 400, "rrule")
+	two := never + strings.ReplaceAll(strings.Replace(objSeries, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//client//EN\r\n", "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\n", 1), "obj-1", "obj-2")
+	res, err := f.svc.Import(f.ctx, u, cal, []byte(two))
+	if err != nil || res.Created != 1 || len(res.Errors) != 1 || res.Errors[0].UID != "obj-1" || !strings.Contains(res.Errors[0].Message, "never yields") {
+		t.Fatalf("import: %+v %v", res, err)
+	}
+	if objs, _ := f.svc.Objects(f.ctx, u, cal); len(objs) != 1 || objs[0].UID != "obj-2" {
+		t.Fatalf("objects %+v", objs)
+	}
+}
+
+// An import that runs out of time stops where it is, says so, and the
+// same file again goes on from there.
+func TestImportWorkBudget(t *testing.T) {
+	f := newFixture(t)
+	u := f.user()
+	cal := f.calendar(u, "UTC")
+	var b strings.Builder
+	b.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\n")
+	for i := 0; i < 5; i++ {
+		fmt.Fprintf(&b, "BEGIN:VEVENT\r\nUID:e%d\r\nDTSTART:2026010%dT100000Z\r\nSUMMARY:E%d\r\nEND:VEVENT\r\n", i, i+1, i)
+	}
+	b.WriteString("END:VCALENDAR\r\n")
+	old := maxUpsertWork
+	t.Cleanup(func() { maxUpsertWork = old })
+	maxUpsertWork = 0
+	res, err := f.svc.Import(f.ctx, u, cal, []byte(b.String()))
+	if err != nil || res.Created != 0 || res.Skipped != 5 || len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Message, "import it again") {
+		t.Fatalf("out of time: %+v %v", res, err)
+	}
+	maxUpsertWork = old
+	if res, err := f.svc.Import(f.ctx, u, cal, []byte(b.String())); err != nil || res.Created != 5 {
+		t.Fatalf("again: %+v %v", res, err)
 	}
 }
