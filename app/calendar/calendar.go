@@ -29,13 +29,21 @@
 //	Changes(ctx, userID, calendarID, sinceSeq) (*Changes, error)   // uids changed and deleted after sinceSeq
 //
 // PutObject takes one VCALENDAR whose VEVENTs all carry uid; a failed
-// If-Match / If-None-Match is ErrPrecondition (412). Object.Seq is the
-// calendar's Seq at the object's last change.
+// If-Match / If-None-Match is ErrPrecondition (412); data that is not a
+// readable object (another UID, a VTODO, no DTSTART, a rule that never
+// yields an instance) is a 400 naming "data" or "rrule". PutObject
+// rewrites what it stores (DTSTAMP, zone names normalised, VTIMEZONEs from
+// the zone data): Object.Data is what a later GET gives. Object.Seq is the
+// calendar's Seq at the object's last change; Changes lists deletions
+// from tombstones kept for every deleted UID.
 //
 // Events for the REST API and the UI: Instances expands every series in
 // a range (Event, Instance and EventInput are the JSON views); CreateEvent,
-// Event, UpdateEvent and DeleteEvent take a Scope ("all", "this",
-// "following") and the instance's recurrence id for a series.
+// Event, UpdateEvent and DeleteEvent take a Change (Scope "all", "this",
+// "following" and the instance's recurrence id) for a series.
+//
+// Every committed change to a user's events is published on Deps.Hub
+// (progress channel, Changed{Type: "calendar"}).
 package calendar
 
 import (
