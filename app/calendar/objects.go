@@ -183,6 +183,9 @@ func (s *Service) Changes(ctx context.Context, userID, calendarID, since int64) 
 		if err != nil {
 			return err
 		}
+		if since <= 0 {
+			deleted = []string{} // a first sync has nothing to forget
+		}
 		out = &Changes{Seq: cal.Seq, Changed: changed, Deleted: deleted}
 		return nil
 	})

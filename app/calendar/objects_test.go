@@ -98,10 +98,22 @@ func TestObjects(t *testing.T) {
 	if _, _, err := f.svc.PutObject(f.ctx, u, cal, "obj-1", []byte(objSeries), PutOptions{IfNoneMatch: true}); err != nil {
 		t.Fatal(err)
 	}
+	if ch, _ := f.svc.Changes(f.ctx, u, cal, 0); len(ch.Deleted) != 0 || len(ch.Changed) != 2 {
+		t.Fatalf("changes since 0 (a first sync): %+v", ch)
+	}
 	if ch, _ := f.svc.Changes(f.ctx, u, cal, 2); len(ch.Deleted) != 0 || len(ch.Changed) != 2 {
 		t.Fatalf("changes after the uid came back: %+v", ch)
 	}
 	wantCode(t, f.svc.DeleteObject(f.ctx, u, cal, "nope", ""), 404, "")
+	if err := f.svc.DeleteObject(f.ctx, u, cal, "obj-2", ""); err != nil {
+		t.Fatal(err)
+	}
+	if ch, _ := f.svc.Changes(f.ctx, u, cal, 0); len(ch.Deleted) != 0 || strings.Join(ch.Changed, ",") != "obj-1" {
+		t.Fatalf("a first sync after a deletion: %+v", ch)
+	}
+	if ch, _ := f.svc.Changes(f.ctx, u, cal, 4); strings.Join(ch.Deleted, ",") != "obj-2" {
+		t.Fatalf("since 4: %+v", ch)
+	}
 	// A REST edit changes the object's ETag and seq too.
 	ev := f.instances(u, "2026-03-01T00:00:00Z", "2026-03-03T00:00:00Z")[0]
 	before, _ := f.svc.Object(f.ctx, u, cal, ev.UID)
