@@ -26,7 +26,7 @@
 //	Object(ctx, userID, calendarID, uid) (*Object, error)          // 404 when absent
 //	PutObject(ctx, userID, calendarID, uid, data, PutOptions{IfMatch, IfNoneMatch}) (*Object, created bool, error)
 //	DeleteObject(ctx, userID, calendarID, uid, ifMatch) error
-//	Changes(ctx, userID, calendarID, sinceSeq) (*Changes, error)   // uids changed and deleted after sinceSeq
+//	Changes(ctx, userID, calendarID, sinceSeq) (*Changes, error)   // uids changed and deleted after sinceSeq; ErrSyncTooOld (410) when its deletions were forgotten
 //
 // PutObject takes one VCALENDAR whose VEVENTs all carry uid; a failed
 // If-Match / If-None-Match is ErrPrecondition (412); data that is not a
@@ -99,7 +99,14 @@ const (
 var (
 	ErrReadOnly     = apperr.New(409, "calendar_read_only", "this calendar is read-only (a subscribed feed): change it at its source")
 	ErrPrecondition = apperr.New(412, "precondition_failed", "the calendar object changed since it was read (ETag mismatch)")
+	// ErrSyncTooOld: Changes cannot answer for so old a seq (its
+	// deletions were forgotten); the client syncs afresh (CalDAV:
+	// DAV:valid-sync-token).
+	ErrSyncTooOld = apperr.New(410, "sync_token_expired", "the changes since then are no longer known: sync the calendar afresh")
 )
+
+// tombstoneAge is how long deletions are remembered for sync.
+const tombstoneAge = 30 * 24 * time.Hour
 
 // Fetcher sends a feed's request through the outbound HTTP client: the
 // SSRF-guarded one (app/netguard), which refuses private, loopback and

@@ -179,6 +179,9 @@ func (s *Service) Changes(ctx context.Context, userID, calendarID, since int64) 
 		if err != nil {
 			return err
 		}
+		if since > 0 && since < cal.TombstonesSeq {
+			return ErrSyncTooOld
+		}
 		changed, deleted, err := store.CalendarChanges(ctx, tx, calendarID, since)
 		if err != nil {
 			return err

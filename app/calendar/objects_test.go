@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 const objSeries = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//client//EN\r\n" +
@@ -213,5 +214,35 @@ func TestImportWorkBudget(t *testing.T) {
 	maxUpsertWork = old
 	if res, err := f.svc.Import(f.ctx, u, cal, []byte(b.String())); err != nil || res.Created != 5 {
 		t.Fatalf("again: %+v %v", res, err)
+	}
+}
+
+// Deletions are remembered for a month; a sync from before the forgotten
+// ones starts afresh (410), a later one still works.
+func TestTombstonesPruned(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	f := newFixture(t, func(d *Deps) { d.Now = clk.now })
+	u := f.user()
+	cal := f.calendar(u, "UTC")
+	for _, uid := range []string{"obj-1", "obj-2", "obj-3"} {
+		if _, _, err := f.svc.PutObject(f.ctx, u, cal, uid, []byte(strings.ReplaceAll(objSeries, "obj-1", uid)), PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.svc.DeleteObject(f.ctx, u, cal, "obj-1", ""); err != nil { // seq 4
+		t.Fatal(err)
+	}
+	clk.add(31 * 24 * time.Hour)
+	if err := f.svc.DeleteObject(f.ctx, u, cal, "obj-2", ""); err != nil { // seq 5
+		t.Fatal(err)
+	}
+	f.svc.pruneTombstones(f.ctx)
+	_, err := f.svc.Changes(f.ctx, u, cal, 3)
+	wantCode(t, err, 410, "")
+	if ch, err := f.svc.Changes(f.ctx, u, cal, 4); err != nil || strings.Join(ch.Deleted, ",") != "obj-2" {
+		t.Fatalf("since 4: %+v %v", ch, err)
+	}
+	if ch, err := f.svc.Changes(f.ctx, u, cal, 0); err != nil || strings.Join(ch.Changed, ",") != "obj-3" {
+		t.Fatalf("a fresh sync: %+v %v", ch, err)
 	}
 }
