@@ -41,8 +41,8 @@ type Calendar struct {
 	// newest seq of the deletions forgotten (pruned).
 	Seq           int64
 	TombstonesSeq int64
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 const calendarCols = `id, user_id, name, colour, timezone, source, feed_url, feed_etag, feed_last_modified, feed_error,
