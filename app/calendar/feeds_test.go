@@ -127,7 +127,9 @@ func TestFeedUnchangedKeepsETags(t *testing.T) {
 	}))
 	defer srv.Close()
 	f := newFixture(t, func(d *Deps) {
-		d.Fetch = func(ctx context.Context, r *http.Request) (*http.Response, error) { return http.DefaultClient.Do(r.WithContext(ctx)) }
+		d.Fetch = func(ctx context.Context, r *http.Request) (*http.Response, error) {
+			return http.DefaultClient.Do(r.WithContext(ctx))
+		}
 	})
 	u := f.user()
 	c, err := f.svc.CreateCalendar(f.ctx, u, CalendarInput{Name: ptr("Club"), FeedURL: ptr(srv.URL)})
