@@ -439,14 +439,17 @@ func CalendarChanges(ctx context.Context, q Querier, calendarID, seq int64) (cha
 	return changed, deleted, err
 }
 
-func strs(rows *sql.Rows, err error) ([]string, error) {
+func strs(rows *sql.Rows, err error) ([]string, error) { return column[string](rows, err) }
+
+// column reads a one-column query's values ([] for none).
+func column[T any](rows *sql.Rows, err error) ([]T, error) {
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []string{}
+	out := []T{}
 	for rows.Next() {
-		var v string
+		var v T
 		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}
