@@ -2,9 +2,9 @@ package calendar
 
 import (
 	"cmp"
-	"maps"
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"time"
 
