@@ -183,6 +183,8 @@ func TestCalendarREST(t *testing.T) {
 		{Name: "other patch calendar", Client: other, Method: "PATCH", Path: cp(""), Request: servertest.Request{JSON: map[string]any{"name": "x"}}, WantStatus: 404},
 		{Name: "other export", Client: other, Method: "GET", Path: cp("/export.ics"), WantStatus: 404},
 		{Name: "other private feed", Client: other, Method: "POST", Path: cp("/private-feed"), WantStatus: 404},
+		{Name: "other revoke private feed", Client: other, Method: "DELETE", Path: cp("/private-feed"), WantStatus: 404},
+		{Name: "other refresh", Client: other, Method: "POST", Path: cp("/refresh"), WantStatus: 404},
 		{Name: "other get event", Client: other, Method: "GET", Path: ep(""), WantStatus: 404},
 		{Name: "other patch event", Client: other, Method: "PATCH", Path: ep(""), Request: servertest.Request{JSON: map[string]any{"title": "x"}}, WantStatus: 404},
 		{Name: "other delete event", Client: other, Method: "DELETE", Path: ep(""), WantStatus: 404},
