@@ -117,6 +117,11 @@ func seedUser(t *testing.T, srv *servertest.Server, c *servertest.Client, tag st
 		t.Fatal(err)
 	}
 	srv.App.Auth.ForgetUser(s.ID)
+	// An app password, through the API: neither its secret nor its hash
+	// may reach the export.
+	appPW := createAppPassword(t, c, "phone of "+tag)
+	s.Secrets = append(s.Secrets, appPW, strings.ReplaceAll(appPW, "-", ""))
+	s.Secrets = append(s.Secrets, queryStrings(t, db, "SELECT hash FROM app_passwords WHERE user_id = ?", s.ID)...)
 
 	// A document, indexed (pages, chunks, vectors), with a job queued far
 	// ahead so the queue has a row of the user's too.
@@ -147,6 +152,11 @@ func seedUser(t *testing.T, srv *servertest.Server, c *servertest.Client, tag st
 		t.Fatal("no private feed")
 	}
 	s.Secrets = append(s.Secrets, pf.Token, feedHash)
+	// The name a CalDAV client gave a calendar it made (MKCALENDAR; the
+	// protocol is handler_dav_test.go's): kept for the calendar above.
+	if err := store.InsertDAVCalendarName(ctx, db, s.ID, cal.ID, "phone-"+tag); err != nil {
+		t.Fatal(err)
+	}
 	// A category and a tagged task in it (tasks, task_tags, task_categories).
 	cat := mkCategory(t, c, "category of "+tag)
 	mkTask(t, c, map[string]any{"title": "task of " + tag, "category_id": cat, "tags": []string{"tag-" + tag}, "due": "2030-01-02"})
@@ -357,10 +367,14 @@ func TestDataExport(t *testing.T) {
 	// Every key the brief promises is there, arrays never null.
 	var raw map[string]json.RawMessage
 	res.JSON(t, &raw)
-	for _, k := range []string{"devices", "sessions", "security_events", "notifications", "conversations", "chat_modes", "passkeys", "client_certificates", "tasks", "task_categories"} {
+	for _, k := range []string{"devices", "sessions", "security_events", "notifications", "conversations", "chat_modes", "passkeys", "client_certificates", "tasks", "task_categories", "app_passwords", "caldav_calendar_names"} {
 		if !strings.HasPrefix(string(raw[k]), "[") {
 			t.Errorf("%s is %s, want an array", k, raw[k])
 		}
+	}
+
+	if !strings.Contains(string(raw["app_passwords"]), `"name": "phone of alice"`) {
+		t.Errorf("app passwords: %s", raw["app_passwords"])
 	}
 
 	// Audited.

@@ -14,6 +14,7 @@ func (s *Server) routes(r *fiber.App) {
 	r.All("/.well-known/acme-challenge/*", s.acmeChallenge)
 	r.Get("/health", s.healthGET)
 	s.apiRoutes(r)
+	s.davRoutes(r)                        // handler_dav.go: CalDAV on /dav, Basic auth with app passwords
 	r.All("/native/*", s.nativeElsewhere) // mtls.go: /native is the mTLS listener's
 	r.All("/*", s.ui.handler)
 }
@@ -49,6 +50,9 @@ func (s *Server) apiRoutes(r fiber.Router) {
 	v1.Patch("/devices/:id", s.requireAuth, bodyLimit(64<<10), s.devicePATCH)
 	v1.Delete("/devices/:id", s.requireAuth, s.deviceDELETE)
 	v1.Get("/security/events", s.requireAuth, s.securityEventsGET)
+	v1.Get("/auth/app-passwords", s.requireAuth, s.appPasswordsGET) // handler_app_passwords.go
+	v1.Post("/auth/app-passwords", s.requireAuth, bodyLimit(4<<10), s.appPasswordsPOST)
+	v1.Delete("/auth/app-passwords/:id", s.requireAuth, s.appPasswordDELETE)
 	v1.Get("/admin/users", s.requireAdmin, s.adminUsersGET)
 	v1.Patch("/admin/users/:id", s.requireAdmin, bodyLimit(64<<10), s.adminUserPATCH)
 	v1.Delete("/admin/users/:id", s.requireAdmin, s.adminUserDELETE)
