@@ -293,12 +293,6 @@ func LockDataDir(dir string) (*os.File, error) {
 	return f, nil
 }
 
-// SeedDemo prepares `aiwfe serve --demo`: the demo account and its
-// conversations (see chat.SeedDemo). Print the credentials it returns.
-func (a *App) SeedDemo(ctx context.Context) (*chat.DemoCredentials, error) {
-	return chat.SeedDemo(ctx, a.Chat, a.Auth, a.Config.Data.Dir)
-}
-
 // openSettings builds the settings service and routes the model server to
 // the one an admin saved, unless this is `serve --demo`, which always
 // answers with the demo model.
