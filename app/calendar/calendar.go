@@ -54,6 +54,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -166,6 +167,10 @@ type Service struct {
 	// refreshing serialises refreshes of one feed (the background loop
 	// and a user's "refresh now").
 	refreshing sync.Map // calendar id → *sync.Mutex
+	// rows caches viewed calendars' event rows by change counter.
+	rows rowCache
+	// lastInstances is the size of the last Instances answer.
+	lastInstances atomic.Int64
 }
 
 // New builds the service and starts the feed refresher (unless
