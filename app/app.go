@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
@@ -23,6 +24,8 @@ import (
 	"github.com/aiwfe/aiwfe/app/hub"
 	"github.com/aiwfe/aiwfe/app/llm"
 	"github.com/aiwfe/aiwfe/app/netguard"
+	"github.com/aiwfe/aiwfe/app/research"
+	"github.com/aiwfe/aiwfe/app/semantic"
 	"github.com/aiwfe/aiwfe/app/settings"
 	"github.com/aiwfe/aiwfe/app/users"
 	"github.com/aiwfe/aiwfe/store"
@@ -96,6 +99,12 @@ type App struct {
 	// Outbound is the one client for URLs users supply (feeds, pages,
 	// search results): it refuses loopback, private and metadata addresses.
 	Outbound *netguard.Client
+	// Research is web search, pages read from the web (and imported as
+	// documents) and the passages of research replies.
+	Research *research.Service
+	// Semantic is the text tools: summary, keywords, entities,
+	// sentiment, similarity, language.
+	Semantic *semantic.Service
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 
@@ -178,8 +187,16 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 	// starts it): a CLI command must not take jobs from a running server.
 	a.Documents = documents.New(documents.Deps{Store: st, LLM: a.LLM, Hub: a.Hub, Log: log, Now: a.now,
 		DataDir: cfg.Data.Dir, MaxFileBytes: int64(cfg.Server.UploadLimitMB) << 20, User: a.Auth.User, NoWorker: true})
+	a.Research = research.New(research.Deps{Log: log, Now: a.now, Outbound: a.Outbound, Cache: a.Cache,
+		Admin: a.Settings.WebSearchConfig, User: a.Auth.User, APIKey: a.webSearchAPIKey, Documents: a.Documents,
+		BraveURL: cfg.Search.BraveURL, TavilyURL: cfg.Search.TavilyURL, PerMinute: cfg.Search.PerMinute,
+		Timeout: cfg.Search.Timeout.D(), Pages: cfg.Search.ResearchPages, PagesTimeout: cfg.Search.ResearchTimeout.D(),
+		PageTTL: cfg.Search.PageCacheTTL.D()})
 	a.Chat = chat.New(chat.Deps{Store: st, LLM: a.LLM, Hub: a.Hub, Log: log, Now: a.now,
-		DefaultModel: cfg.LLM.DefaultModel, User: a.Auth.User, Retriever: documentsRetriever{a.Documents}})
+		DefaultModel: cfg.LLM.DefaultModel, User: a.Auth.User, Retriever: documentsRetriever{a.Documents},
+		Researcher: webResearcher{a.Research}})
+	a.Semantic = semantic.New(semantic.Deps{Store: st, LLM: a.LLM, User: a.Auth.User, Documents: a.Documents,
+		DefaultModel: cfg.LLM.DefaultModel, Log: log})
 	a.DataRights = datarights.New(datarights.Deps{Store: st, Cache: a.Cache, Accounts: a.Auth, Log: log, Now: a.now})
 	a.Users = users.New(users.Deps{Store: st, Cache: a.Cache, Accounts: a.Auth, Erase: a.DataRights.Erase,
 		DefaultModel: cfg.LLM.DefaultModel, Log: log, Now: a.now,
@@ -263,6 +280,8 @@ func (a *App) openSettings(ctx context.Context) error {
 	}
 	a.Settings = settings.New(settings.Deps{
 		Store: a.Store, Log: a.Log, Now: a.now, Box: a.Auth.SecretBox(), LLM: a.LLM, Default: def,
+		WebSearchDefault: settings.WebSearchConfig{Enabled: cfg.Search.Enabled, Provider: cfg.Search.Provider,
+			BaseURL: strings.TrimRight(cfg.Search.BaseURL, "/"), APIKey: cfg.Search.APIKey},
 		NewProvider: func(m settings.ModelServerConfig) (llm.Provider, error) {
 			c := *cfg
 			c.Demo = false

@@ -534,3 +534,15 @@ func (s *Service) embedder(name string) Embedder {
 func (s *Service) EmbedderName(ctx context.Context, userID int64) (string, error) {
 	return s.modelFor(ctx, userID)
 }
+
+// Embed embeds texts with the embedder that indexes the user's documents
+// (the semantic tools' similarity), and names it.
+func (s *Service) Embed(ctx context.Context, userID int64, texts []string) ([][]float32, string, error) {
+	name, err := s.modelFor(ctx, userID)
+	if err != nil {
+		return nil, "", err
+	}
+	e := s.embedder(name)
+	vecs, err := e.Embed(ctx, texts)
+	return vecs, e.Name(), err
+}
