@@ -11,7 +11,9 @@ import (
 // passages, not the research package.
 type webResearcher struct{ r *research.Service }
 
-func (w webResearcher) Available(ctx context.Context, userID int64) error { return w.r.Available(ctx, userID) }
+func (w webResearcher) Available(ctx context.Context, userID int64) error {
+	return w.r.Available(ctx, userID)
+}
 
 func (w webResearcher) Research(ctx context.Context, userID int64, question string, k int, progress func(chat.ResearchProgress)) ([]chat.WebPassage, error) {
 	ps, err := w.r.Research(ctx, userID, question, k, func(p research.Progress) {

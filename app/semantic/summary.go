@@ -103,7 +103,7 @@ func cut(text string, max int) []string {
 		at := max
 		for _, sep := range []string{"\n\n", "\n", ". ", " "} {
 			if i := strings.LastIndex(string(r[max/2:max]), sep); i >= 0 {
-				at = max/2 + len([]rune(string(r[max/2:max])[:i])) + len([]rune(sep))
+				at = max/2 + len([]rune(string(r[max/2 : max])[:i])) + len([]rune(sep))
 				break
 			}
 		}
