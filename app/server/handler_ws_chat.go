@@ -59,6 +59,12 @@ type wsErrorFrame struct {
 	MessageID      int64  `json:"message_id,omitempty"`
 }
 
+// wsProgressFrame is a research reply's stage.
+type wsProgressFrame struct {
+	Type string `json:"type"` // progress
+	chat.ResearchProgress
+}
+
 type wsTitleFrame struct {
 	Type           string `json:"type"` // title
 	ConversationID int64  `json:"conversation_id"`
@@ -186,6 +192,9 @@ func (s *Server) wsReply(ctx context.Context, wc *wsConn, userID int64, f wsClie
 			wc.writeJSON(wsTitleFrame{Type: "title", ConversationID: convID, Title: title})
 		},
 	}
+	// A research reply's stages (searching, reading N pages) while it
+	// works, before its first token.
+	stream.OnProgress = func(p chat.ResearchProgress) { wc.writeJSON(wsProgressFrame{Type: "progress", ResearchProgress: p}) }
 	var r *chat.Reply
 	var err error
 	if f.Type == "regenerate" {

@@ -107,12 +107,29 @@ func (s *Server) apiRoutes(r fiber.Router) {
 	v1.Get("/documents/search", s.requireAuth, s.documentsSearchGET)
 	v1.Get("/documents/embedder", s.requireAuth, s.documentsEmbedderGET) // before /documents/:id
 	v1.Post("/documents/reindex", s.requireAuth, s.documentsReindexPOST)
+	v1.Post("/documents/import-url", s.requireAuth, bodyLimit(8<<10), s.documentsImportURLPOST) // handler_search.go
 	v1.Get("/documents/:id", s.requireAuth, s.documentGET)
 	v1.Patch("/documents/:id", s.requireAuth, bodyLimit(8<<10), s.documentPATCH)
 	v1.Delete("/documents/:id", s.requireAuth, s.documentDELETE)
 	v1.Get("/documents/:id/content", s.requireAuth, s.documentContentGET)
 	v1.Get("/documents/:id/file", s.requireAuth, s.documentFileGET)
 	v1.Post("/documents/:id/reindex", s.requireAuth, s.documentReindexPOST)
+
+	// --- semantic tools, web search (research) ---
+	// Handlers: handler_semantic.go, handler_search.go (docs/research.md).
+	// /search never needs a client certificate: the HTTPS listener asks
+	// for none (only the mTLS listener does, for everything it serves).
+	v1.Post("/semantic/summary", s.requireAuth, bodyLimit(semanticBodyLimit), s.semanticSummaryPOST)
+	v1.Post("/semantic/keywords", s.requireAuth, bodyLimit(semanticBodyLimit), s.semanticKeywordsPOST)
+	v1.Post("/semantic/entities", s.requireAuth, bodyLimit(semanticBodyLimit), s.semanticEntitiesPOST)
+	v1.Post("/semantic/sentiment", s.requireAuth, bodyLimit(semanticBodyLimit), s.semanticSentimentPOST)
+	v1.Post("/semantic/similarity", s.requireAuth, bodyLimit(2*semanticBodyLimit), s.semanticSimilarityPOST)
+	v1.Post("/semantic/language", s.requireAuth, bodyLimit(semanticBodyLimit), s.semanticLanguagePOST)
+	v1.Get("/search", s.requireAuth, s.searchGET)
+	v1.Get("/search/status", s.requireAuth, s.searchStatusGET)
+	v1.Get("/admin/web-search", s.requireAdmin, s.adminWebSearchGET)
+	v1.Put("/admin/web-search", s.requireAdmin, bodyLimit(8<<10), s.adminWebSearchPUT)
+	v1.Delete("/admin/web-search", s.requireAdmin, s.adminWebSearchDELETE)
 
 	// --- certificates (admin) ---
 	// The client CA of the mTLS listener. Handlers: handler_admin_certificates.go.
