@@ -23,6 +23,11 @@ command -v pandoc   >/dev/null || need+=(pandoc)
 command -v soffice  >/dev/null || need+=(libreoffice-writer-nogui)
 command -v ps2pdf   >/dev/null || need+=(ghostscript)
 command -v qpdf     >/dev/null || need+=(qpdf)
+# Readability is tested on HTML that Debian packages ship as documentation,
+# with menus and navigation around the text (app/research/page_test.go).
+[ -e /usr/share/doc/libffi8/html/The-Basics.html ] || need+=(libffi-dev)
+[ -e /usr/share/doc/python3/python-policy.html ] || need+=(python3-dev)
+[ -e /usr/share/doc/libxslt1-dev/html/html/libxslt-templates.html ] || need+=(libxslt1-dev)
 # shellcheck source=scripts/apt.sh
 . scripts/apt.sh
 if [ ${#need[@]} -gt 0 ]; then

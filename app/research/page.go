@@ -17,6 +17,7 @@ import (
 	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/commonmark"
 	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/table"
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 
 	"github.com/aiwfe/aiwfe/app/apperr"
 	"github.com/aiwfe/aiwfe/app/documents"
@@ -143,6 +144,11 @@ func Readable(body []byte, pageURL *url.URL) (*Page, error) {
 		return nil, ErrNoText
 	}
 	title := strings.Join(strings.Fields(art.Title()), " ")
+	if strings.Count(title, "(") != strings.Count(title, ")") {
+		// Readability cuts a title at its last colon (to drop a site's
+		// name), which halves "The Basics (libffi: the ... library)".
+		title = strings.Join(strings.Fields(docTitle(doc)), " ")
+	}
 	if title == "" {
 		title = pageURL.Host + pageURL.Path
 	}
@@ -195,4 +201,23 @@ func docName(p *Page) string {
 	}, p.Title)
 	name = strings.Join(strings.Fields(name), " ")
 	return textutil.Truncate(name, 120) + ".md"
+}
+
+// docTitle is the text of the page's <title>.
+func docTitle(n *html.Node) string {
+	if n.Type == html.ElementNode && n.DataAtom == atom.Title {
+		var b strings.Builder
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type == html.TextNode {
+				b.WriteString(c.Data)
+			}
+		}
+		return b.String()
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if t := docTitle(c); t != "" {
+			return t
+		}
+	}
+	return ""
 }
