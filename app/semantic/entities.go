@@ -49,7 +49,7 @@ func (s *Service) Entities(ctx context.Context, userID int64, in Input) (*Entiti
 	var v struct {
 		Entities []struct{ Text, Type string } `json:"entities"`
 	}
-	askErr := s.ask(ctx, model, "You find the named entities of a text: people, organisations, places, dates and other named things (products, events, works). "+
+	askErr := s.ask(ctx, model, 800, "You find the named entities of a text: people, organisations, places, dates and other named things (products, events, works). "+
 		"Copy each exactly as it is written in the text, once. Reply with JSON: {\"entities\": [{\"text\": \"...\", \"type\": \"person|organisation|place|date|other\"}]}.",
 		part, entitiesSchema, &v)
 	if askErr == nil {
@@ -105,6 +105,8 @@ var (
 	placePre  = regexp.MustCompile(`(?:\bin|\bat|\bfrom|\bto|\bnear)\s+$`)
 )
 
+var honorific = map[string]bool{"Mr": true, "Mrs": true, "Ms": true, "Dr": true, "Prof": true, "Sir": true, "Herr": true, "Frau": true}
+
 // ruleEntities is the fallback: dates by pattern, and runs of capitalised
 // words that do not merely start a sentence (a single capitalised word
 // right after a sentence's end is taken as an ordinary word).
@@ -137,11 +139,16 @@ func ruleEntities(text string) []Entity {
 		if len(words) == 0 || stopWords[strings.ToLower(name)] {
 			continue
 		}
+		titled := false
+		if len(words) > 1 && honorific[strings.TrimSuffix(words[0], ".")] {
+			// "Dr. Alice Smith": the name is Alice Smith, a person.
+			name, words, titled = strings.Join(words[1:], " "), words[1:], true
+		}
 		typ := "other"
 		switch {
 		case orgSuffix.MatchString(name):
 			typ = "organisation"
-		case personPre.MatchString(before):
+		case titled || personPre.MatchString(before):
 			typ = "person"
 		case placePre.MatchString(before) && len(words) <= 3:
 			typ = "place"

@@ -52,7 +52,7 @@ func (s *Service) Keywords(ctx context.Context, userID int64, r KeywordsRequest)
 	}
 	part, cutShort := head(text)
 	var v Keywords
-	askErr := s.ask(ctx, model, "You extract the keywords of a text: the words or short phrases (one to three words) that say what it is about, most important first, each with a score from 0 to 1. "+
+	askErr := s.ask(ctx, model, 400, "You extract the keywords of a text: the words or short phrases (one to three words) that say what it is about, most important first, each with a score from 0 to 1. "+
 		"Give at most "+itoa(r.Limit)+". Reply with JSON: {\"keywords\": [{\"keyword\": \"...\", \"score\": 0.9}]}.", part, keywordsSchema, &v)
 	if askErr == nil {
 		out := &Keywords{Keywords: dedupeKeywords(v.Keywords, r.Limit), Method: Method{Method: "model", Model: model}}

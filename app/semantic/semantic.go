@@ -196,12 +196,16 @@ func (s *Service) model(ctx context.Context, userID int64, key string) (string, 
 // ask asks the user's model for a reply matching schema, decoded into
 // out; errNoModel in demo mode, llm.ErrInvalidOutput when it does not
 // validate, a provider error when the model server fails.
-func (s *Service) ask(ctx context.Context, model, system, user string, schema json.RawMessage, out any) error {
+//
+// maxTokens bounds the answer: a runaway model (a small one looping
+// inside a string the grammar keeps open) must not hold the request for
+// minutes.
+func (s *Service) ask(ctx context.Context, model string, maxTokens int, system, user string, schema json.RawMessage, out any) error {
 	if s.d.LLM == nil || llm.Current(s.d.LLM).Name() == llm.DemoModel {
 		return errNoModel
 	}
 	req := llm.ChatRequest{Model: model, Messages: []llm.Message{{Role: "system", Content: system}, {Role: "user", Content: user}},
-		Options: map[string]any{"temperature": 0}}
+		Options: map[string]any{"temperature": 0, "num_predict": maxTokens}}
 	return llm.Structured(ctx, s.d.LLM, req, schema, out)
 }
 

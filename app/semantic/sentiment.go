@@ -37,7 +37,7 @@ func (s *Service) Sentiment(ctx context.Context, userID int64, in Input) (*Senti
 	}
 	part, cutShort := head(text)
 	var v Sentiment
-	askErr := s.ask(ctx, model, "You rate the overall sentiment of a text: its label (positive, negative, neutral, or mixed when it is clearly both) and a score from -1 (very negative) to 1 (very positive), 0 neutral. "+
+	askErr := s.ask(ctx, model, 40, "You rate the overall sentiment of a text: its label (positive, negative, neutral, or mixed when it is clearly both) and a score from -1 (very negative) to 1 (very positive), 0 neutral. "+
 		"Reply with JSON: {\"label\": \"...\", \"score\": 0.0}.", part, sentimentSchema, &v)
 	if askErr == nil {
 		v.Method = Method{Method: "model", Model: model}
@@ -53,7 +53,7 @@ func (s *Service) Sentiment(ctx context.Context, userID int64, in Input) (*Senti
 	out.Method = s.fallback("sentiment", askErr)
 	out.Note += " (the VADER lexicon"
 	if lang := whatlanggo.Detect(text); lang.Lang != whatlanggo.Eng && lang.IsReliable() {
-		out.Note += "; it knows English words only, and this text looks " + whatlanggo.LangToString(lang.Lang) + ", so the score means little"
+		out.Note += "; it knows English words only, and this text looks " + lang.Lang.String() + ", so the score means little"
 	}
 	out.Note += ")"
 	return out, nil
@@ -122,7 +122,7 @@ func (s *Service) Language(ctx context.Context, userID int64, in Input) (*Langua
 		part = string(r[:2000]) // a language shows in a page
 	}
 	var v Language
-	askErr := s.ask(ctx, model, "You tell which language a text is written in: its ISO 639-1 code (ISO 639-3 if it has none), its English name, and your confidence from 0 to 1. "+
+	askErr := s.ask(ctx, model, 40, "You tell which language a text is written in: its ISO 639-1 code (ISO 639-3 if it has none), its English name, and your confidence from 0 to 1. "+
 		"Reply with JSON: {\"language\": \"en\", \"name\": \"English\", \"confidence\": 0.99}.", part, languageSchema, &v)
 	if askErr == nil {
 		v.Language = strings.ToLower(v.Language)
@@ -144,5 +144,5 @@ func detectLanguage(text string) *Language {
 	if code == "" {
 		code = info.Lang.Iso6393()
 	}
-	return &Language{Language: code, Name: whatlanggo.LangToString(info.Lang), Confidence: math.Round(info.Confidence*1000) / 1000}
+	return &Language{Language: code, Name: info.Lang.String(), Confidence: math.Round(info.Confidence*1000) / 1000}
 }

@@ -36,6 +36,9 @@ var lengthWords = map[string]string{
 	"long":   "in three to five paragraphs",
 }
 
+// summaryTokens bounds a summary of each length.
+var summaryTokens = map[string]int{"short": 200, "medium": 400, "long": 1200}
+
 // fallbackSentences is how many sentences the extractive fallback keeps
 // for each length.
 var fallbackSentences = map[string]int{"short": 3, "medium": 5, "long": 10}
@@ -79,7 +82,7 @@ func (s *Service) mapReduce(ctx context.Context, model, text, length string) (st
 		sums := make([]string, len(parts))
 		for i, p := range parts {
 			var v struct{ Summary string }
-			if err := s.ask(ctx, model, "You summarise one part of a longer text. Keep every fact, name, number and date that matters; leave out repetition. Reply with JSON: {\"summary\": \"...\"}.",
+			if err := s.ask(ctx, model, 600, "You summarise one part of a longer text. Keep every fact, name, number and date that matters; leave out repetition. Reply with JSON: {\"summary\": \"...\"}.",
 				p, summarySchema, &v); err != nil {
 				return "", 0, err
 			}
@@ -88,7 +91,7 @@ func (s *Service) mapReduce(ctx context.Context, model, text, length string) (st
 		parts = cut(strings.Join(sums, "\n\n"), modelChars)
 	}
 	var v struct{ Summary string }
-	err := s.ask(ctx, model, "You summarise texts faithfully, "+lengthWords[length]+
+	err := s.ask(ctx, model, summaryTokens[length], "You summarise texts faithfully, "+lengthWords[length]+
 		", in the text's own language, without adding anything that is not in it. Reply with JSON: {\"summary\": \"...\"}.",
 		parts[0], summarySchema, &v)
 	return strings.TrimSpace(v.Summary), n, err
