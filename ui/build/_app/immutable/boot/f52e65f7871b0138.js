@@ -1,13 +1,13 @@
 				{
-					__sveltekit_k7kx48 = {
+					__sveltekit_178gutj = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.BAYLVh5r.js"),
-						import("/_app/immutable/entry/app.W_7yw2ra.js")
+						import("/_app/immutable/entry/start.Crp6Mfhd.js"),
+						import("/_app/immutable/entry/app.uL84apLG.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
