@@ -99,13 +99,25 @@ var (
 	month  = `(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?`
 	dateRe = regexp.MustCompile(`\b(?:\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}\.\d{1,2}\.\d{4}|\d{1,2}(?:st|nd|rd|th)? ` + month + `(?: \d{4})?|` + month + ` \d{1,2}(?:st|nd|rd|th)?(?:, \d{4})?|` + month + ` \d{4})\b`)
 	// A run of capitalised words, allowing "of", "de", "von", "&" inside.
-	nameRe    = regexp.MustCompile(`\b[A-Z][\p{L}'’.-]*(?:\s+(?:(?:of|de|la|von|van|der|the|&)\s+)?[A-Z][\p{L}'’.-]*)*`)
+	// A run stops at a full stop: "Corporation. She" is two.
+	nameRe    = regexp.MustCompile(`\b[A-Z][\p{L}'’-]*(?:[ \t]+(?:(?:of|de|la|von|van|der|the|&)[ \t]+)*[A-Z][\p{L}'’-]*)*`)
 	orgSuffix = regexp.MustCompile(`\b(?:Inc|Ltd|LLC|GmbH|AG|Corp|Corporation|Company|Co|University|Institute|Foundation|Bank|Group|Association|Agency|Ministry|Council)\.?$`)
 	personPre = regexp.MustCompile(`(?:Mr|Mrs|Ms|Dr|Prof|Sir|Herr|Frau)\.?\s+$`)
 	placePre  = regexp.MustCompile(`(?:\bin|\bat|\bfrom|\bto|\bnear)\s+$`)
 )
 
 var honorific = map[string]bool{"Mr": true, "Mrs": true, "Ms": true, "Dr": true, "Prof": true, "Sir": true, "Herr": true, "Frau": true}
+
+// starters are capitalised words that open sentences without naming
+// anything.
+var starters = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`Yesterday Today Tomorrow Then Later Now However Meanwhile Also Still Yet Next Finally First Firstly
+		Second Third Last Lastly Please Thanks Dear Hello Hi Perhaps Maybe Sometimes Often Usually Afterwards Before After Once`) {
+		starters[w] = true
+	}
+}
 
 // ruleEntities is the fallback: dates by pattern, and runs of capitalised
 // words that do not merely start a sentence (a single capitalised word
@@ -123,27 +135,28 @@ func ruleEntities(text string) []Entity {
 		if taken[m[0]] {
 			continue
 		}
-		name := strings.TrimRight(text[m[0]:m[1]], ".’'-")
+		name := strings.TrimRight(text[m[0]:m[1]], "’'-")
 		words := strings.Fields(name)
 		before := text[:m[0]]
-		if startsSentence(before) {
-			if len(words) == 1 || stopWords[strings.ToLower(words[0])] {
-				if len(words) == 1 {
-					continue
-				}
-				// "The Acme Corp": the sentence's first word goes.
-				name = strings.Join(words[1:], " ")
-				words = words[1:]
-			}
-		}
-		if len(words) == 0 || stopWords[strings.ToLower(name)] {
-			continue
+		// Words that begin a sentence, or are common words however
+		// written, are not names: "Yesterday Mrs Jane Doe" is Jane Doe.
+		for len(words) > 0 && (stopWords[strings.ToLower(words[0])] || starters[words[0]] ||
+			len(words) == 1 && startsSentence(before)) {
+			before += words[0] + " "
+			words = words[1:]
 		}
 		titled := false
-		if len(words) > 1 && honorific[strings.TrimSuffix(words[0], ".")] {
-			// "Dr. Alice Smith": the name is Alice Smith, a person.
-			name, words, titled = strings.Join(words[1:], " "), words[1:], true
+		for i, w := range words {
+			if honorific[w] && i < len(words)-1 {
+				// "Dr. Alice Smith", "Mrs Jane Doe": the name after the title, a person.
+				words, titled = words[i+1:], true
+				break
+			}
 		}
+		if len(words) == 0 || len(words) == 1 && honorific[words[0]] {
+			continue
+		}
+		name = strings.Join(words, " ")
 		typ := "other"
 		switch {
 		case orgSuffix.MatchString(name):
