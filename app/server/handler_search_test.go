@@ -40,7 +40,7 @@ func TestSearchAPI(t *testing.T) {
 		{Name: "status", Method: "GET", Path: "/api/v1/search/status", WantStatus: 200,
 			WantContains: []string{`"enabled":true`, `"provider":"searxng"`, `"code":"ok"`}},
 		{Name: "search the default provider", Method: "GET", Path: "/api/v1/search?q=whale+songs&limit=2", WantStatus: 200,
-			WantContains: []string{`"title":"Whale songs"`, `"url":"` + sb.PageURL("whales") + `"`, `"snippet":"Humpback whales sing long songs."`, `"provider":"searxng"`},
+			WantContains:    []string{`"title":"Whale songs"`, `"url":"` + sb.PageURL("whales") + `"`, `"snippet":"Humpback whales sing long songs."`, `"provider":"searxng"`},
 			WantNotContains: []string{"Night trains"}},
 		{Name: "empty query", Method: "GET", Path: "/api/v1/search?q=", WantStatus: 400, WantField: "q"},
 		{Name: "bad limit", Method: "GET", Path: "/api/v1/search?q=x&limit=-1", WantStatus: 400, WantField: "limit"},

@@ -53,7 +53,7 @@ func TestSemanticFallbacks(t *testing.T) {
 	}
 	sc = append(sc,
 		servertest.Scenario{Name: "summary", Method: "POST", Path: semanticPath("summary"),
-			Request: servertest.Request{JSON: map[string]any{"text": strings.Repeat("Whales sing long songs. Bread needs an oven. ", 20), "length": "short"}},
+			Request:    servertest.Request{JSON: map[string]any{"text": strings.Repeat("Whales sing long songs. Bread needs an oven. ", 20), "length": "short"}},
 			WantStatus: 200, WantContains: []string{`"method":"fallback"`, `"summary":"Whales sing`, `"parts":1`, `demo model`}},
 		servertest.Scenario{Name: "summary bad length", Method: "POST", Path: semanticPath("summary"),
 			Request: servertest.Request{JSON: map[string]any{"text": "x", "length": "epic"}}, WantStatus: 400, WantField: "length"},
@@ -203,7 +203,7 @@ func TestSemanticStructuredOutput(t *testing.T) {
 	t.Run("map-reduce summary", func(t *testing.T) {
 		srv, up := chatServer(t, llmtest.WithReplies(`{"summary":"A part about whales."}`))
 		para := strings.Repeat("Humpback whales sing long songs in the breeding season. ", 40) // ~2,200 characters
-		text := strings.Repeat(para+"\n\n", 14)                                                   // ~31,000: three parts
+		text := strings.Repeat(para+"\n\n", 14)                                                // ~31,000: three parts
 		res := srv.User(t, "user").Post(semanticPath("summary"), map[string]any{"text": text, "length": "medium"})
 		if res.Status != 200 || !strings.Contains(res.String(), `"parts":3`) || !strings.Contains(res.String(), `"method":"model"`) {
 			t.Fatalf("%s", res)
