@@ -12,15 +12,12 @@ import (
 	"strings"
 
 	readability "codeberg.org/readeck/go-readability/v2"
-	"github.com/JohannesKaufmann/html-to-markdown/v2/converter"
-	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/base"
-	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/commonmark"
-	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/table"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
 	"github.com/aiwfe/aiwfe/app/apperr"
 	"github.com/aiwfe/aiwfe/app/documents"
+	"github.com/aiwfe/aiwfe/app/documents/extract"
 	"github.com/aiwfe/aiwfe/app/netguard"
 	"github.com/aiwfe/aiwfe/app/textutil"
 	"github.com/aiwfe/aiwfe/store"
@@ -133,13 +130,11 @@ func Readable(body []byte, pageURL *url.URL) (*Page, error) {
 	if err != nil || art.Node == nil {
 		return nil, ErrNoText
 	}
-	conv := converter.NewConverter(converter.WithPlugins(
-		base.NewBasePlugin(), commonmark.NewCommonmarkPlugin(), table.NewTablePlugin()))
-	md, err := conv.ConvertNode(art.Node, converter.WithDomain(pageURL.Scheme+"://"+pageURL.Host))
+	md, err := extract.HTMLToMarkdown(art.Node, pageURL.Scheme+"://"+pageURL.Host)
 	if err != nil {
 		return nil, ErrNoText
 	}
-	text := strings.TrimSpace(string(md))
+	text := strings.TrimSpace(md)
 	if text == "" {
 		return nil, ErrNoText
 	}

@@ -37,11 +37,7 @@ var entitiesSchema = json.RawMessage(`{"type":"object","properties":{"entities":
 // text here (an entity the model names that the text does not contain is
 // dropped: it was invented).
 func (s *Service) Entities(ctx context.Context, userID int64, in Input) (*Entities, error) {
-	text, err := s.text(ctx, userID, in, "text")
-	if err != nil {
-		return nil, err
-	}
-	model, err := s.model(ctx, userID, "semantic_model")
+	text, model, err := s.begin(ctx, userID, in, "semantic_model")
 	if err != nil {
 		return nil, err
 	}

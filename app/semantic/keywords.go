@@ -42,11 +42,7 @@ func (s *Service) Keywords(ctx context.Context, userID int64, r KeywordsRequest)
 	if r.Limit < 1 || r.Limit > 50 {
 		return nil, apperr.Invalid("limit", "limit must be 1–50")
 	}
-	text, err := s.text(ctx, userID, r.Input, "text")
-	if err != nil {
-		return nil, err
-	}
-	model, err := s.model(ctx, userID, "semantic_model")
+	text, model, err := s.begin(ctx, userID, r.Input, "semantic_model")
 	if err != nil {
 		return nil, err
 	}

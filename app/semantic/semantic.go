@@ -175,6 +175,16 @@ func (s *Service) conversationText(ctx context.Context, userID, id int64) (strin
 	return b.String(), nil
 }
 
+// begin resolves a tool's input to its text, and the user's model for
+// the assignment key.
+func (s *Service) begin(ctx context.Context, userID int64, in Input, key string) (text, model string, err error) {
+	if text, err = s.text(ctx, userID, in, "text"); err != nil {
+		return "", "", err
+	}
+	model, err = s.model(ctx, userID, key)
+	return text, model, err
+}
+
 // errNoModel: the model in force is the demo model, which cannot do this.
 var errNoModel = errors.New("the demo model answers canned text, not analyses")
 

@@ -27,11 +27,7 @@ var vader = sync.OnceValue(govader.NewSentimentIntensityAnalyzer)
 // Sentiment rates a text's tone: the model's, or the VADER lexicon's
 // (English only; the note says so for another language).
 func (s *Service) Sentiment(ctx context.Context, userID int64, in Input) (*Sentiment, error) {
-	text, err := s.text(ctx, userID, in, "text")
-	if err != nil {
-		return nil, err
-	}
-	model, err := s.model(ctx, userID, "semantic_model")
+	text, model, err := s.begin(ctx, userID, in, "semantic_model")
 	if err != nil {
 		return nil, err
 	}
@@ -109,11 +105,7 @@ var languageSchema = json.RawMessage(`{"type":"object","properties":{"language":
 // Language tells a text's language: the model's answer, or trigram
 // statistics (whatlanggo, 84 languages).
 func (s *Service) Language(ctx context.Context, userID int64, in Input) (*Language, error) {
-	text, err := s.text(ctx, userID, in, "text")
-	if err != nil {
-		return nil, err
-	}
-	model, err := s.model(ctx, userID, "semantic_model")
+	text, model, err := s.begin(ctx, userID, in, "semantic_model")
 	if err != nil {
 		return nil, err
 	}

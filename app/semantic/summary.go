@@ -53,11 +53,7 @@ func (s *Service) Summary(ctx context.Context, userID int64, r SummaryRequest) (
 	if _, ok := lengthWords[r.Length]; !ok {
 		return nil, apperr.Invalid("length", "length must be short, medium or long")
 	}
-	text, err := s.text(ctx, userID, r.Input, "text")
-	if err != nil {
-		return nil, err
-	}
-	model, err := s.model(ctx, userID, "summary_model")
+	text, model, err := s.begin(ctx, userID, r.Input, "summary_model")
 	if err != nil {
 		return nil, err
 	}
