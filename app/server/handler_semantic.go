@@ -1,9 +1,9 @@
 package server
 
 import (
-	"github.com/gofiber/fiber/v2"
+	"context"
 
-	"github.com/aiwfe/aiwfe/app/semantic"
+	"github.com/gofiber/fiber/v2"
 )
 
 // The semantic tools: summary, keywords, entities, sentiment, similarity
@@ -15,60 +15,18 @@ import (
 // before it is read, a longer text 413 text_too_large.
 const semanticBodyLimit = 1 << 20
 
-func (s *Server) semanticSummaryPOST(c *fiber.Ctx) error {
-	var req semantic.SummaryRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
-	return s.semanticJSON(c)(s.app.Semantic.Summary(c.UserContext(), currentUser(c).UserID, req))
-}
-
-func (s *Server) semanticKeywordsPOST(c *fiber.Ctx) error {
-	var req semantic.KeywordsRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
-	return s.semanticJSON(c)(s.app.Semantic.Keywords(c.UserContext(), currentUser(c).UserID, req))
-}
-
-func (s *Server) semanticEntitiesPOST(c *fiber.Ctx) error {
-	var req semantic.Input
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
-	return s.semanticJSON(c)(s.app.Semantic.Entities(c.UserContext(), currentUser(c).UserID, req))
-}
-
-func (s *Server) semanticSentimentPOST(c *fiber.Ctx) error {
-	var req semantic.Input
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
-	return s.semanticJSON(c)(s.app.Semantic.Sentiment(c.UserContext(), currentUser(c).UserID, req))
-}
-
-func (s *Server) semanticLanguagePOST(c *fiber.Ctx) error {
-	var req semantic.Input
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
-	return s.semanticJSON(c)(s.app.Semantic.Language(c.UserContext(), currentUser(c).UserID, req))
-}
-
-func (s *Server) semanticSimilarityPOST(c *fiber.Ctx) error {
-	var req semantic.SimilarityRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
-	return s.semanticJSON(c)(s.app.Semantic.Similarity(c.UserContext(), currentUser(c).UserID, req))
-}
-
-// semanticJSON writes a tool's answer, or returns its error.
-func (s *Server) semanticJSON(c *fiber.Ctx) func(v any, err error) error {
-	return func(v any, err error) error {
+// semanticTool is the handler of one tool: the request decoded strictly,
+// the tool run for the caller, its answer written.
+func semanticTool[Req, Ans any](tool func(context.Context, int64, Req) (Ans, error)) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		var req Req
+		if err := decodeJSON(c, &req); err != nil {
+			return err
+		}
+		out, err := tool(c.UserContext(), currentUser(c).UserID, req)
 		if err != nil {
 			return err
 		}
-		return c.JSON(v)
+		return c.JSON(out)
 	}
 }

@@ -119,12 +119,12 @@ func (s *Server) apiRoutes(r fiber.Router) {
 	// Handlers: handler_semantic.go, handler_search.go (docs/research.md).
 	// /search never needs a client certificate: the HTTPS listener asks
 	// for none (only the mTLS listener does, for everything it serves).
-	v1.Post("/semantic/summary", s.requireAuth, bodyLimit(semanticBodyLimit), s.semanticSummaryPOST)
-	v1.Post("/semantic/keywords", s.requireAuth, bodyLimit(semanticBodyLimit), s.semanticKeywordsPOST)
-	v1.Post("/semantic/entities", s.requireAuth, bodyLimit(semanticBodyLimit), s.semanticEntitiesPOST)
-	v1.Post("/semantic/sentiment", s.requireAuth, bodyLimit(semanticBodyLimit), s.semanticSentimentPOST)
-	v1.Post("/semantic/similarity", s.requireAuth, bodyLimit(2*semanticBodyLimit), s.semanticSimilarityPOST)
-	v1.Post("/semantic/language", s.requireAuth, bodyLimit(semanticBodyLimit), s.semanticLanguagePOST)
+	v1.Post("/semantic/summary", s.requireAuth, bodyLimit(semanticBodyLimit), semanticTool(s.app.Semantic.Summary))
+	v1.Post("/semantic/keywords", s.requireAuth, bodyLimit(semanticBodyLimit), semanticTool(s.app.Semantic.Keywords))
+	v1.Post("/semantic/entities", s.requireAuth, bodyLimit(semanticBodyLimit), semanticTool(s.app.Semantic.Entities))
+	v1.Post("/semantic/sentiment", s.requireAuth, bodyLimit(semanticBodyLimit), semanticTool(s.app.Semantic.Sentiment))
+	v1.Post("/semantic/similarity", s.requireAuth, bodyLimit(2*semanticBodyLimit), semanticTool(s.app.Semantic.Similarity))
+	v1.Post("/semantic/language", s.requireAuth, bodyLimit(semanticBodyLimit), semanticTool(s.app.Semantic.Language))
 	v1.Get("/search", s.requireAuth, s.searchGET)
 	v1.Get("/search/status", s.requireAuth, s.searchStatusGET)
 	v1.Get("/admin/web-search", s.requireAdmin, s.adminWebSearchGET)
