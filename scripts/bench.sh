@@ -30,3 +30,8 @@ go test ./e2e -run '^$' -bench '^BenchmarkChatLongReplyRender$' -benchtime 1x -c
 echo
 echo "== documents: search latency at 100k passages (384-dim vectors), SciFact quality and ingestion rate (make eval)"
 go test ./app/documents -run '^$' -bench '^Benchmark(SciFact|SearchLatency100k)$' -benchtime 1x -count 1 -timeout 30m | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
+
+echo
+echo "== research: readability of a 88 KB Debian page; a research turn over cached pages; the semantic fallbacks over 100,000 characters"
+go test ./app/research -run '^$' -bench . -benchtime 2s -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
+go test ./app/semantic -run '^$' -bench . -benchtime 1s -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'

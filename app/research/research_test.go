@@ -30,7 +30,7 @@ type rig struct {
 	key   string
 }
 
-func newRig(t *testing.T, allow bool, mod ...func(*research.Deps)) *rig {
+func newRig(t testing.TB, allow bool, mod ...func(*research.Deps)) *rig {
 	t.Helper()
 	sb := researchtest.Start(t)
 	var al []string

@@ -133,7 +133,10 @@ func ruleEntities(text string) []Entity {
 		}
 		name := strings.TrimRight(text[m[0]:m[1]], "’'-")
 		words := strings.Fields(name)
-		before := text[:m[0]]
+		// What precedes the run, a few words: the title, preposition or
+		// sentence end that types it (the whole prefix would make long
+		// texts quadratic).
+		before := text[max(0, m[0]-24):m[0]]
 		// Words that begin a sentence, or are common words however
 		// written, are not names: "Yesterday Mrs Jane Doe" is Jane Doe.
 		for len(words) > 0 && (stopWords[strings.ToLower(words[0])] || starters[words[0]] ||
