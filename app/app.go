@@ -187,7 +187,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 	// starts it): a CLI command must not take jobs from a running server.
 	a.Documents = documents.New(documents.Deps{Store: st, LLM: a.LLM, Hub: a.Hub, Log: log, Now: a.now,
 		DataDir: cfg.Data.Dir, MaxFileBytes: int64(cfg.Server.UploadLimitMB) << 20, User: a.Auth.User, NoWorker: true})
-	a.Research = research.New(research.Deps{Log: log, Now: a.now, Outbound: a.Outbound, Cache: a.Cache,
+	a.Research = research.New(research.Deps{Log: log, Now: a.now, Outbound: a.Outbound,
 		Admin: a.Settings.WebSearchConfig, User: a.Auth.User, APIKey: a.webSearchAPIKey, Documents: a.Documents,
 		BraveURL: cfg.Search.BraveURL, TavilyURL: cfg.Search.TavilyURL, PerMinute: cfg.Search.PerMinute,
 		Timeout: cfg.Search.Timeout.D(), Pages: cfg.Search.ResearchPages, PagesTimeout: cfg.Search.ResearchTimeout.D(),
@@ -228,6 +228,9 @@ func (a *App) Close() {
 	}
 	if a.Documents != nil {
 		a.Documents.Close()
+	}
+	if a.Research != nil {
+		a.Research.Close()
 	}
 	if a.Hub != nil {
 		a.Hub.Close()

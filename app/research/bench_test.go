@@ -11,7 +11,7 @@ import (
 )
 
 // BenchmarkReadable is readability and the Markdown conversion of a large
-// real page (Debian's Python policy, 120 KB of HTML with a Sphinx sidebar).
+// real page (Debian's Python policy, 88 KB of HTML with a Sphinx sidebar).
 func BenchmarkReadable(b *testing.B) {
 	body, err := os.ReadFile("/usr/share/doc/python3/python-policy.html")
 	if err != nil {

@@ -73,17 +73,17 @@ func (s *Service) Fetch(ctx context.Context, raw string) (*Page, error) {
 	if err != nil {
 		return nil, err
 	}
-	key := "research.page:" + u.String()
-	if v, ok := s.d.Cache.Get(key); ok {
-		if p, ok := v.(*Page); ok {
-			return p, nil
-		}
+	key := u.String()
+	if p, ok := s.pages.Get(key); ok {
+		return p, nil
 	}
 	p, err := s.fetch(ctx, u)
 	if err != nil {
 		return nil, err
 	}
-	s.d.Cache.Set(key, p, s.d.PageTTL)
+	if s.pages.SetWithTTL(key, p, int64(len(p.Markdown)+len(p.Title)+len(p.URL)+len(key)+64), s.d.PageTTL) {
+		s.pages.Wait() // visible to the next reply at once
+	}
 	return p, nil
 }
 

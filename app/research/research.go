@@ -15,6 +15,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/dgraph-io/ristretto/v2"
+
 	"github.com/aiwfe/aiwfe/app/apperr"
 	"github.com/aiwfe/aiwfe/app/auth"
 	"github.com/aiwfe/aiwfe/app/documents"
@@ -32,8 +34,8 @@ type Deps struct {
 	// user) and the providers too (admin- or user-configured endpoints; a
 	// SearXNG on the LAN is admitted by the admin's [outbound] allow).
 	Outbound *netguard.Client
-	// Cache keeps pages read for a while.
-	Cache store.Cache
+	// PageCacheBytes bounds the pages kept for a while (by their size).
+	PageCacheBytes int64
 	// Admin is the web search setting in force (app/settings).
 	Admin func(ctx context.Context) (settings.WebSearchConfig, error)
 	// User reads the user's row (their provider choice).
@@ -59,6 +61,7 @@ type Deps struct {
 type Service struct {
 	d       Deps
 	limiter *auth.Limiter
+	pages   *ristretto.Cache[string, *Page]
 }
 
 // New builds the service.
@@ -84,8 +87,24 @@ func New(d Deps) *Service {
 	if d.PageTTL <= 0 {
 		d.PageTTL = time.Hour
 	}
-	return &Service{d: d, limiter: auth.NewLimiter(d.PerMinute, d.Now, "too many web searches; wait a moment")}
+	if d.PageCacheBytes <= 0 {
+		d.PageCacheBytes = 16 << 20
+	}
+	// Pages have a cache of their own, costed by size: the appliance's
+	// cache counts every entry as 1 KiB, and a page can be megabytes.
+	pages, err := ristretto.NewCache(&ristretto.Config[string, *Page]{
+		NumCounters: max(d.PageCacheBytes/1024, 1000), // about ten per page of 10 KiB
+		MaxCost:     d.PageCacheBytes,
+		BufferItems: 64,
+	})
+	if err != nil {
+		panic(err) // only for a configuration that is not this one
+	}
+	return &Service{d: d, limiter: auth.NewLimiter(d.PerMinute, d.Now, "too many web searches; wait a moment"), pages: pages}
 }
+
+// Close drops the cached pages.
+func (s *Service) Close() { s.pages.Close() }
 
 // Errors of a search a person can act on.
 var (

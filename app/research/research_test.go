@@ -41,14 +41,9 @@ func newRig(t testing.TB, allow bool, mod ...func(*research.Deps)) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cache, err := store.NewCache(8)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cache.Close)
 	r := &rig{sb: sb, user: store.User{ID: 1, WebSearchProvider: "default"}}
 	d := research.Deps{
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Outbound: out, Cache: cache,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Outbound: out,
 		Admin: func(context.Context) (settings.WebSearchConfig, error) {
 			r.mu.Lock()
 			defer r.mu.Unlock()
@@ -70,6 +65,7 @@ func newRig(t testing.TB, allow bool, mod ...func(*research.Deps)) *rig {
 		m(&d)
 	}
 	r.svc = research.New(d)
+	t.Cleanup(r.svc.Close)
 	return r
 }
 
