@@ -1,13 +1,13 @@
 				{
-					__sveltekit_178gutj = {
+					__sveltekit_1mvgid1 = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.Crp6Mfhd.js"),
-						import("/_app/immutable/entry/app.uL84apLG.js")
+						import("/_app/immutable/entry/start.BVLl-d7J.js"),
+						import("/_app/immutable/entry/app.CJJa04xO.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
