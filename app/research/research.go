@@ -214,9 +214,13 @@ func (s *Service) provider(ctx context.Context, userID int64) (*provider, error)
 				p.APIKey = admin.APIKey
 			}
 		}
-		if p.APIKey == "" {
+		if p.APIKey == "" && choice == p.Name {
 			return nil, apperr.New(http.StatusConflict, "web_search_not_configured",
 				label(p.Name)+" needs an API key: add yours in Profile → Web search.")
+		}
+		if p.APIKey == "" {
+			return nil, apperr.New(http.StatusConflict, "web_search_not_configured",
+				"The default web search provider, "+label(p.Name)+", has no API key: an admin can add one in Admin → Web search, or choose your own provider and key in Profile → Web search.")
 		}
 	default:
 		return nil, apperr.New(http.StatusConflict, "web_search_not_configured",

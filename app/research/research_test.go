@@ -112,6 +112,8 @@ func TestSearchProviders(t *testing.T) {
 		{name: "off by the user", admin: on("searxng", sx, ""), choice: "none", json: true, wantCode: "web_search_off", wantStatus: 403},
 		{name: "no default provider", admin: on("", "", ""), choice: "default", json: true, wantCode: "web_search_not_configured", wantStatus: 409},
 		{name: "brave without a key", admin: on("", "", ""), choice: "brave", json: true, wantCode: "web_search_not_configured", wantInMsg: "API key"},
+		{name: "the default provider without a key", admin: on("tavily", "", ""), choice: "default", json: true,
+			wantCode: "web_search_not_configured", wantInMsg: "Admin → Web search"},
 		{name: "searxng chosen, none set up", admin: on("brave", "", "k"), choice: "searxng", json: true, wantCode: "web_search_not_configured"},
 		{name: "brave bad key 401", admin: on("", "", ""), choice: "brave", key: "wrong", json: true,
 			wantCode: "web_search_unauthorized", wantStatus: 502, wantInMsg: "refused the API key"},

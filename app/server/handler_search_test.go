@@ -234,6 +234,15 @@ func TestResearchModeOverWebSocket(t *testing.T) {
 		t.Errorf("stored: %s", msgs)
 	}
 
+	// Nothing found: the model is not asked, the reply says so.
+	sb.SetHits()
+	ws.send(map[string]any{"type": "send", "mode": "research", "message": "Whales?", "conversation_id": done.num("conversation_id")})
+	ws.expect("start")
+	done, _ = ws.until("done")
+	if done["no_sources"] != true || !strings.HasPrefix(done.str("content"), "No web results") {
+		t.Fatalf("nothing found: %v", done)
+	}
+
 	// A provider refusing the key ends the reply with its error.
 	admin.Put("/api/v1/admin/web-search", map[string]any{"enabled": true, "provider": "brave", "api_key": "wrong"})
 	ws.send(map[string]any{"type": "send", "mode": "research", "message": "Whales?"})
