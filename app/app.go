@@ -27,6 +27,7 @@ import (
 	"github.com/aiwfe/aiwfe/app/research"
 	"github.com/aiwfe/aiwfe/app/semantic"
 	"github.com/aiwfe/aiwfe/app/settings"
+	"github.com/aiwfe/aiwfe/app/tasks"
 	"github.com/aiwfe/aiwfe/app/users"
 	"github.com/aiwfe/aiwfe/store"
 )
@@ -96,6 +97,8 @@ type App struct {
 	Chat *chat.Service
 	// Documents is uploads, their ingestion queue and search.
 	Documents *documents.Service
+	// Tasks is tasks, their categories and what is due.
+	Tasks *tasks.Service
 	// Outbound is the one client for URLs users supply (feeds, pages,
 	// search results): it refuses loopback, private and metadata addresses.
 	Outbound *netguard.Client
@@ -187,6 +190,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 	// starts it): a CLI command must not take jobs from a running server.
 	a.Documents = documents.New(documents.Deps{Store: st, LLM: a.LLM, Hub: a.Hub, Log: log, Now: a.now,
 		DataDir: cfg.Data.Dir, MaxFileBytes: int64(cfg.Server.UploadLimitMB) << 20, User: a.Auth.User, NoWorker: true})
+	a.Tasks = tasks.New(tasks.Deps{Store: st, Log: log, Now: a.now, User: a.Auth.User})
 	a.Research = research.New(research.Deps{Log: log, Now: a.now, Outbound: a.Outbound,
 		Admin: a.Settings.WebSearchConfig, User: a.Auth.User, APIKey: a.webSearchAPIKey, Documents: a.Documents,
 		BraveURL: cfg.Search.BraveURL, TavilyURL: cfg.Search.TavilyURL, PerMinute: cfg.Search.PerMinute,
@@ -194,7 +198,10 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 		PageTTL: cfg.Search.PageCacheTTL.D()})
 	a.Chat = chat.New(chat.Deps{Store: st, LLM: a.LLM, Hub: a.Hub, Log: log, Now: a.now,
 		DefaultModel: cfg.LLM.DefaultModel, User: a.Auth.User, Retriever: documentsRetriever{a.Documents},
-		Researcher: webResearcher{a.Research}})
+		Researcher: webResearcher{a.Research},
+		// What the model may do in a chat that uses tools: one more tool
+		// (the calendar's) is one more element here (docs/chat-tools.md).
+		Tools: chat.TaskTools(chatTasks{a.Tasks}, a.now)})
 	a.Semantic = semantic.New(semantic.Deps{Store: st, LLM: a.LLM, User: a.Auth.User, Documents: a.Documents,
 		DefaultModel: cfg.LLM.DefaultModel, Log: log})
 	a.DataRights = datarights.New(datarights.Deps{Store: st, Cache: a.Cache, Accounts: a.Auth, Log: log, Now: a.now})
@@ -206,12 +213,13 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 			if _, err := a.Documents.ReindexAll(ctx, userID); err != nil {
 				log.Error("re-embedding after a model change not queued", "user_id", userID, "err", err)
 			}
-		}})
+		},
+		TimezoneChanged: a.Tasks.Rezone})
 	a.Certs = certs.New(certs.Deps{Store: st, TLSDir: cfg.Path("tls"), Accounts: a.Auth, Log: log, Now: a.now})
 	// The archive's sections come in this order; every table referring
 	// to users belongs to one part.
 	a.DataRights.Register(a.Users.DataPart(), a.Auth.DataPart(), a.Chat.DataPart(), a.MFA.DataPart(), a.Certs.DataPart(),
-		a.Documents.DataPart())
+		a.Documents.DataPart(), a.Tasks.DataPart())
 	ok = true
 	return a, nil
 }

@@ -20,6 +20,10 @@ echo "== chat: relaying 2,000 tokens through /ws/chat vs reading the stand-in di
 go test ./app/server/bench -run '^$' -bench . -benchtime 1x -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
 
 echo
+echo "== chat tools: a confirmed create_task over /ws/chat (send → proposal, tool_confirm → tool_result)"
+go test ./app/server -run '^$' -bench '^BenchmarkToolConfirmRoundTrip$' -benchtime 100x -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
+
+echo
 echo "== database: message inserts (one transaction each) with synchronous=FULL (default) and NORMAL"
 go test ./store -run '^$' -bench '^BenchmarkMessageInsert$' -benchtime 2s -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
 
@@ -30,6 +34,10 @@ go test ./e2e -run '^$' -bench '^BenchmarkChatLongReplyRender$' -benchtime 1x -c
 echo
 echo "== documents: search latency at 100k passages (384-dim vectors), SciFact quality and ingestion rate (make eval)"
 go test ./app/documents -run '^$' -bench '^Benchmark(SciFact|SearchLatency100k)$' -benchtime 1x -count 1 -timeout 30m | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
+
+echo
+echo "== tasks: list latency over 10,000 tasks with the page's filters, sorts and searches (p50, p95; target p95 < 10 ms)"
+go test ./app/tasks -run '^$' -bench '^BenchmarkList10k$' -benchtime 1x -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
 
 echo
 echo "== research: readability of a 88 KB Debian page; a research turn over cached pages; the semantic fallbacks over 100,000 characters"

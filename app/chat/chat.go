@@ -53,6 +53,9 @@ type Deps struct {
 	// documents (the Documents mode, a send's use_documents). Without it
 	// such a reply is refused (documents_unavailable).
 	Retriever Retriever
+	// Tools are what the model may do in a chat that uses tools (the
+	// tasks tools, ...). Adding one is one more element here.
+	Tools []Tool
 }
 
 // Service is the chat service. Close it to stop its background work
@@ -67,6 +70,8 @@ type Service struct {
 	user         func(ctx context.Context, id int64) (*store.User, error)
 	researcher   Researcher
 	retriever    Retriever
+	tools        *registry
+	toolCaps     toolSupport
 
 	// TitleTimeout bounds the background title generation.
 	TitleTimeout time.Duration
@@ -99,8 +104,12 @@ func New(d Deps) *Service {
 	if d.User == nil && d.Store != nil {
 		d.User = func(ctx context.Context, id int64) (*store.User, error) { return store.UserByID(ctx, d.Store.DB, id) }
 	}
+	tools, err := newRegistry(d.Tools)
+	if err != nil {
+		panic(err) // a programming error of app.Open
+	}
 	bg, stop := context.WithCancel(context.Background())
-	s := &Service{
+	s := &Service{tools: tools,
 		store: d.Store, llm: d.LLM, hub: d.Hub, log: d.Log, now: d.Now, defaultModel: d.DefaultModel, user: d.User, retriever: d.Retriever,
 		TitleTimeout: 2 * time.Minute,
 		bg:           bg, stop: stop, pulls: map[string]*PullState{}, maxPulls: maxPulls, pullKeep: pullKeep,
@@ -192,17 +201,7 @@ func upstreamMessage(err error) string {
 }
 
 // storeErr maps store errors for the caller.
-func storeErr(err error, what string) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, store.ErrNotFound):
-		return apperr.NotFound(what)
-	case errors.Is(err, store.ErrDuplicate):
-		return apperr.Conflict(what + " already exists")
-	}
-	return err
-}
+func storeErr(err error, what string) error { return apperr.FromStore(err, what) }
 
 // validMessage checks a user message.
 func validMessage(msg string) error {
