@@ -291,3 +291,30 @@ func TestFetchGuard(t *testing.T) {
 		t.Errorf("page %+v", p)
 	}
 }
+
+// Result pages on addresses the guard refuses (a provider's answer is not
+// to be trusted with the appliance's network) are not read: their
+// snippets stand in, and the pages the allow-list admits are read.
+func TestResearchRefusesPrivatePages(t *testing.T) {
+	r := newRig(t, true)
+	r.set(settings.WebSearchConfig{Enabled: true, Provider: "searxng", BaseURL: r.sb.SearXNGURL()}, "default", "")
+	r.sb.SetHits(
+		researchtest.Hit{Title: "Metadata", URL: "http://169.254.169.254/latest/meta-data/", Snippet: "whales metadata snippet"},
+		researchtest.Hit{Title: "Loopback", URL: "http://127.0.0.1:1/admin", Snippet: "whales loopback snippet"},
+		researchtest.Hit{Title: "Whale songs", URL: r.sb.PageURL("whales"), Snippet: "Humpback whales sing."},
+	)
+	ps, err := r.svc.Research(context.Background(), 1, "humpback whales songs", 6, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := map[string]string{}
+	for _, p := range ps {
+		texts[p.URL] += p.Text
+	}
+	if texts["http://169.254.169.254/latest/meta-data/"] != "whales metadata snippet" || texts["http://127.0.0.1:1/admin"] != "whales loopback snippet" {
+		t.Errorf("refused pages: %v", texts)
+	}
+	if !strings.Contains(texts[r.sb.PageURL("whales")], "twenty minutes") {
+		t.Errorf("the admitted page was not read: %v", texts)
+	}
+}
