@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -16,10 +17,12 @@ import (
 	"time"
 
 	"github.com/aiwfe/aiwfe/app/auth"
+	"github.com/aiwfe/aiwfe/app/calendar"
 	"github.com/aiwfe/aiwfe/app/certs"
 	"github.com/aiwfe/aiwfe/app/chat"
 	"github.com/aiwfe/aiwfe/app/config"
 	"github.com/aiwfe/aiwfe/app/datarights"
+	"github.com/aiwfe/aiwfe/app/dav"
 	"github.com/aiwfe/aiwfe/app/documents"
 	"github.com/aiwfe/aiwfe/app/hub"
 	"github.com/aiwfe/aiwfe/app/llm"
@@ -102,6 +105,9 @@ type App struct {
 	// Outbound is the one client for URLs users supply (feeds, pages,
 	// search results): it refuses loopback, private and metadata addresses.
 	Outbound *netguard.Client
+	// Calendar is calendars, events (recurrence expanded), ICS import,
+	// export and private feeds, and feed subscriptions.
+	Calendar *calendar.Service
 	// Research is web search, pages read from the web (and imported as
 	// documents) and the passages of research replies.
 	Research *research.Service
@@ -202,6 +208,15 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 		// What the model may do in a chat that uses tools: one more tool
 		// (the calendar's) is one more element here (docs/chat-tools.md).
 		Tools: chat.TaskTools(chatTasks{a.Tasks}, a.now)})
+	// Feeds are refreshed only in the serving process (the server starts
+	// the refresher), like the ingestion worker.
+	feedMax := int64(cfg.Calendar.FeedMaxMB) << 20
+	a.Calendar = calendar.New(calendar.Deps{Store: st, Log: log, Now: a.now, Hub: a.Hub, NoRefresh: true,
+		Fetch: func(ctx context.Context, req *http.Request) (*http.Response, error) {
+			return a.Outbound.Do(ctx, req, netguard.WithMaxBytes(feedMax))
+		},
+		FeedRefresh: cfg.Calendar.FeedRefresh.D(), FeedMaxBytes: feedMax, FeedMaxEvents: cfg.Calendar.FeedMaxEvents})
+
 	a.Semantic = semantic.New(semantic.Deps{Store: st, LLM: a.LLM, User: a.Auth.User, Documents: a.Documents,
 		DefaultModel: cfg.LLM.DefaultModel, Log: log})
 	a.DataRights = datarights.New(datarights.Deps{Store: st, Cache: a.Cache, Accounts: a.Auth, Log: log, Now: a.now})
@@ -219,7 +234,8 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 	// The archive's sections come in this order; every table referring
 	// to users belongs to one part.
 	a.DataRights.Register(a.Users.DataPart(), a.Auth.DataPart(), a.Chat.DataPart(), a.MFA.DataPart(), a.Certs.DataPart(),
-		a.Documents.DataPart(), a.Tasks.DataPart())
+		a.Documents.DataPart(), a.Tasks.DataPart(), a.Calendar.DataPart())
+	a.DataRights.Register(a.Auth.AppPasswordsPart(), dav.DataPart{})
 	ok = true
 	return a, nil
 }
@@ -236,6 +252,9 @@ func (a *App) Close() {
 	}
 	if a.Documents != nil {
 		a.Documents.Close()
+	}
+	if a.Calendar != nil {
+		a.Calendar.Close()
 	}
 	if a.Research != nil {
 		a.Research.Close()
