@@ -43,7 +43,7 @@ func (s *Service) Similarity(ctx context.Context, userID int64, r SimilarityRequ
 	// stand for them.
 	ha, cutA := head(a)
 	hb, cutB := head(b)
-	vecs, name, err := s.d.Documents.Embed(ctx, userID, []string{ha, hb})
+	name, vecs, err := s.d.Documents.Embed(ctx, userID, []string{ha, hb})
 	switch {
 	case err == nil && name != documents.BuiltinModel:
 		out.Method = Method{Method: "model", Model: name}
