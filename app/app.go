@@ -233,7 +233,6 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 			return a.Outbound.Do(ctx, req, netguard.WithMaxBytes(feedMax))
 		},
 		FeedRefresh: cfg.Calendar.FeedRefresh.D(), FeedMaxBytes: feedMax, FeedMaxEvents: cfg.Calendar.FeedMaxEvents})
-
 	a.Semantic = semantic.New(semantic.Deps{Store: st, LLM: a.LLM, User: a.Auth.User, Documents: a.Documents,
 		DefaultModel: cfg.LLM.DefaultModel, Log: log})
 	a.DataRights = datarights.New(datarights.Deps{Store: st, Cache: a.Cache, Accounts: a.Auth, Log: log, Now: a.now})
