@@ -266,7 +266,7 @@ func (s *Service) Regenerate(ctx context.Context, req RegenerateRequest) (*Reply
 				return err
 			}
 			// A reply from documents is made again from documents.
-			usedDocs = last[n-1].Sources != nil
+			usedDocs = fromDocuments(last[n-1], mode)
 			// So is one that was offered tools.
 			usedTools = last[n-1].ToolCalls != nil
 			last = last[:n-1]

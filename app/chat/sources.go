@@ -91,6 +91,25 @@ func (r *retrieval) noSources() string {
 // the Documents mode.
 func usesDocuments(mode Mode, asked bool) bool { return asked || mode.Key == "documents" }
 
+// fromDocuments says whether a stored reply was answered from the user's
+// documents: it cites one of them, or it found nothing in them (its
+// sources are []) outside research mode, whose sources are web pages.
+func fromDocuments(m *store.Message, mode Mode) bool {
+	if m.Sources == nil {
+		return false
+	}
+	var sources []Source
+	if err := json.Unmarshal(m.Sources, &sources); err != nil {
+		return false
+	}
+	for _, s := range sources {
+		if s.DocumentID != 0 {
+			return true
+		}
+	}
+	return len(sources) == 0 && mode.Key != ResearchMode
+}
+
 // retrievalQuery is what is searched for: the question, and for a short
 // follow-up the user's previous turn too (its words carry the topic).
 func retrievalQuery(question string, turns []*store.Message) string {
