@@ -10,33 +10,16 @@ import (
 
 // eventOpportunities lists the user's opportunities from events (every
 // status).
-func eventOpportunities(t *testing.T, c *servertest.Client) []opportunityEventView {
+func eventOpportunities(t *testing.T, c *servertest.Client) []opportunityView {
 	t.Helper()
-	res := c.Get("/api/v1/tasks/opportunities?status=all&source=event")
-	if res.Status != 200 {
-		t.Fatalf("opportunities: %s", res)
-	}
-	var p struct {
-		Items []opportunityEventView `json:"items"`
-	}
-	res.JSON(t, &p)
-	return p.Items
-}
-
-type opportunityEventView struct {
-	opportunityView
-	Source struct {
-		Kind    string `json:"kind"`
-		EventID int64  `json:"event_id"`
-		Title   string `json:"title"`
-	} `json:"source"`
+	return listOpportunities(t, c, "?status=all&source=event")
 }
 
 // waitEventOpportunity waits for the proposal of event id (the hook reads
 // events in the background) and returns it.
-func waitEventOpportunity(t *testing.T, c *servertest.Client, eventID int64) opportunityEventView {
+func waitEventOpportunity(t *testing.T, c *servertest.Client, eventID int64) opportunityView {
 	t.Helper()
-	var got opportunityEventView
+	var got opportunityView
 	poll(t, 10*time.Second, fmt.Sprintf("the opportunity of event %d", eventID), func() bool {
 		for _, o := range eventOpportunities(t, c) {
 			if o.Source.EventID == eventID {
