@@ -27,7 +27,9 @@ func (a *App) SeedDemo(ctx context.Context) (*chat.DemoCredentials, error) {
 		return creds, err
 	}
 	if err := a.seedDemoWork(ctx); err != nil {
-		return creds, fmt.Errorf("demo tasks and calendar: %w", err)
+		// The account and its conversations are the demo; a page left
+		// empty is no reason not to start.
+		a.Log.Error("demo: seeding tasks, calendar and opportunities", "err", err)
 	}
 	return creds, nil
 }
@@ -46,6 +48,12 @@ func (a *App) seedDemoWork(ctx context.Context) error {
 	}
 	u, err := store.UserByEmail(ctx, a.Store.DB, chat.DemoEmail)
 	if err != nil {
+		return err
+	}
+	// Marked first: the services write one by one, so a seed that fails
+	// half-way is not tried again over what it made (a restart would
+	// duplicate it, or stop at the first name taken).
+	if err := store.SetSetting(ctx, a.Store.DB, demoWorkSeededKey, "true", a.now()); err != nil {
 		return err
 	}
 	loc, err := time.LoadLocation(u.Timezone)
@@ -162,10 +170,8 @@ func (a *App) seedDemoWork(ctx context.Context) error {
 		}
 	}
 	on := true
-	if _, err := a.Opportunities.SetSettings(ctx, u.ID, opportunities.SettingsPatch{CalendarEvents: &on}); err != nil {
-		return err
-	}
-	return store.SetSetting(ctx, a.Store.DB, demoWorkSeededKey, "true", a.now())
+	_, err = a.Opportunities.SetSettings(ctx, u.ID, opportunities.SettingsPatch{CalendarEvents: &on})
+	return err
 }
 
 func intp(n int) *int    { return &n }
