@@ -1,0 +1,221 @@
+// Due dates in the user's time zone (the profile's, not the browser's): which group a task
+// falls in, and how its date reads. A due is either a day ("2026-12-24", meant in the user's
+// zone) or an instant (RFC 3339, shown and grouped by the user's wall clock).
+import type { Task } from './types';
+
+export type DueGroup = 'overdue' | 'today' | 'week' | 'later' | 'none' | 'closed';
+
+export const GROUP_ORDER: readonly DueGroup[] = ['overdue', 'today', 'week', 'later', 'none', 'closed'];
+
+export const GROUP_LABEL: Record<DueGroup, string> = {
+	overdue: 'Overdue',
+	today: 'Today',
+	week: 'This week',
+	later: 'Later',
+	none: 'No date',
+	closed: 'Done and cancelled'
+};
+
+const DAY_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** A zone the browser knows, or UTC (an unknown name must not break the page). */
+export function safeZone(tz: string | null | undefined): string {
+	if (!tz) return 'UTC';
+	try {
+		new Intl.DateTimeFormat('en-US', { timeZone: tz });
+		return tz;
+	} catch {
+		return 'UTC';
+	}
+}
+
+/** The calendar day ("YYYY-MM-DD") of an instant on the wall clocks of tz. */
+export function dayIn(at: Date, tz: string): string {
+	let f = dayFormats.get(tz);
+	if (!f) {
+		f = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' });
+		dayFormats.set(tz, f);
+	}
+	const parts = Object.fromEntries(f.formatToParts(at).map((p) => [p.type, p.value]));
+	return `${parts.year}-${parts.month}-${parts.day}`;
+}
+
+/** day plus n days (calendar arithmetic, no zone involved). */
+export function addDays(day: string, n: number): string {
+	const [y, m, d] = day.split('-').map(Number);
+	return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
+}
+
+/** 1 (Monday) … 7 (Sunday) of a calendar day. */
+export function isoWeekday(day: string): number {
+	const [y, m, d] = day.split('-').map(Number);
+	return ((new Date(Date.UTC(y, m - 1, d)).getUTCDay() + 6) % 7) + 1;
+}
+
+/** The Monday of day's ISO week. */
+export function weekStart(day: string): string {
+	return addDays(day, 1 - isoWeekday(day));
+}
+
+export function isDayOnly(due: string): boolean {
+	return DAY_ONLY.test(due);
+}
+
+/** The day a due falls on in tz; null when there is none or it cannot be read. */
+export function dueDay(due: string | null | undefined, tz: string): string | null {
+	if (!due) return null;
+	if (isDayOnly(due)) return due;
+	const t = new Date(due);
+	return Number.isNaN(t.getTime()) ? null : dayIn(t, tz);
+}
+
+function closed(t: Pick<Task, 'status'>): boolean {
+	return t.status === 'done' || t.status === 'cancelled';
+}
+
+/**
+ * The group of a task at `now` in tz: a day before today, or an instant already past, is
+ * overdue; "this week" is the rest of the ISO week (Monday first) after today; done and
+ * cancelled tasks have their own group whatever their date.
+ */
+export function dueGroup(t: Pick<Task, 'status' | 'due'>, now: Date, tz: string): DueGroup {
+	if (closed(t)) return 'closed';
+	const day = dueDay(t.due, tz);
+	if (day === null) return 'none';
+	const today = dayIn(now, tz);
+	if (day < today) return 'overdue';
+	if (t.due && !isDayOnly(t.due) && new Date(t.due).getTime() < now.getTime()) return 'overdue';
+	if (day === today) return 'today';
+	if (day <= addDays(weekStart(today), 6)) return 'week';
+	return 'later';
+}
+
+export interface Group<T> {
+	key: DueGroup;
+	label: string;
+	tasks: T[];
+}
+
+/** Sort key inside a group: the due instant (a day counts as its start), then manual order. */
+function dueKey(t: Pick<Task, 'due'>): string {
+	if (!t.due) return '~';
+	return isDayOnly(t.due) ? t.due + 'T' : new Date(t.due).toISOString();
+}
+
+/**
+ * Tasks in their due groups, in GROUP_ORDER, empty groups left out. Within a group: earliest
+ * due first (a day before that day's timed tasks), then position, then id. Subtasks are the
+ * caller's to leave out.
+ */
+export function groupByDue<T extends Pick<Task, 'status' | 'due' | 'position' | 'id'>>(
+	tasks: readonly T[],
+	now: Date,
+	tz: string
+): Group<T>[] {
+	const zone = safeZone(tz);
+	const by = new Map<DueGroup, T[]>();
+	for (const t of tasks) {
+		const g = dueGroup(t, now, zone);
+		let list = by.get(g);
+		if (!list) by.set(g, (list = []));
+		list.push(t);
+	}
+	const out: Group<T>[] = [];
+	for (const key of GROUP_ORDER) {
+		const list = by.get(key);
+		if (!list) continue;
+		list.sort((a, b) => {
+			const ka = dueKey(a);
+			const kb = dueKey(b);
+			if (ka !== kb) return ka < kb ? -1 : 1;
+			return a.position - b.position || a.id - b.id;
+		});
+		out.push({ key, label: GROUP_LABEL[key], tasks: list });
+	}
+	return out;
+}
+
+const weekdayFmt = new Map<string, Intl.DateTimeFormat>();
+function fmt(key: string, opts: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+	let f = weekdayFmt.get(key);
+	if (!f) weekdayFmt.set(key, (f = new Intl.DateTimeFormat(undefined, opts)));
+	return f;
+}
+
+/** "Today", "Tomorrow", "Yesterday", a weekday this week, or a date; with the time for an instant. */
+export function formatDue(due: string | null | undefined, now: Date, tz: string): string {
+	const zone = safeZone(tz);
+	const day = dueDay(due, zone);
+	if (!due || day === null) return '';
+	const today = dayIn(now, zone);
+	const [y, m, d] = day.split('-').map(Number);
+	const noonUTC = new Date(Date.UTC(y, m - 1, d, 12));
+	let text: string;
+	if (day === today) text = 'Today';
+	else if (day === addDays(today, 1)) text = 'Tomorrow';
+	else if (day === addDays(today, -1)) text = 'Yesterday';
+	else if (day > today && day <= addDays(today, 6)) text = fmt('wd', { weekday: 'long', timeZone: 'UTC' }).format(noonUTC);
+	else if (day.slice(0, 4) === today.slice(0, 4)) text = fmt('md', { month: 'short', day: 'numeric', timeZone: 'UTC' }).format(noonUTC);
+	else text = fmt('ymd', { dateStyle: 'medium', timeZone: 'UTC' }).format(noonUTC);
+	if (!isDayOnly(due)) {
+		text += ' ' + fmt('hm:' + zone, { hour: '2-digit', minute: '2-digit', timeZone: zone }).format(new Date(due));
+	}
+	return text;
+}
+
+/**
+ * The offset of tz from UTC at an instant, in minutes (Berlin in summer: +120). Used to turn
+ * a wall-clock date and time typed in the drawer into an instant in the user's zone.
+ */
+export function zoneOffset(at: Date, tz: string): number {
+	const f = new Intl.DateTimeFormat('en-US', {
+		timeZone: tz,
+		hourCycle: 'h23',
+		year: 'numeric',
+		month: '2-digit',
+		day: '2-digit',
+		hour: '2-digit',
+		minute: '2-digit',
+		second: '2-digit'
+	});
+	const p = Object.fromEntries(f.formatToParts(at).map((x) => [x.type, x.value]));
+	const asUTC = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second);
+	return Math.round((asUTC - Math.floor(at.getTime() / 1000) * 1000) / 60000);
+}
+
+/**
+ * The instant (RFC 3339, UTC) of a wall-clock day and "HH:MM" in tz. A time that happens
+ * twice (autumn) is its first occurrence; one that does not happen (spring gap) is read
+ * with the offset before the change, so it moves forward (02:30 → 03:30), as RFC 5545 says.
+ */
+export function wallToInstant(day: string, time: string, tz: string): string {
+	const [y, m, d] = day.split('-').map(Number);
+	const [hh, mm] = time.split(':').map(Number);
+	const wall = Date.UTC(y, m - 1, d, hh, mm);
+	const before = zoneOffset(new Date(wall - 12 * 3600_000), tz);
+	const after = zoneOffset(new Date(wall + 12 * 3600_000), tz);
+	const atBefore = wall - before * 60000;
+	const atAfter = wall - after * 60000;
+	let at = atBefore;
+	if (zoneOffset(new Date(atBefore), tz) !== before && zoneOffset(new Date(atAfter), tz) === after) at = atAfter;
+	return new Date(at).toISOString().replace('.000Z', 'Z');
+}
+
+/** The wall-clock day and "HH:MM" of a due in tz, for the drawer's inputs. */
+export function dueParts(due: string | null | undefined, tz: string): { day: string; time: string } {
+	if (!due) return { day: '', time: '' };
+	if (isDayOnly(due)) return { day: due, time: '' };
+	const t = new Date(due);
+	if (Number.isNaN(t.getTime())) return { day: '', time: '' };
+	const hm = new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(t);
+	return { day: dayIn(t, tz), time: hm };
+}
+
+/** The due the drawer's inputs mean: a day, an instant for a day and time, or null. */
+export function dueFromParts(day: string, time: string, tz: string): string | null {
+	if (!day) return null;
+	if (!time) return day;
+	return wallToInstant(day, time, safeZone(tz));
+}
