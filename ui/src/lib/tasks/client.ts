@@ -1,0 +1,49 @@
+// The tasks API through lib/api.ts: one function per call the page makes.
+import { api } from '$lib/api';
+import type { Category, Opportunity, ParsedTask, Task, TaskInput, TaskList, TaskStatus } from './types';
+
+const BASE = '/api/v1/tasks';
+
+/** Every task matching a query (taskQuery without page and per_page), in pages of 100. */
+export async function listAll(query: URLSearchParams | string, maxPages = 50): Promise<Task[]> {
+	const all: Task[] = [];
+	for (let page = 1; page <= maxPages; page++) {
+		const p = new URLSearchParams(query);
+		p.set('page', String(page));
+		p.set('per_page', '100');
+		const r = await api<TaskList>('GET', `${BASE}?${p}`);
+		const items = r.items ?? [];
+		all.push(...items);
+		if (items.length === 0 || all.length >= r.total) break;
+	}
+	return all;
+}
+
+export const getTask = (id: number) => api<Task>('GET', `${BASE}/${id}`);
+export const createTask = (t: TaskInput) => api<Task>('POST', BASE, t);
+export const updateTask = (id: number, t: TaskInput) => api<Task>('PATCH', `${BASE}/${id}`, t);
+export const deleteTask = (id: number) => api<void>('DELETE', `${BASE}/${id}`);
+
+export type BulkChange = { status: TaskStatus } | { category_id: number | null } | { delete: true };
+
+/** One change for many tasks, all or nothing. */
+export const bulk = (ids: number[], change: BulkChange) => api<{ updated?: number; deleted?: number }>('POST', `${BASE}/bulk`, { ids, ...change });
+
+export const parse = (text: string) => api<ParsedTask>('POST', `${BASE}/parse`, { text });
+
+export const listCategories = async () => (await api<{ items: Category[] }>('GET', `${BASE}/categories`)).items ?? [];
+export const createCategory = (c: Omit<Category, 'id'>) => api<Category>('POST', `${BASE}/categories`, c);
+export const updateCategory = (id: number, c: Partial<Omit<Category, 'id'>>) => api<Category>('PATCH', `${BASE}/categories/${id}`, c);
+/** Its tasks move to no category; the answer says how many. */
+export const deleteCategory = (id: number) => api<{ tasks_moved?: number } | undefined>('DELETE', `${BASE}/categories/${id}`);
+
+export const listOpportunities = async () => (await api<{ items: Opportunity[] }>('GET', `${BASE}/opportunities`)).items ?? [];
+/** Creates the task (with the person's edits) and answers it. */
+export const acceptOpportunity = (id: number, edits: TaskInput) => api<Task>('POST', `${BASE}/opportunities/${id}/accept`, edits);
+export const dismissOpportunity = (id: number) => api<void>('POST', `${BASE}/opportunities/${id}/dismiss`);
+
+/** The user's time zone (their profile's), for due groups and the wall clock of dues. */
+export async function profileZone(): Promise<string> {
+	const p = await api<{ timezone?: string }>('GET', '/api/v1/profile');
+	return p.timezone || 'UTC';
+}
