@@ -23,6 +23,7 @@ import (
 	"github.com/aiwfe/aiwfe/app/hub"
 	"github.com/aiwfe/aiwfe/app/llm"
 	"github.com/aiwfe/aiwfe/app/settings"
+	"github.com/aiwfe/aiwfe/app/tasks"
 	"github.com/aiwfe/aiwfe/app/users"
 	"github.com/aiwfe/aiwfe/store"
 )
@@ -92,6 +93,8 @@ type App struct {
 	Chat *chat.Service
 	// Documents is uploads, their ingestion queue and search.
 	Documents *documents.Service
+	// Tasks is tasks, their categories and what is due.
+	Tasks *tasks.Service
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 
@@ -171,6 +174,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 		DataDir: cfg.Data.Dir, MaxFileBytes: int64(cfg.Server.UploadLimitMB) << 20, User: a.Auth.User, NoWorker: true})
 	a.Chat = chat.New(chat.Deps{Store: st, LLM: a.LLM, Hub: a.Hub, Log: log, Now: a.now,
 		DefaultModel: cfg.LLM.DefaultModel, User: a.Auth.User, Retriever: documentsRetriever{a.Documents}})
+	a.Tasks = tasks.New(tasks.Deps{Store: st, Log: log, Now: a.now, User: a.Auth.User})
 	a.DataRights = datarights.New(datarights.Deps{Store: st, Cache: a.Cache, Accounts: a.Auth, Log: log, Now: a.now})
 	a.Users = users.New(users.Deps{Store: st, Cache: a.Cache, Accounts: a.Auth, Erase: a.DataRights.Erase,
 		DefaultModel: cfg.LLM.DefaultModel, Log: log, Now: a.now,
@@ -185,7 +189,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 	// The archive's sections come in this order; every table referring
 	// to users belongs to one part.
 	a.DataRights.Register(a.Users.DataPart(), a.Auth.DataPart(), a.Chat.DataPart(), a.MFA.DataPart(), a.Certs.DataPart(),
-		a.Documents.DataPart())
+		a.Documents.DataPart(), a.Tasks.DataPart())
 	ok = true
 	return a, nil
 }

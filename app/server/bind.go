@@ -13,8 +13,10 @@ import (
 
 // decodeJSON reads a JSON object body into dst strictly: an unknown field
 // or a wrong type is a 400 that names the field.
-func decodeJSON(c *fiber.Ctx, dst any) error {
-	body := c.Body()
+func decodeJSON(c *fiber.Ctx, dst any) error { return decodeJSONBytes(c.Body(), dst) }
+
+// decodeJSONBytes is decodeJSON for a body already in hand.
+func decodeJSONBytes(body []byte, dst any) error {
 	if len(body) == 0 {
 		return apperr.BadRequest("a JSON body is required")
 	}

@@ -117,7 +117,8 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			}
 		}
 	}
-	param := regexp.MustCompile(`:(\w+)\??`)
+	// A parameter may carry a constraint (:id<int>).
+	param := regexp.MustCompile(`:(\w+)(<[^>]*>)?\??`)
 	registered := map[string]bool{}
 	for _, r := range srv.Server.Fiber().GetRoutes(true) {
 		// Catch-alls (the JSON 404, WebSocket prefixes) are not endpoints.

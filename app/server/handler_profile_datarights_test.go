@@ -127,6 +127,10 @@ func seedUser(t *testing.T, srv *servertest.Server, c *servertest.Client, tag st
 		t.Fatal(err)
 	}
 
+	// A category and a tagged task in it (tasks, task_tags, task_categories).
+	cat := mkCategory(t, c, "category of "+tag)
+	mkTask(t, c, map[string]any{"title": "task of " + tag, "category_id": cat, "tags": []string{"tag-" + tag}, "due": "2030-01-02"})
+
 	var pwHash, keyEnc string
 	db.QueryRow("SELECT password_hash, web_search_api_key_enc FROM users WHERE id = ?", s.ID).Scan(&pwHash, &keyEnc)
 	s.Secrets = append(s.Secrets, pwHash, keyEnc, "sk-"+tag+"-plain-key", pending, active, hash, "salt"+tag, keyMaterial, "JBSWY3DPEHPK3PXP")
@@ -248,6 +252,14 @@ func TestDataExport(t *testing.T) {
 			SHA256 string `json:"sha256"`
 			File   []byte `json:"file_base64"`
 		} `json:"documents"`
+		Tasks []struct {
+			Title string   `json:"title"`
+			Due   string   `json:"due"`
+			Tags  []string `json:"tags"`
+		} `json:"tasks"`
+		TaskCategories []struct {
+			Name string `json:"name"`
+		} `json:"task_categories"`
 		ClientCertificates []struct {
 			Serial   string    `json:"serial"`
 			Name     string    `json:"name"`
@@ -298,13 +310,19 @@ func TestDataExport(t *testing.T) {
 	if len(ex.Documents) != 1 || ex.Documents[0].Name != "notes of alice.txt" || string(ex.Documents[0].File) != "Field notes of alice about the river." {
 		t.Errorf("documents: %+v", ex.Documents)
 	}
+	if len(ex.Tasks) != 1 || ex.Tasks[0].Title != "task of alice" || ex.Tasks[0].Due != "2030-01-02" || len(ex.Tasks[0].Tags) != 1 {
+		t.Errorf("tasks: %+v", ex.Tasks)
+	}
+	if len(ex.TaskCategories) != 1 || ex.TaskCategories[0].Name != "category of alice" {
+		t.Errorf("task categories: %+v", ex.TaskCategories)
+	}
 	if len(ex.ClientCertificates) != 1 || ex.ClientCertificates[0].Name != "cert of alice" || ex.ClientCertificates[0].NotAfter.IsZero() {
 		t.Errorf("certificates: %+v", ex.ClientCertificates)
 	}
 	// Every key the brief promises is there, arrays never null.
 	var raw map[string]json.RawMessage
 	res.JSON(t, &raw)
-	for _, k := range []string{"devices", "sessions", "security_events", "notifications", "conversations", "chat_modes", "passkeys", "client_certificates"} {
+	for _, k := range []string{"devices", "sessions", "security_events", "notifications", "conversations", "chat_modes", "passkeys", "client_certificates", "tasks", "task_categories"} {
 		if !strings.HasPrefix(string(raw[k]), "[") {
 			t.Errorf("%s is %s, want an array", k, raw[k])
 		}
@@ -433,6 +451,10 @@ func TestDeleteAccount(t *testing.T) {
 	db.QueryRow(`SELECT COUNT(*) FROM document_chunks_fts WHERE document_chunks_fts MATCH '"alice"'`).Scan(&hits)
 	if hits != 0 {
 		t.Errorf("the documents' index still finds the deleted user's words (%d hits)", hits)
+	}
+	db.QueryRow(`SELECT COUNT(*) FROM tasks_fts WHERE tasks_fts MATCH '"alice"'`).Scan(&hits)
+	if hits != 0 {
+		t.Errorf("the tasks' index still finds the deleted user's words (%d hits)", hits)
 	}
 	docDir := func(id int64) string { return filepath.Join(srv.Config.Data.Dir, "documents", fmt.Sprint(id)) }
 	if _, err := os.Stat(docDir(a.ID)); !errors.Is(err, os.ErrNotExist) {

@@ -114,6 +114,22 @@ func (s *Server) apiRoutes(r fiber.Router) {
 	v1.Get("/documents/:id/file", s.requireAuth, s.documentFileGET)
 	v1.Post("/documents/:id/reindex", s.requireAuth, s.documentReindexPOST)
 
+	// --- tasks ---
+	// Handlers: handler_tasks.go. {id} matches numbers only (<int>), so
+	// /tasks/due, /tasks/bulk, /tasks/categories, /tasks/parse, ... never
+	// reach a task's route, whatever order they are registered in.
+	v1.Get("/tasks", s.requireAuth, s.tasksGET)
+	v1.Post("/tasks", s.requireAuth, bodyLimit(512<<10), s.tasksPOST)
+	v1.Post("/tasks/bulk", s.requireAuth, bodyLimit(64<<10), s.tasksBulkPOST)
+	v1.Get("/tasks/due", s.requireAuth, s.tasksDueGET)
+	v1.Get("/tasks/categories", s.requireAuth, s.taskCategoriesGET)
+	v1.Post("/tasks/categories", s.requireAuth, bodyLimit(8<<10), s.taskCategoriesPOST)
+	v1.Patch("/tasks/categories/:id<int>", s.requireAuth, bodyLimit(8<<10), s.taskCategoryPATCH)
+	v1.Delete("/tasks/categories/:id<int>", s.requireAuth, s.taskCategoryDELETE)
+	v1.Get("/tasks/:id<int>", s.requireAuth, s.taskGET)
+	v1.Patch("/tasks/:id<int>", s.requireAuth, bodyLimit(512<<10), s.taskPATCH)
+	v1.Delete("/tasks/:id<int>", s.requireAuth, s.taskDELETE)
+
 	// --- certificates (admin) ---
 	// The client CA of the mTLS listener. Handlers: handler_admin_certificates.go.
 	v1.Get("/admin/certificates", s.requireAdmin, s.adminCertificatesGET)
