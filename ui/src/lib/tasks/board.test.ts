@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyMove, dropIndex, keyMove, locate, toColumns, type Columns } from './board';
+import { applyMove, dropIndex, keyMove, locate, positionBetween, toColumns, type Columns } from './board';
 import type { TaskStatus } from './types';
 
 type C = { id: number; status: TaskStatus; position: number };
@@ -10,7 +10,7 @@ const ids = (cols: Columns<C>) => ({
 	done: cols.done.map((t) => t.id)
 });
 
-const tasks = [c(1, 'todo', 0), c(2, 'todo', 1), c(3, 'todo', 2), c(4, 'in_progress', 0), c(5, 'done', 0), c(6, 'cancelled', 0)];
+const tasks = [c(1, 'todo', 1), c(2, 'todo', 2), c(3, 'todo', 3), c(4, 'in_progress', 4), c(5, 'done', 5), c(6, 'cancelled', 6)];
 
 describe('toColumns', () => {
 	it('sorts each column by position, then id, and leaves cancelled tasks off the board', () => {
@@ -22,29 +22,40 @@ describe('toColumns', () => {
 describe('applyMove', () => {
 	const cols = toColumns(tasks);
 
-	it('moves a card to another column at an index and renumbers both columns', () => {
+	it('moves a card to another column before the first, with a position below it', () => {
 		const r = applyMove(cols, { id: 2, to: 'in_progress', index: 0 })!;
 		expect(ids(r.cols)).toEqual({ todo: [1, 3], in_progress: [2, 4], done: [5] });
-		expect(r.patch).toEqual({ status: 'in_progress', position: 0 });
+		expect(r.patch).toEqual({ status: 'in_progress', position: 3 });
 		expect(r.cols.in_progress.map((t) => [t.id, t.status, t.position])).toEqual([
-			[2, 'in_progress', 0],
-			[4, 'in_progress', 1]
+			[2, 'in_progress', 3],
+			[4, 'in_progress', 4]
 		]);
-		expect(r.cols.todo.map((t) => t.position)).toEqual([0, 1]);
-		// The input is not changed.
+		// No other card changes, and the input is not changed.
+		expect(r.cols.todo.map((t) => t.position)).toEqual([1, 3]);
 		expect(ids(cols)).toEqual({ todo: [1, 2, 3], in_progress: [4], done: [5] });
 	});
 
-	it('reorders within a column without sending the status', () => {
-		const r = applyMove(cols, { id: 1, to: 'todo', index: 2 })!;
-		expect(ids(r.cols).todo).toEqual([2, 3, 1]);
-		expect(r.patch).toEqual({ position: 2 });
+	it('reorders within a column (between two cards: the middle) without sending the status', () => {
+		const r = applyMove(cols, { id: 1, to: 'todo', index: 1 })!;
+		expect(ids(r.cols).todo).toEqual([2, 1, 3]);
+		expect(r.patch).toEqual({ position: 2.5 });
+		const last = applyMove(cols, { id: 1, to: 'todo', index: 2 })!;
+		expect(ids(last.cols).todo).toEqual([2, 3, 1]);
+		expect(last.patch).toEqual({ position: 4 });
 	});
 
-	it('clamps an index past the end to the end', () => {
+	it('clamps an index past the end to the end, and keeps the order after the server sorts', () => {
 		const r = applyMove(cols, { id: 1, to: 'done', index: 99 })!;
 		expect(ids(r.cols).done).toEqual([5, 1]);
-		expect(r.patch).toEqual({ status: 'done', position: 1 });
+		expect(r.patch).toEqual({ status: 'done', position: 6 });
+		// What the server answers next is sorted by position: the same order.
+		const again = toColumns(Object.values(r.cols).flat());
+		expect(ids(again)).toEqual(ids(r.cols));
+	});
+
+	it('lands in an empty column at 0', () => {
+		const r = applyMove(toColumns([c(1, 'todo', 7)]), { id: 1, to: 'done', index: 0 })!;
+		expect(r.patch).toEqual({ status: 'done', position: 0 });
 	});
 
 	it('is null for a move that changes nothing, an unknown card or column', () => {
@@ -81,6 +92,17 @@ describe('keyMove', () => {
 		}
 		expect(locate(cur, 1)).toEqual({ status: 'done', index: 0 });
 		expect(ids(cur)).toEqual({ todo: [2, 3], in_progress: [4], done: [1, 5] });
+	});
+});
+
+describe('positionBetween', () => {
+	it('halves the gap between neighbours and steps past the ends', () => {
+		expect(positionBetween(1, 2)).toBe(1.5);
+		expect(positionBetween(undefined, 2)).toBe(1);
+		expect(positionBetween(undefined, 2.5)).toBe(1);
+		expect(positionBetween(4, undefined)).toBe(5);
+		expect(positionBetween(-3.5, undefined)).toBe(-3);
+		expect(positionBetween(undefined, undefined)).toBe(0);
 	});
 });
 

@@ -36,8 +36,19 @@ export function locate<T extends Card>(cols: Columns<T>, id: number): { status: 
 }
 
 /**
- * The columns after a move, every card's position its index in its column, and what to send
- * for the moved card (PATCH /tasks/{id}): its status when it changed and its new position.
+ * A position that sorts between two neighbours (positions are numbers of any size; the server
+ * keeps what it is sent): the middle, one less than the first, one more than the last.
+ */
+export function positionBetween(before: number | undefined, after: number | undefined): number {
+	if (before === undefined && after === undefined) return 0;
+	if (before === undefined) return Math.floor(after! - 1);
+	if (after === undefined) return Math.floor(before + 1);
+	return (before + after) / 2;
+}
+
+/**
+ * The columns after a move, and what to send for the moved card (PATCH /tasks/{id}): its
+ * status when it changed and a position between its new neighbours (no other card changes).
  * Null when the card is unknown or the move would leave everything where it was.
  */
 export function applyMove<T extends Card>(
@@ -51,12 +62,11 @@ export function applyMove<T extends Card>(
 	const target = from.status === m.to ? rest : [...cols[m.to]];
 	const index = Math.max(0, Math.min(m.index, target.length));
 	if (from.status === m.to && index === from.index) return null;
-	const moved = { ...card, status: m.to, position: index } as T;
-	target.splice(index, 0, moved);
-	const renumber = (list: T[]) => list.map((t, i) => (t.position === i ? t : ({ ...t, position: i } as T)));
-	const next: Columns<T> = { ...cols, [m.to]: renumber(target) };
-	if (from.status !== m.to) next[from.status] = renumber(rest);
-	const patch: { status?: TaskStatus; position: number } = { position: index };
+	const position = positionBetween(target[index - 1]?.position, target[index]?.position);
+	target.splice(index, 0, { ...card, status: m.to, position } as T);
+	const next: Columns<T> = { ...cols, [m.to]: target };
+	if (from.status !== m.to) next[from.status] = rest;
+	const patch: { status?: TaskStatus; position: number } = { position };
 	if (from.status !== m.to) patch.status = m.to;
 	return { cols: next, patch };
 }

@@ -1,6 +1,6 @@
 // The tasks API through lib/api.ts: one function per call the page makes.
 import { api } from '$lib/api';
-import type { Category, Opportunity, ParsedTask, Task, TaskInput, TaskList, TaskStatus } from './types';
+import type { BulkResult, Category, Opportunity, ParsedTask, Task, TaskInput, TaskList, TaskStatus } from './types';
 
 const BASE = '/api/v1/tasks';
 
@@ -27,15 +27,15 @@ export const deleteTask = (id: number) => api<void>('DELETE', `${BASE}/${id}`);
 export type BulkChange = { status: TaskStatus } | { category_id: number | null } | { delete: true };
 
 /** One change for many tasks, all or nothing. */
-export const bulk = (ids: number[], change: BulkChange) => api<{ updated?: number; deleted?: number }>('POST', `${BASE}/bulk`, { ids, ...change });
+export const bulk = (ids: number[], change: BulkChange) => api<BulkResult>('POST', `${BASE}/bulk`, { ids, ...change });
 
 export const parse = (text: string) => api<ParsedTask>('POST', `${BASE}/parse`, { text });
 
 export const listCategories = async () => (await api<{ items: Category[] }>('GET', `${BASE}/categories`)).items ?? [];
-export const createCategory = (c: Omit<Category, 'id'>) => api<Category>('POST', `${BASE}/categories`, c);
-export const updateCategory = (id: number, c: Partial<Omit<Category, 'id'>>) => api<Category>('PATCH', `${BASE}/categories/${id}`, c);
+export const createCategory = (c: Pick<Category, 'name' | 'colour' | 'weight'>) => api<Category>('POST', `${BASE}/categories`, c);
+export const updateCategory = (id: number, c: Partial<Pick<Category, 'name' | 'colour' | 'weight'>>) => api<Category>('PATCH', `${BASE}/categories/${id}`, c);
 /** Its tasks move to no category; the answer says how many. */
-export const deleteCategory = (id: number) => api<{ tasks_moved?: number } | undefined>('DELETE', `${BASE}/categories/${id}`);
+export const deleteCategory = (id: number) => api<{ id: number; tasks_moved: number }>('DELETE', `${BASE}/categories/${id}`);
 
 export const listOpportunities = async () => (await api<{ items: Opportunity[] }>('GET', `${BASE}/opportunities`)).items ?? [];
 /** Creates the task (with the person's edits) and answers it. */

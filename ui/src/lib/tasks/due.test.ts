@@ -9,7 +9,6 @@ import {
 	groupByDue,
 	isoWeekday,
 	safeZone,
-	wallToInstant,
 	weekStart
 } from './due';
 import type { Task, TaskStatus } from './types';
@@ -151,29 +150,16 @@ describe('formatDue', () => {
 	});
 });
 
-describe('wall clock to instant', () => {
-	it.each([
-		['2026-07-01', '09:00', 'Europe/Berlin', '2026-07-01T07:00:00Z'],
-		['2026-12-01', '09:00', 'Europe/Berlin', '2026-12-01T08:00:00Z'],
-		['2026-12-01', '09:00', 'America/New_York', '2026-12-01T14:00:00Z'],
-		['2026-12-01', '09:00', 'UTC', '2026-12-01T09:00:00Z'],
-		// Spring gap in Berlin: 02:30 does not exist and moves forward to 03:30 CEST.
-		['2026-03-29', '02:30', 'Europe/Berlin', '2026-03-29T01:30:00Z'],
-		// Autumn: 02:30 happens twice; the first (CEST) is taken.
-		['2026-10-25', '02:30', 'Europe/Berlin', '2026-10-25T00:30:00Z'],
-		// New York's gap and fold.
-		['2026-03-08', '02:30', 'America/New_York', '2026-03-08T07:30:00Z'],
-		['2026-11-01', '01:30', 'America/New_York', '2026-11-01T05:30:00Z']
-	])('%s %s in %s is %s', (day, time, tz, want) => {
-		expect(wallToInstant(day, time, tz)).toBe(want);
-	});
-
-	it('round-trips through the drawer’s inputs', () => {
+describe('the drawer’s date and time', () => {
+	it('reads a due into the zone’s wall clock and writes a wall-clock date-time back', () => {
 		expect(dueParts('2026-12-01T14:00:00Z', 'America/New_York')).toEqual({ day: '2026-12-01', time: '09:00' });
+		expect(dueParts('2026-12-01T09:00:00+01:00', 'Europe/Berlin')).toEqual({ day: '2026-12-01', time: '09:00' });
+		expect(dueParts('2026-12-01T23:30:00Z', 'Europe/Berlin')).toEqual({ day: '2026-12-02', time: '00:30' });
 		expect(dueParts('2026-12-01', 'America/New_York')).toEqual({ day: '2026-12-01', time: '' });
 		expect(dueParts(null, 'UTC')).toEqual({ day: '', time: '' });
-		expect(dueFromParts('2026-12-01', '09:00', 'America/New_York')).toBe('2026-12-01T14:00:00Z');
-		expect(dueFromParts('2026-12-01', '', 'America/New_York')).toBe('2026-12-01');
-		expect(dueFromParts('', '09:00', 'UTC')).toBeNull();
+		expect(dueParts('garbage', 'UTC')).toEqual({ day: '', time: '' });
+		expect(dueFromParts('2026-12-01', '09:00')).toBe('2026-12-01T09:00');
+		expect(dueFromParts('2026-12-01', '')).toBe('2026-12-01');
+		expect(dueFromParts('', '09:00')).toBeNull();
 	});
 });

@@ -165,44 +165,6 @@ export function formatDue(due: string | null | undefined, now: Date, tz: string)
 	return text;
 }
 
-/**
- * The offset of tz from UTC at an instant, in minutes (Berlin in summer: +120). Used to turn
- * a wall-clock date and time typed in the drawer into an instant in the user's zone.
- */
-export function zoneOffset(at: Date, tz: string): number {
-	const f = new Intl.DateTimeFormat('en-US', {
-		timeZone: tz,
-		hourCycle: 'h23',
-		year: 'numeric',
-		month: '2-digit',
-		day: '2-digit',
-		hour: '2-digit',
-		minute: '2-digit',
-		second: '2-digit'
-	});
-	const p = Object.fromEntries(f.formatToParts(at).map((x) => [x.type, x.value]));
-	const asUTC = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second);
-	return Math.round((asUTC - Math.floor(at.getTime() / 1000) * 1000) / 60000);
-}
-
-/**
- * The instant (RFC 3339, UTC) of a wall-clock day and "HH:MM" in tz. A time that happens
- * twice (autumn) is its first occurrence; one that does not happen (spring gap) is read
- * with the offset before the change, so it moves forward (02:30 → 03:30), as RFC 5545 says.
- */
-export function wallToInstant(day: string, time: string, tz: string): string {
-	const [y, m, d] = day.split('-').map(Number);
-	const [hh, mm] = time.split(':').map(Number);
-	const wall = Date.UTC(y, m - 1, d, hh, mm);
-	const before = zoneOffset(new Date(wall - 12 * 3600_000), tz);
-	const after = zoneOffset(new Date(wall + 12 * 3600_000), tz);
-	const atBefore = wall - before * 60000;
-	const atAfter = wall - after * 60000;
-	let at = atBefore;
-	if (zoneOffset(new Date(atBefore), tz) !== before && zoneOffset(new Date(atAfter), tz) === after) at = atAfter;
-	return new Date(at).toISOString().replace('.000Z', 'Z');
-}
-
 /** The wall-clock day and "HH:MM" of a due in tz, for the drawer's inputs. */
 export function dueParts(due: string | null | undefined, tz: string): { day: string; time: string } {
 	if (!due) return { day: '', time: '' };
@@ -213,9 +175,11 @@ export function dueParts(due: string | null | undefined, tz: string): { day: str
 	return { day: dayIn(t, tz), time: hm };
 }
 
-/** The due the drawer's inputs mean: a day, an instant for a day and time, or null. */
-export function dueFromParts(day: string, time: string, tz: string): string | null {
+/**
+ * The due the drawer's inputs mean: a day, a wall-clock date-time (the server reads it in the
+ * user's zone, with its own rules for the hour skipped or repeated at a clock change), or null.
+ */
+export function dueFromParts(day: string, time: string): string | null {
 	if (!day) return null;
-	if (!time) return day;
-	return wallToInstant(day, time, safeZone(tz));
+	return time ? `${day}T${time}` : day;
 }

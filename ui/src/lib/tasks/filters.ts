@@ -27,14 +27,13 @@ export function isFiltered(f: Filters): boolean {
  */
 export function taskQuery(f: Filters, now: Date, tz: string, page = 1, perPage = 100): string {
 	const p = new URLSearchParams();
-	if (f.status === 'open') {
-		p.append('status', 'todo');
-		p.append('status', 'in_progress');
-	} else if (f.status) p.set('status', f.status);
-	if (f.category === 'none') p.set('category_id', '0');
+	if (f.status === 'open') p.set('status', 'todo,in_progress');
+	else if (f.status) p.set('status', f.status);
+	if (f.category === 'none') p.set('category_id', 'none');
 	else if (/^\d+$/.test(f.category)) p.set('category_id', f.category);
 	const tag = f.tag.trim().replace(/^#/, '');
 	if (tag) p.set('tag', tag);
+	// due_after is inclusive and due_before exclusive; a day means its start in the user's zone.
 	const today = dayIn(now, safeZone(tz));
 	switch (f.due) {
 		case 'overdue':
@@ -42,21 +41,24 @@ export function taskQuery(f: Filters, now: Date, tz: string, page = 1, perPage =
 			break;
 		case 'today':
 			p.set('due_after', today);
-			p.set('due_before', today);
+			p.set('due_before', addDays(today, 1));
 			break;
 		case 'week':
 			p.set('due_after', today);
-			p.set('due_before', addDays(weekStart(today), 6));
+			p.set('due_before', addDays(weekStart(today), 7));
 			break;
-		case 'none':
-			p.set('no_due', 'true');
-			break;
+		// 'none': the API has no such filter; keep() drops dated tasks from its answer.
 	}
 	const q = f.q.trim();
 	if (q) p.set('q', q);
 	p.set('page', String(page));
 	p.set('per_page', String(perPage));
 	return p.toString();
+}
+
+/** What the server cannot filter by: tasks without a date, for the "No date" filter. */
+export function keep(f: Filters, t: { due: string | null }): boolean {
+	return f.due !== 'none' || t.due === null;
 }
 
 const STATUS_VALUES = new Set(['open', 'todo', 'in_progress', 'done', 'cancelled']);

@@ -1,6 +1,6 @@
 // Where a task or a proposal came from, as a link to that page.
 import { viewerHref } from '$lib/documents/highlight';
-import type { TaskSource } from './types';
+import type { SourceRef } from './types';
 
 export interface SourceLink {
 	href: string;
@@ -8,7 +8,7 @@ export interface SourceLink {
 }
 
 /** The page of a task's source (a conversation, a document's page, a calendar event), or null. */
-export function sourceLink(s: TaskSource | null | undefined): SourceLink | null {
+export function sourceLink(s: SourceRef | null | undefined): SourceLink | null {
 	if (!s) return null;
 	if (s.conversation_id) {
 		return { href: `/?c=${s.conversation_id}`, label: 'the conversation' };

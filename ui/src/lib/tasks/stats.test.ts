@@ -35,9 +35,9 @@ describe('donePerWeek', () => {
 
 describe('openPerCategory', () => {
 	const cats: Category[] = [
-		{ id: 1, name: 'Home', color: '#22c55e', weight: 1 },
-		{ id: 2, name: 'Work', color: '#6366f1', weight: 2 },
-		{ id: 3, name: 'Empty', color: '#000000', weight: 1 }
+		{ id: 1, name: 'Home', colour: '#22c55e', weight: 1 },
+		{ id: 2, name: 'Work', colour: '#6366f1', weight: 2 },
+		{ id: 3, name: 'Empty', colour: '#000000', weight: 1 }
 	];
 	it('counts open tasks, most first, with uncategorised (and unknown categories) last', () => {
 		const t = (category_id: number | null, status: TaskStatus = 'todo') => ({ category_id, status });
@@ -64,11 +64,11 @@ describe('niceMax', () => {
 
 describe('sourceLink', () => {
 	it('links a conversation, a document page and an event', () => {
-		expect(sourceLink({ kind: 'opportunity', conversation_id: 4, message_id: 9 })).toEqual({ href: '/?c=4', label: 'the conversation' });
-		expect(sourceLink({ kind: 'opportunity', document_id: 2, page: 3 })?.href).toBe('/documents/2?page=3');
-		expect(sourceLink({ kind: 'opportunity', document_id: 2 })?.href).toBe('/documents/2?page=1');
-		expect(sourceLink({ kind: 'opportunity', event_id: 8 })?.href).toBe('/calendar?event=8');
-		expect(sourceLink({ kind: 'manual' })).toBeNull();
+		expect(sourceLink({ conversation_id: 4, message_id: 9 })).toEqual({ href: '/?c=4', label: 'the conversation' });
+		expect(sourceLink({ document_id: 2, page: 3 })?.href).toBe('/documents/2?page=3');
+		expect(sourceLink({ document_id: 2 })?.href).toBe('/documents/2?page=1');
+		expect(sourceLink({ event_id: 8 })?.href).toBe('/calendar?event=8');
+		expect(sourceLink({})).toBeNull();
 		expect(sourceLink(null)).toBeNull();
 	});
 });

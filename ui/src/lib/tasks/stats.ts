@@ -50,7 +50,7 @@ export function openPerCategory(
 	}
 	const bars: Bar[] = categories
 		.filter((c) => counts.has(c.id))
-		.map((c) => ({ key: String(c.id), label: c.name, value: counts.get(c.id)!, color: c.color }))
+		.map((c) => ({ key: String(c.id), label: c.name, value: counts.get(c.id)!, color: c.colour }))
 		.sort((a, b) => b.value - a.value || a.label.localeCompare(b.label));
 	if (counts.has(null)) bars.push({ key: 'none', label: 'No category', value: counts.get(null)! });
 	return bars;

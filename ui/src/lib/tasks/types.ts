@@ -23,15 +23,13 @@ export const PRIORITY_LABEL: Record<Priority, string> = {
 	urgent: 'Urgent'
 };
 
-/** Where a task came from: a conversation (and message), a document (and page), an event. */
-export interface TaskSource {
-	kind: SourceKind | string;
+/** Where a task came from: a conversation (and message), a document (and page), an event; {} for none. */
+export interface SourceRef {
 	conversation_id?: number | null;
 	message_id?: number | null;
 	document_id?: number | null;
 	page?: number | null;
 	event_id?: number | null;
-	opportunity_id?: number | null;
 }
 
 export interface Task {
@@ -40,17 +38,27 @@ export interface Task {
 	notes: string;
 	status: TaskStatus;
 	priority: Priority;
-	/** "YYYY-MM-DD" (a day in the user's time zone) or an RFC 3339 instant; null: no date. */
+	/** "YYYY-MM-DD" (a day in the user's time zone) or an RFC 3339 date-time; null: no date. */
 	due: string | null;
+	/** The instant the due orders by (a day's start in the user's zone). */
+	due_at: string | null;
+	all_day: boolean;
+	/** Open and past its due (the server's word, at the time of the answer). */
+	overdue: boolean;
 	estimated_minutes: number | null;
 	category_id: number | null;
 	tags: string[];
 	parent_id: number | null;
+	subtask_count: number;
+	/** Manual order: any number; a list sorts by it ascending. */
 	position: number;
 	/** An RRULE (subset), "" when the task does not repeat. */
 	recurrence: string;
+	/** The next occurrence, made when this recurring task was completed. */
+	next_task_id: number | null;
 	completed_at: string | null;
-	source: TaskSource;
+	source: SourceKind | string;
+	source_ref: SourceRef | null;
 	created_at: string;
 	updated_at: string;
 }
@@ -65,10 +73,12 @@ export interface TaskList {
 export interface Category {
 	id: number;
 	name: string;
-	/** "#rrggbb". */
-	color: string;
-	/** How much the category counts in planning. */
+	/** "#rrggbb", or "" for none. */
+	colour: string;
+	/** How much the category counts in planning (0 to 10, default 1). */
 	weight: number;
+	task_count?: number;
+	open_count?: number;
 }
 
 /** The answer of POST /tasks/parse: a task to confirm before it is created. */
@@ -93,7 +103,7 @@ export interface Opportunity {
 	priority: Priority;
 	/** The sentence that justified the proposal. */
 	evidence: string;
-	source: TaskSource;
+	source_ref: SourceRef | null;
 	created_at: string;
 }
 
@@ -103,6 +113,7 @@ export interface TaskInput {
 	notes?: string;
 	status?: TaskStatus;
 	priority?: Priority;
+	/** A day, a wall-clock date-time in the user's zone ("2026-12-31T09:00"), or RFC 3339; null clears. */
 	due?: string | null;
 	estimated_minutes?: number | null;
 	category_id?: number | null;
@@ -110,4 +121,12 @@ export interface TaskInput {
 	parent_id?: number | null;
 	position?: number;
 	recurrence?: string;
+}
+
+/** The answer of POST /tasks/bulk. */
+export interface BulkResult {
+	updated: number;
+	deleted: number;
+	/** Next occurrences of recurring tasks completed. */
+	created: number;
 }
