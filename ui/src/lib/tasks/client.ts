@@ -1,6 +1,6 @@
 // The tasks API through lib/api.ts: one function per call the page makes.
 import { api } from '$lib/api';
-import type { BulkResult, Category, Opportunity, ParsedTask, Task, TaskInput, TaskList, TaskStatus } from './types';
+import type { BulkResult, Category, Opportunity, OpportunityEdit, ParsedTask, Task, TaskInput, TaskList, TaskStatus } from './types';
 
 const BASE = '/api/v1/tasks';
 
@@ -38,9 +38,10 @@ export const updateCategory = (id: number, c: Partial<Pick<Category, 'name' | 'c
 export const deleteCategory = (id: number) => api<{ id: number; tasks_moved: number }>('DELETE', `${BASE}/categories/${id}`);
 
 export const listOpportunities = async () => (await api<{ items: Opportunity[] }>('GET', `${BASE}/opportunities`)).items ?? [];
-/** Creates the task (with the person's edits) and answers it. */
-export const acceptOpportunity = (id: number, edits: TaskInput) => api<Task>('POST', `${BASE}/opportunities/${id}/accept`, edits);
-export const dismissOpportunity = (id: number) => api<void>('POST', `${BASE}/opportunities/${id}/dismiss`);
+/** Creates the task (with the person's edits) and answers it with the opportunity. */
+export const acceptOpportunity = (id: number, edits: OpportunityEdit) =>
+	api<{ task: Task; opportunity: Opportunity }>('POST', `${BASE}/opportunities/${id}/accept`, edits);
+export const dismissOpportunity = (id: number) => api<Opportunity>('POST', `${BASE}/opportunities/${id}/dismiss`);
 
 /** The user's time zone (their profile's), for due groups and the wall clock of dues. */
 export async function profileZone(): Promise<string> {

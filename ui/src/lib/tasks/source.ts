@@ -11,14 +11,14 @@ export interface SourceLink {
 export function sourceLink(s: SourceRef | null | undefined): SourceLink | null {
 	if (!s) return null;
 	if (s.conversation_id) {
-		return { href: `/?c=${s.conversation_id}`, label: 'the conversation' };
+		return { href: `/?c=${s.conversation_id}`, label: s.title ? `“${s.title}”` : 'the conversation' };
 	}
 	if (s.document_id) {
 		const page = s.page && s.page > 0 ? s.page : 1;
-		return { href: viewerHref(s.document_id, page), label: `the document, page ${page}` };
+		return { href: viewerHref(s.document_id, page), label: `${s.title ? `“${s.title}”` : 'the document'}, page ${page}` };
 	}
 	if (s.event_id) {
-		return { href: `/calendar?event=${s.event_id}`, label: 'the calendar event' };
+		return { href: `/calendar?event=${s.event_id}`, label: s.title ? `“${s.title}”` : 'the calendar event' };
 	}
 	return null;
 }

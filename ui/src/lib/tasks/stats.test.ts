@@ -68,6 +68,8 @@ describe('sourceLink', () => {
 		expect(sourceLink({ document_id: 2, page: 3 })?.href).toBe('/documents/2?page=3');
 		expect(sourceLink({ document_id: 2 })?.href).toBe('/documents/2?page=1');
 		expect(sourceLink({ event_id: 8 })?.href).toBe('/calendar?event=8');
+		expect(sourceLink({ conversation_id: 4, title: 'Weekend plans' })?.label).toBe('“Weekend plans”');
+		expect(sourceLink({ document_id: 2, page: 3, title: 'lease.pdf' })?.label).toBe('“lease.pdf”, page 3');
 		expect(sourceLink({})).toBeNull();
 		expect(sourceLink(null)).toBeNull();
 	});

@@ -30,6 +30,8 @@ export interface SourceRef {
 	document_id?: number | null;
 	page?: number | null;
 	event_id?: number | null;
+	/** Opportunities: the conversation's title, the document's name or the event's title. */
+	title?: string;
 }
 
 export interface Task {
@@ -81,30 +83,76 @@ export interface Category {
 	open_count?: number;
 }
 
-/** The answer of POST /tasks/parse: a task to confirm before it is created. */
+/** One stretch of a quick-add line the rules recognised. */
+export interface ParsedPart {
+	kind: 'due' | 'time' | 'recurrence' | 'category' | 'priority' | 'tag' | string;
+	text: string;
+	start: number;
+	end: number;
+}
+
+/** The answer of POST /tasks/parse: a task to confirm before it is created (nothing is saved). */
 export interface ParsedTask {
 	title: string;
-	due: string | null;
-	recurrence: string;
-	/** The category's name as written (#home); category_id when one of the user's matches. */
-	category: string;
+	/** A day, or RFC 3339 with the zone's offset when a time was given; absent or "" for none. */
+	due?: string;
+	due_has_time?: boolean;
+	recurrence?: string;
+	/** The category's name as written (#home); category_id when one of the user's has it. */
+	category?: string;
 	category_id: number | null;
 	priority: Priority;
 	tags: string[];
+	parts: ParsedPart[];
 	/** "rules" or "model": who understood the text. */
 	parsed_by: 'rules' | 'model' | string;
+	model?: string;
+	/** The fields the model filled in. */
+	refined?: string[];
+	/** Why the model's answer was not used. */
+	model_error?: string;
+	timezone?: string;
 }
 
+/** A task the model (or the rules) proposed, waiting to be accepted or dismissed. */
 export interface Opportunity {
 	id: number;
 	title: string;
 	notes: string;
-	due: string | null;
+	/** "" for none. */
+	due: string;
 	priority: Priority;
-	/** The sentence that justified the proposal. */
+	/** A category's name ("" none); accepting makes it when the user has none by that name. */
+	category: string;
+	source: SourceRef & { kind: 'conversation' | 'document' | 'event' | string };
+	/** The sentence that justified the proposal, as written. */
 	evidence: string;
-	source_ref: SourceRef | null;
+	proposed_by: 'model' | 'rules' | string;
+	model?: string;
+	status: 'open' | 'accepted' | 'dismissed' | string;
+	task_id: number | null;
 	created_at: string;
+}
+
+/** What accepting may change first. */
+export interface OpportunityEdit {
+	title?: string;
+	notes?: string;
+	due?: string;
+	priority?: Priority;
+	category?: string;
+}
+
+/** The answer of "find tasks in this chat" (POST /conversations/{id}/opportunities). */
+export interface Proposed {
+	items: Opportunity[];
+	proposed_by: string;
+	model?: string;
+	/** Why the rules answered, or why there is nothing. */
+	reason?: string;
+	/** Left out as the same as an open task or an earlier proposal. */
+	duplicates: number;
+	rejected: number;
 }
 
 /** What a task create or update sends (every field optional on PATCH). */
