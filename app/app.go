@@ -22,6 +22,8 @@ import (
 	"github.com/aiwfe/aiwfe/app/documents"
 	"github.com/aiwfe/aiwfe/app/hub"
 	"github.com/aiwfe/aiwfe/app/llm"
+	"github.com/aiwfe/aiwfe/app/netguard"
+	"github.com/aiwfe/aiwfe/app/opportunities"
 	"github.com/aiwfe/aiwfe/app/settings"
 	"github.com/aiwfe/aiwfe/app/tasks"
 	"github.com/aiwfe/aiwfe/app/users"
@@ -93,8 +95,14 @@ type App struct {
 	Chat *chat.Service
 	// Documents is uploads, their ingestion queue and search.
 	Documents *documents.Service
+	// Outbound is the one client for URLs users supply (feeds, pages,
+	// search results): it refuses loopback, private and metadata addresses.
+	Outbound *netguard.Client
 	// Tasks is tasks, their categories and what is due.
 	Tasks *tasks.Service
+	// Opportunities is the tasks a model proposes from conversations,
+	// documents and events, and quick add's model path.
+	Opportunities *opportunities.Service
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 
@@ -168,13 +176,26 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 		return nil, err
 	}
 	a.Hub = hub.New(0)
+	a.Outbound, err = netguard.New(netguard.Options{Allow: cfg.Outbound.Allow,
+		Timeout: cfg.Outbound.Timeout.D(), MaxBytes: int64(cfg.Outbound.MaxMB) << 20, UserAgent: "aiwfe/" + Version})
+	if err != nil {
+		return nil, err
+	}
 	// The ingestion worker runs only in the serving process (the server
 	// starts it): a CLI command must not take jobs from a running server.
 	a.Documents = documents.New(documents.Deps{Store: st, LLM: a.LLM, Hub: a.Hub, Log: log, Now: a.now,
-		DataDir: cfg.Data.Dir, MaxFileBytes: int64(cfg.Server.UploadLimitMB) << 20, User: a.Auth.User, NoWorker: true})
+		DataDir: cfg.Data.Dir, MaxFileBytes: int64(cfg.Server.UploadLimitMB) << 20, User: a.Auth.User, NoWorker: true,
+		Ready: func(ctx context.Context, userID, docID int64, collection string) {
+			if a.Opportunities != nil {
+				a.Opportunities.DocumentReady(ctx, userID, docID, collection)
+			}
+		}})
 	a.Chat = chat.New(chat.Deps{Store: st, LLM: a.LLM, Hub: a.Hub, Log: log, Now: a.now,
 		DefaultModel: cfg.LLM.DefaultModel, User: a.Auth.User, Retriever: documentsRetriever{a.Documents}})
 	a.Tasks = tasks.New(tasks.Deps{Store: st, Log: log, Now: a.now, User: a.Auth.User})
+	a.Opportunities = opportunities.New(opportunities.Deps{Store: st, LLM: a.LLM, Log: log, Now: a.now,
+		DefaultModel: cfg.LLM.DefaultModel, User: a.Auth.User, Tasks: opportunityTasks{a.Tasks},
+		Conversations: opportunityChat{a.Chat}, Documents: opportunityDocuments{a.Documents}, Embed: a.Documents.Embed})
 	a.DataRights = datarights.New(datarights.Deps{Store: st, Cache: a.Cache, Accounts: a.Auth, Log: log, Now: a.now})
 	a.Users = users.New(users.Deps{Store: st, Cache: a.Cache, Accounts: a.Auth, Erase: a.DataRights.Erase,
 		DefaultModel: cfg.LLM.DefaultModel, Log: log, Now: a.now,
@@ -189,7 +210,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 	// The archive's sections come in this order; every table referring
 	// to users belongs to one part.
 	a.DataRights.Register(a.Users.DataPart(), a.Auth.DataPart(), a.Chat.DataPart(), a.MFA.DataPart(), a.Certs.DataPart(),
-		a.Documents.DataPart(), a.Tasks.DataPart())
+		a.Documents.DataPart(), a.Tasks.DataPart(), a.Opportunities.DataPart())
 	ok = true
 	return a, nil
 }
@@ -206,6 +227,9 @@ func (a *App) Close() {
 	}
 	if a.Documents != nil {
 		a.Documents.Close()
+	}
+	if a.Opportunities != nil {
+		a.Opportunities.Close()
 	}
 	if a.Hub != nil {
 		a.Hub.Close()

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/aiwfe/aiwfe/app/netguard"
 )
 
 // Config is the whole configuration. Every field carries a toml tag; the
@@ -31,6 +33,7 @@ type Config struct {
 	WebAuthn WebAuthn `toml:"webauthn"`
 	LLM      LLM      `toml:"llm"`
 	Cache    Cache    `toml:"cache"`
+	Outbound Outbound `toml:"outbound"`
 
 	// Demo is set by `aiwfe serve --demo`; it has no file key.
 	Demo bool `toml:"-"`
@@ -126,6 +129,16 @@ type LLM struct {
 	AllowUserPulls bool `toml:"allow_user_pulls"`
 }
 
+// Outbound governs fetches of addresses users supply (calendar feeds,
+// pages to import, web search results): see app/netguard.
+type Outbound struct {
+	// Allow admits LAN addresses the guard refuses by default: prefixes,
+	// addresses, or address:port pairs.
+	Allow   []string `toml:"allow"`
+	Timeout Duration `toml:"timeout"`
+	MaxMB   int      `toml:"max_mb"`
+}
+
 // Cache sizes the in-process cache that replaces Redis.
 type Cache struct {
 	MaxMB int `toml:"max_mb"`
@@ -178,7 +191,8 @@ func Default() *Config {
 			IdleTimeout:       Duration(2 * time.Minute),
 			RequestTimeout:    Duration(30 * time.Second),
 		},
-		Cache: Cache{MaxMB: 32},
+		Cache:    Cache{MaxMB: 32},
+		Outbound: Outbound{Timeout: Duration(30 * time.Second), MaxMB: 20},
 	}
 }
 
@@ -437,6 +451,15 @@ func (c *Config) Validate() error {
 	}
 	if c.Server.ShutdownTimeout <= 0 {
 		return &Error{Key: "server.shutdown_timeout", Reason: "must be positive"}
+	}
+	if err := netguard.ParseAllow(c.Outbound.Allow); err != nil {
+		return &Error{Key: "outbound.allow", Reason: err.Error()}
+	}
+	if c.Outbound.Timeout <= 0 {
+		return &Error{Key: "outbound.timeout", Reason: "must be positive"}
+	}
+	if c.Outbound.MaxMB < 1 || c.Outbound.MaxMB > 1024 {
+		return &Error{Key: "outbound.max_mb", Reason: "must be between 1 and 1024"}
 	}
 	if c.Data.Dir == "" {
 		return &Error{Key: "data.dir", Reason: "must not be empty"}

@@ -7,17 +7,24 @@ package llm
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 	"time"
 )
 
-// Message is one turn of a conversation. Role is "system", "user" or
-// "assistant".
+// Message is one turn of a conversation. Role is "system", "user",
+// "assistant" or "tool". An assistant turn that called tools carries them in
+// ToolCalls; the "tool" turn answering one carries its result in Content and
+// names the call (ToolCallID, which OpenAI-compatible servers need) and the
+// tool (ToolName, which Ollama needs).
 type Message struct {
-	Role    string `json:"role"`
-	Content string `json:"content"`
+	Role       string     `json:"role"`
+	Content    string     `json:"content"`
+	ToolCalls  []ToolCall `json:"tool_calls,omitempty"`
+	ToolCallID string     `json:"tool_call_id,omitempty"`
+	ToolName   string     `json:"tool_name,omitempty"`
 }
 
 // ChatRequest asks a model to continue a conversation. Options are Ollama's
@@ -27,6 +34,31 @@ type ChatRequest struct {
 	Model    string
 	Messages []Message
 	Options  map[string]any
+	// Format, when set, is a JSON Schema the reply must match (Ollama's
+	// `format`, OpenAI's `response_format` of type json_schema). Servers
+	// constrain decoding to it, but small models still drift: check the
+	// reply, as Structured does.
+	Format json.RawMessage
+	// Tools the model may call. A reply that calls tools comes back with
+	// Result.ToolCalls set (and usually no content).
+	Tools []Tool
+}
+
+// Tool is a function the model may call. Parameters is the JSON Schema of
+// its arguments (an object schema).
+type Tool struct {
+	Name        string          `json:"name"`
+	Description string          `json:"description"`
+	Parameters  json.RawMessage `json:"parameters"`
+}
+
+// ToolCall is one call the model asked for. Arguments is a JSON object. ID
+// is the upstream's call id (OpenAI-compatible servers always send one;
+// Ollama only in recent versions, so the client makes one up when absent).
+type ToolCall struct {
+	ID        string          `json:"id,omitempty"`
+	Name      string          `json:"name"`
+	Arguments json.RawMessage `json:"arguments"`
 }
 
 // Chunk is one piece of a streamed reply, in the order the model produced it.
@@ -62,6 +94,8 @@ type Result struct {
 	Timing     Timing `json:"timing"`
 	DoneReason string `json:"done_reason,omitempty"` // "stop", "length", ...; empty when the stream did not finish
 	Demo       bool   `json:"demo,omitempty"`        // produced by the built-in demo model
+	// ToolCalls are the calls the model asked for, in order.
+	ToolCalls []ToolCall `json:"tool_calls,omitempty"`
 }
 
 // Model is one model the provider can serve.

@@ -75,13 +75,15 @@ func nsToMs(ns int64) float64 { return float64(ns) / 1e6 }
 
 // Chat streams /api/chat.
 func (o *Ollama) Chat(ctx context.Context, req ChatRequest, onChunk func(Chunk) error) (*Result, error) {
-	msgs := req.Messages
-	if msgs == nil {
-		msgs = []Message{}
-	}
-	body := map[string]any{"model": req.Model, "messages": msgs, "stream": true}
+	body := map[string]any{"model": req.Model, "messages": ollamaMessages(req.Messages), "stream": true}
 	if len(req.Options) > 0 {
 		body["options"] = req.Options
+	}
+	if len(req.Format) > 0 {
+		body["format"] = req.Format
+	}
+	if len(req.Tools) > 0 {
+		body["tools"] = wireTools(req.Tools)
 	}
 	return o.generate(ctx, "/api/chat", req.Model, body, onChunk)
 }
@@ -98,8 +100,9 @@ func (o *Ollama) Generate(ctx context.Context, model, prompt string, onChunk fun
 type ollamaLine struct {
 	ollamaFinal
 	Message struct {
-		Content  string `json:"content"`
-		Thinking string `json:"thinking"`
+		Content   string           `json:"content"`
+		Thinking  string           `json:"thinking"`
+		ToolCalls []ollamaToolCall `json:"tool_calls"`
 	} `json:"message"`
 	Response string `json:"response"`
 	Thinking string `json:"thinking"`
@@ -118,6 +121,7 @@ func (o *Ollama) generate(ctx context.Context, path, model string, body any, onC
 			return false, newAPIError("ollama", 0, l.Error, true)
 		}
 		chunk := Chunk{Content: l.Message.Content + l.Response, Thinking: l.Message.Thinking + l.Thinking}
+		col.res.ToolCalls = append(col.res.ToolCalls, fromOllamaCalls(l.Message.ToolCalls, len(col.res.ToolCalls))...)
 		if err := col.add(chunk); err != nil {
 			return true, err
 		}

@@ -50,13 +50,9 @@ var openAIOptions = map[string]string{
 
 // Chat streams /v1/chat/completions as server-sent events.
 func (o *OpenAI) Chat(ctx context.Context, req ChatRequest, onChunk func(Chunk) error) (*Result, error) {
-	msgs := req.Messages
-	if msgs == nil {
-		msgs = []Message{}
-	}
 	body := map[string]any{
 		"model":          req.Model,
-		"messages":       msgs,
+		"messages":       openAIMessages(req.Messages),
 		"stream":         true,
 		"stream_options": map[string]any{"include_usage": true},
 	}
@@ -65,6 +61,13 @@ func (o *OpenAI) Chat(ctx context.Context, req ChatRequest, onChunk func(Chunk) 
 			body[field] = v
 		}
 	}
+	if len(req.Format) > 0 {
+		body["response_format"] = openAIResponseFormat(req.Format)
+	}
+	if len(req.Tools) > 0 {
+		body["tools"] = wireTools(req.Tools)
+	}
+	var calls toolCallAssembler
 
 	col := newCollector(req.Model, onChunk)
 	done := false
@@ -83,9 +86,10 @@ func (o *OpenAI) Chat(ctx context.Context, req ChatRequest, onChunk func(Chunk) 
 			Model   string `json:"model"`
 			Choices []struct {
 				Delta struct {
-					Content          string `json:"content"`
-					ReasoningContent string `json:"reasoning_content"`
-					Reasoning        string `json:"reasoning"`
+					Content          string           `json:"content"`
+					ReasoningContent string           `json:"reasoning_content"`
+					Reasoning        string           `json:"reasoning"`
+					ToolCalls        []openAIToolCall `json:"tool_calls"`
 				} `json:"delta"`
 				FinishReason *string `json:"finish_reason"`
 			} `json:"choices"`
@@ -116,7 +120,10 @@ func (o *OpenAI) Chat(ctx context.Context, req ChatRequest, onChunk func(Chunk) 
 				progress = true
 			}
 			ch := Chunk{Content: c.Delta.Content, Thinking: c.Delta.ReasoningContent + c.Delta.Reasoning}
-			progress = progress || ch != Chunk{}
+			progress = progress || ch != Chunk{} || len(c.Delta.ToolCalls) > 0
+			for _, tc := range c.Delta.ToolCalls {
+				calls.add(tc)
+			}
 			if err := col.add(ch); err != nil {
 				return true, err
 			}
@@ -130,6 +137,11 @@ func (o *OpenAI) Chat(ctx context.Context, req ChatRequest, onChunk func(Chunk) 
 		err = fmt.Errorf("%w: openai %s: %w", ErrUnavailable, path, errStreamEnded)
 	}
 	res := col.result()
+	if tc, cerr := calls.result(); cerr != nil && err == nil {
+		err = cerr
+	} else {
+		res.ToolCalls = tc
+	}
 	if err == nil && res.DoneReason == "" {
 		res.DoneReason = "stop"
 	}

@@ -417,8 +417,9 @@ func (s *Service) nextOccurrence(ctx context.Context, tx *sql.Tx, t *store.Task,
 	return nil
 }
 
-// nextDue is when the occurrence after t falls: after t's due, and not
-// before today (completing a task late does not make overdue ones).
+// nextDue is when the occurrence after t falls: the first after t's due
+// that is not overdue already (a date not before today, a date-time not
+// before now), so completing a task late makes no overdue ones.
 func nextDue(t *store.Task, loc *time.Location, now time.Time) (time.Time, bool) {
 	rule, err := ParseRule(t.Recurrence)
 	if err != nil || t.DueAt == nil {
@@ -444,8 +445,7 @@ func nextDue(t *store.Task, loc *time.Location, now time.Time) (time.Time, bool)
 	if err != nil {
 		return time.Time{}, false
 	}
-	floor := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, loc)
-	return rule.Next(anchor.In(loc), t.DueAt.In(loc), floor)
+	return rule.Next(anchor.In(loc), t.DueAt.In(loc), now.In(loc))
 }
 
 // Delete removes one of the user's tasks with its subtasks.

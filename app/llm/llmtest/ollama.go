@@ -90,14 +90,11 @@ func (o *OllamaServer) tags(w http.ResponseWriter, r *http.Request) {
 }
 
 type ollamaGenRequest struct {
-	Model    string `json:"model"`
-	Messages []struct {
-		Role    string `json:"role"`
-		Content string `json:"content"`
-	} `json:"messages"`
-	Prompt  *string        `json:"prompt"`
-	Stream  *bool          `json:"stream"`
-	Options map[string]any `json:"options"`
+	Model    string         `json:"model"`
+	Messages []wireMessage  `json:"messages"`
+	Prompt   *string        `json:"prompt"`
+	Stream   *bool          `json:"stream"`
+	Options  map[string]any `json:"options"`
 }
 
 func (o *OllamaServer) chat(w http.ResponseWriter, r *http.Request) { o.gen(w, r, true) }
@@ -171,6 +168,20 @@ func (o *OllamaServer) gen(w http.ResponseWriter, r *http.Request, chat bool) {
 		return
 	}
 	st := o.newStreamer(w, r, "application/x-ndjson")
+	if chat && o.callsTools(req.Messages) {
+		// Ollama sends each call whole, arguments as an object, in one line.
+		var calls []map[string]any
+		for _, c := range o.cfg.toolCalls {
+			calls = append(calls, map[string]any{"function": map[string]any{"name": c.Name, "arguments": json.RawMessage(c.Arguments)}})
+		}
+		l := line("", "", false)
+		l["message"].(map[string]any)["tool_calls"] = calls
+		if st.token(append(mustJSON(l), '\n')) != nil {
+			return
+		}
+		st.finish(append(mustJSON(final("")), '\n'))
+		return
+	}
 	for i, tok := range append(slices.Clone(thinking), toks...) {
 		if st.errorAfter() {
 			_ = st.write(append(mustJSON(map[string]string{"error": st.fault.Message}), '\n'))

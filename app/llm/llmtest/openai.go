@@ -59,13 +59,10 @@ func notFound(model string) map[string]any {
 
 func (o *OpenAIServer) chat(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		Model    string `json:"model"`
-		Messages []struct {
-			Role    string `json:"role"`
-			Content string `json:"content"`
-		} `json:"messages"`
-		Stream        bool `json:"stream"`
-		MaxTokens     int  `json:"max_tokens"`
+		Model         string        `json:"model"`
+		Messages      []wireMessage `json:"messages"`
+		Stream        bool          `json:"stream"`
+		MaxTokens     int           `json:"max_tokens"`
 		StreamOptions *struct {
 			IncludeUsage bool `json:"include_usage"`
 		} `json:"stream_options"`
@@ -120,6 +117,28 @@ func (o *OpenAIServer) chat(w http.ResponseWriter, r *http.Request) {
 		_ = st.write(event(openAIError(http.StatusInternalServerError, st.fault.Message, "")))
 	}
 	if st.write(chunk(map[string]any{"role": "assistant", "content": ""}, nil)) != nil {
+		return
+	}
+	if o.callsTools(req.Messages) {
+		// OpenAI streams a call's id and name first, then its arguments
+		// string in fragments, keyed by the call's index.
+		for i, c := range o.cfg.toolCalls {
+			half := len(c.Arguments) / 2
+			frags := []map[string]any{
+				{"index": i, "id": fmt.Sprintf("call_llmtest_%d", i), "type": "function", "function": map[string]any{"name": c.Name, "arguments": ""}},
+				{"index": i, "function": map[string]any{"arguments": c.Arguments[:half]}},
+				{"index": i, "function": map[string]any{"arguments": c.Arguments[half:]}},
+			}
+			for _, f := range frags {
+				if st.token(chunk(map[string]any{"tool_calls": []any{f}}, nil)) != nil {
+					return
+				}
+			}
+		}
+		if st.write(chunk(map[string]any{}, "tool_calls")) != nil {
+			return
+		}
+		st.finish([]byte("data: [DONE]\n\n"))
 		return
 	}
 	for i, tok := range append(slices.Clone(o.cfg.thinking), toks...) {

@@ -69,6 +69,14 @@ type config struct {
 	apiKey     string
 	noUsage    bool
 	fault      Fault
+	replies    []string
+	toolCalls  []ToolCall
+}
+
+// ToolCall is a call the stand-ins make the model ask for (see WithToolCalls).
+type ToolCall struct {
+	Name      string
+	Arguments string // a JSON object
 }
 
 // WithModels sets the installed models (default "llama3.2:3b" and
@@ -110,6 +118,16 @@ func WithAPIKey(key string) Option { return func(c *config) { c.apiKey = key } }
 // as some compatible servers do.
 func WithoutUsage() Option { return func(c *config) { c.noUsage = true } }
 
+// WithReplies scripts whole replies: the n-th generation request is
+// answered with replies[n] as one token, the last repeating (for tests of
+// structured output that is wrong first and right on the retry).
+func WithReplies(replies ...string) Option { return func(c *config) { c.replies = replies } }
+
+// WithToolCalls makes the model call these tools whenever the conversation
+// does not end with a tool's result; once it does, the model answers with
+// its normal reply, as a model does after reading what its tools returned.
+func WithToolCalls(calls ...ToolCall) Option { return func(c *config) { c.toolCalls = calls } }
+
 // WithFault starts the server with a fault (see SetFault).
 func WithFault(f Fault) Option { return func(c *config) { c.fault = f } }
 
@@ -142,6 +160,7 @@ type Server struct {
 	release   chan struct{}
 	cancelled atomic.Int64
 	completed atomic.Int64
+	generated int // generation requests answered, for WithReplies
 }
 
 func newServer(t testing.TB, opts []Option, normalise func(string) string, routes func(*http.ServeMux)) *Server {
@@ -427,6 +446,12 @@ func mustJSON(v any) []byte {
 // it was cut.
 func (s *Server) reply(limit int) ([]string, bool) {
 	toks := s.cfg.reply
+	s.mu.Lock()
+	if n := len(s.cfg.replies); n > 0 {
+		toks = []string{s.cfg.replies[min(s.generated, n-1)]}
+	}
+	s.generated++
+	s.mu.Unlock()
 	if limit > 0 && limit < len(toks) {
 		return toks[:limit], true
 	}
@@ -479,10 +504,19 @@ func (s *Server) embedRequest(w http.ResponseWriter, r *http.Request) (model str
 	return req.Model, vecs, words, true
 }
 
-func countWords(msgs []struct {
+// wireMessage is a conversation turn as both APIs send it, as far as the
+// stand-ins look at it.
+type wireMessage struct {
 	Role    string `json:"role"`
 	Content string `json:"content"`
-}) int {
+}
+
+// callsTools says whether to answer msgs with the scripted tool calls.
+func (s *Server) callsTools(msgs []wireMessage) bool {
+	return len(s.cfg.toolCalls) > 0 && (len(msgs) == 0 || msgs[len(msgs)-1].Role != "tool")
+}
+
+func countWords(msgs []wireMessage) int {
 	n := 0
 	for _, m := range msgs {
 		n += len(strings.Fields(m.Content))
