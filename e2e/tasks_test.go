@@ -1,13 +1,18 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"github.com/aiwfe/aiwfe/store"
 )
 
 // pageAPI calls the API from the page (its session and CSRF token), for
@@ -223,7 +228,7 @@ func TestTasksBoardKeyboardAndPhone(t *testing.T) {
 
 	// A phone: the board stacks its columns, a finger drags a card, and
 	// nothing scrolls sideways.
-	b.Do("phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch))
+	phone(b)
 	b.Navigate("/tasks?view=board")
 	b.WaitVisible(card("Bravo"))
 	dragTouch(b, card("Bravo")+` [data-drag-handle]`, `[data-column=todo] ul`)
@@ -238,5 +243,183 @@ func TestTasksBoardKeyboardAndPhone(t *testing.T) {
 	}
 	if v := b.CSPViolations(); len(v) > 0 {
 		t.Errorf("CSP violations: %v", v)
+	}
+}
+
+// Issue #12's flow: quick add a task (the parsed preview first), move it on
+// the board, find tasks in a demo chat, accept one (edited first) and see it
+// in the list with its link back to the chat; dismiss the other.
+func TestTasksQuickAddBoardAndOpportunity(t *testing.T) {
+	srv := StartServer(t, Demo)
+	b := NewBrowser(t, srv)
+	const email = "plans@example.com"
+	srv.CreateUser(t, email, "user")
+	b.Login(email, Password)
+	b.Navigate("/tasks")
+	b.WaitVisible(`[data-tasks-page][data-loaded]`)
+
+	// 1. Quick add: the preview says what was understood, nothing is saved
+	// until Create.
+	b.Fill(`[data-testid=quick-add]`, "Pay rent every 1st of the month #home !high")
+	b.Click(`[data-quick-parse]`)
+	b.WaitVisible(`[data-preview]`)
+	if got := b.Text(`[data-preview-recurrence]`); got != "Every month on the 1st" {
+		t.Errorf("preview repeats: %q", got)
+	}
+	if got := b.Text(`[data-preview-priority]`); got != "High" {
+		t.Errorf("preview priority: %q", got)
+	}
+	if got := b.Text(`[data-preview-category]`); !strings.Contains(got, "home") || !strings.Contains(got, "new category") {
+		t.Errorf("preview category: %q", got)
+	}
+	if got := b.Text(`[data-preview-by]`); !strings.Contains(got, "the rules") {
+		t.Errorf("preview says who parsed it: %q", got)
+	}
+	if got := b.Text(`[data-preview-due]`); got == "" || got == "No date" {
+		t.Errorf("preview due: %q", got)
+	}
+	title := Eval[string](b, `document.querySelector('[data-preview-title]').value`)
+	if n := len(tasksByTitle(b)); n != 0 {
+		t.Fatalf("%d tasks saved before the preview was confirmed", n)
+	}
+	b.Click(`[data-preview-create]`)
+	b.WaitVisible(row(title))
+	b.WaitGone(`[data-preview]`)
+	rent := tasksByTitle(b)[title]
+	if rent.Recurrence != "FREQ=MONTHLY;BYMONTHDAY=1" || rent.Priority != "high" || rent.CategoryID == nil || rent.Due == nil {
+		t.Errorf("created %+v", rent)
+	}
+	cats := pageAPI[struct{ Items []struct{ Name string } }](b, "GET", "/api/v1/tasks/categories", nil)
+	if len(cats.Items) != 1 || cats.Items[0].Name != "home" {
+		t.Errorf("categories after quick add: %+v", cats.Items)
+	}
+
+	// 2. The board: drag it into In progress.
+	b.Click(`[data-view-button=board]`)
+	dragMouse(b, card(title)+` [data-drag-handle]`, `[data-column=in_progress] ul`)
+	b.WaitVisible(`[data-column=in_progress] ` + card(title))
+	b.WaitFor("in progress on the server", `fetch('/api/v1/tasks/`+strconv.FormatInt(rent.ID, 10)+`').then(r => r.json()).then(t => t.status === 'in_progress')`)
+
+	// 3. A demo chat with two things to do; "Find tasks" proposes them.
+	b.Navigate("/")
+	b.WaitVisible(`[data-send]`)
+	b.Fill("#chat-input", "I need to renew my passport by friday. Also remind me to call the plumber about the leak.")
+	b.Click("[data-send]")
+	b.WaitFor("the reply complete", `document.querySelector('[data-message-role=assistant]')?.dataset.status === 'complete'`)
+	b.WaitFor("the conversation in the URL", `/^\?c=\d+$/.test(location.search)`)
+	conv := strings.TrimPrefix(b.Path(), "/?c=")
+	b.Click(`[data-find-tasks-button]`)
+	b.WaitText(`[data-find-tasks-result]`, "2 tasks proposed")
+	b.Click(`[data-find-tasks-result] a`)
+	b.WaitPath("/tasks")
+
+	// 4. The inbox: each proposal with its sentence and a link to the chat.
+	b.WaitVisible(`[data-opportunity]:has([data-evidence*="passport"])`)
+	// By id from here: the sentence makes way for the form while editing.
+	passport := `[data-opportunity="` + Eval[string](b, `document.querySelector('[data-opportunity]:has([data-evidence*="passport"])').dataset.opportunity`) + `"]`
+	if got := b.Text(passport + ` [data-evidence]`); !strings.Contains(got, "I need to renew my passport by friday") {
+		t.Errorf("evidence: %q", got)
+	}
+	if href := Eval[string](b, `document.querySelector(`+js(passport+` [data-opportunity-source]`)+`).getAttribute('href')`); href != "/?c="+conv {
+		t.Errorf("the proposal's source link %q, want /?c=%s", href, conv)
+	}
+	b.Click(passport + ` [data-opportunity-accept]`)
+	b.Fill(passport+` [data-opportunity-edit-title]`, "Renew my passport before the trip")
+	b.Click(passport + ` [data-opportunity-create]`)
+	b.WaitGone(passport)
+	b.Click(`[data-view-button=list]`)
+	b.WaitVisible(row("Renew my passport before the trip"))
+	got := tasksByTitle(b)["Renew my passport before the trip"]
+	if got.Source != "opportunity" || strconv.FormatInt(got.SourceRef.ConversationID, 10) != conv || got.Due == nil {
+		t.Errorf("accepted task %+v", got)
+	}
+
+	// Dismissed: gone from the inbox, and the server remembers it.
+	plumber := `[data-opportunity]:has([data-evidence*="plumber"])`
+	b.Click(plumber + ` [data-opportunity-dismiss]`)
+	b.WaitGone(`[data-opportunities]`)
+	open := pageAPI[struct{ Total int }](b, "GET", "/api/v1/tasks/opportunities", nil)
+	if open.Total != 0 {
+		t.Errorf("%d proposals still open after accepting one and dismissing the other", open.Total)
+	}
+
+	// 5. The drawer links back to the chat the task came from.
+	b.Click(row("Renew my passport before the trip") + ` [data-open-task]`)
+	b.WaitVisible(`[data-drawer][open] [data-source-link]`)
+	b.Click(`[data-drawer] [data-source-link]`)
+	b.WaitFor("the conversation open", `location.pathname === '/' && location.search === '?c=`+conv+`'`)
+	b.WaitText(`[data-message-role=user]`, "renew my passport")
+	if v := b.CSPViolations(); len(v) > 0 {
+		t.Errorf("CSP violations: %v", v)
+	}
+}
+
+// WCAG AA colour contrast on the tasks page (axe-core), light and dark:
+// the list with every kind of line (overdue, priorities, a category, tags,
+// a repeat, a subtask count, done), the inbox of proposals, the board, a
+// quick-add preview and the drawer.
+func TestTasksContrastLightAndDark(t *testing.T) {
+	axe := axeScript(t)
+	srv := StartServer(t, Demo)
+	b := NewBrowser(t, srv, chromedp.WindowSize(1280, 800))
+	const email = "tasks-contrast@example.com"
+	u, err := srv.App.Auth.CreateUser(context.Background(), email, Password, "user")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &store.Conversation{UserID: u.ID, Title: "Errands", Mode: "general"}
+	if err := store.CreateConversation(context.Background(), srv.App.Store.DB, c, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	m := &store.Message{ConversationID: c.ID, Role: "user", Content: "Remember to water the plants on Sunday.", Status: "complete"}
+	if err := store.InsertMessages(context.Background(), srv.App.Store.DB, u.ID, time.Now(), m); err != nil {
+		t.Fatal(err)
+	}
+	conv := c.ID
+	b.Login(email, Password)
+	b.Navigate("/tasks")
+	b.WaitVisible(`[data-tasks-page][data-loaded]`)
+	cat := pageAPI[struct{ ID int64 }](b, "POST", "/api/v1/tasks/categories", map[string]any{"name": "Home", "colour": "#22c55e"})
+	parent := pageAPI[e2eTask](b, "POST", "/api/v1/tasks", map[string]any{"title": "Overdue and urgent", "due": "2020-01-01", "priority": "urgent",
+		"category_id": cat.ID, "tags": []string{"bills"}, "notes": "**Bold** and a [link](https://example.com)\n\n> a quote"})
+	pageAPI[e2eTask](b, "POST", "/api/v1/tasks", map[string]any{"title": "A subtask", "parent_id": parent.ID})
+	for i, p := range []string{"high", "medium", "low"} {
+		pageAPI[e2eTask](b, "POST", "/api/v1/tasks", map[string]any{"title": "Priority " + p, "priority": p, "due": "2030-0" + strconv.Itoa(i+1) + "-10T09:00",
+			"recurrence": "FREQ=WEEKLY;BYDAY=MO"})
+	}
+	done := pageAPI[e2eTask](b, "POST", "/api/v1/tasks", map[string]any{"title": "Done already"})
+	pageAPI[e2eTask](b, "PATCH", "/api/v1/tasks/"+strconv.FormatInt(done.ID, 10), map[string]any{"status": "done"})
+	pageAPI[e2eTask](b, "POST", "/api/v1/tasks", map[string]any{"title": "Moving", "status": "in_progress"})
+	// A proposal from the chat.
+	found := pageAPI[struct{ Items []struct{ ID int64 } }](b, "POST", "/api/v1/conversations/"+strconv.FormatInt(conv, 10)+"/opportunities", nil)
+	if len(found.Items) == 0 {
+		t.Fatal("the seeded chat proposed no task")
+	}
+
+	for _, theme := range []string{"light", "dark"} {
+		b.Exec(`localStorage.setItem('aiwfe-theme', ` + js(theme) + `)`)
+		check := func(what string) {
+			b.WaitFor("the "+theme+" theme", `document.documentElement.classList.contains('dark') === (`+js(theme)+` === 'dark')`)
+			settled(b)
+			if v := contrastViolations(t, b, axe); len(v) > 0 {
+				b.Screenshot(theme + "-" + what)
+				t.Errorf("%s %s: %d colour-contrast violations:\n  %s", theme, what, len(v), strings.Join(v, "\n  "))
+			}
+		}
+		b.Navigate("/tasks")
+		b.WaitVisible(`[data-opportunity]`)
+		b.WaitVisible(row("Overdue and urgent"))
+		b.Exec(`document.querySelector('[data-group=closed]').open = true`)
+		b.Fill(`[data-testid=quick-add]`, "Water the plants tomorrow 9am #garden !low")
+		b.Click(`[data-quick-parse]`)
+		b.WaitVisible(`[data-preview]`)
+		check("list")
+		b.Click(`[data-view-button=board]`)
+		b.WaitVisible(`[data-column=done] ` + card("Done already"))
+		check("board")
+		b.Click(card("Overdue and urgent") + ` [data-open-task]`)
+		b.WaitVisible(`[data-drawer][open] [data-drawer-notes-preview] strong`)
+		check("drawer")
+		b.Exec(`document.querySelector('[data-drawer]').close()`)
 	}
 }

@@ -1,13 +1,13 @@
 				{
-					__sveltekit_2dqap8 = {
+					__sveltekit_9oxd1n = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.DInUC-4E.js"),
-						import("/_app/immutable/entry/app.BBKfREy-.js")
+						import("/_app/immutable/entry/start.BP_OeB5F.js"),
+						import("/_app/immutable/entry/app.qV1QTltx.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
