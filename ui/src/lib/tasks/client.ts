@@ -19,6 +19,28 @@ export async function listAll(query: URLSearchParams | string, maxPages = 50): P
 	return all;
 }
 
+/**
+ * Done and cancelled tasks changed since `since` (an instant), newest change first: pages
+ * are read until one reaches back past it (a task is completed no later than its last change).
+ */
+export async function listClosedSince(since: Date, maxPages = 50): Promise<Task[]> {
+	const out: Task[] = [];
+	for (let page = 1; page <= maxPages; page++) {
+		const p = new URLSearchParams({ status: 'done,cancelled', sort: 'updated', order: 'desc', page: String(page), per_page: '100' });
+		const r = await api<TaskList>('GET', `${BASE}?${p}`);
+		const items = r.items ?? [];
+		const recent = items.filter((t) => new Date(t.updated_at).getTime() >= since.getTime());
+		out.push(...recent);
+		if (recent.length < items.length || items.length === 0 || page * 100 >= r.total) break;
+	}
+	return out;
+}
+
+/** A task's subtasks, in manual order. */
+export async function listSubtasks(parentId: number): Promise<Task[]> {
+	return listAll(new URLSearchParams({ parent_id: String(parentId), sort: 'position' }));
+}
+
 export const getTask = (id: number) => api<Task>('GET', `${BASE}/${id}`);
 export const createTask = (t: TaskInput) => api<Task>('POST', BASE, t);
 export const updateTask = (id: number, t: TaskInput) => api<Task>('PATCH', `${BASE}/${id}`, t);

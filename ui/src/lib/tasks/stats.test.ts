@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { donePerWeek, niceMax, openPerCategory } from './stats';
+import { chartStart, donePerWeek, niceMax, openPerCategory } from './stats';
 import { sourceLink } from './source';
 import type { Category, TaskStatus } from './types';
 
@@ -30,6 +30,18 @@ describe('donePerWeek', () => {
 		]);
 		const berlin = donePerWeek([done('2026-11-29T23:30:00Z')], now, 'Europe/Berlin', 2);
 		expect(berlin.map((b) => b.value)).toEqual([0, 1]);
+	});
+});
+
+describe('chartStart', () => {
+	it('is at or before the start of the oldest week in any zone', () => {
+		const now = new Date('2026-12-02T12:00:00Z');
+		// The oldest of 8 weeks starts Monday 12 October 2026.
+		expect(chartStart(now, 'UTC').toISOString()).toBe('2026-10-11T00:00:00.000Z');
+		expect(chartStart(now, 'Pacific/Kiritimati').getTime()).toBeLessThanOrEqual(new Date('2026-10-11T10:00:00Z').getTime());
+		expect(chartStart(now, 'UTC', 1).toISOString()).toBe('2026-11-29T00:00:00.000Z');
+		const bars = donePerWeek([], now, 'UTC');
+		expect(bars[0].key).toBe('2026-10-12');
 	});
 });
 

@@ -10,6 +10,18 @@ export interface Bar {
 	color?: string;
 }
 
+/** The weeks the chart shows. */
+export const CHART_WEEKS = 8;
+
+/**
+ * The first instant the chart counts: the Monday that starts the oldest of its weeks, at
+ * midnight UTC less a day (so it is never after that Monday's start in any zone).
+ */
+export function chartStart(now: Date, tz: string, weeks = CHART_WEEKS): Date {
+	const first = addDays(weekStart(dayIn(now, safeZone(tz))), -7 * (weeks - 1) - 1);
+	return new Date(first + 'T00:00:00Z');
+}
+
 const shortDay = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' });
 
 /** The last `weeks` ISO weeks up to now's, oldest first, each with the tasks completed in it. */
@@ -17,7 +29,7 @@ export function donePerWeek(
 	tasks: readonly Pick<Task, 'status' | 'completed_at'>[],
 	now: Date,
 	tz: string,
-	weeks = 8
+	weeks = CHART_WEEKS
 ): Bar[] {
 	const zone = safeZone(tz);
 	const last = weekStart(dayIn(now, zone));

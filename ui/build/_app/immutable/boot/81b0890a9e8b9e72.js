@@ -1,13 +1,13 @@
 				{
-					__sveltekit_9oxd1n = {
+					__sveltekit_17ruxxu = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.BP_OeB5F.js"),
-						import("/_app/immutable/entry/app.qV1QTltx.js")
+						import("/_app/immutable/entry/start.Cq8dP412.js"),
+						import("/_app/immutable/entry/app.CzU1FphV.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
