@@ -205,7 +205,8 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 			if _, err := a.Documents.ReindexAll(ctx, userID); err != nil {
 				log.Error("re-embedding after a model change not queued", "user_id", userID, "err", err)
 			}
-		}})
+		},
+		TimezoneChanged: a.Tasks.Rezone})
 	a.Certs = certs.New(certs.Deps{Store: st, TLSDir: cfg.Path("tls"), Accounts: a.Auth, Log: log, Now: a.now})
 	// The archive's sections come in this order; every table referring
 	// to users belongs to one part.

@@ -34,3 +34,7 @@ go test ./app/tasks/quickadd -run '^$' -bench '^BenchmarkParse$' -benchtime 2s -
 echo
 echo "== documents: search latency at 100k passages (384-dim vectors), SciFact quality and ingestion rate (make eval)"
 go test ./app/documents -run '^$' -bench '^Benchmark(SciFact|SearchLatency100k)$' -benchtime 1x -count 1 -timeout 30m | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
+
+echo
+echo "== tasks: list latency over 10,000 tasks with the page's filters, sorts and searches (p50, p95; target p95 < 10 ms)"
+go test ./app/tasks -run '^$' -bench '^BenchmarkList10k$' -benchtime 1x -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'

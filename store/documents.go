@@ -157,20 +157,7 @@ func ListDocuments(ctx context.Context, q Querier, userID int64, f DocumentFilte
 }
 
 func queryDocuments(ctx context.Context, q Querier, query string, args ...any) ([]*Document, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*Document{}
-	for rows.Next() {
-		d, err := scanDocument(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, scanDocument, query, args...)
 }
 
 // UserDocuments lists every document of the user, oldest first.

@@ -221,8 +221,11 @@ func (f *TaskFilter) where(userID int64) (string, []any) {
 		w, args = append(w, "t.due_at < ?"), append(args, tsText(*f.DueBefore))
 	}
 	if f.Overdue {
-		w = append(w, "t.status IN "+openTaskStatuses+" AND ((t.due_date != '' AND t.due_date < ?) OR (t.due_date = '' AND t.due_at < ?))")
-		args = append(args, f.Today, tsText(f.Now))
+		// due_at < now + 1 day holds for every overdue task (a date's
+		// due_at is its day's start, whatever zone it was set in) and lets
+		// the index narrow the rows the exact test reads.
+		w = append(w, "t.status IN "+openTaskStatuses+" AND t.due_at < ? AND ((t.due_date != '' AND t.due_date < ?) OR (t.due_date = '' AND t.due_at < ?))")
+		args = append(args, tsText(f.Now.Add(27*time.Hour)), f.Today, tsText(f.Now))
 	}
 	if f.ParentID != nil {
 		if *f.ParentID == 0 {
@@ -232,47 +235,73 @@ func (f *TaskFilter) where(userID int64) (string, []any) {
 		}
 	}
 	if match := FTSQuery(f.Query); match != "" {
-		w, args = append(w, "t.id IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ?)"), append(args, match)
+		// +t.id: test the matches against the user's rows as they are
+		// scanned; looking each match up instead costs three times as
+		// much when a common word matches thousands.
+		w, args = append(w, "+t.id IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ?)"), append(args, match)
 	}
 	return strings.Join(w, " AND "), args
 }
 
-func (f *TaskFilter) orderBy() string {
+// orderBy is the ORDER BY of f's sort and the index that reads rows in
+// that order ("" when none does: the direction with mixed terms).
+func (f *TaskFilter) orderBy() (string, string) {
 	dir := " ASC"
 	if f.Desc {
 		dir = " DESC"
 	}
 	switch f.Sort {
 	case TaskSortPriority:
-		return "t.priority" + dir + ", t.due_at IS NULL, t.due_at, t.position, t.id"
+		order := "t.priority" + dir + ", t.due_at IS NULL, t.due_at, t.position, t.id"
+		if f.Desc {
+			return order, "tasks_order_priority"
+		}
+		return order, ""
 	case TaskSortPosition:
-		return "t.position" + dir + ", t.id" + dir
+		return "t.position" + dir + ", t.id" + dir, "tasks_order_position"
 	case TaskSortCreated:
-		return "t.created_at" + dir + ", t.id" + dir
+		// Ids grow with creation (AUTOINCREMENT).
+		return "t.id" + dir, "tasks_user"
 	case TaskSortUpdated:
-		return "t.updated_at" + dir + ", t.id" + dir
+		return "t.updated_at" + dir + ", t.id" + dir, "tasks_order_updated"
 	}
 	// Tasks without a due date come last whichever the direction.
-	return "t.due_at IS NULL, t.due_at" + dir + ", t.priority DESC, t.position, t.id"
+	order := "t.due_at IS NULL, t.due_at" + dir + ", t.priority DESC, t.position, t.id"
+	if f.Desc {
+		return order, ""
+	}
+	return order, "tasks_order_due"
 }
 
 // ListTasks lists one page of the user's tasks matching f, with the
 // total that match.
+//
+// The page is read through its sort's index (every filter column trails
+// it, so the scan needs no table row and stops at the page's end) rather
+// than by sorting every match; the total is counted only when the page
+// does not tell it (a full page, or one past the end).
 func ListTasks(ctx context.Context, q Querier, userID int64, f TaskFilter) ([]*Task, int, error) {
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
 	where, args := f.where(userID)
-	var total int
-	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM tasks t WHERE "+where, args...).Scan(&total); err != nil {
-		return nil, 0, err
+	order, index := f.orderBy()
+	from := "tasks t"
+	if index != "" {
+		from += " INDEXED BY " + index
 	}
 	// The page's ids first, then their rows: the tags and subtask counts
 	// are computed for the page only, not for every match the sort sees.
-	ids, err := int64s(q.QueryContext(ctx, "SELECT t.id FROM tasks t WHERE "+where+" ORDER BY "+f.orderBy()+" LIMIT ? OFFSET ?",
+	ids, err := int64s(q.QueryContext(ctx, "SELECT t.id FROM "+from+" WHERE "+where+" ORDER BY "+order+" LIMIT ? OFFSET ?",
 		append(args, f.Limit, f.Offset)...))
 	if err != nil {
 		return nil, 0, err
+	}
+	total := f.Offset + len(ids)
+	if len(ids) == f.Limit || (len(ids) == 0 && f.Offset > 0) {
+		if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM tasks t WHERE "+where, args...).Scan(&total); err != nil {
+			return nil, 0, err
+		}
 	}
 	out, err := TasksByID(ctx, q, userID, ids)
 	return out, total, err
@@ -306,18 +335,23 @@ func TasksByID(ctx context.Context, q Querier, userID int64, ids []int64) ([]*Ta
 }
 
 func queryTasks(ctx context.Context, q Querier, query string, args ...any) ([]*Task, error) {
+	return queryAll(ctx, q, scanTask, query, args...)
+}
+
+// queryAll runs query and scans every row it gives ([] for none).
+func queryAll[T any](ctx context.Context, q Querier, scan func(interface{ Scan(...any) error }) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []*Task{}
+	out := []T{}
 	for rows.Next() {
-		t, err := scanTask(rows)
+		v, err := scan(rows)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, t)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }
@@ -332,6 +366,22 @@ func UserTasks(ctx context.Context, q Querier, userID int64) ([]*Task, error) {
 func OpenTasksDueBefore(ctx context.Context, q Querier, userID int64, before time.Time, limit int) ([]*Task, error) {
 	return queryTasks(ctx, q, "SELECT "+taskCols+" FROM tasks t WHERE t.user_id = ? AND t.status IN "+openTaskStatuses+
 		" AND t.due_at < ? ORDER BY t.due_at, t.priority DESC, t.position, t.id LIMIT ?", userID, tsText(before), limit)
+}
+
+// TaskDueDates lists the distinct dates the user's tasks are due on
+// (those due on a day, not at a time).
+func TaskDueDates(ctx context.Context, q Querier, userID int64) ([]string, error) {
+	return queryAll(ctx, q, func(r interface{ Scan(...any) error }) (string, error) {
+		var d string
+		return d, r.Scan(&d)
+	}, "SELECT DISTINCT due_date FROM tasks WHERE user_id = ? AND due_date != ''", userID)
+}
+
+// SetTaskDateDueAt sets due_at of the user's tasks due on date (their
+// order key: the day's start in the user's zone).
+func SetTaskDateDueAt(ctx context.Context, q Querier, userID int64, date string, at time.Time) error {
+	_, err := q.ExecContext(ctx, "UPDATE tasks SET due_at = ? WHERE user_id = ? AND due_date = ?", tsText(at), userID, date)
+	return err
 }
 
 // TaskCategory is one of a user's categories.
@@ -389,20 +439,7 @@ func GetTaskCategory(ctx context.Context, q Querier, userID, id int64) (*TaskCat
 
 // ListTaskCategories lists the user's categories by name.
 func ListTaskCategories(ctx context.Context, q Querier, userID int64) ([]*TaskCategory, error) {
-	rows, err := q.QueryContext(ctx, "SELECT "+categoryCols+" FROM task_categories c WHERE c.user_id = ? ORDER BY c.name COLLATE NOCASE, c.id", userID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*TaskCategory{}
-	for rows.Next() {
-		c, err := scanCategory(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, scanCategory, "SELECT "+categoryCols+" FROM task_categories c WHERE c.user_id = ? ORDER BY c.name COLLATE NOCASE, c.id", userID)
 }
 
 // UpdateTaskCategory writes the name, colour and weight of the user's

@@ -187,17 +187,7 @@ func upstreamMessage(err error) string {
 }
 
 // storeErr maps store errors for the caller.
-func storeErr(err error, what string) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, store.ErrNotFound):
-		return apperr.NotFound(what)
-	case errors.Is(err, store.ErrDuplicate):
-		return apperr.Conflict(what + " already exists")
-	}
-	return err
-}
+func storeErr(err error, what string) error { return apperr.FromStore(err, what) }
 
 // validMessage checks a user message.
 func validMessage(msg string) error {

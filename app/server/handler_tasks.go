@@ -28,8 +28,10 @@ func (s *Server) tasksGET(c *fiber.Ctx) error {
 		Tag: c.Query("tag"), DueAfter: c.Query("due_after"), DueBefore: c.Query("due_before"), Query: c.Query("q"),
 		Sort: c.Query("sort"), Order: c.Query("order"), Page: int(min(page, 1<<20)), PerPage: int(min(per, tasks.MaxPerPage)),
 	}
-	if st := c.Query("status"); st != "" {
-		req.Status = strings.Split(st, ",")
+	for _, st := range strings.Split(c.Query("status"), ",") {
+		if st = strings.TrimSpace(st); st != "" {
+			req.Status = append(req.Status, st)
+		}
 	}
 	if req.CategoryID, err = queryOptionalID(c, "category_id"); err != nil {
 		return err
@@ -97,11 +99,11 @@ func (s *Server) taskGET(c *fiber.Ctx) error {
 
 // taskNulls is what JSON null means in a task PATCH: clear the field.
 var taskNulls = map[string]string{
-	"due": `""`, "estimated_minutes": "0", "category_id": "0", "parent_id": "0", "recurrence": `""`, "notes": `""`,
+	"due": `""`, "estimated_minutes": "0", "category_id": "0", "parent_id": "0", "recurrence": `""`, "notes": `""`, "tags": "[]",
 }
 
 // taskPATCH changes fields of one of the caller's tasks; null clears
-// due, estimated_minutes, category_id, parent_id, recurrence and notes.
+// due, estimated_minutes, category_id, parent_id, recurrence, notes and tags.
 func (s *Server) taskPATCH(c *fiber.Ctx) error {
 	id, err := pathID(c, "task")
 	if err != nil {

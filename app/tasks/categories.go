@@ -42,7 +42,7 @@ func (s *Service) Categories(ctx context.Context, userID int64) ([]*Category, er
 // Category reads one of the user's categories.
 func (s *Service) Category(ctx context.Context, userID, id int64) (*Category, error) {
 	c, err := store.GetTaskCategory(ctx, s.store.DB, userID, id)
-	return c, storeErr(err, "category")
+	return c, apperr.FromStore(err, "category")
 }
 
 // CreateCategory adds a category; a name the user has (in any case) is a
@@ -53,7 +53,7 @@ func (s *Service) CreateCategory(ctx context.Context, userID int64, in CategoryI
 		return nil, err
 	}
 	if err := store.InsertTaskCategory(ctx, s.store.DB, c, s.now()); err != nil {
-		return nil, storeErr(err, "a category named "+strconv.Quote(c.Name))
+		return nil, apperr.FromStore(err, "a category named "+strconv.Quote(c.Name))
 	}
 	return s.Category(ctx, userID, c.ID)
 }
@@ -64,12 +64,12 @@ func (s *Service) UpdateCategory(ctx context.Context, userID, id int64, p Catego
 	err := s.store.WithTx(ctx, func(tx *sql.Tx) error {
 		c, err := store.GetTaskCategory(ctx, tx, userID, id)
 		if err != nil {
-			return storeErr(err, "category")
+			return apperr.FromStore(err, "category")
 		}
 		if err := setCategoryFields(c, p.Name, p.Colour, p.Weight); err != nil {
 			return err
 		}
-		return storeErr(store.UpdateTaskCategory(ctx, tx, c, s.now()), "a category named "+strconv.Quote(c.Name))
+		return apperr.FromStore(store.UpdateTaskCategory(ctx, tx, c, s.now()), "a category named "+strconv.Quote(c.Name))
 	})
 	if err != nil {
 		return nil, err
@@ -84,7 +84,7 @@ func (s *Service) DeleteCategory(ctx context.Context, userID, id int64) (int, er
 	err := s.store.WithTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		moved, err = store.DeleteTaskCategory(ctx, tx, userID, id, s.now())
-		return storeErr(err, "category")
+		return apperr.FromStore(err, "category")
 	})
 	return moved, err
 }

@@ -207,7 +207,7 @@ func (s *Service) Bulk(ctx context.Context, userID int64, r BulkRequest) (*BulkR
 	if len(r.IDs) > MaxBulk {
 		return nil, apperr.Invalid("ids", "at most "+strconv.Itoa(MaxBulk)+" tasks at once")
 	}
-	if r.Delete == (r.Status == nil && r.CategoryID == nil) {
+	if r.Delete == (r.Status != nil || r.CategoryID != nil) {
 		return nil, apperr.BadRequest("give status and/or category_id, or delete: true (not both)")
 	}
 	loc, err := s.zone(ctx, userID)
@@ -221,7 +221,7 @@ func (s *Service) Bulk(ctx context.Context, userID int64, r BulkRequest) (*BulkR
 	err = s.store.WithTx(ctx, func(tx *sql.Tx) error {
 		for _, id := range ids {
 			if _, err := store.GetTask(ctx, tx, userID, id); err != nil {
-				return storeErr(err, "task "+strconv.FormatInt(id, 10))
+				return apperr.FromStore(err, "task "+strconv.FormatInt(id, 10))
 			}
 		}
 		for _, id := range ids {

@@ -19,7 +19,7 @@ type fixture struct {
 	now  time.Time
 }
 
-func newFixture(t *testing.T, zone string) *fixture {
+func newFixture(t testing.TB, zone string) *fixture {
 	t.Helper()
 	a := servertest.OpenApp(t)
 	f := &fixture{a: a}
@@ -33,7 +33,7 @@ func newFixture(t *testing.T, zone string) *fixture {
 	return f
 }
 
-func (f *fixture) setZone(t *testing.T, zone string) {
+func (f *fixture) setZone(t testing.TB, zone string) {
 	t.Helper()
 	if _, err := f.a.Store.DB.Exec("UPDATE users SET timezone = ? WHERE id = ?", zone, f.user); err != nil {
 		t.Fatal(err)
@@ -255,5 +255,33 @@ func TestParseRule(t *testing.T) {
 		case tc.err == "" && r.String() != tc.want:
 			t.Errorf("%q: %q, want %q", tc.in, r.String(), tc.want)
 		}
+	}
+}
+
+// Completions of one recurring task racing each other make one next
+// occurrence: the transaction reads the task again before it decides.
+func TestRecurrenceConcurrentCompletions(t *testing.T) {
+	f := newFixture(t, "Europe/Berlin")
+	f.now = f.at(t, "Europe/Berlin", "2026-11-01T00:00")
+	ctx := context.Background()
+	task, err := f.a.Tasks.Create(ctx, f.user, tasks.Input{Title: "daily", Due: "2026-11-20", Recurrence: "FREQ=DAILY"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			_, err := f.a.Tasks.Update(ctx, f.user, task.ID, tasks.Patch{Status: done()})
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	page, err := f.a.Tasks.List(ctx, f.user, tasks.ListRequest{})
+	if err != nil || page.Total != 2 {
+		t.Fatalf("%d tasks after 8 racing completions, want 2 (%v)", page.Total, err)
 	}
 }

@@ -205,42 +205,7 @@ func (s *Service) Create(ctx context.Context, userID int64, in Input) (*Task, er
 		return nil, err
 	}
 	now := s.now()
-	t := &store.Task{UserID: userID, Status: StatusTodo, Source: SourceManual, SourceRef: "{}"}
-	if err := setTitle(t, in.Title); err != nil {
-		return nil, err
-	}
-	if err := setNotes(t, in.Notes); err != nil {
-		return nil, err
-	}
-	if in.Status != "" {
-		if err := setStatus(t, in.Status, now); err != nil {
-			return nil, err
-		}
-	}
-	if in.Priority != "" {
-		if err := setPriority(t, in.Priority); err != nil {
-			return nil, err
-		}
-	}
-	if err := setDue(t, in.Due, loc); err != nil {
-		return nil, err
-	}
-	if in.EstimatedMinutes != nil {
-		if err := setMinutes(t, *in.EstimatedMinutes); err != nil {
-			return nil, err
-		}
-	}
-	if err := setTags(t, in.Tags); err != nil {
-		return nil, err
-	}
-	if in.Position != nil {
-		if err := setPosition(t, *in.Position); err != nil {
-			return nil, err
-		}
-	}
-	if err := setRecurrence(t, in.Recurrence); err != nil {
-		return nil, err
-	}
+	t := &store.Task{UserID: userID, Status: StatusTodo, Source: SourceManual, SourceRef: "{}", Tags: []string{}}
 	if in.Source != "" {
 		if !slices.Contains(sources, in.Source) {
 			return nil, apperr.Invalid("source", "source must be one of "+strings.Join(sources, ", "))
@@ -248,31 +213,32 @@ func (s *Service) Create(ctx context.Context, userID int64, in Input) (*Task, er
 		t.Source = in.Source
 	}
 	if in.SourceRef != nil {
-		ref, err := sourceRef(in.SourceRef)
-		if err != nil {
+		if t.SourceRef, err = sourceRef(in.SourceRef); err != nil {
 			return nil, err
 		}
-		t.SourceRef = ref
+	}
+	// The zero values of Input are "not given": a Patch of the rest.
+	p := Patch{Title: &in.Title, Notes: &in.Notes, Due: &in.Due, Recurrence: &in.Recurrence, EstimatedMinutes: in.EstimatedMinutes,
+		CategoryID: in.CategoryID, ParentID: in.ParentID, Position: in.Position}
+	if in.Status != "" {
+		p.Status = &in.Status
+	}
+	if in.Priority != "" {
+		p.Priority = &in.Priority
+	}
+	if in.Tags != nil {
+		p.Tags = &in.Tags
 	}
 	err = s.store.WithTx(ctx, func(tx *sql.Tx) error {
-		if in.CategoryID != nil && *in.CategoryID != 0 {
-			if err := checkCategory(ctx, tx, userID, *in.CategoryID); err != nil {
-				return err
-			}
-			t.CategoryID = in.CategoryID
-		}
-		if in.ParentID != nil && *in.ParentID != 0 {
-			if err := checkParent(ctx, tx, t, *in.ParentID); err != nil {
-				return err
-			}
-			t.ParentID = in.ParentID
+		if err := apply(ctx, tx, t, p, loc, now); err != nil {
+			return err
 		}
 		if in.Position == nil {
-			p, err := store.MaxTaskPosition(ctx, tx, userID, t.ParentID)
+			last, err := store.MaxTaskPosition(ctx, tx, userID, t.ParentID)
 			if err != nil {
 				return err
 			}
-			t.Position = math.Floor(p) + 1
+			t.Position = math.Floor(last) + 1
 		}
 		return store.InsertTask(ctx, tx, t, now)
 	})
@@ -290,7 +256,7 @@ func (s *Service) Get(ctx context.Context, userID, id int64) (*Task, error) {
 	}
 	t, err := store.GetTask(ctx, s.store.DB, userID, id)
 	if err != nil {
-		return nil, storeErr(err, "task")
+		return nil, apperr.FromStore(err, "task")
 	}
 	return view(t, loc, s.now()), nil
 }
@@ -314,78 +280,11 @@ func (s *Service) update(ctx context.Context, tx *sql.Tx, userID, id int64, p Pa
 	now := s.now()
 	t, err := store.GetTask(ctx, tx, userID, id)
 	if err != nil {
-		return storeErr(err, "task")
+		return apperr.FromStore(err, "task")
 	}
 	wasDone := t.Status == StatusDone
-	oldDue := t.DueDate + dueAtText(t.DueAt)
-	if p.Title != nil {
-		if err := setTitle(t, *p.Title); err != nil {
-			return err
-		}
-	}
-	if p.Notes != nil {
-		if err := setNotes(t, *p.Notes); err != nil {
-			return err
-		}
-	}
-	if p.Status != nil {
-		if err := setStatus(t, *p.Status, now); err != nil {
-			return err
-		}
-	}
-	if p.Priority != nil {
-		if err := setPriority(t, *p.Priority); err != nil {
-			return err
-		}
-	}
-	if p.Due != nil {
-		if err := setDue(t, *p.Due, loc); err != nil {
-			return err
-		}
-	}
-	if p.EstimatedMinutes != nil {
-		if err := setMinutes(t, *p.EstimatedMinutes); err != nil {
-			return err
-		}
-	}
-	if p.Tags != nil {
-		if err := setTags(t, *p.Tags); err != nil {
-			return err
-		}
-	}
-	if p.Position != nil {
-		if err := setPosition(t, *p.Position); err != nil {
-			return err
-		}
-	}
-	if p.CategoryID != nil {
-		t.CategoryID = nil
-		if *p.CategoryID != 0 {
-			if err := checkCategory(ctx, tx, userID, *p.CategoryID); err != nil {
-				return err
-			}
-			t.CategoryID = p.CategoryID
-		}
-	}
-	if p.ParentID != nil {
-		t.ParentID = nil
-		if *p.ParentID != 0 {
-			if err := checkParent(ctx, tx, t, *p.ParentID); err != nil {
-				return err
-			}
-			t.ParentID = p.ParentID
-		}
-	}
-	rule := t.Recurrence
-	if p.Recurrence != nil {
-		rule = *p.Recurrence
-	}
-	// A new rule or a new due restarts the series from the due.
-	if p.Recurrence != nil || t.DueDate+dueAtText(t.DueAt) != oldDue {
-		t.Recurrence = ""
-		if err := setRecurrence(t, rule); err != nil {
-			return err
-		}
+	if err := apply(ctx, tx, t, p, loc, now); err != nil {
+		return err
 	}
 	if t.Status == StatusDone && !wasDone && t.Recurrence != "" && t.NextTaskID == nil {
 		if err := s.nextOccurrence(ctx, tx, t, loc, now); err != nil {
@@ -393,6 +292,45 @@ func (s *Service) update(ctx context.Context, tx *sql.Tx, userID, id int64, p Pa
 		}
 	}
 	return store.UpdateTask(ctx, tx, t, now)
+}
+
+// apply checks p and sets what it gives on t (the user's category and
+// parent looked up in q). A new rule or a new due restarts the series
+// from the due.
+func apply(ctx context.Context, q store.Querier, t *store.Task, p Patch, loc *time.Location, now time.Time) error {
+	oldDue := t.DueDate + dueAtText(t.DueAt)
+	for _, set := range []func() error{
+		func() error { return ifSet(p.Title, func(v string) error { return setTitle(t, v) }) },
+		func() error { return ifSet(p.Notes, func(v string) error { return setNotes(t, v) }) },
+		func() error { return ifSet(p.Status, func(v string) error { return setStatus(t, v, now) }) },
+		func() error { return ifSet(p.Priority, func(v string) error { return setPriority(t, v) }) },
+		func() error { return ifSet(p.Due, func(v string) error { return setDue(t, v, loc) }) },
+		func() error { return ifSet(p.EstimatedMinutes, func(v int) error { return setMinutes(t, v) }) },
+		func() error { return ifSet(p.Tags, func(v []string) error { return setTags(t, v) }) },
+		func() error { return ifSet(p.Position, func(v float64) error { return setPosition(t, v) }) },
+		func() error { return ifSet(p.CategoryID, func(v int64) error { return setCategory(ctx, q, t, v) }) },
+		func() error { return ifSet(p.ParentID, func(v int64) error { return setParent(ctx, q, t, v) }) },
+	} {
+		if err := set(); err != nil {
+			return err
+		}
+	}
+	if p.Recurrence != nil || t.DueDate+dueAtText(t.DueAt) != oldDue {
+		rule := t.Recurrence
+		if p.Recurrence != nil {
+			rule = *p.Recurrence
+		}
+		return setRecurrence(t, rule, loc, p.Recurrence != nil)
+	}
+	return nil
+}
+
+// ifSet runs set with *v unless v is nil.
+func ifSet[T any](v *T, set func(T) error) error {
+	if v == nil {
+		return nil
+	}
+	return set(*v)
 }
 
 // nextOccurrence adds the task that follows t in its series (unless the
@@ -448,9 +386,30 @@ func nextDue(t *store.Task, loc *time.Location, now time.Time) (time.Time, bool)
 	return rule.Next(anchor.In(loc), t.DueAt.In(loc), now.In(loc))
 }
 
+// Rezone moves the order key (due_at) of the user's tasks due on a date
+// to the start of that day in zone, the user's new time zone, inside the
+// transaction that changes it (users.Deps.TimezoneChanged).
+func (s *Service) Rezone(ctx context.Context, tx *sql.Tx, userID int64, zone string) error {
+	loc := location(zone)
+	dates, err := store.TaskDueDates(ctx, tx, userID)
+	if err != nil {
+		return err
+	}
+	for _, d := range dates {
+		_, at, err := ParseDue(d, loc)
+		if err != nil || at == nil {
+			continue // not a date this binary wrote; leave it
+		}
+		if err := store.SetTaskDateDueAt(ctx, tx, userID, d, *at); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Delete removes one of the user's tasks with its subtasks.
 func (s *Service) Delete(ctx context.Context, userID, id int64) error {
-	return storeErr(store.DeleteTask(ctx, s.store.DB, userID, id), "task")
+	return apperr.FromStore(store.DeleteTask(ctx, s.store.DB, userID, id), "task")
 }
 
 func dueAtText(t *time.Time) string {
@@ -648,8 +607,9 @@ func setPosition(t *store.Task, p float64) error {
 }
 
 // setRecurrence sets the rule (normalised) and anchors the series at the
-// task's due; a rule needs a due.
-func setRecurrence(t *store.Task, rule string) error {
+// task's due; a rule needs a due, and a rule given (checkNext) a date
+// after it.
+func setRecurrence(t *store.Task, rule string, loc *time.Location, checkNext bool) error {
 	if strings.TrimSpace(rule) == "" {
 		t.Recurrence, t.RecurrenceAnchor = "", ""
 		return nil
@@ -665,6 +625,14 @@ func setRecurrence(t *store.Task, rule string) error {
 	t.RecurrenceAnchor = t.DueDate
 	if t.DueDate == "" {
 		t.RecurrenceAnchor = dueAtText(t.DueAt)
+	}
+	// A rule given with no date after the due (30 February, an UNTIL
+	// already past) would never make a next task. (A new due under the
+	// same rule may well be the series' last.)
+	if checkNext {
+		if _, ok := nextDue(t, loc, time.Time{}); !ok {
+			return apperr.Invalid("recurrence", "recurrence: the rule has no date after the due")
+		}
 	}
 	return nil
 }
@@ -692,19 +660,30 @@ func sourceRef(ref map[string]any) (string, error) {
 	return string(b), nil
 }
 
-func checkCategory(ctx context.Context, q store.Querier, userID, id int64) error {
-	if _, err := store.GetTaskCategory(ctx, q, userID, id); err != nil {
+// setCategory files t under one of its user's categories (0: none).
+func setCategory(ctx context.Context, q store.Querier, t *store.Task, id int64) error {
+	t.CategoryID = nil
+	if id == 0 {
+		return nil
+	}
+	if _, err := store.GetTaskCategory(ctx, q, t.UserID, id); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return apperr.Invalid("category_id", "no such category")
 		}
 		return err
 	}
+	t.CategoryID = &id
 	return nil
 }
 
-// checkParent allows one level of subtasks: the parent is the user's,
-// not t itself, not a subtask, and t has no subtasks of its own.
-func checkParent(ctx context.Context, q store.Querier, t *store.Task, parentID int64) error {
+// setParent makes t a subtask of parentID (0: top level). One level of
+// subtasks: the parent is the user's, not t itself, not a subtask, and t
+// has no subtasks of its own.
+func setParent(ctx context.Context, q store.Querier, t *store.Task, parentID int64) error {
+	t.ParentID = nil
+	if parentID == 0 {
+		return nil
+	}
 	if parentID == t.ID {
 		return apperr.Invalid("parent_id", "a task cannot be its own parent")
 	}
@@ -721,18 +700,6 @@ func checkParent(ctx context.Context, q store.Querier, t *store.Task, parentID i
 	if t.SubtaskCount > 0 {
 		return apperr.Invalid("parent_id", "this task has subtasks, so it cannot become one")
 	}
+	t.ParentID = &parentID
 	return nil
-}
-
-// storeErr maps store errors for the caller.
-func storeErr(err error, what string) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, store.ErrNotFound):
-		return apperr.NotFound(what)
-	case errors.Is(err, store.ErrDuplicate):
-		return apperr.Conflict(what + " already exists")
-	}
-	return err
 }

@@ -231,14 +231,20 @@ func (s *Service) UpdateProfile(ctx context.Context, userID int64, patch map[str
 	if len(set) > 0 {
 		embeddingChanged := false
 		err := s.store.WithTx(ctx, func(tx *sql.Tx) error {
+			before, err := store.UserByID(ctx, tx, userID)
+			if err != nil {
+				return err
+			}
 			if m, ok := set["embedding_model"]; ok {
-				before, err := store.UserByID(ctx, tx, userID)
-				if err != nil {
-					return err
-				}
 				embeddingChanged = before.Models["embedding_model"] != m
 			}
-			return store.UpdateUser(ctx, tx, userID, set, s.now())
+			if err := store.UpdateUser(ctx, tx, userID, set, s.now()); err != nil {
+				return err
+			}
+			if tz, ok := set["timezone"].(string); ok && tz != before.Timezone && s.timezoneChanged != nil {
+				return s.timezoneChanged(ctx, tx, userID, tz)
+			}
+			return nil
 		})
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, apperr.NotFound("user")

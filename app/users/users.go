@@ -33,8 +33,12 @@ type Deps struct {
 	// user chose another embedding model (documents re-embed in the
 	// background). May be nil.
 	EmbeddingModelChanged func(ctx context.Context, userID int64)
-	Log                   *slog.Logger
-	Now                   func() time.Time
+	// TimezoneChanged runs inside the transaction that saves a user's new
+	// time zone (tasks due on a date move to that day's start there); its
+	// error undoes the change. May be nil.
+	TimezoneChanged func(ctx context.Context, tx *sql.Tx, userID int64, zone string) error
+	Log             *slog.Logger
+	Now             func() time.Time
 }
 
 // Service is the profile and account administration service.
@@ -49,6 +53,7 @@ type Service struct {
 	now          func() time.Time
 	// embeddingChanged: see Deps.EmbeddingModelChanged.
 	embeddingChanged func(ctx context.Context, userID int64)
+	timezoneChanged  func(ctx context.Context, tx *sql.Tx, userID int64, zone string) error
 }
 
 // New builds the service and hooks its profile cache to the account
@@ -62,7 +67,8 @@ func New(d Deps) *Service {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
 	s := &Service{store: d.Store, cache: d.Cache, accounts: d.Accounts, erase: d.Erase, box: d.Accounts.SecretBox(),
-		defaultModel: d.DefaultModel, log: d.Log, now: d.Now, embeddingChanged: d.EmbeddingModelChanged}
+		defaultModel: d.DefaultModel, log: d.Log, now: d.Now, embeddingChanged: d.EmbeddingModelChanged,
+		timezoneChanged: d.TimezoneChanged}
 	d.Accounts.OnForgetUser(func(id int64) { s.cache.Delete(profileJSONKey(id)) })
 	return s
 }

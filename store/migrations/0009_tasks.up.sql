@@ -56,8 +56,17 @@ CREATE TABLE tasks (
     created_at        TEXT    NOT NULL,
     updated_at        TEXT    NOT NULL
 );
-CREATE INDEX tasks_user_status_due ON tasks(user_id, status, due_at);
-CREATE INDEX tasks_user_due ON tasks(user_id, due_at);
+-- The list's filters (status, parent, category, due) and counts read
+-- these without the table: the filter columns trail every index.
+CREATE INDEX tasks_user ON tasks(user_id);
+CREATE INDEX tasks_filter ON tasks(user_id, status, parent_id, category_id, due_at, due_date);
+CREATE INDEX tasks_user_due ON tasks(user_id, due_at, status, parent_id, category_id, due_date);
+-- One index per sort order of the list (store.TaskFilter.orderBy), so a
+-- page of a large list is read in order instead of sorting every match.
+CREATE INDEX tasks_order_due ON tasks(user_id, due_at IS NULL, due_at, priority DESC, position, status, parent_id, category_id, due_date);
+CREATE INDEX tasks_order_priority ON tasks(user_id, priority DESC, due_at IS NULL, due_at, position, status, parent_id, category_id, due_date);
+CREATE INDEX tasks_order_position ON tasks(user_id, position, status, parent_id, category_id, due_at, due_date);
+CREATE INDEX tasks_order_updated ON tasks(user_id, updated_at, status, parent_id, category_id, due_at, due_date);
 CREATE INDEX tasks_parent ON tasks(parent_id);
 CREATE INDEX tasks_category ON tasks(category_id);
 CREATE INDEX tasks_next ON tasks(next_task_id);
