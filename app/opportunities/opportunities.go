@@ -22,6 +22,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/aiwfe/aiwfe/app/apperr"
+	"github.com/aiwfe/aiwfe/app/hub"
 	"github.com/aiwfe/aiwfe/app/llm"
 	"github.com/aiwfe/aiwfe/store"
 )
@@ -105,6 +106,9 @@ type Deps struct {
 	Tasks         Tasks
 	Conversations Conversations
 	Documents     Documents
+	// Hub, when set, is told when a document read in the background gave
+	// proposals (the progress channel).
+	Hub *hub.Hub
 	// Embed makes L2-normalised vectors of texts with the user's
 	// embedder, and names it; nil compares titles only.
 	Embed func(ctx context.Context, userID int64, texts []string) (model string, vecs [][]float32, err error)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/aiwfe/aiwfe/app/apperr"
@@ -100,21 +101,9 @@ func (s *Service) refine(ctx context.Context, out *Parsed, text, model string, n
 	out.Model = model
 	ctx, cancel := context.WithTimeout(ctx, s.ParseTimeout)
 	defer cancel()
-	rules, _ := json.Marshal(struct {
-		Title      string   `json:"title"`
-		Due        string   `json:"due"`
-		Recurrence string   `json:"recurrence"`
-		Category   string   `json:"category"`
-		Priority   string   `json:"priority"`
-		Tags       []string `json:"tags"`
-	}{out.Title, out.Due, out.Recurrence, out.Category, out.Priority, out.Tags})
-	local := now.In(loc)
-	req := llm.ChatRequest{Model: model, Options: map[string]any{"temperature": 0, "num_predict": 512},
-		Messages: []llm.Message{
-			{Role: "system", Content: parseSystem},
-			{Role: "user", Content: fmt.Sprintf("Now: %s (%s, time zone %s).\nRules' reading: %s\nLine: %s",
-				local.Format("2006-01-02 15:04"), local.Weekday(), loc, rules, text)},
-		}}
+	rules, _ := json.Marshal(parseAnswer{Title: out.Title, Due: out.Due, Recurrence: out.Recurrence, Category: out.Category,
+		Priority: out.Priority, Tags: out.Tags})
+	req := structuredRequest(model, parseSystem, fmt.Sprintf("Rules' reading: %s\nLine: %s", rules, text), 512, now, loc)
 	var ans parseAnswer
 	if err := llm.Structured(ctx, s.d.LLM, req, parseSchema, &ans); err != nil {
 		out.ModelError = strings.Replace(modelFailure(err), "rules answered", "rules' answer stands", 1)
@@ -144,7 +133,7 @@ func (s *Service) refine(ctx context.Context, out *Parsed, text, model string, n
 		out.Recurrence = strings.TrimPrefix(strings.ToUpper(ans.Recurrence), "RRULE:")
 		refined = append(refined, "recurrence")
 		if out.Due == "" { // a series needs its first date
-			out.Due = local.Format("2006-01-02")
+			out.Due = now.In(loc).Format("2006-01-02")
 		}
 	}
 	if out.Category == "" && strings.TrimSpace(ans.Category) != "" {
@@ -163,9 +152,10 @@ func (s *Service) refine(ctx context.Context, out *Parsed, text, model string, n
 		}
 		refined = append(refined, "tags")
 	}
-	// The title changes only with a field the model read: otherwise
-	// there is nothing its title took out that the rules' left in.
-	if len(refined) > 0 && title != "" && title != out.Title {
+	// The title changes only with a field the model read (otherwise
+	// there is nothing its title took out that the rules' left in), and
+	// only to words of the line: a model does not get to reword the task.
+	if len(refined) > 0 && title != "" && title != out.Title && wordsWithin(title, text) {
 		out.Title = title
 		refined = append(refined, "title")
 	}
@@ -175,6 +165,24 @@ func (s *Service) refine(ctx context.Context, out *Parsed, text, model string, n
 	}
 	out.ParsedBy = "model"
 	out.Refined = refined
+}
+
+// wordsWithin reports whether every word of a is a word of b, in any case.
+func wordsWithin(a, b string) bool {
+	have := map[string]bool{}
+	for _, w := range words(b) {
+		have[w] = true
+	}
+	for _, w := range words(a) {
+		if !have[w] {
+			return false
+		}
+	}
+	return true
+}
+
+func words(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 }
 
 func containsFold(list []string, s string) bool {

@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/aiwfe/aiwfe/app/apperr"
+	"github.com/aiwfe/aiwfe/app/hub"
 	"github.com/aiwfe/aiwfe/app/llm"
 	"github.com/aiwfe/aiwfe/app/tasks/quickadd"
 	"github.com/aiwfe/aiwfe/app/textutil"
@@ -64,29 +66,18 @@ func (s *Service) FromConversation(ctx context.Context, userID, convID int64) (*
 	if err != nil {
 		return nil, err
 	}
-	u, loc, err := s.userZone(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
-	now := s.now()
-	src := source{kind: "conversation", conversationID: convID, title: title}
-	rules := func() []proposal {
-		var out []proposal
-		for _, m := range msgs {
-			if m.Role != "user" {
-				continue // the person's own words commit them, not the assistant's
-			}
-			for _, p := range ruleProposals(m.Content, now, loc) {
-				p.MessageID = m.ID
-				out = append(out, p)
-			}
+	parts := make([]part, 0, len(msgs))
+	for _, m := range msgs {
+		if m.Role == "system" {
+			continue
 		}
-		return out
+		// The person's own words commit them, not the assistant's: the
+		// rules read only theirs, the model reads both.
+		parts = append(parts, part{ref: m.ID, label: m.Role, text: m.Content, rules: m.Role == "user"})
 	}
-	props, res := s.ask(ctx, u, rules, func(model string) ([]proposal, int, error) {
-		return s.modelConversation(ctx, model, msgs, now, loc)
-	})
-	return s.keep(ctx, userID, src, props, res, maxProposals)
+	src := source{kind: "conversation", conversationID: convID, title: title}
+	return s.fromParts(ctx, userID, src, "Conversation", parts, true, maxProposals,
+		func(p *proposal, ref int64) { p.MessageID = ref })
 }
 
 // Event is a calendar event, for FromEvent.
@@ -138,11 +129,29 @@ func (s *Service) readDocuments() {
 		case <-s.bg.Done():
 			return
 		case j := <-s.queue:
-			if _, err := s.FromDocument(s.bg, j.userID, j.docID); err != nil && s.bg.Err() == nil {
-				s.log.Warn("opportunities: reading a document", "document_id", j.docID, "err", err)
+			res, err := s.FromDocument(s.bg, j.userID, j.docID)
+			if err != nil {
+				if s.bg.Err() == nil {
+					s.log.Warn("opportunities: reading a document", "document_id", j.docID, "err", err)
+				}
+				continue
+			}
+			if s.d.Hub != nil && len(res.Items) > 0 {
+				s.d.Hub.Publish(j.userID, hub.Progress, DocumentEvent{Type: "opportunities", Source: "document",
+					DocumentID: j.docID, Count: len(res.Items), ProposedBy: res.ProposedBy})
 			}
 		}
 	}
+}
+
+// DocumentEvent is published on the progress channel when a document read
+// on ingestion gave new opportunities (docs/websocket.md).
+type DocumentEvent struct {
+	Type       string `json:"type"`   // "opportunities"
+	Source     string `json:"source"` // "document"
+	DocumentID int64  `json:"document_id"`
+	Count      int    `json:"count"`
+	ProposedBy string `json:"proposed_by"`
 }
 
 // FromDocument looks for tasks in one of the user's documents, by page.
@@ -154,26 +163,89 @@ func (s *Service) FromDocument(ctx context.Context, userID, docID int64) (*Propo
 	if err != nil {
 		return nil, err
 	}
+	pages := doc.Pages[:min(len(doc.Pages), maxDocPages)]
+	parts := make([]part, len(pages))
+	for i, text := range pages {
+		parts[i] = part{ref: int64(i + 1), label: "page " + strconv.Itoa(i+1), text: text, rules: true}
+	}
+	src := source{kind: "document", documentID: docID, title: doc.Name}
+	return s.fromParts(ctx, userID, src, "Document "+strconv.Quote(doc.Name), parts, false, maxDocProposals,
+		func(p *proposal, ref int64) { p.Page = int(ref) })
+}
+
+// part is one message or page proposals may come from.
+type part struct {
+	ref   int64  // the message's id, the page's number
+	label string // "user", "assistant", "page 3"
+	text  string
+	rules bool // the rules read it
+}
+
+// fromParts proposes from a source's parts: the model's answer, else the
+// rules'; then keeps what is new. recent says the model reads the last
+// parts that fit (a conversation), else the first (a document).
+func (s *Service) fromParts(ctx context.Context, userID int64, src source, what string, parts []part, recent bool, limit int,
+	setRef func(*proposal, int64)) (*Proposed, error) {
 	u, loc, err := s.userZone(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
 	now := s.now()
-	pages := doc.Pages[:min(len(doc.Pages), maxDocPages)]
 	rules := func() []proposal {
 		var out []proposal
-		for i, text := range pages {
-			for _, p := range ruleProposals(text, now, loc) {
-				p.Page = i + 1
+		for _, pt := range parts {
+			if !pt.rules {
+				continue
+			}
+			for _, p := range ruleProposals(pt.text, now, loc) {
+				setRef(&p, pt.ref)
 				out = append(out, p)
 			}
 		}
 		return out
 	}
 	props, res := s.ask(ctx, u, rules, func(model string) ([]proposal, int, error) {
-		return s.modelDocument(ctx, model, doc.Name, pages, now, loc)
+		return s.modelProposals(ctx, model, what, promptParts(parts, recent), now, loc, setRef)
 	})
-	return s.keep(ctx, userID, source{kind: "document", documentID: docID, title: doc.Name}, props, res, maxDocProposals)
+	return s.keep(ctx, userID, src, props, res, limit)
+}
+
+// promptParts are the non-empty parts that fit in maxPromptChars, in
+// order: the last ones when recent, else the first (the last cut short;
+// when recent, only the newest is ever cut, when it alone is too long).
+func promptParts(parts []part, recent bool) []part {
+	var out []part
+	size := 0
+	take := func(pt part) bool {
+		if strings.TrimSpace(pt.text) == "" {
+			return true
+		}
+		room := maxPromptChars - size
+		if room <= 0 {
+			return false
+		}
+		if n := utf8.RuneCountInString(pt.text); n > room {
+			if recent && len(out) > 0 {
+				return false // older messages are read whole or not at all
+			}
+			pt.text = textutil.Truncate(pt.text, room)
+		}
+		size += utf8.RuneCountInString(pt.text) + 32
+		out = append(out, pt)
+		return true
+	}
+	if recent {
+		for i := len(parts) - 1; i >= 0 && take(parts[i]); i-- {
+		}
+		slices.Reverse(out)
+		return out
+	}
+	for _, pt := range parts {
+		if !take(pt) {
+			break
+		}
+	}
+	return out
 }
 
 // ask runs the model path unless the model is the demo (or absent), and
@@ -298,66 +370,24 @@ copied exactly from that message or page), "due" ("" when none is said; else YYY
 in the person's time zone), "priority" (none unless urgency is said). Propose only what the text says
 needs doing; no advice of your own. An empty list is a good answer when nothing needs doing.`
 
-func (s *Service) modelConversation(ctx context.Context, model string, msgs []Message, now time.Time, loc *time.Location) ([]proposal, int, error) {
-	var b strings.Builder
-	texts := map[int64]string{}
-	// The most recent messages that fit, in order.
-	start := len(msgs)
-	size := 0
-	for start > 0 && size+len(msgs[start-1].Content) < maxPromptChars {
-		start--
-		size += len(msgs[start].Content) + 32
-	}
-	for _, m := range msgs[start:] {
-		if m.Role == "system" || strings.TrimSpace(m.Content) == "" {
-			continue
-		}
-		texts[m.ID] = m.Content
-		fmt.Fprintf(&b, "[%d] %s: %s\n\n", m.ID, m.Role, m.Content)
-	}
-	if len(texts) == 0 {
-		return nil, 0, nil
-	}
-	return s.propose(ctx, model, "Conversation", b.String(), texts, now, loc, func(p *proposal, ref int64) { p.MessageID = ref })
-}
-
-func (s *Service) modelDocument(ctx context.Context, model, name string, pages []string, now time.Time, loc *time.Location) ([]proposal, int, error) {
-	var b strings.Builder
-	texts := map[int64]string{}
-	for i, text := range pages {
-		if b.Len()+len(text) > maxPromptChars {
-			text = textutil.Truncate(text, max(0, maxPromptChars-b.Len()))
-		}
-		if strings.TrimSpace(text) == "" {
-			continue
-		}
-		texts[int64(i+1)] = text
-		fmt.Fprintf(&b, "[%d] page %d:\n%s\n\n", i+1, i+1, text)
-		if b.Len() >= maxPromptChars {
-			break
-		}
-	}
-	if len(texts) == 0 {
-		return nil, 0, nil
-	}
-	return s.propose(ctx, model, "Document "+strconv.Quote(name), b.String(), texts, now, loc, func(p *proposal, ref int64) { p.Page = int(ref) })
-}
-
-// propose asks the model and keeps the proposals whose evidence is really
-// in the message or page they name; the rest count as rejected.
-func (s *Service) propose(ctx context.Context, model, what, body string, texts map[int64]string, now time.Time, loc *time.Location,
+// modelProposals asks the model and keeps the proposals whose evidence is
+// really in the message or page they name; the rest count as rejected.
+func (s *Service) modelProposals(ctx context.Context, model, what string, parts []part, now time.Time, loc *time.Location,
 	setRef func(*proposal, int64)) ([]proposal, int, error) {
+	if len(parts) == 0 {
+		return nil, 0, nil
+	}
+	var b strings.Builder
+	texts := map[int64]string{}
+	for _, pt := range parts {
+		texts[pt.ref] = pt.text
+		fmt.Fprintf(&b, "[%d] %s:\n%s\n\n", pt.ref, pt.label, pt.text)
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.ModelTimeout)
 	defer cancel()
-	local := now.In(loc)
 	// num_predict bounds the answer: a model that rambles past it gives
 	// JSON cut short, which is refused like any other bad answer.
-	req := llm.ChatRequest{Model: model, Options: map[string]any{"temperature": 0, "num_predict": 2048},
-		Messages: []llm.Message{
-			{Role: "system", Content: proposeSystem},
-			{Role: "user", Content: fmt.Sprintf("Now: %s (%s, time zone %s).\n\n%s:\n\n%s",
-				local.Format("2006-01-02 15:04"), local.Weekday(), loc, what, body)},
-		}}
+	req := structuredRequest(model, proposeSystem, what+":\n\n"+b.String(), 2048, now, loc)
 	var ans modelAnswer
 	if err := llm.Structured(ctx, s.d.LLM, req, proposalSchema, &ans); err != nil {
 		return nil, 0, err
@@ -377,6 +407,19 @@ func (s *Service) propose(ctx context.Context, model, what, body string, texts m
 		out = append(out, p)
 	}
 	return out, rejected, nil
+}
+
+// structuredRequest asks model for a JSON answer: the instructions, then
+// the user's "now" in their zone (dates are read against it) and the text.
+// Temperature 0: the same text gets the same answer.
+func structuredRequest(model, system, text string, numPredict int, now time.Time, loc *time.Location) llm.ChatRequest {
+	local := now.In(loc)
+	return llm.ChatRequest{Model: model, Options: map[string]any{"temperature": 0, "num_predict": numPredict},
+		Messages: []llm.Message{
+			{Role: "system", Content: system},
+			{Role: "user", Content: fmt.Sprintf("Now: %s (%s, time zone %s).\n\n%s",
+				local.Format("2006-01-02 15:04"), local.Weekday(), loc, text)},
+		}}
 }
 
 // quotes reports whether evidence is in src, ignoring case and spacing.

@@ -2,6 +2,7 @@ package opportunities
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -114,4 +115,32 @@ func TestEventProposal(t *testing.T) {
 	if p.Due != "2026-12-02" {
 		t.Fatalf("an event today: due %s", p.Due)
 	}
+}
+
+// TestPromptParts: what of a long source the model reads.
+func TestPromptParts(t *testing.T) {
+	long := strings.Repeat("word ", maxPromptChars/5+100)
+	msgs := []part{{ref: 1, text: "first"}, {ref: 2, text: long}, {ref: 3, text: " "}, {ref: 4, text: "last"}}
+	got := promptParts(msgs, true)
+	// The newest whole, the long one not (it does not fit after it), the
+	// blank one skipped, and nothing older than what did not fit.
+	if len(got) != 1 || got[0].ref != 4 {
+		t.Fatalf("recent: %+v", refs(got))
+	}
+	got = promptParts([]part{{ref: 1, text: "older"}, {ref: 2, text: long}}, true)
+	if len(got) != 1 || got[0].ref != 2 || len([]rune(got[0].text)) != maxPromptChars {
+		t.Fatalf("a newest message too long alone is cut: %v", refs(got))
+	}
+	got = promptParts([]part{{ref: 1, text: "page one"}, {ref: 2, text: long}, {ref: 3, text: "page three"}}, false)
+	if len(got) != 2 || got[0].ref != 1 || got[1].ref != 2 || len([]rune(got[1].text)) >= len(long) {
+		t.Fatalf("pages: %v", refs(got))
+	}
+}
+
+func refs(ps []part) []int64 {
+	var out []int64
+	for _, p := range ps {
+		out = append(out, p.ref)
+	}
+	return out
 }

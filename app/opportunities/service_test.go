@@ -18,6 +18,7 @@ import (
 	"github.com/aiwfe/aiwfe/app/opportunities"
 	"github.com/aiwfe/aiwfe/app/server/servertest"
 	"github.com/aiwfe/aiwfe/app/tasks"
+	"github.com/aiwfe/aiwfe/app/tasks/quickadd"
 	"github.com/aiwfe/aiwfe/store"
 )
 
@@ -165,6 +166,23 @@ func TestConversationDemo(t *testing.T) {
 	}
 	if got := titles(res.Items); len(got) != 1 || got[0] != "Water the plants" || res.Duplicates != 2 {
 		t.Fatalf("after dismiss and accept: %q, %d duplicates", got, res.Duplicates)
+	}
+
+	// A task the user made by hand counts too, in other words as well.
+	if _, err := f.a.Tasks.Create(ctx, f.user, tasks.Input{Title: "Pay the gas bill"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.a.Tasks.Create(ctx, f.user, tasks.Input{Title: "Fix the bike", Status: "done"}); err != nil {
+		t.Fatal(err)
+	}
+	conv3, _ := f.conversation(t, f.user, "Remember to pay the gas bill! I need to fix the bike.")
+	res, err = f.a.Opportunities.FromConversation(ctx, f.user, conv3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A done task is no longer open: proposing it again is fair.
+	if got := titles(res.Items); len(got) != 1 || got[0] != "Fix the bike" || res.Duplicates != 1 {
+		t.Fatalf("against open tasks: %q, %d duplicates", got, res.Duplicates)
 	}
 
 	// Another user's conversation is not found, and nothing is written.
@@ -359,6 +377,12 @@ func TestParse(t *testing.T) {
 		strings.Join(p.Tags, ",") != "bills" {
 		t.Fatalf("model: %+v", p)
 	}
+	// A title of other words than the line's is not taken.
+	f.standIn(t, `{"title":"Transfer the monthly housing payment","due":"2026-12-26","recurrence":"","category":"","priority":"none","tags":[]}`)
+	p = parse("pay rent the day after christmas")
+	if p.ParsedBy != "model" || p.Title != "pay rent the day after christmas" || p.Due != "2026-12-26" || strings.Join(p.Refined, ",") != "due" {
+		t.Fatalf("reworded title: %+v", p)
+	}
 	// What the rules read stands even when the model says otherwise.
 	f.standIn(t, `{"title":"call mom","due":"2027-05-05","recurrence":"FREQ=DAILY","category":"","priority":"low","tags":[]}`)
 	p = parse("call mom tomorrow !high")
@@ -483,5 +507,23 @@ func TestEventSeam(t *testing.T) {
 	}
 	if res, _ := f.a.Opportunities.FromEvent(ctx, f.user, ev); len(res.Items) != 0 || res.Duplicates != 1 {
 		t.Fatalf("again: %+v", res)
+	}
+}
+
+// TestQuickAddRulesAreTasksRules: every recurrence quick add writes is
+// one the tasks service takes, so a parsed task can be saved as it is.
+func TestQuickAddRulesAreTasksRules(t *testing.T) {
+	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	for _, text := range []string{"every day", "every other day", "every weekday", "every weekend", "every mon, wed and fri",
+		"every other friday", "every 2 weeks on wednesday", "monthly", "quarterly", "every 1st of the month", "every 31st",
+		"every 2nd tuesday", "every last friday of the month", "yearly", "every year on mar 14", "every 24th of june"} {
+		r := quickadd.Parse(text, now, time.UTC)
+		if r.Recurrence == "" {
+			t.Errorf("%q: no recurrence", text)
+			continue
+		}
+		if _, err := tasks.ParseRule(r.Recurrence); err != nil {
+			t.Errorf("%q → %q, which tasks refuse: %v", text, r.Recurrence, err)
+		}
 	}
 }

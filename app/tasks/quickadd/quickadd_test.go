@@ -93,7 +93,12 @@ func TestParse(t *testing.T) {
 		{text: "Call the bank, tomorrow at 5:30 pm!", want: want{title: "Call the bank", due: "2026-12-03T17:30:00+01:00"}},
 		{text: "sort receipts every weekend", want: want{title: "sort receipts", due: "2026-12-05", rrule: "FREQ=WEEKLY;BYDAY=SA,SU"}},
 		{text: "read 3 chapters", want: want{title: "read 3 chapters"}},
+		{text: "send the quarterly report to Anna", want: want{title: "send the quarterly report to Anna"}},
+		{text: "review our weekly metrics monthly", want: want{title: "review our weekly metrics", due: "2026-12-02", rrule: "FREQ=MONTHLY"}},
 		{text: "walk dog every 3 days", want: want{title: "walk dog", due: "2026-12-02", rrule: "FREQ=DAILY;INTERVAL=3"}},
+		{text: "book club every 2nd tuesday", want: want{title: "book club", due: "2026-12-08", rrule: "FREQ=MONTHLY;BYDAY=2TU"}},
+		{text: "pay team every last friday of the month", want: want{title: "pay team", due: "2026-12-25", rrule: "FREQ=MONTHLY;BYDAY=-1FR"}},
+		{text: "board meeting on the first monday of every month at 10am", want: want{title: "board meeting", due: "2026-12-07T10:00:00+01:00", rrule: "FREQ=MONTHLY;BYDAY=1MO"}},
 		{text: "anniversary every 24th of june", want: want{title: "anniversary", due: "2027-06-24", rrule: "FREQ=YEARLY"}},
 
 		// Short months: the 31st skips February; a month later than Jan 31 is Feb 28.
@@ -240,7 +245,9 @@ func FuzzParse(f *testing.F) {
 func TestCheckRule(t *testing.T) {
 	for s, want := range map[string]bool{
 		"FREQ=DAILY": true, "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH": true, "RRULE:FREQ=MONTHLY;BYMONTHDAY=31": true,
-		"FREQ=YEARLY": true, "freq=weekly;byday=fr": true,
+		"FREQ=YEARLY": true, "freq=weekly;byday=fr": true, "FREQ=MONTHLY;BYDAY=2TU": true, "FREQ=MONTHLY;BYDAY=-1FR": true,
+		"FREQ=WEEKLY;BYDAY=2TU": false, "FREQ=MONTHLY;BYDAY=MO": false, "FREQ=MONTHLY;BYDAY=6MO": false, "FREQ=MONTHLY;BYDAY=1MO,2TU": false,
+		"FREQ=MONTHLY;BYDAY=1MO;BYMONTHDAY=3": false,
 		"": false, "FREQ=HOURLY": false, "FREQ=DAILY;COUNT=3": false, "FREQ=DAILY;BYDAY=MO": false,
 		"FREQ=WEEKLY;BYDAY=XX": false, "FREQ=MONTHLY;BYMONTHDAY=0": false, "FREQ=DAILY;INTERVAL=0": false,
 		"FREQ=DAILY;FREQ=DAILY": false, "INTERVAL=2": false, "FREQ=WEEKLY;BYDAY=1MO": false,
@@ -251,7 +258,7 @@ func TestCheckRule(t *testing.T) {
 	}
 	// Everything the rules write passes.
 	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
-	for _, text := range []string{"every day", "every other friday", "every 1st of the month", "yearly", "every mon and thu", "every 3 weeks"} {
+	for _, text := range []string{"every day", "every other friday", "every 1st of the month", "yearly", "every mon and thu", "every 3 weeks", "every last sunday"} {
 		if r := Parse(text, now, time.UTC); !CheckRule(r.Recurrence) {
 			t.Errorf("%q gave %q, which CheckRule refuses", text, r.Recurrence)
 		}

@@ -14,7 +14,10 @@ type rule struct {
 	interval   int
 	byDay      []time.Weekday
 	byMonthDay int
-	yearly     *date // the month and day a yearly rule falls on, when said
+	// nth, with one day in byDay, is a monthly rule on that weekday's
+	// nth occurrence (1–5) or the last (-1): "every 2nd tuesday".
+	nth    int
+	yearly *date // the month and day a yearly rule falls on, when said
 }
 
 var rruleDay = [...]string{"SU", "MO", "TU", "WE", "TH", "FR", "SA"}
@@ -35,6 +38,9 @@ func (r rule) String() string {
 			if k > 0 {
 				b.WriteByte(',')
 			}
+			if r.nth != 0 {
+				b.WriteString(strconv.Itoa(r.nth))
+			}
 			b.WriteString(rruleDay[d])
 		}
 	}
@@ -44,6 +50,17 @@ func (r rule) String() string {
 	return b.String()
 }
 
+// nthWeekday is the nth wd of a month (-1: the last), if it has one.
+func nthWeekday(y int, m time.Month, wd time.Weekday, nth int) (date, bool) {
+	if nth < 0 {
+		last := date{y, m, daysIn(y, m)}
+		return last.add(-((int(last.weekday()) - int(wd) + 7) % 7)), true
+	}
+	first := date{y, m, 1}
+	d := first.add((int(wd)-int(first.weekday())+7)%7 + 7*(nth-1))
+	return d, d.m == m
+}
+
 // first is the rule's first occurrence on or after from.
 func (r rule) first(from date) date {
 	switch {
@@ -51,6 +68,13 @@ func (r rule) first(from date) date {
 		for y := from.y; y <= from.y+8; y++ {
 			d := date{y, r.yearly.m, r.yearly.d}
 			if valid(y, d.m, d.d) && !d.before(from) {
+				return d
+			}
+		}
+	case r.nth != 0:
+		for k := 0; k < 24; k++ {
+			m := from.firstOfMonth().addMonths(k)
+			if d, ok := nthWeekday(m.y, m.m, r.byDay[0], r.nth); ok && !d.before(from) {
 				return d
 			}
 		}
@@ -69,6 +93,13 @@ func (r rule) first(from date) date {
 	return from
 }
 
+// adverbs of recurrence are adjectives after a determiner.
+var adverbs = map[string]bool{"daily": true, "everyday": true, "weekly": true, "biweekly": true, "fortnightly": true,
+	"monthly": true, "quarterly": true, "yearly": true, "annually": true, "annual": true}
+
+var determiners = map[string]bool{"the": true, "a": true, "an": true, "my": true, "our": true, "your": true,
+	"his": true, "her": true, "their": true, "this": true, "that": true, "next": true, "last": true, "its": true}
+
 var (
 	workWeek = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday}
 	weekEnd  = []time.Weekday{time.Saturday, time.Sunday}
@@ -77,6 +108,9 @@ var (
 // matchRule reads a recurrence at i.
 func (p *parser) matchRule(i int) (int, rule, bool) {
 	w := p.w(i)
+	if adverbs[w] && determiners[p.w(i-1)] {
+		return 0, rule{}, false // "the weekly report" names a report
+	}
 	switch w {
 	case "daily", "everyday":
 		return 1, rule{freq: "DAILY"}, true
@@ -85,14 +119,7 @@ func (p *parser) matchRule(i int) (int, rule, bool) {
 		if w != "weekly" {
 			r.interval = 2
 		}
-		n := 1
-		if p.is(i+1, "on") {
-			if m, days, ok := p.dayList(i+2, true, false); ok {
-				r.byDay = days
-				n += 1 + m
-			}
-		}
-		return n, r, true
+		return 1 + p.onDays(i+1, &r), r, true
 	case "monthly", "quarterly":
 		r := rule{freq: "MONTHLY"}
 		if w == "quarterly" {
@@ -102,14 +129,7 @@ func (p *parser) matchRule(i int) (int, rule, bool) {
 		return n, r, true
 	case "yearly", "annually":
 		r := rule{freq: "YEARLY"}
-		n := 1
-		if p.is(i+1, "on") {
-			if m, d, ok := p.yearDay(i + 2); ok {
-				r.yearly = &d
-				n += 1 + m
-			}
-		}
-		return n, r, true
+		return 1 + p.onYearDay(i+1, &r), r, true
 	case "weekdays", "workdays":
 		return 1, rule{freq: "WEEKLY", byDay: workWeek}, true
 	case "weekends":
@@ -137,11 +157,15 @@ func (p *parser) matchRule(i int) (int, rule, bool) {
 	return p.monthDayOfEvery(i)
 }
 
-// monthDayOfEvery reads "the 1st of every month" and "15th of each month".
+// monthDayOfEvery reads "the 1st of every month", "15th of each month" and
+// "the first monday of every month".
 func (p *parser) monthDayOfEvery(i int) (int, rule, bool) {
 	j := i
 	if p.is(j, "the") {
 		j++
+	}
+	if n, r, ok := p.nthOfMonth(j, true); ok {
+		return j + n - i, r, true
 	}
 	day, ok := ordinal(p.w(j), false)
 	if !ok || !p.is(j+1, "of") || !p.is(j+2, "every", "each") || !p.is(j+3, "month") {
@@ -168,27 +192,13 @@ func (p *parser) afterEvery(i int) (int, rule, bool) {
 		return j + 1 - i, r, true
 	case "week", "weeks":
 		r.freq = "WEEKLY"
-		n := j + 1 - i
-		if p.is(j+1, "on") {
-			if m, days, ok := p.dayList(j+2, true, false); ok {
-				r.byDay = days
-				n += 1 + m
-			}
-		}
-		return n, r, true
+		return j + 1 - i + p.onDays(j+1, &r), r, true
 	case "month", "months":
 		r.freq = "MONTHLY"
 		return j + 1 - i + p.monthDayTail(j+1, &r), r, true
 	case "year", "years":
 		r.freq = "YEARLY"
-		n := j + 1 - i
-		if p.is(j+1, "on") {
-			if m, d, ok := p.yearDay(j + 2); ok {
-				r.yearly = &d
-				n += 1 + m
-			}
-		}
-		return n, r, true
+		return j + 1 - i + p.onYearDay(j+1, &r), r, true
 	case "weekday", "workday", "weekdays", "workdays":
 		if interval == 1 {
 			return j + 1 - i, rule{freq: "WEEKLY", byDay: workWeek}, true
@@ -212,6 +222,9 @@ func (p *parser) afterEvery(i int) (int, rule, bool) {
 		return j + m - i, r, true
 	}
 	if interval == 1 {
+		if n, r, ok := p.nthOfMonth(j, false); ok { // "every 2nd tuesday (of the month)"
+			return j + n - i, r, true
+		}
 		// "every 1st of the month", "every 15th", "every dec 24"
 		if m, d, ok := p.yearDay(j); ok {
 			return j + m - i, rule{freq: "YEARLY", yearly: &d}, true
@@ -234,6 +247,64 @@ func (p *parser) afterEvery(i int) (int, rule, bool) {
 		}
 	}
 	return 0, rule{}, false
+}
+
+var nthWords = map[string]int{"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3,
+	"fourth": 4, "4th": 4, "fifth": 5, "5th": 5, "last": -1}
+
+// nthOfMonth reads "2nd tuesday" and "last friday", then an optional "of
+// the month" ("of every month" / "of each month" when every is set, as
+// nothing before said it recurs).
+func (p *parser) nthOfMonth(i int, every bool) (int, rule, bool) {
+	nth, ok := nthWords[p.w(i)]
+	if !ok {
+		return 0, rule{}, false
+	}
+	wd, ok := weekday(p.w(i+1), true)
+	if !ok {
+		return 0, rule{}, false
+	}
+	n := 2
+	if p.is(i+2, "of") {
+		k := i + 3
+		if p.is(k, "the", "each", "every") {
+			k++
+		}
+		if p.is(k, "month") && (!every || p.is(k-1, "each", "every")) {
+			n = k + 1 - i
+		}
+	}
+	if every && n == 2 {
+		return 0, rule{}, false
+	}
+	return n, rule{freq: "MONTHLY", byDay: []time.Weekday{wd}, nth: nth}, true
+}
+
+// onDays reads an optional "on monday and thursday" after a weekly rule
+// and returns the words it took.
+func (p *parser) onDays(i int, r *rule) int {
+	if !p.is(i, "on") {
+		return 0
+	}
+	m, days, ok := p.dayList(i+1, true, false)
+	if !ok {
+		return 0
+	}
+	r.byDay = days
+	return 1 + m
+}
+
+// onYearDay reads an optional "on mar 14" after a yearly rule.
+func (p *parser) onYearDay(i int, r *rule) int {
+	if !p.is(i, "on") {
+		return 0
+	}
+	m, d, ok := p.yearDay(i + 1)
+	if !ok {
+		return 0
+	}
+	r.yearly = &d
+	return 1 + m
 }
 
 // monthDayTail reads an optional "on the 15th" after a monthly rule and
@@ -331,12 +402,14 @@ func dedupDays(days []time.Weekday) []time.Weekday {
 }
 
 // CheckRule reports whether s is an RRULE of the subset quick add writes:
-// FREQ (DAILY, WEEKLY, MONTHLY, YEARLY), INTERVAL 1–999, BYDAY (plain
-// weekdays, WEEKLY) and BYMONTHDAY 1–31 (MONTHLY). A model's rule is
+// FREQ (DAILY, WEEKLY, MONTHLY, YEARLY), INTERVAL 1–999, BYDAY (weekdays
+// on WEEKLY; one nth weekday such as 2TU or -1FR on MONTHLY) and
+// BYMONTHDAY 1–31 (MONTHLY). A model's rule is
 // checked with it before it is proposed.
 func CheckRule(s string) bool {
 	seen := map[string]bool{}
 	freq := ""
+	nthDay := false // BYDAY=2TU: monthly only
 	for _, part := range strings.Split(strings.TrimPrefix(strings.ToUpper(strings.TrimSpace(s)), "RRULE:"), ";") {
 		k, v, ok := strings.Cut(part, "=")
 		if !ok || v == "" || seen[k] {
@@ -357,9 +430,19 @@ func CheckRule(s string) bool {
 			}
 		case "BYDAY":
 			for _, d := range strings.Split(v, ",") {
+				if len(d) < 2 {
+					return false
+				}
 				found := false
 				for _, name := range rruleDay {
-					found = found || d == name
+					found = found || d[len(d)-2:] == name
+				}
+				switch prefix := d[:len(d)-2]; prefix {
+				case "":
+				case "-1", "1", "2", "3", "4", "5":
+					nthDay = true
+				default:
+					return false
 				}
 				if !found {
 					return false
@@ -376,7 +459,8 @@ func CheckRule(s string) bool {
 	switch {
 	case freq == "":
 		return false
-	case seen["BYDAY"] && freq != "WEEKLY", seen["BYMONTHDAY"] && freq != "MONTHLY":
+	case seen["BYDAY"] && !nthDay && freq != "WEEKLY", nthDay && (freq != "MONTHLY" || strings.Contains(s, ",")),
+		seen["BYMONTHDAY"] && freq != "MONTHLY", seen["BYDAY"] && seen["BYMONTHDAY"]:
 		return false
 	}
 	return true
