@@ -58,6 +58,22 @@ type e2eTask struct {
 	} `json:"source_ref"`
 }
 
+// waitAPI polls an asynchronous JavaScript expression (a fetch, awaited:
+// WaitFor does not await, and a pending promise is truthy) until it is
+// true, failing the test with what after the deadline.
+func waitAPI(b *Browser, what, expr string) {
+	b.T.Helper()
+	deadline := time.Now().Add(Timeout)
+	for !Eval[bool](b, `(async () => { try { return !!(await (`+expr+`)); } catch (e) { return false; } })()`) {
+		if time.Now().After(deadline) {
+			b.T.Fatalf("e2e: waited %s for %s", Timeout, what)
+		}
+		if err := pause(b.Ctx(), 25*time.Millisecond); err != nil {
+			b.T.Fatalf("e2e: waiting for %s: %v", what, err)
+		}
+	}
+}
+
 // tasksByTitle reads every task of the signed-in user, by title.
 func tasksByTitle(b *Browser) map[string]e2eTask {
 	b.T.Helper()
@@ -151,12 +167,12 @@ func TestTasksBoardKeyboardAndPhone(t *testing.T) {
 	b.WaitFor("the view in the URL", `location.search === '?view=board'`)
 	dragMouse(b, card("Charlie")+` [data-drag-handle]`, `[data-column=in_progress] ul`)
 	b.WaitVisible(`[data-column=in_progress] ` + card("Charlie"))
-	b.WaitFor("Charlie in progress on the server", `fetch('/api/v1/tasks?status=in_progress').then(r => r.json()).then(p => p.items.some(t => t.title === 'Charlie'))`)
+	waitAPI(b, "Charlie in progress on the server", `fetch('/api/v1/tasks?status=in_progress').then(r => r.json()).then(p => p.items.some(t => t.title === 'Charlie'))`)
 
 	// Reorder To do with the mouse: Bravo above Alpha.
 	dragMouse(b, card("Bravo")+` [data-drag-handle]`, card("Alpha")+` [data-open-task]`)
 	b.WaitFor("Bravo first in To do", `[...document.querySelectorAll('[data-column=todo] [data-card]')].map(c => c.dataset.taskTitle).join() === 'Bravo,Alpha'`)
-	b.WaitFor("the order saved", `fetch('/api/v1/tasks?status=todo&sort=position').then(r => r.json()).then(p => p.items.map(t => t.title).join() === 'Bravo,Alpha')`)
+	waitAPI(b, "the order saved", `fetch('/api/v1/tasks?status=todo&sort=position').then(r => r.json()).then(p => p.items.map(t => t.title).join() === 'Bravo,Alpha')`)
 
 	// The keyboard: pick Alpha up, carry it two columns right, drop it.
 	b.Exec(`document.querySelector(` + js(card("Alpha")+` [data-drag-handle]`) + `).focus()`)
@@ -169,7 +185,7 @@ func TestTasksBoardKeyboardAndPhone(t *testing.T) {
 		t.Fatalf("carrying sent the move before the drop: Alpha is %s", got)
 	}
 	key(b, " ")
-	b.WaitFor("Alpha done on the server", `fetch('/api/v1/tasks?status=done').then(r => r.json()).then(p => p.items.some(t => t.title === 'Alpha'))`)
+	waitAPI(b, "Alpha done on the server", `fetch('/api/v1/tasks?status=done').then(r => r.json()).then(p => p.items.some(t => t.title === 'Alpha'))`)
 	b.WaitVisible(`[data-column=done] ` + card("Alpha"))
 	// Escape puts a carried card back and sends nothing.
 	b.Exec(`document.querySelector(` + js(card("Bravo")+` [data-drag-handle]`) + `).focus()`)
@@ -190,7 +206,7 @@ func TestTasksBoardKeyboardAndPhone(t *testing.T) {
 	b.WaitFor("a task selected", `document.querySelector('[data-view=list] [data-selected]') !== null`)
 	first := Eval[string](b, `document.querySelector('[data-view=list] [data-selected]').dataset.taskTitle`)
 	key(b, "x")
-	b.WaitFor(first+" done on the server", `fetch('/api/v1/tasks?status=done').then(r => r.json()).then(p => p.items.some(t => t.title === `+js(first)+`))`)
+	waitAPI(b, first+" done on the server", `fetch('/api/v1/tasks?status=done').then(r => r.json()).then(p => p.items.some(t => t.title === `+js(first)+`))`)
 	// e opens the selected task's drawer: notes in Markdown and a subtask.
 	key(b, "e")
 	b.WaitVisible(`[data-drawer][open]`)
@@ -221,18 +237,45 @@ func TestTasksBoardKeyboardAndPhone(t *testing.T) {
 	b.WaitVisible(row("Bravo"))
 
 	// Bulk: select two, set them in progress at once.
-	b.Click(row("Bravo") + ` [data-bulk-check]`)
+	pageAPI[e2eTask](b, "POST", "/api/v1/tasks", map[string]any{"title": "Delta"})
+	b.Reload()
 	b.Click(row("Charlie") + ` [data-bulk-check]`)
+	b.Click(row("Delta") + ` [data-bulk-check]`)
+	b.WaitText(`[data-bulk]`, "2 selected")
 	b.Fill(`[data-bulk-status]`, "in_progress")
-	b.WaitFor("both in progress", `fetch('/api/v1/tasks?status=in_progress').then(r => r.json()).then(p => p.items.map(t => t.title).sort().join() === 'Bravo,Charlie')`)
+	waitAPI(b, "both in progress", `fetch('/api/v1/tasks?status=in_progress').then(r => r.json()).then(p => p.items.map(t => t.title).sort().join() === 'Charlie,Delta')`)
+
+	// Categories: add one, file both tasks under it in bulk, reweigh it, and
+	// delete it: the tasks stay, without a category, and the page says so.
+	b.Fill(`[data-new-category]`, "Errands")
+	b.Exec(`document.querySelector('[data-new-category]').form.requestSubmit()`)
+	b.WaitVisible(`[data-category-row="Errands"]`)
+	errands := Eval[string](b, `[...document.querySelector('[data-bulk-category]').options].find(o => o.textContent === 'Errands').value`)
+	b.Fill(`[data-bulk-category]`, errands)
+	b.WaitText(row("Charlie"), "Errands")
+	b.WaitText(row("Delta"), "Errands")
+	b.WaitText(`[data-category-row="Errands"]`, "2 open")
+	b.Fill(`[data-category-row="Errands"] input[type=number]`, "3.5")
+	b.Click(`[data-category-row="Errands"] button[type=submit]`)
+	b.WaitText(`[data-categories] [role=status]`, "Saved Errands.")
+	if w := pageAPI[struct{ Items []struct{ Weight float64 } }](b, "GET", "/api/v1/tasks/categories", nil).Items; len(w) != 1 || w[0].Weight != 3.5 {
+		t.Errorf("categories after reweighing: %+v", w)
+	}
+	b.Click(`[data-category-row="Errands"] button[aria-label="Delete Errands"]`)
+	b.ClickText(`dialog[open] button`, "Delete")
+	b.WaitText(`[data-categories] [role=status]`, "2 tasks moved to no category")
+	b.WaitFor("Delta without a category", `!document.querySelector(`+js(row("Delta")+` [data-category]`)+`)`)
+	if got := tasksByTitle(b)["Delta"]; got.CategoryID != nil {
+		t.Errorf("Delta kept the deleted category %d", *got.CategoryID)
+	}
 
 	// A phone: the board stacks its columns, a finger drags a card, and
 	// nothing scrolls sideways.
 	phone(b)
 	b.Navigate("/tasks?view=board")
-	b.WaitVisible(card("Bravo"))
-	dragTouch(b, card("Bravo")+` [data-drag-handle]`, `[data-column=todo] ul`)
-	b.WaitFor("Bravo back to do on the server", `fetch('/api/v1/tasks?status=todo').then(r => r.json()).then(p => p.items.some(t => t.title === 'Bravo'))`)
+	b.WaitVisible(card("Delta"))
+	dragTouch(b, card("Delta")+` [data-drag-handle]`, `[data-column=todo] ul`)
+	waitAPI(b, "Delta back to do on the server", `fetch('/api/v1/tasks?status=todo').then(r => r.json()).then(p => p.items.some(t => t.title === 'Delta'))`)
 	for _, view := range []string{"board", "list"} {
 		b.Navigate("/tasks?view=" + view)
 		b.WaitVisible(`[data-view=` + view + `]`)
@@ -298,7 +341,7 @@ func TestTasksQuickAddBoardAndOpportunity(t *testing.T) {
 	b.Click(`[data-view-button=board]`)
 	dragMouse(b, card(title)+` [data-drag-handle]`, `[data-column=in_progress] ul`)
 	b.WaitVisible(`[data-column=in_progress] ` + card(title))
-	b.WaitFor("in progress on the server", `fetch('/api/v1/tasks/`+strconv.FormatInt(rent.ID, 10)+`').then(r => r.json()).then(t => t.status === 'in_progress')`)
+	waitAPI(b, "in progress on the server", `fetch('/api/v1/tasks/`+strconv.FormatInt(rent.ID, 10)+`').then(r => r.json()).then(t => t.status === 'in_progress')`)
 
 	// 3. A demo chat with two things to do; "Find tasks" proposes them.
 	b.Navigate("/")
