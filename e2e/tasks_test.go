@@ -109,26 +109,30 @@ func dragMouse(b *Browser, from, to string) {
 	b.Do("drag "+from+" to "+to, steps...)
 }
 
+// touchAt sends one touch event of a single finger at x, y (an end has no
+// point).
+func touchAt(b *Browser, typ input.DispatchTouchEventType, x, y float64) {
+	b.T.Helper()
+	params := input.DispatchTouchEventParams{Type: typ, TouchPoints: []*input.TouchPoint{}}
+	if typ != input.DispatchTouchEventTypeTouchEnd {
+		params.TouchPoints = []*input.TouchPoint{{X: x, Y: y}}
+	}
+	if _, err := chromedp.Call(b.Ctx(), input.DispatchTouchEvent, params); err != nil {
+		b.T.Fatalf("e2e: touch %s: %v", typ, err)
+	}
+}
+
 // dragTouch drags with one finger (touch events, as on a phone).
 func dragTouch(b *Browser, from, to string) {
 	b.T.Helper()
 	x0, y0 := centre(b, from, true)
 	x1, y1 := centre(b, to, false)
-	touch := func(typ input.DispatchTouchEventType, x, y float64) {
-		params := input.DispatchTouchEventParams{Type: typ, TouchPoints: []*input.TouchPoint{}}
-		if typ != input.DispatchTouchEventTypeTouchEnd {
-			params.TouchPoints = []*input.TouchPoint{{X: x, Y: y}}
-		}
-		if _, err := chromedp.Call(b.Ctx(), input.DispatchTouchEvent, params); err != nil {
-			b.T.Fatalf("e2e: touch %s: %v", typ, err)
-		}
-	}
-	touch(input.DispatchTouchEventTypeTouchStart, x0, y0)
+	touchAt(b, input.DispatchTouchEventTypeTouchStart, x0, y0)
 	for i := 1; i <= 8; i++ {
 		f := float64(i) / 8
-		touch(input.DispatchTouchEventTypeTouchMove, x0+(x1-x0)*f, y0+(y1-y0)*f)
+		touchAt(b, input.DispatchTouchEventTypeTouchMove, x0+(x1-x0)*f, y0+(y1-y0)*f)
 	}
-	touch(input.DispatchTouchEventTypeTouchEnd, x1, y1)
+	touchAt(b, input.DispatchTouchEventTypeTouchEnd, x1, y1)
 }
 
 // key presses one key on the focused element (real key events).
@@ -276,6 +280,27 @@ func TestTasksBoardKeyboardAndPhone(t *testing.T) {
 	b.WaitVisible(card("Delta"))
 	dragTouch(b, card("Delta")+` [data-drag-handle]`, `[data-column=todo] ul`)
 	waitAPI(b, "Delta back to do on the server", `fetch('/api/v1/tasks?status=todo').then(r => r.json()).then(p => p.items.some(t => t.title === 'Delta'))`)
+	// A column off the screen: holding the card at the bottom edge scrolls
+	// the page until Done comes into view.
+	for i := range 10 {
+		pageAPI[e2eTask](b, "POST", "/api/v1/tasks", map[string]any{"title": "Filler " + strconv.Itoa(i)})
+	}
+	b.Reload()
+	b.WaitVisible(card("Filler 9"))
+	x0, y0 := centre(b, card("Delta")+` [data-drag-handle]`, true)
+	if Eval[bool](b, `document.querySelector('[data-column=done]').getBoundingClientRect().top < innerHeight`) {
+		t.Fatal("the Done column is on the screen already: the edge scroll is not tested")
+	}
+	bottom := Eval[float64](b, `innerHeight - 10`)
+	touchAt(b, input.DispatchTouchEventTypeTouchStart, x0, y0)
+	touchAt(b, input.DispatchTouchEventTypeTouchMove, x0, y0+20)
+	touchAt(b, input.DispatchTouchEventTypeTouchMove, x0, bottom)
+	b.WaitFor("Done scrolled into view", `document.querySelector('[data-column=done] ul').getBoundingClientRect().top < innerHeight - 80`)
+	_, yDone := centre(b, `[data-column=done] ul`, false)
+	touchAt(b, input.DispatchTouchEventTypeTouchMove, x0, min(yDone, bottom-60))
+	touchAt(b, input.DispatchTouchEventTypeTouchEnd, 0, 0)
+	waitAPI(b, "Delta done on the server", `fetch('/api/v1/tasks?status=done').then(r => r.json()).then(p => p.items.some(t => t.title === 'Delta'))`)
+
 	for _, view := range []string{"board", "list"} {
 		b.Navigate("/tasks?view=" + view)
 		b.WaitVisible(`[data-view=` + view + `]`)

@@ -1,13 +1,13 @@
 				{
-					__sveltekit_17ruxxu = {
+					__sveltekit_6objev = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.Cq8dP412.js"),
-						import("/_app/immutable/entry/app.CzU1FphV.js")
+						import("/_app/immutable/entry/start.Ctb8goJw.js"),
+						import("/_app/immutable/entry/app.DRJ7S403.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
