@@ -1,13 +1,13 @@
 				{
-					__sveltekit_6objev = {
+					__sveltekit_1md0o1r = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.Ctb8goJw.js"),
-						import("/_app/immutable/entry/app.DRJ7S403.js")
+						import("/_app/immutable/entry/start.D6-OJgkL.js"),
+						import("/_app/immutable/entry/app.DfxTojCd.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
