@@ -144,20 +144,27 @@ func key(b *Browser, k string) {
 func card(title string) string { return `[data-card][data-task-title=` + js(title) + `]` }
 func row(title string) string  { return `[data-view=list] [data-task-title=` + js(title) + `]` }
 
+// tasksPage starts a demo server, signs a new user in and opens /tasks
+// from the navigation.
+func tasksPage(t *testing.T, email string) *Browser {
+	t.Helper()
+	srv := StartServer(t, Demo)
+	b := NewBrowser(t, srv)
+	srv.CreateUser(t, email, "user")
+	b.Login(email, Password)
+	b.ClickText("nav a", "Tasks")
+	b.WaitPath("/tasks")
+	b.WaitVisible(`[data-tasks-page][data-loaded]`)
+	return b
+}
+
 // The board without the quick-add parser: a card dragged with the mouse,
 // carried with the keyboard, dragged with a finger on a phone; the order
 // and status reach the server. The keyboard shortcuts, the drawer (notes in
 // Markdown, a subtask) and bulk changes work, and nothing is wider than a
 // phone's screen.
 func TestTasksBoardKeyboardAndPhone(t *testing.T) {
-	srv := StartServer(t, Demo)
-	b := NewBrowser(t, srv)
-	const email = "board@example.com"
-	srv.CreateUser(t, email, "user")
-	b.Login(email, Password)
-	b.ClickText("nav a", "Tasks")
-	b.WaitPath("/tasks")
-	b.WaitVisible(`[data-tasks-page][data-loaded]`)
+	b := tasksPage(t, "board@example.com")
 	b.WaitVisible(`[data-empty]`)
 
 	for _, title := range []string{"Alpha", "Bravo", "Charlie"} {
@@ -318,13 +325,7 @@ func TestTasksBoardKeyboardAndPhone(t *testing.T) {
 // the board, find tasks in a demo chat, accept one (edited first) and see it
 // in the list with its link back to the chat; dismiss the other.
 func TestTasksQuickAddBoardAndOpportunity(t *testing.T) {
-	srv := StartServer(t, Demo)
-	b := NewBrowser(t, srv)
-	const email = "plans@example.com"
-	srv.CreateUser(t, email, "user")
-	b.Login(email, Password)
-	b.Navigate("/tasks")
-	b.WaitVisible(`[data-tasks-page][data-loaded]`)
+	b := tasksPage(t, "plans@example.com")
 
 	// 1. Quick add: the preview says what was understood, nothing is saved
 	// until Create.

@@ -1,13 +1,13 @@
 				{
-					__sveltekit_1md0o1r = {
+					__sveltekit_1eqijna = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.D6-OJgkL.js"),
-						import("/_app/immutable/entry/app.DfxTojCd.js")
+						import("/_app/immutable/entry/start.CLDV0zfc.js"),
+						import("/_app/immutable/entry/app.DuBaQxQw.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
