@@ -190,9 +190,12 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 				a.Opportunities.DocumentReady(ctx, userID, docID, collection)
 			}
 		}})
-	a.Chat = chat.New(chat.Deps{Store: st, LLM: a.LLM, Hub: a.Hub, Log: log, Now: a.now,
-		DefaultModel: cfg.LLM.DefaultModel, User: a.Auth.User, Retriever: documentsRetriever{a.Documents}})
 	a.Tasks = tasks.New(tasks.Deps{Store: st, Log: log, Now: a.now, User: a.Auth.User})
+	a.Chat = chat.New(chat.Deps{Store: st, LLM: a.LLM, Hub: a.Hub, Log: log, Now: a.now,
+		DefaultModel: cfg.LLM.DefaultModel, User: a.Auth.User, Retriever: documentsRetriever{a.Documents},
+		// What the model may do in a chat that uses tools: one more tool
+		// (the calendar's) is one more element here (docs/chat-tools.md).
+		Tools: chat.TaskTools(chatTasks{a.Tasks}, a.now)})
 	a.Opportunities = opportunities.New(opportunities.Deps{Store: st, LLM: a.LLM, Hub: a.Hub, Log: log, Now: a.now,
 		DefaultModel: cfg.LLM.DefaultModel, User: a.Auth.User, Tasks: opportunityTasks{a.Tasks},
 		Conversations: opportunityChat{a.Chat}, Documents: opportunityDocuments{a.Documents}, Embed: a.Documents.Embed})

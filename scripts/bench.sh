@@ -20,6 +20,10 @@ echo "== chat: relaying 2,000 tokens through /ws/chat vs reading the stand-in di
 go test ./app/server/bench -run '^$' -bench . -benchtime 1x -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
 
 echo
+echo "== chat tools: a confirmed create_task over /ws/chat (send → proposal, tool_confirm → tool_result)"
+go test ./app/server -run '^$' -bench '^BenchmarkToolConfirmRoundTrip$' -benchtime 100x -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
+
+echo
 echo "== database: message inserts (one transaction each) with synchronous=FULL (default) and NORMAL"
 go test ./store -run '^$' -bench '^BenchmarkMessageInsert$' -benchtime 2s -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
 

@@ -37,19 +37,23 @@ type Message struct {
 	NoSources bool            `json:"no_sources,omitempty"`
 	// Indexing is how many of the user's documents were still being
 	// indexed when a reply from documents was asked for.
-	Indexing  int       `json:"indexing,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
+	Indexing int `json:"indexing,omitempty"`
+	// ToolCalls are the tools a reply called (a JSON array made by the
+	// chat service); nil when the reply was not offered tools, [] when it
+	// called none.
+	ToolCalls json.RawMessage `json:"tool_calls,omitempty"`
+	CreatedAt time.Time       `json:"created_at"`
 }
 
 const messageCols = `m.id, m.conversation_id, m.role, m.content, m.model, m.status, m.error,
-	m.prompt_tokens, m.completion_tokens, m.timing, m.demo, m.sources, m.indexing, m.created_at`
+	m.prompt_tokens, m.completion_tokens, m.timing, m.demo, m.sources, m.indexing, m.tool_calls, m.created_at`
 
 func scanMessage(r interface{ Scan(...any) error }, extra ...any) (*Message, error) {
 	m := &Message{}
 	var timing, created string
-	var sources sql.NullString
+	var sources, toolCalls sql.NullString
 	dest := append([]any{&m.ID, &m.ConversationID, &m.Role, &m.Content, &m.Model, &m.Status, &m.Error,
-		&m.PromptTokens, &m.CompletionTokens, &timing, &m.Demo, &sources, &m.Indexing, &created}, extra...)
+		&m.PromptTokens, &m.CompletionTokens, &timing, &m.Demo, &sources, &m.Indexing, &toolCalls, &created}, extra...)
 	if err := r.Scan(dest...); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ErrNotFound
@@ -63,12 +67,15 @@ func scanMessage(r interface{ Scan(...any) error }, extra ...any) (*Message, err
 		m.Sources = json.RawMessage(sources.String)
 		m.NoSources = sources.String == "[]"
 	}
+	if toolCalls.Valid {
+		m.ToolCalls = json.RawMessage(toolCalls.String)
+	}
 	m.CreatedAt = tsParse(created)
 	return m, nil
 }
 
-// sourcesValue is the sources column: NULL when the message used no
-// documents.
+// sourcesValue is a nullable JSON column (sources, tool_calls): NULL when
+// the message used no documents (was offered no tools).
 func sourcesValue(s json.RawMessage) any {
 	if len(s) == 0 {
 		return nil
@@ -106,11 +113,12 @@ func InsertMessages(ctx context.Context, q Querier, userID int64, now time.Time,
 			m.Status = MessageComplete
 		}
 		res, err := q.ExecContext(ctx, `INSERT INTO messages(conversation_id, role, content, model, status, error,
-				prompt_tokens, completion_tokens, timing, demo, sources, indexing, created_at)
-			SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+				prompt_tokens, completion_tokens, timing, demo, sources, indexing, tool_calls, created_at)
+			SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 			WHERE EXISTS (SELECT 1 FROM conversations WHERE id = ? AND user_id = ?)`,
 			m.ConversationID, m.Role, m.Content, m.Model, m.Status, m.Error,
-			m.PromptTokens, m.CompletionTokens, timingText(m.Timing), m.Demo, sourcesValue(m.Sources), m.Indexing, tsText(now),
+			m.PromptTokens, m.CompletionTokens, timingText(m.Timing), m.Demo, sourcesValue(m.Sources), m.Indexing,
+			sourcesValue(m.ToolCalls), tsText(now),
 			m.ConversationID, userID)
 		if err := exactlyOne(res, err); err != nil {
 			return err
@@ -128,10 +136,10 @@ func InsertMessages(ctx context.Context, q Querier, userID int64, now time.Time,
 // index to IndexPendingMessages.
 func FinishMessage(ctx context.Context, q Querier, userID int64, m *Message) error {
 	res, err := q.ExecContext(ctx, `UPDATE messages SET content = ?, model = ?, status = ?, error = ?,
-			prompt_tokens = ?, completion_tokens = ?, timing = ?, demo = ?, sources = ?, indexing = ?
+			prompt_tokens = ?, completion_tokens = ?, timing = ?, demo = ?, sources = ?, indexing = ?, tool_calls = ?
 		WHERE id = ? AND conversation_id IN (SELECT id FROM conversations WHERE user_id = ?)`,
 		m.Content, m.Model, m.Status, m.Error, m.PromptTokens, m.CompletionTokens, timingText(m.Timing), m.Demo,
-		sourcesValue(m.Sources), m.Indexing,
+		sourcesValue(m.Sources), m.Indexing, sourcesValue(m.ToolCalls),
 		m.ID, userID)
 	return exactlyOne(res, err)
 }

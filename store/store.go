@@ -68,8 +68,8 @@ func OpenWith(path string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	db.SetMaxOpenConns(8)
-	db.SetMaxIdleConns(8)
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -78,6 +78,20 @@ func OpenWith(path string, o Options) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	return &Store{DB: db, Path: path}, nil
+}
+
+// maxConns bounds the pool: SQLite serialises writers anyway, and each
+// connection keeps a page cache of its own.
+const maxConns = 8
+
+// ReleaseIdle closes the idle connections, and with them their page
+// caches (up to 2 MiB each). A service calls it after a burst of work
+// (an ingestion run) so an idle appliance is back at its resting size;
+// the next request opens a connection again, which takes well under a
+// millisecond.
+func (s *Store) ReleaseIdle() {
+	s.DB.SetMaxIdleConns(0)
+	s.DB.SetMaxIdleConns(maxConns)
 }
 
 // OpenReadOnly opens an existing database file without creating or changing

@@ -187,3 +187,40 @@ func TestCacheSetIsVisible(t *testing.T) {
 		t.Fatalf("stats not counted: %+v", st)
 	}
 }
+
+// ReleaseIdle closes the idle connections (and their page caches); the
+// store keeps working, opening connections again as needed.
+func TestReleaseIdle(t *testing.T) {
+	st := openTemp(t)
+	ctx := context.Background()
+	// Hold four connections at once, so the pool has four idle after.
+	var wg, inside sync.WaitGroup
+	inside.Add(4)
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := st.WithReadTx(ctx, func(tx *sql.Tx) error {
+				inside.Done()
+				inside.Wait()
+				return tx.QueryRowContext(ctx, "SELECT 1").Err()
+			}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := st.DB.Stats().Idle; n != 4 {
+		t.Fatalf("%d idle connections, want 4", n)
+	}
+	st.ReleaseIdle()
+	if n := st.DB.Stats().Idle; n != 0 {
+		t.Fatalf("%d idle connections after ReleaseIdle", n)
+	}
+	if err := st.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s := st.DB.Stats(); s.Idle != 1 || s.MaxOpenConnections != 8 {
+		t.Fatalf("pool after use = %+v", s)
+	}
+}

@@ -221,9 +221,10 @@ func (f *TaskFilter) where(userID int64) (string, []any) {
 		w, args = append(w, "t.due_at < ?"), append(args, tsText(*f.DueBefore))
 	}
 	if f.Overdue {
-		// due_at < now + 1 day holds for every overdue task (a date's
-		// due_at is its day's start, whatever zone it was set in) and lets
-		// the index narrow the rows the exact test reads.
+		// due_at < now + 27 hours holds for every overdue task (a date's
+		// due_at is its day's start in the user's zone, no zone is more
+		// than 26 hours from another) and lets the index narrow the rows
+		// the exact test reads.
 		w = append(w, "t.status IN "+openTaskStatuses+" AND t.due_at < ? AND ((t.due_date != '' AND t.due_date < ?) OR (t.due_date = '' AND t.due_at < ?))")
 		args = append(args, tsText(f.Now.Add(27*time.Hour)), f.Today, tsText(f.Now))
 	}

@@ -135,7 +135,7 @@ func TestIPKey(t *testing.T) {
 func TestArgonMemoryReleasedAfterBurst(t *testing.T) {
 	s, _ := newService(t)
 	released := make(chan struct{}, 10)
-	s.argonMem.release = func() { released <- struct{}{} }
+	s.argonMem.Release = func() { released <- struct{}{} }
 	var wg sync.WaitGroup
 	for i := 0; i < 6; i++ {
 		wg.Add(1)
@@ -150,10 +150,7 @@ func TestArgonMemoryReleasedAfterBurst(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the memory of a burst of hashes was not released")
 	}
-	s.argonMem.mu.Lock()
-	pending := s.argonMem.timer != nil
-	s.argonMem.mu.Unlock()
-	if pending || len(released) != 0 {
+	if s.argonMem.Pending() || len(released) != 0 {
 		t.Fatal("more than one release for one burst")
 	}
 }

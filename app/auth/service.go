@@ -18,6 +18,7 @@ import (
 
 	"github.com/aiwfe/aiwfe/app/apperr"
 	"github.com/aiwfe/aiwfe/app/config"
+	"github.com/aiwfe/aiwfe/app/memtrim"
 	"github.com/aiwfe/aiwfe/store"
 )
 
@@ -68,7 +69,7 @@ type Service struct {
 	// small machine's memory.
 	argonSlots chan struct{}
 	// argonMem returns the hashes' memory to the OS after a burst.
-	argonMem argonMemory
+	argonMem memtrim.Burst
 }
 
 // hash and verify run argon2id within the concurrency bound.
@@ -91,7 +92,7 @@ func (s *Service) verify(ctx context.Context, pw, phc string) (bool, error) {
 func (s *Service) argonSlot(ctx context.Context) error {
 	select {
 	case s.argonSlots <- struct{}{}:
-		s.argonMem.start()
+		s.argonMem.Start()
 		return nil
 	case <-ctx.Done():
 		return apperr.Unavailable("the server is busy; try again", ctx.Err())
@@ -100,7 +101,7 @@ func (s *Service) argonSlot(ctx context.Context) error {
 
 func (s *Service) argonRelease() {
 	<-s.argonSlots
-	s.argonMem.done()
+	s.argonMem.Done()
 }
 
 // dummy is a well-formed hash with the configured parameters and a random
@@ -145,6 +146,9 @@ func New(d Deps) (*Service, error) {
 		},
 	}
 	s.argonSlots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
+	// Each hash takes argon2_memory_kib (19 MiB by default): give a burst's
+	// pages back a second after its last hash.
+	s.argonMem.After = time.Second
 	s.logins = newLoginLimiter(d.Config.Auth, now)
 	s.api = newAPILimiter(d.Config.Auth.APIRequestsPerMin, now)
 	if s.log == nil {

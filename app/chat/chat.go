@@ -50,6 +50,9 @@ type Deps struct {
 	// documents (the Documents mode, a send's use_documents). Without it
 	// such a reply is refused (documents_unavailable).
 	Retriever Retriever
+	// Tools are what the model may do in a chat that uses tools (the
+	// tasks tools, ...). Adding one is one more element here.
+	Tools []Tool
 }
 
 // Service is the chat service. Close it to stop its background work
@@ -63,6 +66,8 @@ type Service struct {
 	defaultModel string
 	user         func(ctx context.Context, id int64) (*store.User, error)
 	retriever    Retriever
+	tools        *registry
+	toolCaps     toolSupport
 
 	// TitleTimeout bounds the background title generation.
 	TitleTimeout time.Duration
@@ -95,8 +100,12 @@ func New(d Deps) *Service {
 	if d.User == nil && d.Store != nil {
 		d.User = func(ctx context.Context, id int64) (*store.User, error) { return store.UserByID(ctx, d.Store.DB, id) }
 	}
+	tools, err := newRegistry(d.Tools)
+	if err != nil {
+		panic(err) // a programming error of app.Open
+	}
 	bg, stop := context.WithCancel(context.Background())
-	s := &Service{
+	s := &Service{tools: tools,
 		store: d.Store, llm: d.LLM, hub: d.Hub, log: d.Log, now: d.Now, defaultModel: d.DefaultModel, user: d.User, retriever: d.Retriever,
 		TitleTimeout: 2 * time.Minute,
 		bg:           bg, stop: stop, pulls: map[string]*PullState{}, maxPulls: maxPulls, pullKeep: pullKeep,

@@ -39,6 +39,13 @@ func newFixture(t *testing.T, opts ...llmtest.Option) *fixture {
 
 func newFixtureWith(t *testing.T, p llm.Provider) *fixture {
 	t.Helper()
+	return newFixtureDeps(t, Deps{LLM: p})
+}
+
+// newFixtureDeps builds the service on a fresh database from d (its
+// Store, Hub and Log are filled in).
+func newFixtureDeps(t *testing.T, d Deps) *fixture {
+	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "aiwfe.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +53,8 @@ func newFixtureWith(t *testing.T, p llm.Provider) *fixture {
 	if _, err := st.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	svc := New(Deps{Store: st, LLM: p, Hub: hub.New(0), Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	d.Store, d.Hub, d.Log = st, hub.New(0), slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc := New(d)
 	t.Cleanup(func() {
 		svc.Close()
 		st.Close()

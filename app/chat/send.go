@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -24,6 +25,8 @@ type Start struct {
 	Mode           string `json:"mode"`
 	// Created is true when this send made the conversation.
 	Created bool `json:"created"`
+	// Tools is true when the model was offered tools for this reply.
+	Tools bool `json:"tools"`
 }
 
 // Stream receives a reply as it happens. Every field may be nil.
@@ -45,6 +48,14 @@ type Stream struct {
 	// frame is out: a new conversation's title is asked for only then, so
 	// that it does not compete with the end of the reply.
 	ReplySent <-chan struct{}
+	// Confirm asks the user about a tool call that would create or change
+	// data, and blocks until they decide or ctx ends (stop, closed
+	// socket: return ctx's error, and the reply ends as stopped). A nil
+	// Confirm means no one can be asked: such tools are not offered.
+	Confirm func(ctx context.Context, p ToolProposal) (Decision, error)
+	// OnToolResult is called when a tool call is settled (run, declined
+	// or failed), before the model is asked to go on.
+	OnToolResult func(ToolCall) error
 }
 
 // SendRequest is one user message.
@@ -60,6 +71,10 @@ type SendRequest struct {
 	// mode always does: passages are retrieved for the question, given to
 	// the model as numbered sources and returned with the reply.
 	UseDocuments bool
+	// UseTools offers the model the service's tools (the user's tasks,
+	// ...) when it can call tools. Without Stream.Confirm only the
+	// read-only ones are offered.
+	UseTools bool
 	// UndoOnError removes the exchange when the model fails, so a caller
 	// that only learns of the failure (REST) can simply try again; a
 	// streaming caller keeps the failed reply on record instead.
@@ -115,6 +130,10 @@ type exchange struct {
 	// docs is what a reply from documents was given; nil when the reply
 	// does not use documents.
 	docs *retrieval
+	// tools are offered to the model; nil when none are. calls are the
+	// ones it made, in order.
+	tools []llm.Tool
+	calls []*ToolCall
 }
 
 // Send adds a user message to a conversation (creating it when
@@ -148,13 +167,14 @@ func (s *Service) Send(ctx context.Context, req SendRequest) (*Reply, error) {
 		return nil, err
 	}
 	ex := &exchange{user: u, conv: conv, mode: mode, model: model, prompt: req.Message}
+	ex.tools = s.offerTools(prep, req.UseTools, model, req.Stream)
 	turns := []*store.Message{}
 	if conv != nil {
 		if turns, _, err = store.ListMessages(prep, s.store.DB, u.ID, conv.ID, 0, historyMessages-1); err != nil {
 			return nil, err
 		}
 	}
-	ex.history = s.historyFrom(append(turns, &store.Message{Role: "user", Content: req.Message}), u, mode)
+	ex.history = s.historyFrom(append(turns, &store.Message{Role: "user", Content: req.Message}), u, mode, ex.tools != nil)
 	if usesDocuments(mode, req.UseDocuments) {
 		if ex.docs, err = s.retrieve(prep, u.ID, req.Message, turns); err != nil {
 			return nil, err
@@ -232,7 +252,7 @@ func (s *Service) Regenerate(ctx context.Context, req RegenerateRequest) (*Reply
 		return nil, err
 	}
 	ex := &exchange{user: u, conv: conv, mode: mode, model: model}
-	usedDocs := false
+	usedDocs, usedTools := false, false
 	err = s.store.WithTx(prep, func(tx *sql.Tx) error {
 		last, _, err := store.ListMessages(prep, tx, u.ID, conv.ID, 0, 2)
 		if err != nil {
@@ -244,6 +264,8 @@ func (s *Service) Regenerate(ctx context.Context, req RegenerateRequest) (*Reply
 			}
 			// A reply from documents is made again from documents.
 			usedDocs = last[n-1].Sources != nil
+			// So is one that was offered tools.
+			usedTools = last[n-1].ToolCalls != nil
 			last = last[:n-1]
 		}
 		if len(last) == 0 || last[len(last)-1].Role != "user" {
@@ -265,7 +287,8 @@ func (s *Service) Regenerate(ctx context.Context, req RegenerateRequest) (*Reply
 	if err != nil {
 		return nil, err
 	}
-	ex.history = s.historyFrom(turns, u, mode)
+	ex.tools = s.offerTools(prep, usedTools, model, req.Stream)
+	ex.history = s.historyFrom(turns, u, mode, ex.tools != nil)
 	if usesDocuments(mode, usedDocs) {
 		if ex.docs, err = s.retrieve(prep, u.ID, ex.prompt, turns[:len(turns)-1]); err != nil {
 			// The old reply is gone already; leave no empty one behind.
@@ -330,12 +353,28 @@ func (s *Service) modelFor(u *store.User, key string) string {
 const historyMessages = 200
 
 // historyFrom builds the prompt from a conversation's turns, oldest first.
-func (s *Service) historyFrom(msgs []*store.Message, u *store.User, mode Mode) []llm.Message {
+// With tools, earlier replies that called tools are given with their calls
+// and results, so the model knows what it did (the ids it created).
+func (s *Service) historyFrom(msgs []*store.Message, u *store.User, mode Mode, tools bool) []llm.Message {
 	var turns []llm.Message
 	budget := historyBudgetChars
 	for i := len(msgs) - 1; i >= 0; i-- {
 		m := msgs[i]
-		if m.Content == "" || m.Role == "system" {
+		if m.Role == "system" {
+			continue
+		}
+		if tools && len(m.ToolCalls) > 2 {
+			if replay := replayToolTurns(m.ToolCalls, m.Content); replay != nil {
+				if budget -= len(m.Content) + len(m.ToolCalls); budget < 0 && len(turns) > 0 {
+					break
+				}
+				for j := len(replay) - 1; j >= 0; j-- {
+					turns = append(turns, replay[j])
+				}
+				continue
+			}
+		}
+		if m.Content == "" {
 			continue
 		}
 		if budget -= len(m.Content); budget < 0 && len(turns) > 0 {
@@ -344,7 +383,11 @@ func (s *Service) historyFrom(msgs []*store.Message, u *store.User, mode Mode) [
 		turns = append(turns, llm.Message{Role: m.Role, Content: m.Content})
 	}
 	out := make([]llm.Message, 0, len(turns)+1)
-	if sys := SystemPrompt(mode, u); sys != "" {
+	sys := SystemPrompt(mode, u)
+	if tools {
+		sys = strings.TrimSpace(sys + "\n\n" + toolsPrompt(s.now(), u.Timezone))
+	}
+	if sys != "" {
 		out = append(out, llm.Message{Role: "system", Content: sys})
 	}
 	for i := len(turns) - 1; i >= 0; i-- {
@@ -402,7 +445,8 @@ func (s *Service) generate(ctx context.Context, ex *exchange, opts map[string]an
 // why the model must not be asked: the caller went away, or stopped.
 func (s *Service) start(ctx context.Context, ex *exchange, st Stream) error {
 	if st.OnStart != nil {
-		err := st.OnStart(Start{ConversationID: ex.conv.ID, MessageID: ex.reply.ID, Model: ex.model, Mode: ex.mode.Key, Created: ex.created})
+		err := st.OnStart(Start{ConversationID: ex.conv.ID, MessageID: ex.reply.ID, Model: ex.model, Mode: ex.mode.Key,
+			Created: ex.created, Tools: ex.tools != nil})
 		if err != nil {
 			return errRelay{err}
 		}
@@ -420,31 +464,88 @@ type relayed struct {
 }
 
 // relay asks the model and passes its chunks to the caller as they come.
-// An error of the caller's stops the model at once.
+// An error of the caller's stops the model at once. When the model calls
+// tools, they are run (see runTools), their results added to the prompt
+// and the model asked to go on: at most MaxToolRounds rounds of calls,
+// then once more without tools. The reply's text is every round's text,
+// rounds apart by a blank line.
 func (s *Service) relay(ctx context.Context, ex *exchange, opts map[string]any, st Stream) relayed {
 	out := relayed{began: time.Now()}
 	var content strings.Builder
-	out.res, out.err = s.llm.Chat(ctx, llm.ChatRequest{Model: ex.model, Messages: ex.history, Options: opts}, func(c llm.Chunk) error {
-		if out.first == 0 {
-			out.first = time.Since(out.began)
+	history := ex.history
+	for round := 0; ; round++ {
+		req := llm.ChatRequest{Model: ex.model, Messages: history, Options: opts}
+		if ex.tools != nil && round < MaxToolRounds {
+			req.Tools = ex.tools
 		}
-		if c.Thinking != "" && st.OnThinking != nil {
-			if err := st.OnThinking(c.Thinking); err != nil {
-				return errRelay{err}
+		roundStart, sep := content.Len(), content.Len() > 0
+		res, err := s.llm.Chat(ctx, req, func(c llm.Chunk) error {
+			if out.first == 0 {
+				out.first = time.Since(out.began)
 			}
-		}
-		if c.Content != "" {
-			content.WriteString(c.Content)
-			if st.OnToken != nil {
-				if err := st.OnToken(c.Content); err != nil {
+			if c.Thinking != "" && st.OnThinking != nil {
+				if err := st.OnThinking(c.Thinking); err != nil {
 					return errRelay{err}
 				}
 			}
+			if c.Content != "" {
+				if sep {
+					sep = false
+					c.Content = "\n\n" + c.Content
+				}
+				content.WriteString(c.Content)
+				if st.OnToken != nil {
+					if err := st.OnToken(c.Content); err != nil {
+						return errRelay{err}
+					}
+				}
+			}
+			return nil
+		})
+		out.res, out.err = addRound(out.res, res), err
+		if err != nil || res == nil || len(res.ToolCalls) == 0 || req.Tools == nil {
+			break
 		}
-		return nil
-	})
+		first := len(ex.calls)
+		if err := s.runTools(ctx, ex, res.ToolCalls, st); err != nil {
+			out.err = err
+			break
+		}
+		// The model's turn is given back with the calls as they ran (the
+		// user may have edited the arguments), each followed by its result.
+		asked := llm.Message{Role: "assistant", Content: strings.TrimPrefix(content.String()[roundStart:], "\n\n")}
+		var results []llm.Message
+		for _, c := range ex.calls[first:] {
+			asked.ToolCalls = append(asked.ToolCalls, llm.ToolCall{ID: c.ID, Name: c.Name, Arguments: c.Arguments})
+			results = append(results, llm.Message{Role: "tool", ToolCallID: c.ID, ToolName: c.Name, Content: toolResultText(c)})
+		}
+		history = append(append(slices.Clip(history), asked), results...)
+	}
 	out.content = content.String()
 	return out
+}
+
+// addRound adds a round's result to the reply's: tokens and times summed,
+// the last round's model, reason and calls.
+func addRound(sum, r *llm.Result) *llm.Result {
+	if sum == nil || r == nil {
+		if r == nil {
+			return sum
+		}
+		return r
+	}
+	out := *r
+	out.Usage.PromptTokens += sum.Usage.PromptTokens
+	out.Usage.CompletionTokens += sum.Usage.CompletionTokens
+	out.Timing.TotalMs += sum.Timing.TotalMs
+	out.Timing.LoadMs += sum.Timing.LoadMs
+	out.Timing.PromptEvalMs += sum.Timing.PromptEvalMs
+	out.Timing.EvalMs += sum.Timing.EvalMs
+	if out.Timing.EvalMs > 0 {
+		out.Timing.TokensPerSecond = float64(out.Usage.CompletionTokens) / (out.Timing.EvalMs / 1000)
+	}
+	out.Demo = out.Demo || sum.Demo
+	return &out
 }
 
 // relayText passes a reply the service wrote itself (the model is not
@@ -472,6 +573,9 @@ func (s *Service) record(ctx context.Context, ex *exchange, st Stream, out relay
 			m.Content = citeMarkers(m.Content, d.sources)
 		}
 		m.Sources, m.NoSources, m.Indexing = sourcesJSON(d.sources), len(d.sources) == 0, d.indexing
+	}
+	if ex.tools != nil {
+		m.ToolCalls = toolCallsJSON(ex.calls)
 	}
 	if res := out.res; res != nil {
 		if res.Model != "" && res.Model != ex.model && res.Demo {

@@ -18,6 +18,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,6 +30,7 @@ import (
 	"github.com/aiwfe/aiwfe/app/apperr"
 	"github.com/aiwfe/aiwfe/app/hub"
 	"github.com/aiwfe/aiwfe/app/llm"
+	"github.com/aiwfe/aiwfe/app/memtrim"
 	"github.com/aiwfe/aiwfe/store"
 )
 
@@ -84,6 +87,9 @@ type Service struct {
 	now     func() time.Time
 	wake    chan struct{}
 	vectors *vectorCache
+	// mem gives the memory of an ingestion burst back once the queue
+	// has been quiet for a moment.
+	mem memtrim.Burst
 
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -116,6 +122,12 @@ func New(d Deps) *Service {
 		d.User = func(ctx context.Context, id int64) (*store.User, error) { return store.UserByID(ctx, d.Store.DB, id) }
 	}
 	s := &Service{d: d, store: d.Store, log: d.Log, now: d.Now, wake: make(chan struct{}, 1)}
+	s.mem.After = 2 * time.Second
+	s.mem.Release = func() {
+		s.store.ReleaseIdle()
+		runtime.GC()
+		debug.FreeOSMemory()
+	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.vectors = newVectorCache(d.VectorIdle)
 	s.wg.Add(1)

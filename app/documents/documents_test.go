@@ -498,3 +498,28 @@ func TestMarkdownHeadings(t *testing.T) {
 		t.Fatalf("%+v", res)
 	}
 }
+
+// An ingestion burst gives its memory back once, a moment after the queue
+// goes quiet, not after every document.
+func TestIngestionBurstReleasesMemoryOnce(t *testing.T) {
+	f := newFixture(t)
+	released := make(chan struct{}, 10)
+	f.svc.mem.After = 50 * time.Millisecond
+	f.svc.mem.Release = func() { released <- struct{}{} }
+	u := f.user("burst@example.com")
+	var files []string
+	for i := 0; i < 6; i++ {
+		files = append(files, fmt.Sprintf("n%d.txt", i), fmt.Sprintf("note %d about the river and the harbour", i))
+	}
+	for _, d := range f.upload(u, "", files...) {
+		f.wait(u, d.ID, "ready")
+	}
+	select {
+	case <-released:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the memory of an ingestion burst was not released")
+	}
+	if f.svc.mem.Pending() || len(released) != 0 {
+		t.Fatal("more than one release for one burst")
+	}
+}

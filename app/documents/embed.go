@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/aiwfe/aiwfe/app/llm"
 	"github.com/aiwfe/aiwfe/store"
@@ -76,16 +76,25 @@ func splitWords(text string) []string {
 	return strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 }
 
+// feature is one hashed feature's accumulated count and its word's weight.
+type feature struct{ count, scale float64 }
+
+// hashVector sums the features of text into dim signed buckets. A feature
+// is the FNV-1a hash of its name ("w:word", "p:word word", "g:<gram"), taken
+// as the bytes are produced rather than of a built string: indexing hashes
+// every chunk, and building each name allocated most of ingestion's memory.
 func hashVector(text string, dim int, weight func(string) float64) []float32 {
-	counts := map[string]float64{}
-	scale := map[string]float64{} // feature → its word's weight
-	add := func(f string, c, wt float64) {
-		counts[f] += c
+	feats := make(map[uint64]feature, 64)
+	add := func(h uint64, c, wt float64) {
+		f := feats[h]
+		f.count += c
 		if weight != nil {
-			scale[f] = max(scale[f], wt)
+			f.scale = max(f.scale, wt)
 		}
+		feats[h] = f
 	}
 	prev, prevW := "", 0.0
+	var runes []rune
 	for _, w := range splitWords(text) {
 		if store.StopWord(w) {
 			prev = ""
@@ -96,29 +105,30 @@ func hashVector(text string, dim int, weight func(string) float64) []float32 {
 		if weight != nil {
 			wt = weight(w)
 		}
-		add("w:"+w, wordWeight, wt)
+		add(fnvString(fnvString(fnvOffset, "w:"), w), wordWeight, wt)
 		if prev != "" {
-			add("p:"+prev+" "+w, pairWeight, math.Sqrt(wt*prevW))
+			h := fnvString(fnvString(fnvOffset, "p:"), prev)
+			add(fnvString(fnvByte(h, ' '), w), pairWeight, math.Sqrt(wt*prevW))
 		}
 		prev, prevW = w, wt
-		r := []rune("<" + w + ">")
-		if len(r) <= maxGramWord+2 {
+		runes = append(append(append(runes[:0], '<'), []rune(w)...), '>')
+		if len(runes) <= maxGramWord+2 {
 			for n := 3; n <= 4; n++ {
-				for i := 0; i+n <= len(r); i++ {
-					add("g:"+string(r[i:i+n]), gramWeight/float64(len(r)-n+1), wt)
+				for i := 0; i+n <= len(runes); i++ {
+					h := fnvString(fnvOffset, "g:")
+					for _, r := range runes[i : i+n] {
+						h = fnvRune(h, r)
+					}
+					add(h, gramWeight/float64(len(runes)-n+1), wt)
 				}
 			}
 		}
 	}
 	v := make([]float64, dim)
-	h := fnv.New64a()
-	for f, c := range counts {
-		h.Reset()
-		h.Write([]byte(f))
-		x := h.Sum64()
-		w := math.Log1p(c)
+	for x, f := range feats {
+		w := math.Log1p(f.count)
 		if weight != nil {
-			w *= scale[f]
+			w *= f.scale
 		}
 		if x>>63 == 1 {
 			w = -w
@@ -126,6 +136,30 @@ func hashVector(text string, dim int, weight func(string) float64) []float32 {
 		v[x%uint64(dim)] += w
 	}
 	return normalise(v)
+}
+
+// FNV-1a, 64 bits (as hash/fnv's New64a), fed piece by piece.
+const (
+	fnvOffset uint64 = 14695981039346656037
+	fnvPrime  uint64 = 1099511628211
+)
+
+func fnvByte(h uint64, b byte) uint64 { return (h ^ uint64(b)) * fnvPrime }
+
+func fnvString(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h = fnvByte(h, s[i])
+	}
+	return h
+}
+
+func fnvRune(h uint64, r rune) uint64 {
+	var buf [utf8.UTFMax]byte
+	n := utf8.EncodeRune(buf[:], r)
+	for _, b := range buf[:n] {
+		h = fnvByte(h, b)
+	}
+	return h
 }
 
 func normalise(v []float64) []float32 {

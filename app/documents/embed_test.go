@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"os"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/aiwfe/aiwfe/app/llm"
 	"github.com/aiwfe/aiwfe/app/llm/llmtest"
+	"github.com/aiwfe/aiwfe/store"
 )
 
 func TestMain(m *testing.M) {
@@ -121,5 +123,91 @@ func TestRealOllamaEmbedSplitsTooLong(t *testing.T) {
 		if math.Abs(norm2(v)-1) > 1e-3 || len(v) != len(vs[0]) {
 			t.Fatalf("vector of %d dims, norm² %f", len(v), norm2(v))
 		}
+	}
+}
+
+// referenceHashVector is the built-in embedder as first written: every
+// feature's name built as a string, then hashed. The allocation-free
+// version must give the same vectors, or stored vectors would stop
+// matching the queries embedded after an upgrade.
+func referenceHashVector(text string, dim int, weight func(string) float64) []float32 {
+	counts := map[string]float64{}
+	scale := map[string]float64{}
+	add := func(f string, c, wt float64) {
+		counts[f] += c
+		if weight != nil {
+			scale[f] = max(scale[f], wt)
+		}
+	}
+	prev, prevW := "", 0.0
+	for _, w := range splitWords(text) {
+		if store.StopWord(w) {
+			prev = ""
+			continue
+		}
+		w = stem(w)
+		wt := 1.0
+		if weight != nil {
+			wt = weight(w)
+		}
+		add("w:"+w, wordWeight, wt)
+		if prev != "" {
+			add("p:"+prev+" "+w, pairWeight, math.Sqrt(wt*prevW))
+		}
+		prev, prevW = w, wt
+		r := []rune("<" + w + ">")
+		if len(r) <= maxGramWord+2 {
+			for n := 3; n <= 4; n++ {
+				for i := 0; i+n <= len(r); i++ {
+					add("g:"+string(r[i:i+n]), gramWeight/float64(len(r)-n+1), wt)
+				}
+			}
+		}
+	}
+	v := make([]float64, dim)
+	h := fnv.New64a()
+	for f, c := range counts {
+		h.Reset()
+		h.Write([]byte(f))
+		x := h.Sum64()
+		w := math.Log1p(c)
+		if weight != nil {
+			w *= scale[f]
+		}
+		if x>>63 == 1 {
+			w = -w
+		}
+		v[x%uint64(dim)] += w
+	}
+	return normalise(v)
+}
+
+func TestHashVectorMatchesReference(t *testing.T) {
+	texts := []string{
+		"",
+		"the and of",
+		"Vaccines and vaccination: the immune response of mice",
+		"Größenänderung über Straßen — naïve café, 東京の天気は晴れ, Ελληνικά κείμενα",
+		"a8f3c9e1d2b4a6c8e0f2a4c6e8a0c2e4f6a8c0e2f4a6c8e0 supercalifragilisticexpialidocious",
+		strings.Repeat("invoice river mountain kernel memory planet violin harbour ", 40),
+	}
+	weights := []func(string) float64{nil, func(w string) float64 { return 1 + float64(len(w)%3) }}
+	for _, text := range texts {
+		for wi, weight := range weights {
+			got, want := hashVector(text, BuiltinDim, weight), referenceHashVector(text, BuiltinDim, weight)
+			for i := range want {
+				if math.Abs(float64(got[i]-want[i])) > 1e-6 {
+					t.Fatalf("%.30q (weights %d): bucket %d = %v, want %v", text, wi, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+func BenchmarkHashVector(b *testing.B) {
+	text := strings.Repeat("the appliance keeps every document on the box and answers from passages it can cite ", 14)
+	b.ReportAllocs()
+	for b.Loop() {
+		hashVector(text, BuiltinDim, nil)
 	}
 }

@@ -63,7 +63,9 @@ func (s *Service) work(ctx context.Context) {
 	for {
 		j, due, err := store.NextJob(ctx, s.store.DB, s.now())
 		if err == nil {
+			s.mem.Start()
 			s.run(ctx, j)
+			s.mem.Done()
 			continue
 		}
 		if ctx.Err() != nil {

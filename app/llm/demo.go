@@ -48,8 +48,16 @@ func (d *Demo) Chat(ctx context.Context, req ChatRequest, onChunk func(Chunk) er
 	col := newCollector(DemoModel, onChunk)
 	col.res.Demo = true
 	col.res.Usage.PromptTokens = prompt
+	reply := demoReply(last)
+	if content, calls, ok := demoToolTurn(req); ok {
+		if len(calls) > 0 {
+			col.res.ToolCalls, col.res.DoneReason = calls, "tool_calls"
+			return col.result(), ctx.Err()
+		}
+		reply = content
+	}
 	var err error
-	for _, piece := range splitWords(demoReply(last)) {
+	for _, piece := range splitWords(reply) {
 		if err = d.pause(ctx); err != nil {
 			break
 		}

@@ -15,6 +15,10 @@ type chatRequest struct {
 	// UseDocuments answers from the user's documents (implied by the
 	// documents mode).
 	UseDocuments bool `json:"use_documents"`
+	// UseTools offers the model the read-only tools (list_tasks): REST
+	// cannot ask the user to confirm a change, so tools that create or
+	// change data are only offered on the chat WebSocket.
+	UseTools bool `json:"use_tools"`
 }
 
 // chatPOST sends a message and answers with the whole reply, persisted in
@@ -27,7 +31,7 @@ func (s *Server) chatPOST(c *fiber.Ctx) error {
 	}
 	r, err := s.app.Chat.Send(c.UserContext(), chat.SendRequest{
 		UserID: currentUser(c).UserID, ConversationID: req.ConversationID,
-		Mode: req.Mode, Model: req.Model, Message: req.Message, Options: req.Options, UseDocuments: req.UseDocuments,
+		Mode: req.Mode, Model: req.Model, Message: req.Message, Options: req.Options, UseDocuments: req.UseDocuments, UseTools: req.UseTools,
 		// The caller learns of a failure only by its status: leave nothing
 		// behind, so that trying again is all it takes.
 		UndoOnError: true,

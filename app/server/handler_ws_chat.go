@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"strings"
 	"sync"
 
@@ -22,6 +23,11 @@ type wsClientFrame struct {
 	Message        string         `json:"message"`
 	Options        map[string]any `json:"options"`
 	UseDocuments   bool           `json:"use_documents"`
+	UseTools       bool           `json:"use_tools"`
+	// tool_confirm: the call answered, the decision, edited arguments.
+	CallID    string          `json:"call_id"`
+	Approve   *bool           `json:"approve"`
+	Arguments json.RawMessage `json:"arguments"`
 }
 
 type wsStartFrame struct {
@@ -31,6 +37,7 @@ type wsStartFrame struct {
 	Model          string `json:"model"`
 	Mode           string `json:"mode"`
 	Created        bool   `json:"created"`
+	Tools          bool   `json:"tools"`
 }
 
 type wsDoneFrame struct {
@@ -49,6 +56,8 @@ type wsDoneFrame struct {
 	NoSources bool            `json:"no_sources,omitempty"`
 	Indexing  int             `json:"indexing,omitempty"`
 	Content   *string         `json:"content,omitempty"`
+	// ToolCalls are the reply's tool calls when it was offered tools.
+	ToolCalls json.RawMessage `json:"tool_calls,omitempty"`
 }
 
 type wsErrorFrame struct {
@@ -57,6 +66,23 @@ type wsErrorFrame struct {
 	Message        string `json:"message"`
 	ConversationID int64  `json:"conversation_id,omitempty"`
 	MessageID      int64  `json:"message_id,omitempty"`
+	CallID         string `json:"call_id,omitempty"`
+}
+
+// wsToolCallFrame proposes a tool call that creates or changes data; the
+// client answers with tool_confirm.
+type wsToolCallFrame struct {
+	Type string `json:"type"` // tool_call
+	chat.ToolProposal
+}
+
+// wsToolResultFrame tells how a tool call was settled.
+type wsToolResultFrame struct {
+	Type           string `json:"type"` // tool_result
+	ConversationID int64  `json:"conversation_id"`
+	MessageID      int64  `json:"message_id"`
+	CallID         string `json:"call_id"`
+	chat.ToolCall
 }
 
 type wsTitleFrame struct {
@@ -89,6 +115,8 @@ func (s *Server) wsChat(conn *websocket.Conn) {
 			// sent is closed once the last reply's final frame is out; a
 			// next reply waits for it, so frames never cross.
 			sent = make(chan struct{})
+			// confirms are the tool calls waiting for the user's decision.
+			confirms = newWSConfirms()
 		)
 		close(sent)
 		defer func() {
@@ -122,6 +150,11 @@ func (s *Server) wsChat(conn *websocket.Conn) {
 					stop()
 				}
 				mu.Unlock()
+			case "tool_confirm":
+				if err := confirms.answer(f); err != nil {
+					e := apperr.From(err)
+					wc.writeJSON(wsErrorFrame{Type: "error", Code: e.Code, Message: e.Message, CallID: f.CallID})
+				}
 			case "send", "regenerate":
 				if f.Type == "regenerate" && f.ConversationID <= 0 {
 					sendErr(apperr.Invalid("conversation_id", "conversation_id is required"))
@@ -145,7 +178,7 @@ func (s *Server) wsChat(conn *websocket.Conn) {
 				go func(f wsClientFrame) {
 					defer wg.Done()
 					<-prev
-					final := s.wsReply(rctx, wc, userID, f, next)
+					final := s.wsReply(rctx, wc, userID, f, next, confirms)
 					// Free the slot before the final frame goes out, so a
 					// client that sends on "done" is never told it is busy.
 					mu.Lock()
@@ -156,7 +189,7 @@ func (s *Server) wsChat(conn *websocket.Conn) {
 					close(next)
 				}(f)
 			default:
-				sendErr(apperr.BadRequest("unknown frame type " + strings.TrimSpace(f.Type) + "; want send, regenerate, stop or ping"))
+				sendErr(apperr.BadRequest("unknown frame type " + strings.TrimSpace(f.Type) + "; want send, regenerate, stop, tool_confirm or ping"))
 			}
 		}
 	})
@@ -165,14 +198,14 @@ func (s *Server) wsChat(conn *websocket.Conn) {
 // wsReply streams one reply to the socket and returns its final frame
 // (done or error). A title frame waits until sent is closed, so it always
 // follows the final frame.
-func (s *Server) wsReply(ctx context.Context, wc *wsConn, userID int64, f wsClientFrame, sent <-chan struct{}) any {
+func (s *Server) wsReply(ctx context.Context, wc *wsConn, userID int64, f wsClientFrame, sent <-chan struct{}, confirms *wsConfirms) any {
 	svc := s.app.Chat
 	var started chat.Start
 	stream := chat.Stream{
 		OnStart: func(st chat.Start) error {
 			started = st
 			return wc.writeJSON(wsStartFrame{Type: "start", ConversationID: st.ConversationID, MessageID: st.MessageID,
-				Model: st.Model, Mode: st.Mode, Created: st.Created})
+				Model: st.Model, Mode: st.Mode, Created: st.Created, Tools: st.Tools})
 		},
 		OnToken:    func(content string) error { return wc.writeJSON(wsContentFrame{Type: "token", Content: content}) },
 		OnThinking: func(content string) error { return wc.writeJSON(wsContentFrame{Type: "thinking", Content: content}) },
@@ -185,6 +218,13 @@ func (s *Server) wsReply(ctx context.Context, wc *wsConn, userID int64, f wsClie
 			}
 			wc.writeJSON(wsTitleFrame{Type: "title", ConversationID: convID, Title: title})
 		},
+		Confirm: func(ctx context.Context, p chat.ToolProposal) (chat.Decision, error) {
+			return confirms.ask(ctx, wc, p)
+		},
+		OnToolResult: func(c chat.ToolCall) error {
+			return wc.writeJSON(wsToolResultFrame{Type: "tool_result", ConversationID: started.ConversationID,
+				MessageID: started.MessageID, CallID: c.ID, ToolCall: c})
+		},
 	}
 	var r *chat.Reply
 	var err error
@@ -193,7 +233,7 @@ func (s *Server) wsReply(ctx context.Context, wc *wsConn, userID int64, f wsClie
 			Model: f.Model, Options: f.Options, Stream: stream})
 	} else {
 		r, err = svc.Send(ctx, chat.SendRequest{UserID: userID, ConversationID: f.ConversationID, Mode: f.Mode,
-			Model: f.Model, Message: f.Message, Options: f.Options, UseDocuments: f.UseDocuments, Stream: stream})
+			Model: f.Model, Message: f.Message, Options: f.Options, UseDocuments: f.UseDocuments, UseTools: f.UseTools, Stream: stream})
 	}
 	if err != nil {
 		e := apperr.From(err)
@@ -207,5 +247,82 @@ func (s *Server) wsReply(ctx context.Context, wc *wsConn, userID int64, f wsClie
 	if m := r.Message; m.Sources != nil {
 		done.Sources, done.NoSources, done.Indexing, done.Content = m.Sources, m.NoSources, m.Indexing, &m.Content
 	}
+	done.ToolCalls = r.Message.ToolCalls
 	return done
+}
+
+// wsConfirms routes a socket's tool_confirm frames to the tool calls
+// waiting for them. A call waits until it is answered or its reply ends
+// (stop, closed socket); an answer for a call that is not waiting is
+// refused: not_found when the socket never proposed it (or its reply
+// ended), conflict when it was answered already.
+type wsConfirms struct {
+	mu       sync.Mutex
+	pending  map[string]chan chat.Decision
+	answered map[string]bool
+}
+
+// maxAnswered bounds the answered ids a socket remembers (for the
+// conflict answer); past it they are forgotten and a late second answer
+// gets not_found instead.
+const maxAnswered = 256
+
+func newWSConfirms() *wsConfirms {
+	return &wsConfirms{pending: map[string]chan chat.Decision{}, answered: map[string]bool{}}
+}
+
+// ask sends the proposal and waits for the user's decision.
+func (w *wsConfirms) ask(ctx context.Context, wc *wsConn, p chat.ToolProposal) (chat.Decision, error) {
+	ch := make(chan chat.Decision, 1)
+	w.mu.Lock()
+	w.pending[p.CallID] = ch
+	delete(w.answered, p.CallID) // asked again after a refused edit
+	w.mu.Unlock()
+	defer func() {
+		w.mu.Lock()
+		delete(w.pending, p.CallID)
+		w.mu.Unlock()
+	}()
+	if err := wc.writeJSON(wsToolCallFrame{Type: "tool_call", ToolProposal: p}); err != nil {
+		return chat.Decision{}, err
+	}
+	select {
+	case d := <-ch:
+		return d, nil
+	case <-ctx.Done():
+		return chat.Decision{}, ctx.Err()
+	}
+}
+
+// answer hands a tool_confirm frame to its waiting call.
+func (w *wsConfirms) answer(f wsClientFrame) error {
+	if strings.TrimSpace(f.CallID) == "" {
+		return apperr.Invalid("call_id", "call_id is required")
+	}
+	if f.Approve == nil {
+		return apperr.Invalid("approve", "approve must be true or false")
+	}
+	if len(f.Arguments) > 0 && string(f.Arguments) != "null" && !json.Valid(f.Arguments) {
+		return apperr.Invalid("arguments", "arguments must be a JSON object")
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	ch, ok := w.pending[f.CallID]
+	switch {
+	case !ok && w.answered[f.CallID]:
+		return apperr.Conflict("tool call " + f.CallID + " was answered already")
+	case !ok:
+		return apperr.New(http.StatusNotFound, "not_found", "no tool call "+f.CallID+" is waiting for confirmation")
+	}
+	delete(w.pending, f.CallID)
+	if len(w.answered) >= maxAnswered {
+		clear(w.answered)
+	}
+	w.answered[f.CallID] = true
+	d := chat.Decision{Approve: *f.Approve}
+	if string(f.Arguments) != "null" {
+		d.Arguments = f.Arguments
+	}
+	ch <- d // buffered: never blocks the read loop
+	return nil
 }

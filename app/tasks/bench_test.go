@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math/rand"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -43,7 +44,9 @@ func BenchmarkList10k(b *testing.B) {
 			}
 			all = append(all, lat...)
 			p50, p95 := percentiles(lat)
-			fmt.Printf("tasks list at 10k, %-26s p50 %.2f ms  p95 %.2f ms\n", q.name, ms(p50), ms(p95))
+			// min: the cost without other processes' interference, which a
+			// shared machine's p95 mostly measures.
+			fmt.Printf("tasks list at 10k, %-26s min %.2f ms  p50 %.2f ms  p95 %.2f ms\n", q.name, ms(slices.Min(lat)), ms(p50), ms(p95))
 		}
 		_, p95 := percentiles(all)
 		fmt.Printf("tasks list at 10k, all filters together      p95 %.2f ms (target < 10 ms)\n", ms(p95))

@@ -84,7 +84,8 @@ CREATE VIRTUAL TABLE tasks_fts USING fts5(
     title, notes,
     content = 'tasks',
     content_rowid = 'id',
-    tokenize = 'porter unicode61 remove_diacritics 2'
+    tokenize = 'porter unicode61 remove_diacritics 2',
+    prefix = '2 3 4'
 );
 
 CREATE TRIGGER tasks_fts_insert AFTER INSERT ON tasks BEGIN

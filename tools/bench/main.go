@@ -34,7 +34,12 @@ func main() {
 	starts := flag.Int("starts", 15, "cold starts to measure")
 	seconds := flag.Int("seconds", 10, "duration of the throughput run")
 	conns := flag.Int("c", 64, "concurrent keep-alive clients")
+	only := flag.String("only", "", "run only this section: ingestion (while working on one figure)")
 	flag.Parse()
+	if *only == "ingestion" {
+		ingestion(*binary)
+		return
+	}
 
 	fi, err := os.Stat(*binary)
 	must(err)
@@ -135,8 +140,12 @@ func ingestion(binary string) {
 	time.Sleep(10 * time.Second)
 	after, err := loadgen.ReadMemory(pid)
 	must(err)
-	fmt.Printf("documents:          %d uploaded and indexed (built-in embedder) in %.1f s (%.0f/s); RSS %s idle before, peak %s, %s 10 s after\n",
-		docs, took.Seconds(), float64(docs)/took.Seconds(), loadgen.MiB(idle.RSS), loadgen.MiB(peak.Peak), loadgen.MiB(after.RSS))
+	time.Sleep(30 * time.Second)
+	idleAgain, err := loadgen.ReadMemory(pid)
+	must(err)
+	fmt.Printf("documents:          %d uploaded and indexed (built-in embedder) in %.1f s (%.0f/s); RSS %s idle before (anon %s), peak %s, %s 10 s after (anon %s), %s 40 s after\n",
+		docs, took.Seconds(), float64(docs)/took.Seconds(), loadgen.MiB(idle.RSS), loadgen.MiB(idle.Anon), loadgen.MiB(peak.Peak),
+		loadgen.MiB(after.RSS), loadgen.MiB(after.Anon), loadgen.MiB(idleAgain.RSS))
 }
 
 // bigBodies: 64 concurrent anonymous 31 MiB sign-in bodies with a
@@ -218,6 +227,13 @@ func startKeep(binary string) (time.Duration, func(), int, string) {
 		"AIWFE_LOG_REQUESTS=false",
 	)
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	// BENCH_SERVER_LOG=file keeps the server's output (e.g. with
+	// GODEBUG=gctrace=1) while looking into a figure.
+	if f := os.Getenv("BENCH_SERVER_LOG"); f != "" {
+		w, err := os.Create(f)
+		must(err)
+		cmd.Stdout, cmd.Stderr = w, w
+	}
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: time.Second}
 	t0 := time.Now()
 	must(cmd.Start())

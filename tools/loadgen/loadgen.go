@@ -23,11 +23,14 @@ import (
 )
 
 // Memory is a process's resident set now and at its peak, in KiB.
-type Memory struct{ RSS, Peak int }
+// Memory is a process's resident set in KiB: all of it, its peak, and the
+// anonymous part (heaps; the rest is the mapped binary and files).
+type Memory struct{ RSS, Peak, Anon int }
 
 var (
 	rssRe  = regexp.MustCompile(`VmRSS:\s+(\d+) kB`)
 	peakRe = regexp.MustCompile(`VmHWM:\s+(\d+) kB`)
+	anonRe = regexp.MustCompile(`RssAnon:\s+(\d+) kB`)
 )
 
 // ReadMemory reads /proc/<pid>/status.
@@ -42,6 +45,9 @@ func ReadMemory(pid int) (Memory, error) {
 	}
 	if x := peakRe.FindSubmatch(raw); x != nil {
 		m.Peak, _ = strconv.Atoi(string(x[1]))
+	}
+	if x := anonRe.FindSubmatch(raw); x != nil {
+		m.Anon, _ = strconv.Atoi(string(x[1]))
 	}
 	return m, nil
 }

@@ -339,6 +339,9 @@ func (o *OllamaServer) show(w http.ResponseWriter, r *http.Request) {
 	if strings.Contains(name, "embed") {
 		caps, embedLen = []string{"embedding"}, 768
 	}
+	if slices.ContainsFunc(o.cfg.noTools, func(m string) bool { return ollamaName(m) == name }) {
+		caps = []string{"completion"}
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"modelfile":  "FROM " + name + "\n",
 		"parameters": "num_ctx 4096",

@@ -71,6 +71,7 @@ type config struct {
 	fault      Fault
 	replies    []string
 	toolCalls  []ToolCall
+	noTools    []string
 }
 
 // ToolCall is a call the stand-ins make the model ask for (see WithToolCalls).
@@ -127,6 +128,10 @@ func WithReplies(replies ...string) Option { return func(c *config) { c.replies 
 // does not end with a tool's result; once it does, the model answers with
 // its normal reply, as a model does after reading what its tools returned.
 func WithToolCalls(calls ...ToolCall) Option { return func(c *config) { c.toolCalls = calls } }
+
+// WithoutTools leaves "tools" out of these models' capabilities in
+// /api/show (Ollama), as for a model whose template has no tool calling.
+func WithoutTools(models ...string) Option { return func(c *config) { c.noTools = models } }
 
 // WithFault starts the server with a fault (see SetFault).
 func WithFault(f Fault) Option { return func(c *config) { c.fault = f } }

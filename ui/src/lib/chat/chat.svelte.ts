@@ -6,9 +6,13 @@ import { viewerHref } from '$lib/documents/highlight';
 import { toFieldError } from '$lib/form.svelte';
 import type { Page } from '$lib/types';
 import { LiveSocket } from './socket.svelte';
-import type { ChatMessage, ChatMode, Conversation, Model, ServerFrame, Source } from './types';
+import { upsertCall } from './tools';
+import type { ChatMessage, ChatMode, Conversation, Model, ServerFrame, Source, ToolCall } from './types';
 
 export const NEW_CHAT_TITLE = 'New chat';
+
+/** Where the "Use my tasks" switch is remembered. */
+export const USE_TOOLS_KEY = 'aiwfe.chat.use_tools';
 
 export interface InlineError {
 	code: string;
@@ -80,6 +84,10 @@ export class ChatStore {
 	model = $state('');
 	/** Answer from the user's documents (the documents mode always does). */
 	useDocuments = $state(false);
+	/** Let the model use tools (the user's tasks); changes wait for the user's approval. On unless turned off. */
+	useTools = $state(true);
+	/** Whether the model of the last reply could use tools (false: the model cannot call them). */
+	toolsOffered = $state<boolean | null>(null);
 
 	socket: LiveSocket;
 	/** Called when a send made a new conversation (the page puts its id in the URL). */
@@ -95,8 +103,13 @@ export class ChatStore {
 	#frameAsked = false;
 	#frame: FrameScheduler;
 
-	constructor(opts: { frame?: FrameScheduler } = {}) {
+	#prefs: Pick<Storage, 'getItem' | 'setItem'> | null;
+
+	constructor(opts: { frame?: FrameScheduler; prefs?: Pick<Storage, 'getItem' | 'setItem'> | null } = {}) {
 		this.#frame = opts.frame ?? nextFrame;
+		// The tools switch is a preference of this browser, not a secret: localStorage.
+		this.#prefs = opts.prefs !== undefined ? opts.prefs : typeof localStorage === 'undefined' ? null : localStorage;
+		this.useTools = this.#prefs?.getItem(USE_TOOLS_KEY) !== 'off';
 		this.socket = new LiveSocket('/api/v1/ws/chat', {
 			onFrame: (f) => this.apply(f as unknown as ServerFrame),
 			onOpen: (reconnected) => {
@@ -205,6 +218,7 @@ export class ChatStore {
 		if (this.currentId !== null) frame.conversation_id = this.currentId;
 		if (this.model) frame.model = this.model;
 		if (this.useDocuments) frame.use_documents = true;
+		if (this.useTools) frame.use_tools = true;
 		if (!this.socket.send(frame)) {
 			this.composerError = { code: 'offline', message: 'Not connected to the server; your message was not sent.' };
 			return false;
@@ -225,8 +239,48 @@ export class ChatStore {
 		return true;
 	}
 
+	/** Turns the tools switch on or off, remembered in this browser. */
+	setUseTools(on: boolean): void {
+		this.useTools = on;
+		try {
+			this.#prefs?.setItem(USE_TOOLS_KEY, on ? 'on' : 'off');
+		} catch {
+			// Storage full or refused (private mode): the switch still works for this page.
+		}
+	}
+
 	stopReply(): void {
 		this.socket.send({ type: 'stop' });
+	}
+
+	/**
+	 * Answers a proposed tool call: approve (with edited arguments, or as proposed when none are
+	 * given) or decline. False when it could not be sent.
+	 */
+	confirmTool(messageId: number, callId: string, approve: boolean, args?: Record<string, unknown>): boolean {
+		const call = this.#call(messageId, callId);
+		if (!call || call.status !== 'pending') return false;
+		const frame: Record<string, unknown> = { type: 'tool_confirm', call_id: callId, approve };
+		if (approve && args) frame.arguments = args;
+		if (!this.socket.send(frame)) {
+			call.error = 'Not connected to the server; your answer was not sent.';
+			return false;
+		}
+		call.status = 'sending';
+		call.error = undefined;
+		return true;
+	}
+
+	#call(messageId: number, callId: string): ToolCall | undefined {
+		return this.messages.find((m) => m.id === messageId)?.tool_calls?.find((c) => c.id === callId);
+	}
+
+	#callAnywhere(callId: string): ToolCall | undefined {
+		for (const m of this.messages) {
+			const c = m.tool_calls?.find((x) => x.id === callId);
+			if (c) return c;
+		}
+		return undefined;
 	}
 
 	regenerate(): boolean {
@@ -271,6 +325,31 @@ export class ChatStore {
 					created_at: new Date().toISOString()
 				});
 				if (f.mode) this.mode = f.mode;
+				this.toolsOffered = f.tools ?? null;
+				return;
+			}
+			case 'tool_call': {
+				// The text so far comes before the card.
+				this.#showHeld();
+				const m = this.messages.find((x) => x.id === f.message_id);
+				if (!m) return;
+				m.tool_calls = upsertCall(m.tool_calls, {
+					id: f.call_id,
+					name: f.name,
+					arguments: f.arguments ?? {},
+					summary: f.summary,
+					confirm: true,
+					status: 'pending',
+					error: f.error
+				});
+				return;
+			}
+			case 'tool_result': {
+				this.#showHeld();
+				const m = this.messages.find((x) => x.id === f.message_id);
+				if (!m) return;
+				const { type: _t, call_id: _c, conversation_id: _cv, message_id: _m, ...call } = f;
+				m.tool_calls = upsertCall(m.tool_calls, { ...call, error: call.error ?? undefined });
 				return;
 			}
 			case 'token': {
@@ -300,6 +379,8 @@ export class ChatStore {
 						m.no_sources = f.no_sources ?? false;
 						m.indexing = f.indexing ?? 0;
 					}
+					// The stored calls: a proposal left waiting shows how it ended (cancelled).
+					if (f.tool_calls) m.tool_calls = f.tool_calls;
 				}
 				if (this.streamingId === f.message_id) this.streamingId = null;
 				this.pending = false;
@@ -313,6 +394,14 @@ export class ChatStore {
 				return;
 			}
 			case 'error': {
+				if (f.call_id) {
+					// An answer to a tool call was refused (not waiting any more, answered already).
+					const c = this.#callAnywhere(f.call_id);
+					if (c && c.status === 'sending') c.status = 'pending';
+					if (c) c.error = f.message;
+					else this.composerError = { code: f.code, message: f.message };
+					return;
+				}
 				this.#showHeld();
 				const m = f.message_id ? this.messages.find((x) => x.id === f.message_id) : undefined;
 				if (m) {

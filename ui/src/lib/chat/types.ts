@@ -66,12 +66,33 @@ export interface ChatMessage {
 	no_sources?: boolean;
 	/** How many of the user's documents were still being indexed when it was asked. */
 	indexing?: number;
+	/** The tools the reply called (absent when it was offered none). */
+	tool_calls?: ToolCall[];
 	/** UI only: the error code of an `error` frame (e.g. model_not_found). */
 	error_code?: string;
 	/** UI only: the user stopped this reply. */
 	stopped?: boolean;
 	/** UI only: a reasoning model's thinking, streamed but never stored. */
 	thinking?: string;
+}
+
+/** How a tool call ended (docs/chat-tools.md); pending and sending are the UI's own. */
+export type ToolCallStatus = 'done' | 'declined' | 'failed' | 'cancelled' | 'pending' | 'sending';
+
+/** One tool call of a reply: stored with the message, proposed and settled over the socket. */
+export interface ToolCall {
+	id: string;
+	name: string;
+	arguments: Record<string, unknown>;
+	summary?: string;
+	/** The call needed the user's approval. */
+	confirm: boolean;
+	/** The user changed the arguments before approving. */
+	edited?: boolean;
+	status: ToolCallStatus;
+	result?: unknown;
+	/** Why it failed; for a pending proposal, why the edited arguments were refused. */
+	error?: string;
 }
 
 export interface ChatMode {
@@ -130,7 +151,7 @@ export interface PullList {
 
 /** Frames the server sends on /api/v1/ws/chat. */
 export type ServerFrame =
-	| { type: 'start'; conversation_id: number; message_id: number; model: string; mode: string; created: boolean }
+	| { type: 'start'; conversation_id: number; message_id: number; model: string; mode: string; created: boolean; tools?: boolean }
 	| { type: 'token'; content: string }
 	| { type: 'thinking'; content: string }
 	| {
@@ -147,7 +168,20 @@ export type ServerFrame =
 			sources?: Source[];
 			no_sources?: boolean;
 			indexing?: number;
+			/** The reply's tool calls, as stored (when it was offered tools). */
+			tool_calls?: ToolCall[];
 	  }
+	| {
+			type: 'tool_call';
+			call_id: string;
+			conversation_id: number;
+			message_id: number;
+			name: string;
+			arguments: Record<string, unknown>;
+			summary: string;
+			error?: string;
+	  }
+	| ({ type: 'tool_result'; call_id: string; conversation_id: number; message_id: number } & ToolCall)
 	| { type: 'title'; conversation_id: number; title: string }
-	| { type: 'error'; code: string; message: string; conversation_id?: number; message_id?: number }
+	| { type: 'error'; code: string; message: string; conversation_id?: number; message_id?: number; call_id?: string }
 	| { type: 'pong' };
