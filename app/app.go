@@ -195,7 +195,12 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 		DefaultModel: cfg.LLM.DefaultModel, User: a.Auth.User, Retriever: documentsRetriever{a.Documents},
 		// What the model may do in a chat that uses tools: one more tool
 		// (the calendar's) is one more element here (docs/chat-tools.md).
-		Tools: chat.TaskTools(chatTasks{a.Tasks}, a.now)})
+		Tools: chat.TaskTools(chatTasks{a.Tasks}, a.now),
+		Replied: func(userID, convID int64) {
+			if a.Opportunities != nil {
+				a.Opportunities.ConversationReplied(userID, convID)
+			}
+		}})
 	a.Opportunities = opportunities.New(opportunities.Deps{Store: st, LLM: a.LLM, Hub: a.Hub, Log: log, Now: a.now,
 		DefaultModel: cfg.LLM.DefaultModel, User: a.Auth.User, Tasks: opportunityTasks{a.Tasks},
 		Conversations: opportunityChat{a.Chat}, Documents: opportunityDocuments{a.Documents}, Embed: a.Documents.Embed})

@@ -46,6 +46,7 @@ const (
 var OpportunityTables = map[string]string{
 	"opportunities":           "SELECT COUNT(*) FROM opportunities WHERE user_id = ?",
 	"opportunity_collections": "SELECT COUNT(*) FROM opportunity_collections WHERE user_id = ?",
+	"opportunity_settings":    "SELECT COUNT(*) FROM opportunity_settings WHERE user_id = ?",
 }
 
 const opportunityCols = `id, user_id, title, title_key, notes, due, priority, category, source_kind,
@@ -170,20 +171,7 @@ func UserOpportunities(ctx context.Context, q Querier, userID int64) ([]*Opportu
 }
 
 func queryOpportunities(ctx context.Context, q Querier, query string, args ...any) ([]*Opportunity, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*Opportunity{}
-	for rows.Next() {
-		o, err := scanOpportunity(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, scanOpportunity, query, args...)
 }
 
 // SetOpportunityStatus moves one of the user's opportunities from status
@@ -213,20 +201,10 @@ func SetOpportunityTask(ctx context.Context, q Querier, userID, id, taskID int64
 // OpportunityCollections lists the collections the user lets the model
 // read for opportunities.
 func OpportunityCollections(ctx context.Context, q Querier, userID int64) ([]string, error) {
-	rows, err := q.QueryContext(ctx, "SELECT collection FROM opportunity_collections WHERE user_id = ? ORDER BY collection", userID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []string{}
-	for rows.Next() {
+	return queryAll(ctx, q, func(r interface{ Scan(...any) error }) (string, error) {
 		var c string
-		if err := rows.Scan(&c); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+		return c, r.Scan(&c)
+	}, "SELECT collection FROM opportunity_collections WHERE user_id = ? ORDER BY collection", userID)
 }
 
 // SetOpportunityCollections replaces the user's list.
@@ -248,4 +226,22 @@ func OpportunityCollectionOn(ctx context.Context, q Querier, userID int64, colle
 	err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM opportunity_collections WHERE user_id = ? AND collection = ?",
 		userID, collection).Scan(&n)
 	return n > 0, err
+}
+
+// OpportunityQuietOn reports whether the user has conversations read for
+// opportunities once they go quiet.
+func OpportunityQuietOn(ctx context.Context, q Querier, userID int64) (bool, error) {
+	var on bool
+	err := q.QueryRowContext(ctx, "SELECT conversations_when_quiet FROM opportunity_settings WHERE user_id = ?", userID).Scan(&on)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return on, err
+}
+
+// SetOpportunityQuiet sets the switch.
+func SetOpportunityQuiet(ctx context.Context, q Querier, userID int64, on bool) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO opportunity_settings(user_id, conversations_when_quiet) VALUES(?, ?)
+		ON CONFLICT(user_id) DO UPDATE SET conversations_when_quiet = excluded.conversations_when_quiet`, userID, on)
+	return err
 }

@@ -19,7 +19,7 @@ func (s *Service) DataPart() DataPart { return DataPart{} }
 func (DataPart) Tables() map[string]string { return store.OpportunityTables }
 
 // Export puts "opportunities" (without the title vectors, which are made
-// again) and "opportunity_settings".
+// again) and "opportunity_settings" (collections, the quiet switch).
 func (DataPart) Export(ctx context.Context, tx *sql.Tx, userID int64, put func(string, any)) error {
 	rows, err := store.UserOpportunities(ctx, tx, userID)
 	if err != nil {
@@ -29,12 +29,12 @@ func (DataPart) Export(ctx context.Context, tx *sql.Tx, userID int64, put func(s
 	for i, o := range rows {
 		out[i] = view(o)
 	}
-	cs, err := store.OpportunityCollections(ctx, tx, userID)
+	set, err := readSettings(ctx, tx, userID)
 	if err != nil {
 		return err
 	}
 	put("opportunities", out)
-	put("opportunity_settings", Settings{DocumentCollections: cs})
+	put("opportunity_settings", set)
 	return nil
 }
 

@@ -152,7 +152,7 @@ func (s *Service) keep(ctx context.Context, userID int64, src source, props []pr
 func (s *Service) row(userID int64, src source, p proposal, key string, vec []float32, vecModel string, res *Proposed) *store.Opportunity {
 	o := &store.Opportunity{UserID: userID, Title: p.Title, TitleKey: key, Notes: p.Notes, Due: p.Due,
 		Priority: p.Priority, Category: p.Category, SourceKind: src.kind, SourceTitle: src.title,
-		Evidence: textutil.Ellipsize(p.Evidence, MaxEvidenceChars), ProposedBy: res.ProposedBy, Status: store.OpportunityOpen,
+		Evidence: textutil.Ellipsize(p.Evidence, MaxEvidenceChars-1), ProposedBy: res.ProposedBy, Status: store.OpportunityOpen,
 		Vec: vec, VecModel: vecModel}
 	if o.Priority == "" {
 		o.Priority = "none"

@@ -121,6 +121,9 @@ type Service struct {
 	// person waits on the bar. Past them the rules answer.
 	ModelTimeout time.Duration
 	ParseTimeout time.Duration
+	// QuietAfter is how long a conversation has no reply before it is
+	// read, for users who turned that on.
+	QuietAfter time.Duration
 
 	d     Deps
 	store *store.Store
@@ -130,19 +133,26 @@ type Service struct {
 	bg    context.Context
 	stop  context.CancelFunc
 	wg    sync.WaitGroup
-	queue chan docJob
+	queue chan job
+	// quiet holds a timer per conversation waiting to go quiet.
+	qmu   sync.Mutex
+	quiet map[int64]*time.Timer
 	// mu serialises a user's proposals, so two runs cannot both save one
 	// proposal before either sees the other.
 	mu sync.Mutex
 }
 
-type docJob struct{ userID, docID int64 }
+// job is a source to read in the background.
+type job struct {
+	kind       string // document | conversation
+	userID, id int64
+}
 
-// queueSize bounds the documents waiting to be read for opportunities; a
-// document finished while it is full is skipped (and logged).
+// queueSize bounds the sources waiting to be read in the background; one
+// that comes while it is full is skipped (and logged).
 const queueSize = 64
 
-// New builds the service and starts its document reader.
+// New builds the service and starts its background reader.
 func New(d Deps) *Service {
 	if d.Now == nil {
 		d.Now = time.Now
@@ -156,17 +166,23 @@ func New(d Deps) *Service {
 	if d.User == nil && d.Store != nil {
 		d.User = func(ctx context.Context, id int64) (*store.User, error) { return store.UserByID(ctx, d.Store.DB, id) }
 	}
-	s := &Service{d: d, store: d.Store, log: d.Log, now: d.Now, queue: make(chan docJob, queueSize),
-		ModelTimeout: 3 * time.Minute, ParseTimeout: 30 * time.Second}
+	s := &Service{d: d, store: d.Store, log: d.Log, now: d.Now, queue: make(chan job, queueSize),
+		quiet: map[int64]*time.Timer{}, ModelTimeout: 3 * time.Minute, ParseTimeout: 30 * time.Second, QuietAfter: 10 * time.Minute}
 	s.bg, s.stop = context.WithCancel(context.Background())
 	s.wg.Add(1)
-	go func() { defer s.wg.Done(); s.readDocuments() }()
+	go func() { defer s.wg.Done(); s.readInBackground() }()
 	return s
 }
 
-// Close stops the document reader and waits for it.
+// Close stops the background reader and the quiet timers, and waits.
 func (s *Service) Close() {
 	s.stop()
+	s.qmu.Lock()
+	for id, t := range s.quiet {
+		t.Stop()
+		delete(s.quiet, id)
+	}
+	s.qmu.Unlock()
 	s.wg.Wait()
 }
 
@@ -270,11 +286,8 @@ func (s *Service) List(ctx context.Context, userID int64, r ListRequest) (*Page,
 // Get reads one of the user's opportunities.
 func (s *Service) Get(ctx context.Context, userID, id int64) (*Opportunity, error) {
 	o, err := store.GetOpportunity(ctx, s.store.DB, userID, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, apperr.NotFound("opportunity")
-	}
 	if err != nil {
-		return nil, err
+		return nil, apperr.FromStore(err, "opportunity")
 	}
 	return view(o), nil
 }
@@ -303,11 +316,8 @@ var ErrDecided = apperr.New(409, "already_decided", "this opportunity was alread
 // is refused (a bad edit), it is open again and nothing is written.
 func (s *Service) Accept(ctx context.Context, userID, id int64, e Edit) (*Accepted, error) {
 	o, err := store.GetOpportunity(ctx, s.store.DB, userID, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, apperr.NotFound("opportunity")
-	}
 	if err != nil {
-		return nil, err
+		return nil, apperr.FromStore(err, "opportunity")
 	}
 	if o.Status != store.OpportunityOpen {
 		return nil, ErrDecided
@@ -404,11 +414,8 @@ func sourceRef(o *store.Opportunity) map[string]any {
 // is never proposed again. Dismissing a dismissed one changes nothing.
 func (s *Service) Dismiss(ctx context.Context, userID, id int64) (*Opportunity, error) {
 	o, err := store.GetOpportunity(ctx, s.store.DB, userID, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, apperr.NotFound("opportunity")
-	}
 	if err != nil {
-		return nil, err
+		return nil, apperr.FromStore(err, "opportunity")
 	}
 	switch o.Status {
 	case store.OpportunityDismissed:
@@ -430,32 +437,60 @@ type Settings struct {
 	// DocumentCollections are the collections whose new documents the
 	// model reads for opportunities ("" is the unnamed collection).
 	DocumentCollections []string `json:"document_collections"`
+	// ConversationsWhenQuiet reads a conversation for opportunities once
+	// it has had no reply for QuietAfter.
+	ConversationsWhenQuiet bool `json:"conversations_when_quiet"`
+}
+
+// SettingsPatch changes the settings; nil fields stay.
+type SettingsPatch struct {
+	DocumentCollections    *[]string `json:"document_collections"`
+	ConversationsWhenQuiet *bool     `json:"conversations_when_quiet"`
 }
 
 // Settings reads the user's settings.
 func (s *Service) Settings(ctx context.Context, userID int64) (*Settings, error) {
-	cs, err := store.OpportunityCollections(ctx, s.store.DB, userID)
+	return readSettings(ctx, s.store.DB, userID)
+}
+
+func readSettings(ctx context.Context, q store.Querier, userID int64) (*Settings, error) {
+	cs, err := store.OpportunityCollections(ctx, q, userID)
 	if err != nil {
 		return nil, err
 	}
-	return &Settings{DocumentCollections: cs}, nil
+	quiet, err := store.OpportunityQuietOn(ctx, q, userID)
+	if err != nil {
+		return nil, err
+	}
+	return &Settings{DocumentCollections: cs, ConversationsWhenQuiet: quiet}, nil
 }
 
-// SetSettings replaces the user's settings.
-func (s *Service) SetSettings(ctx context.Context, userID int64, in Settings) (*Settings, error) {
-	if len(in.DocumentCollections) > MaxCollections {
-		return nil, apperr.Invalid("document_collections", "at most 100 collections")
-	}
-	cs := make([]string, 0, len(in.DocumentCollections))
-	for _, c := range in.DocumentCollections {
-		c = strings.TrimSpace(c)
-		if utf8.RuneCountInString(c) > 100 {
-			return nil, apperr.Invalid("document_collections", "a collection name is at most 100 characters")
+// SetSettings changes the user's settings.
+func (s *Service) SetSettings(ctx context.Context, userID int64, p SettingsPatch) (*Settings, error) {
+	var cs []string
+	if p.DocumentCollections != nil {
+		if len(*p.DocumentCollections) > MaxCollections {
+			return nil, apperr.Invalid("document_collections", "at most 100 collections")
 		}
-		cs = append(cs, c)
+		cs = make([]string, 0, len(*p.DocumentCollections))
+		for _, c := range *p.DocumentCollections {
+			c = strings.TrimSpace(c)
+			if utf8.RuneCountInString(c) > 100 {
+				return nil, apperr.Invalid("document_collections", "a collection name is at most 100 characters")
+			}
+			cs = append(cs, c)
+		}
 	}
 	if err := s.store.WithTx(ctx, func(tx *sql.Tx) error {
-		return store.SetOpportunityCollections(ctx, tx, userID, cs)
+		if p.DocumentCollections != nil {
+			if err := store.SetOpportunityCollections(ctx, tx, userID, cs); err != nil {
+				return err
+			}
+		}
+		if p.ConversationsWhenQuiet != nil {
+			return store.SetOpportunityQuiet(ctx, tx, userID, *p.ConversationsWhenQuiet)
+		}
+		return nil
 	}); err != nil {
 		return nil, err
 	}

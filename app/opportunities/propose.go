@@ -68,8 +68,8 @@ func (s *Service) FromConversation(ctx context.Context, userID, convID int64) (*
 	}
 	parts := make([]part, 0, len(msgs))
 	for _, m := range msgs {
-		if m.Role == "system" {
-			continue
+		if m.Role != "user" && m.Role != "assistant" {
+			continue // system prompts, tools' results: not what the person said
 		}
 		// The person's own words commit them, not the assistant's: the
 		// rules read only theirs, the model reads both.
@@ -113,45 +113,89 @@ func (s *Service) DocumentReady(ctx context.Context, userID, docID int64, collec
 		s.log.Error("opportunities: reading the collection setting", "err", err)
 		return
 	}
-	if !on {
-		return
-	}
-	select {
-	case s.queue <- docJob{userID, docID}:
-	default:
-		s.log.Warn("opportunities: too many documents waiting; one skipped", "document_id", docID)
+	if on {
+		s.enqueue(job{"document", userID, docID})
 	}
 }
 
-func (s *Service) readDocuments() {
+// ConversationReplied is chat's hook: a reply was recorded. For a user who
+// turned it on, the conversation is read once it has had no reply for
+// QuietAfter (each reply restarts the wait).
+func (s *Service) ConversationReplied(userID, convID int64) {
+	if s.bg.Err() != nil {
+		return
+	}
+	on, err := store.OpportunityQuietOn(s.bg, s.store.DB, userID)
+	if err != nil {
+		s.log.Error("opportunities: reading the quiet setting", "err", err)
+		return
+	}
+	if !on {
+		return
+	}
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	if t := s.quiet[convID]; t != nil {
+		t.Stop()
+	}
+	s.quiet[convID] = time.AfterFunc(s.QuietAfter, func() {
+		s.qmu.Lock()
+		delete(s.quiet, convID)
+		s.qmu.Unlock()
+		s.enqueue(job{"conversation", userID, convID})
+	})
+}
+
+func (s *Service) enqueue(j job) {
+	if s.bg.Err() != nil {
+		return
+	}
+	select {
+	case s.queue <- j:
+	default:
+		s.log.Warn("opportunities: too many sources waiting; one skipped", "kind", j.kind, "id", j.id)
+	}
+}
+
+// Found is published on the progress channel when a source read in the
+// background gave new opportunities (docs/websocket.md).
+type Found struct {
+	Type           string `json:"type"`   // "opportunities"
+	Source         string `json:"source"` // document | conversation
+	DocumentID     int64  `json:"document_id,omitempty"`
+	ConversationID int64  `json:"conversation_id,omitempty"`
+	Count          int    `json:"count"`
+	ProposedBy     string `json:"proposed_by"`
+}
+
+func (s *Service) readInBackground() {
 	for {
 		select {
 		case <-s.bg.Done():
 			return
 		case j := <-s.queue:
-			res, err := s.FromDocument(s.bg, j.userID, j.docID)
+			var res *Proposed
+			var err error
+			ev := Found{Type: "opportunities", Source: j.kind}
+			if j.kind == "document" {
+				res, err = s.FromDocument(s.bg, j.userID, j.id)
+				ev.DocumentID = j.id
+			} else {
+				res, err = s.FromConversation(s.bg, j.userID, j.id)
+				ev.ConversationID = j.id
+			}
 			if err != nil {
-				if s.bg.Err() == nil {
-					s.log.Warn("opportunities: reading a document", "document_id", j.docID, "err", err)
+				if s.bg.Err() == nil && !errors.Is(err, apperr.ErrNotFound) {
+					s.log.Warn("opportunities: reading in the background", "kind", j.kind, "id", j.id, "err", err)
 				}
 				continue
 			}
 			if s.d.Hub != nil && len(res.Items) > 0 {
-				s.d.Hub.Publish(j.userID, hub.Progress, DocumentEvent{Type: "opportunities", Source: "document",
-					DocumentID: j.docID, Count: len(res.Items), ProposedBy: res.ProposedBy})
+				ev.Count, ev.ProposedBy = len(res.Items), res.ProposedBy
+				s.d.Hub.Publish(j.userID, hub.Progress, ev)
 			}
 		}
 	}
-}
-
-// DocumentEvent is published on the progress channel when a document read
-// on ingestion gave new opportunities (docs/websocket.md).
-type DocumentEvent struct {
-	Type       string `json:"type"`   // "opportunities"
-	Source     string `json:"source"` // "document"
-	DocumentID int64  `json:"document_id"`
-	Count      int    `json:"count"`
-	ProposedBy string `json:"proposed_by"`
 }
 
 // FromDocument looks for tasks in one of the user's documents, by page.

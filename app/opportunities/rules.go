@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/aiwfe/aiwfe/app/tasks/quickadd"
+	"github.com/aiwfe/aiwfe/app/textutil"
 )
 
 // proposal is a task proposed from one sentence, before it is saved.
@@ -32,16 +33,33 @@ var triggers = []string{
 var errands = map[string]bool{
 	"call": true, "phone": true, "ring": true, "email": true, "text": true, "buy": true, "pay": true, "book": true,
 	"schedule": true, "renew": true, "submit": true, "order": true, "file": true, "cancel": true, "contact": true,
-	"return": true, "visit": true, "clean": true, "fix": true, "repair": true, "water": true, "pick": true,
-	"collect": true, "post": true, "mail": true, "sign": true, "register": true, "apply": true, "prepare": true,
-	"finish": true, "send": true, "follow": true, "reply": true, "respond": true, "invoice": true, "backup": true,
-	"back": true, "check": true, "review": true, "update": true, "confirm": true, "arrange": true, "organise": true,
-	"organize": true, "plan": true, "print": true, "deliver": true, "ship": true, "feed": true, "walk": true,
+	"return": true, "visit": true, "clean": true, "repair": true, "water": true, "pick": true, "collect": true,
+	"post": true, "mail": true, "sign": true, "register": true, "apply": true, "send": true, "follow": true,
+	"invoice": true, "backup": true, "print": true, "deliver": true, "ship": true, "feed": true, "walk": true,
 }
 
-// clauseEnds cut a task out of a longer sentence.
-var clauseEnds = []string{" because ", " since ", " so that ", " so i ", " so we ", " but ", ", and ", ", but ",
-	" otherwise ", " which ", "; ", " - ", " — ", " – ", " or else "}
+// notErrands are an errand verb's idioms ("pay attention") and the words
+// after it that make it a request to the assistant ("send me", "email this").
+var notErrands = map[string]bool{"me": true, "attention": true, "this": true, "that": true, "it": true,
+	"the following": true, "out": true}
+
+// notTasks open what follows a trigger without making it something to do:
+// "I need to know ...", "I will never ...".
+var notTasks = map[string]bool{"know": true, "understand": true, "be": true, "feel": true, "say": true,
+	"admit": true, "see": true, "wonder": true, "think": true, "never": true, "not": true, "always": true,
+	"ever": true, "go": true, "get": true, "have": true, "ask": true, "tell": true}
+
+// hedges are dropped from a task's start: "I should probably book ...".
+var hedges = map[string]bool{"probably": true, "really": true, "definitely": true, "also": true, "still": true,
+	"just": true, "maybe": true, "finally": true, "quickly": true, "actually": true, "somehow": true, "first": true}
+
+// clauseEnds cut a task out of a longer clause.
+var clauseEnds = []string{" because ", " since ", " so that ", " so i ", " so we ", " but ", ", ", "; ", " - ",
+	" — ", " – ", " or else ", " otherwise ", " which ", " before it ", " as it "}
+
+// clauseBreaks split a sentence into clauses that may each hold a task:
+// "I have to finish the report and I should book the dentist".
+var clauseBreaks = []string{" and i ", " and we ", ", and ", "; ", " then ", ", then "}
 
 // ruleProposals reads sentences for things to do: triggers ("I need to",
 // "remember to", "todo:"), unticked checkboxes and errand verbs opening an
@@ -50,27 +68,56 @@ var clauseEnds = []string{" because ", " since ", " so that ", " so i ", " so we
 func ruleProposals(text string, now time.Time, loc *time.Location) []proposal {
 	var out []proposal
 	for _, sent := range sentences(text) {
-		task, ok := taskIn(sent)
-		if !ok {
-			continue
+		if strings.HasSuffix(sent, "?") {
+			continue // a question asks; it does not commit
 		}
-		r := quickadd.Parse(task, now, loc)
-		title := cleanTitle(r.Title)
-		if utf8.RuneCountInString(title) < 3 || utf8.RuneCountInString(title) > MaxTitleChars {
-			continue
+		for _, clause := range clauses(sent) {
+			task, ok := taskIn(clause)
+			if !ok {
+				continue
+			}
+			r := quickadd.Parse(task, now, loc)
+			title := cleanTitle(r.Title)
+			if utf8.RuneCountInString(title) < 3 || utf8.RuneCountInString(title) > MaxTitleChars {
+				continue
+			}
+			out = append(out, proposal{Title: title, Due: r.Due, Priority: r.Priority, Category: r.Category,
+				Evidence: sent})
 		}
-		out = append(out, proposal{Title: title, Due: r.Due, Priority: r.Priority, Category: r.Category,
-			Evidence: sent})
 	}
 	return out
 }
 
-// taskIn finds the task in one sentence.
-func taskIn(sent string) (string, bool) {
-	s := strings.TrimSpace(sent)
-	if strings.HasSuffix(s, "?") {
-		return "", false // a question asks; it does not commit
+// clauses splits a sentence at clauseBreaks.
+func clauses(sent string) []string {
+	var out []string
+	for rest := sent; ; {
+		lower := strings.ToLower(rest)
+		at, brk := -1, ""
+		for _, b := range clauseBreaks {
+			if i := strings.Index(lower, b); i >= 0 && (at < 0 || i < at) {
+				at, brk = i, b
+			}
+		}
+		if at < 0 {
+			return append(out, rest)
+		}
+		out = append(out, rest[:at])
+		rest = rest[at+len(brk):]
+		// The break took the next clause's subject: give it back, for
+		// its trigger ("and I should book ...").
+		switch brk {
+		case " and i ":
+			rest = "I " + rest
+		case " and we ":
+			rest = "we " + rest
+		}
 	}
+}
+
+// taskIn finds the task in one clause.
+func taskIn(clause string) (string, bool) {
+	s := strings.TrimSpace(clause)
 	for _, b := range []string{"- [ ] ", "* [ ] ", "[ ] ", "☐ "} {
 		if rest, ok := strings.CutPrefix(s, b); ok {
 			return cut(rest), true
@@ -83,17 +130,32 @@ func taskIn(sent string) (string, bool) {
 		if i < 0 {
 			continue
 		}
-		rest := s[i+len(t):]
-		if strings.TrimSpace(rest) == "" {
-			continue
+		rest := dropHedges(s[i+len(t):])
+		first, _, _ := strings.Cut(strings.ToLower(rest), " ")
+		if strings.TrimSpace(rest) == "" || notTasks[first] {
+			return "", false
 		}
 		return cut(rest), true
 	}
-	first, _, _ := strings.Cut(lower, " ")
-	if errands[strings.Trim(first, ",.:;!")] && !strings.HasPrefix(lower[len(first):], " me ") && strings.Contains(lower, " ") {
+	first, after, _ := strings.Cut(lower, " ")
+	next, _, _ := strings.Cut(after, " ")
+	if errands[strings.Trim(first, ",.:;!")] && after != "" && !notErrands[next] &&
+		!strings.HasPrefix(after, "the following") {
 		return cut(s), true
 	}
 	return "", false
+}
+
+// dropHedges drops the hedging words a task starts with.
+func dropHedges(s string) string {
+	for {
+		s = strings.TrimSpace(s)
+		first, rest, ok := strings.Cut(s, " ")
+		if !ok || !hedges[strings.ToLower(first)] {
+			return s
+		}
+		s = rest
+	}
 }
 
 // wordIndex is the index of t in s where it starts a word, or -1.
@@ -173,6 +235,6 @@ func eventProposal(ev Event, now time.Time, loc *time.Location) (proposal, bool)
 	if !due.After(now.In(loc)) {
 		due = time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, loc)
 	}
-	return proposal{Title: cleanTitle("Prepare for " + title), Due: due.Format("2006-01-02"), Priority: "none",
+	return proposal{Title: textutil.Ellipsize(cleanTitle("Prepare for "+title), MaxTitleChars-1), Due: due.Format("2006-01-02"), Priority: "none",
 		Evidence: title + " — " + start.Format("Mon 2 Jan 2006 15:04")}, true
 }

@@ -28,7 +28,19 @@ func TestRuleProposals(t *testing.T) {
 		{"- [ ] book the train tickets\n- [x] pack", []want{{"Book the train tickets", "", "none", "- [ ] book the train tickets"}}},
 		{"Call the bank on monday at 9am.", []want{{"Call the bank", "2026-12-07T09:00:00+01:00", "none", "Call the bank on monday at 9am."}}},
 		{"I'll send Sam the slides tonight.", []want{{"Send Sam the slides", "2026-12-02T20:00:00+01:00", "none", "I'll send Sam the slides tonight."}}},
+		{"Can you help me plan my week? I have to finish the budget report by friday and I should probably book a dentist appointment.",
+			[]want{{"Finish the budget report", "2026-12-04", "none", "I have to finish the budget report by friday and I should probably book a dentist appointment."},
+				{"Book a dentist appointment", "", "none", "I have to finish the budget report by friday and I should probably book a dentist appointment."}}},
+		{"Email Sara about the lease, then call the landlord.", []want{{"Email Sara about the lease", "", "none", "Email Sara about the lease, then call the landlord."},
+			{"Call the landlord", "", "none", "Email Sara about the lease, then call the landlord."}}},
+		{"Remember to bring an umbrella tomorrow, it will rain.", []want{{"Bring an umbrella", "2026-12-03", "none", "Remember to bring an umbrella tomorrow, it will rain."}}},
+		{"I need to buy milk and eggs.", []want{{"Buy milk and eggs", "", "none", "I need to buy milk and eggs."}}},
 		// Not tasks: questions, requests to the assistant, plain statements.
+		{"Check this code for bugs: func main() {}", nil},
+		{"Review the following text and fix the grammar.", nil},
+		{"I will never understand recursion.", nil},
+		{"I need to know how to cook rice.", nil},
+		{"Pay attention to the details.", nil},
 		{"Should I call the bank?", nil},
 		{"Write me a poem about autumn.", nil},
 		{"Send me a summary of this.", nil},
@@ -110,6 +122,10 @@ func TestEventProposal(t *testing.T) {
 	}
 	if _, ok := eventProposal(Event{Title: "Past", Start: now.Add(-time.Hour)}, now, ny); ok {
 		t.Fatal("a past event got a proposal")
+	}
+	p, _ = eventProposal(Event{Title: strings.Repeat("long ", 100), Start: now.Add(48 * time.Hour)}, now, time.UTC)
+	if n := len([]rune(p.Title)); n > MaxTitleChars {
+		t.Fatalf("a long event's title: %d characters", n)
 	}
 	p, _ = eventProposal(Event{Title: "Soon", Start: now.Add(3 * time.Hour)}, now, time.UTC)
 	if p.Due != "2026-12-02" {

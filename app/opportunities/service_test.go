@@ -527,3 +527,43 @@ func TestQuickAddRulesAreTasksRules(t *testing.T) {
 		}
 	}
 }
+
+// TestAcceptRace: two accepts at once make one task.
+func TestAcceptRace(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	conv, _ := f.conversation(t, f.user, "Remember to call the bank.")
+	res, err := f.a.Opportunities.FromConversation(ctx, f.user, conv)
+	if err != nil || len(res.Items) != 1 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	id := res.Items[0].ID
+	errs := make(chan error, 2)
+	start := make(chan struct{})
+	for range 2 {
+		go func() {
+			<-start
+			_, err := f.a.Opportunities.Accept(ctx, f.user, id, opportunities.Edit{})
+			errs <- err
+		}()
+	}
+	close(start)
+	ok, decided := 0, 0
+	for range 2 {
+		switch err := <-errs; {
+		case err == nil:
+			ok++
+		case errors.Is(err, opportunities.ErrDecided):
+			decided++
+		default:
+			t.Fatal(err)
+		}
+	}
+	page, err := f.a.Tasks.List(ctx, f.user, tasks.ListRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok != 1 || decided != 1 || page.Total != 1 {
+		t.Fatalf("%d accepted, %d refused, %d tasks", ok, decided, page.Total)
+	}
+}

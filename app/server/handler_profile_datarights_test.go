@@ -137,7 +137,8 @@ func seedUser(t *testing.T, srv *servertest.Server, c *servertest.Client, tag st
 		Priority: "none", SourceKind: "conversation", ConversationID: &s.ConvIDs[0], Evidence: "evidence of " + tag, ProposedBy: "rules"}, now); err != nil {
 		t.Fatal(err)
 	}
-	if res := c.Put("/api/v1/tasks/opportunities/settings", map[string]any{"document_collections": []string{"collection of " + tag}}); res.Status != 200 {
+	if res := c.Put("/api/v1/tasks/opportunities/settings", map[string]any{"document_collections": []string{"collection of " + tag},
+		"conversations_when_quiet": true}); res.Status != 200 {
 		t.Fatalf("opportunity settings: %s", res)
 	}
 
@@ -276,7 +277,8 @@ func TestDataExport(t *testing.T) {
 			Status   string `json:"status"`
 		} `json:"opportunities"`
 		OpportunitySettings struct {
-			DocumentCollections []string `json:"document_collections"`
+			DocumentCollections    []string `json:"document_collections"`
+			ConversationsWhenQuiet bool     `json:"conversations_when_quiet"`
 		} `json:"opportunity_settings"`
 		ClientCertificates []struct {
 			Serial   string    `json:"serial"`
@@ -335,7 +337,7 @@ func TestDataExport(t *testing.T) {
 		t.Errorf("task categories: %+v", ex.TaskCategories)
 	}
 	if len(ex.Opportunities) != 1 || ex.Opportunities[0].Title != "opportunity of alice" || ex.Opportunities[0].Evidence != "evidence of alice" ||
-		ex.Opportunities[0].Status != "open" || len(ex.OpportunitySettings.DocumentCollections) != 1 {
+		ex.Opportunities[0].Status != "open" || len(ex.OpportunitySettings.DocumentCollections) != 1 || !ex.OpportunitySettings.ConversationsWhenQuiet {
 		t.Errorf("opportunities: %+v %+v", ex.Opportunities, ex.OpportunitySettings)
 	}
 	if len(ex.ClientCertificates) != 1 || ex.ClientCertificates[0].Name != "cert of alice" || ex.ClientCertificates[0].NotAfter.IsZero() {

@@ -82,7 +82,7 @@ func (s *Server) opportunityDismissPOST(c *fiber.Ctx) error {
 }
 
 // opportunitySettingsGET reads which document collections are read for
-// opportunities.
+// opportunities, and whether quiet conversations are.
 func (s *Server) opportunitySettingsGET(c *fiber.Ctx) error {
 	res, err := s.app.Opportunities.Settings(c.UserContext(), currentUser(c).UserID)
 	if err != nil {
@@ -91,9 +91,9 @@ func (s *Server) opportunitySettingsGET(c *fiber.Ctx) error {
 	return c.JSON(res)
 }
 
-// opportunitySettingsPUT replaces them.
+// opportunitySettingsPUT changes them: fields left out stay.
 func (s *Server) opportunitySettingsPUT(c *fiber.Ctx) error {
-	var in opportunities.Settings
+	var in opportunities.SettingsPatch
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}

@@ -257,3 +257,40 @@ func TestTasksParse(t *testing.T) {
 		sc.Run(t, c)
 	}
 }
+
+// TestOpportunitiesWhenQuiet: with the switch on, a conversation is read
+// once it has had no reply for a while; with it off, never.
+func TestOpportunitiesWhenQuiet(t *testing.T) {
+	srv := servertest.Start(t)
+	srv.App.Opportunities.QuietAfter = 50 * time.Millisecond
+	on, off := srv.User(t, "user"), srv.User(t, "user")
+	for _, sc := range []servertest.Scenario{
+		{Name: "off by default", Method: "GET", Path: "/api/v1/tasks/opportunities/settings", WantStatus: 200,
+			WantContains: []string{`"conversations_when_quiet":false`}},
+		{Name: "collections first", Method: "PUT", Path: "/api/v1/tasks/opportunities/settings",
+			Request: body(map[string]any{"document_collections": []string{"work"}}), WantStatus: 200},
+		{Name: "turn on, collections stay", Method: "PUT", Path: "/api/v1/tasks/opportunities/settings",
+			Request: body(map[string]any{"conversations_when_quiet": true}), WantStatus: 200,
+			WantContains: []string{`"conversations_when_quiet":true`, `"document_collections":["work"]`}},
+		{Name: "not a boolean", Method: "PUT", Path: "/api/v1/tasks/opportunities/settings",
+			Request: body(map[string]any{"conversations_when_quiet": "yes"}), WantStatus: 400, WantField: "conversations_when_quiet"},
+	} {
+		sc.Run(t, on)
+	}
+	ws := dialWS(t, srv.URL, "/api/v1/ws/progress", accessTokenOf(t, on))
+	poll(t, 5*time.Second, "subscription", func() bool { return srv.App.Hub.Subscribers(mustUserID(t, on)) == 1 })
+
+	// The one with it off speaks first: its wait, had it one, would end first.
+	chatSay(t, off, "Remember to feed the cat.")
+	conv := chatSay(t, on, "Remember to water the plants.")
+	data := frame(ws.expect("event")["data"].(map[string]any))
+	if data.str("type") != "opportunities" || data.str("source") != "conversation" || data.num("conversation_id") != conv || data.num("count") != 1 {
+		t.Fatalf("event %v", data)
+	}
+	if got := listOpportunities(t, on, ""); len(got) != 1 || got[0].Title != "Water the plants" {
+		t.Fatalf("on: %+v", got)
+	}
+	if got := listOpportunities(t, off, "?status=all"); len(got) != 0 {
+		t.Fatalf("off: %+v", got)
+	}
+}

@@ -62,3 +62,10 @@ CREATE TABLE opportunity_collections (
     collection TEXT    NOT NULL,
     PRIMARY KEY (user_id, collection)
 ) WITHOUT ROWID;
+
+-- A user's switches for opportunities: conversations_when_quiet reads a
+-- conversation for tasks once it has had no reply for a while.
+CREATE TABLE opportunity_settings (
+    user_id                  INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    conversations_when_quiet INTEGER NOT NULL DEFAULT 0
+);

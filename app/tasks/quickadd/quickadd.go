@@ -140,8 +140,8 @@ func (p *parser) match(i int, res *Result) (frag, bool) {
 	switch {
 	case strings.HasPrefix(t.norm, "#") && len(t.norm) > 1:
 		name := strings.TrimLeft(strings.TrimRight(t.raw, ",.;:?)\"'"), "#")
-		if name == "" {
-			return frag{}, false
+		if name == "" || strings.Trim(name, "0123456789") == "" {
+			return frag{}, false // "#42" is an issue's number
 		}
 		if res.Category == "" {
 			res.Category = name
@@ -244,21 +244,27 @@ func (p *parser) finish(res *Result) {
 }
 
 // title is what no rule took, with the connecting words a removed phrase
-// leaves dangling ("pay rent on" → "pay rent").
+// leaves dangling ("pay rent on" → "pay rent"); a word that ends the line
+// as typed ("every") stays.
 func title(toks []tok, used []bool) string {
-	var words []string
-	for i, t := range toks {
+	var kept []int
+	for i := range toks {
 		if !used[i] {
-			words = append(words, t.raw)
+			kept = append(kept, i)
 		}
 	}
-	for len(words) > 0 {
-		last := strings.ToLower(strings.TrimRight(words[len(words)-1], ",;:"))
-		if dangling[last] {
-			words = words[:len(words)-1]
+	for len(kept) > 0 {
+		last := kept[len(kept)-1]
+		w := strings.ToLower(strings.TrimRight(toks[last].raw, ",;:"))
+		if dangling[w] && last+1 < len(toks) && used[last+1] {
+			kept = kept[:len(kept)-1]
 			continue
 		}
 		break
+	}
+	words := make([]string, 0, len(kept))
+	for _, i := range kept {
+		words = append(words, toks[i].raw)
 	}
 	for len(words) > 0 && (words[0] == "-" || words[0] == "–" || words[0] == ":") {
 		words = words[1:]
