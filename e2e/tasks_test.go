@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
@@ -135,6 +136,28 @@ func dragTouch(b *Browser, from, to string) {
 	touchAt(b, input.DispatchTouchEventTypeTouchEnd, x1, y1)
 }
 
+// typeKey presses a printable key as a keyboard does: one keyDown that
+// carries its text, so the character is typed only if the page lets the key
+// through (chromedp's KeyEvent sends the character as a separate event,
+// which preventDefault on the key press cannot hold back).
+func typeKey(b *Browser, r rune) {
+	b.T.Helper()
+	s := string(r)
+	code := int64(unicode.ToUpper(r))
+	keyCode := "Key" + strings.ToUpper(s)
+	if r == '/' {
+		code, keyCode = 191, "Slash"
+	}
+	for _, p := range []input.DispatchKeyEventParams{
+		{Type: input.DispatchKeyEventTypeKeyDown, Key: s, Code: keyCode, Text: s, UnmodifiedText: s, WindowsVirtualKeyCode: code, NativeVirtualKeyCode: code},
+		{Type: input.DispatchKeyEventTypeKeyUp, Key: s, Code: keyCode, WindowsVirtualKeyCode: code, NativeVirtualKeyCode: code},
+	} {
+		if _, err := chromedp.Call(b.Ctx(), input.DispatchKeyEvent, p); err != nil {
+			b.T.Fatalf("e2e: key %q: %v", s, err)
+		}
+	}
+}
+
 // key presses one key on the focused element (real key events).
 func key(b *Browser, k string) {
 	b.T.Helper()
@@ -237,11 +260,20 @@ func TestTasksBoardKeyboardAndPhone(t *testing.T) {
 	b.WaitVisible(`[data-shortcuts-help][open]`)
 	key(b, kb.Escape)
 	b.WaitGone(`[data-shortcuts-help][open]`)
-	key(b, "/")
+	// n goes to the quick-add bar without typing an n; there x is a letter.
+	typeKey(b, 'n')
+	b.WaitFor("the quick-add bar focused", `document.activeElement === document.querySelector('[data-testid=quick-add]')`)
+	typeKey(b, 'x')
+	if v := Eval[string](b, `document.querySelector('[data-testid=quick-add]').value`); v != "x" {
+		t.Errorf("n, then x typed into the quick-add bar, gave %q", v)
+	}
+	b.Fill(`[data-testid=quick-add]`, "")
+	b.Exec(`document.activeElement.blur()`)
+	typeKey(b, '/')
 	b.WaitFor("the search focused", `document.activeElement === document.querySelector('[data-testid=task-search]')`)
-	// (CDP sends the "/" character apart from its key press, so the page's
-	// preventDefault cannot hold it back here as it does in a browser.)
-	b.Fill(`[data-testid=task-search]`, "invoice")
+	for _, r := range "invoice" {
+		typeKey(b, r)
+	}
 	b.WaitFor("only the task with invoice in its notes or title", `(() => { const r = [...document.querySelectorAll('[data-view=list] [data-task-title]')].map(e => e.dataset.taskTitle); return r.length > 0 && r.every(t => t === `+js(first)+` || t === 'Find the invoice number'); })()`)
 	b.WaitFor("the search in the URL", `location.search === '?q=invoice'`)
 	b.Click(`[data-clear-filters]`)
