@@ -1,13 +1,13 @@
 				{
-					__sveltekit_ugv54y = {
+					__sveltekit_yxq94v = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.BwcWUZCN.js"),
-						import("/_app/immutable/entry/app.wHHHjy3M.js")
+						import("/_app/immutable/entry/start.BBqnPDTt.js"),
+						import("/_app/immutable/entry/app.ByfZ5u7S.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
