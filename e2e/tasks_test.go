@@ -524,3 +524,39 @@ func TestTasksContrastLightAndDark(t *testing.T) {
 		b.Exec(`document.querySelector('[data-drawer]').close()`)
 	}
 }
+
+// Proposals found in the background reach the inbox while the page is
+// open: tick a document collection under "Finding tasks", upload a
+// document into it, and its task appears without a reload (the progress
+// socket's event). The quiet-conversation switch is saved too.
+func TestTasksFoundInBackground(t *testing.T) {
+	b := tasksPage(t, "finder@example.com")
+	upload := func(name, collection, text string) {
+		b.Exec(`(async () => {
+			const csrf = (await (await fetch('/api/v1/auth/csrf-token')).json()).csrf_token;
+			const form = new FormData();
+			form.append('collection', ` + js(collection) + `);
+			form.append('file', new File([` + js(text) + `], ` + js(name) + `, { type: 'text/plain' }));
+			const r = await fetch('/api/v1/documents', { method: 'POST', headers: { 'X-CSRF-TOKEN': csrf }, body: form });
+			if (!r.ok) throw new Error(await r.text());
+		})()`)
+	}
+	// A first document makes the collection; reading it was not asked for.
+	upload("old.txt", "household", "Shopping list and other notes about the garden.")
+	waitAPI(b, "old.txt ready", `fetch('/api/v1/documents').then(r => r.json()).then(p => p.items.some(d => d.name === 'old.txt' && d.status === 'ready'))`)
+	b.Reload()
+	b.WaitVisible(`[data-finding-collection=household]`)
+	b.Click(`[data-finding-quiet]`)
+	waitAPI(b, "quiet conversations on", `fetch('/api/v1/tasks/opportunities/settings').then(r => r.json()).then(s => s.conversations_when_quiet === true)`)
+	b.Click(`[data-finding-collection=household]`)
+	waitAPI(b, "household read", `fetch('/api/v1/tasks/opportunities/settings').then(r => r.json()).then(s => s.document_collections.join() === 'household')`)
+	if b.Count(`[data-opportunity]`) != 0 {
+		t.Fatal("proposals before any document was read")
+	}
+	b.WaitFor("the progress socket open", `document.querySelector('[data-tasks-page]').dataset.progressSocket === 'open'`)
+	upload("letter.txt", "household", "The boiler makes a noise. Remember to call the heating engineer on Monday.")
+	b.WaitVisible(`[data-opportunity]:has([data-evidence*="heating engineer"])`)
+	if href := Eval[string](b, `document.querySelector('[data-opportunity] [data-opportunity-source]').getAttribute('href')`); !strings.HasPrefix(href, "/documents/") {
+		t.Errorf("the proposal's source link %q", href)
+	}
+}

@@ -1,6 +1,6 @@
 // The tasks API through lib/api.ts: one function per call the page makes.
 import { api } from '$lib/api';
-import type { BulkResult, Category, Opportunity, OpportunityEdit, ParsedTask, Task, TaskInput, TaskList, TaskStatus } from './types';
+import type { BulkResult, Category, FindingSettings, Opportunity, OpportunityEdit, ParsedTask, Task, TaskInput, TaskList, TaskStatus } from './types';
 
 const BASE = '/api/v1/tasks';
 
@@ -64,6 +64,26 @@ export const listOpportunities = async () => (await api<{ items: Opportunity[] }
 export const acceptOpportunity = (id: number, edits: OpportunityEdit) =>
 	api<{ task: Task; opportunity: Opportunity }>('POST', `${BASE}/opportunities/${id}/accept`, edits);
 export const dismissOpportunity = (id: number) => api<Opportunity>('POST', `${BASE}/opportunities/${id}/dismiss`);
+
+export const findingSettings = () => api<FindingSettings>('GET', `${BASE}/opportunities/settings`);
+export const saveFindingSettings = (s: Partial<FindingSettings>) => api<FindingSettings>('PUT', `${BASE}/opportunities/settings`, s);
+
+/** The names of the user's document collections ("" for documents without one), from their documents. */
+export async function documentCollections(maxPages = 10): Promise<string[]> {
+	const names = new Set<string>();
+	for (let page = 1; page <= maxPages; page++) {
+		const r = await api<{ items: { collection: string }[]; total: number }>('GET', `/api/v1/documents?per_page=100&page=${page}`);
+		for (const d of r.items ?? []) names.add(d.collection ?? '');
+		if ((r.items ?? []).length === 0 || page * 100 >= r.total) break;
+	}
+	return [...names].sort();
+}
+
+/** Whether a progress frame says proposals were found in the background. */
+export function isFoundEvent(f: Record<string, unknown>): boolean {
+	const d = f.data as { type?: unknown } | undefined;
+	return f.type === 'event' && !!d && d.type === 'opportunities';
+}
 
 /** The user's time zone (their profile's), for due groups and the wall clock of dues. */
 export async function profileZone(): Promise<string> {

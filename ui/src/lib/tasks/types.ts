@@ -143,6 +143,24 @@ export interface OpportunityEdit {
 	category?: string;
 }
 
+/** Where the model looks for tasks by itself (GET/PUT /tasks/opportunities/settings). */
+export interface FindingSettings {
+	/** Collections whose new documents are read ("" is documents without a collection). */
+	document_collections: string[];
+	/** A conversation is read once it has gone quiet. */
+	conversations_when_quiet: boolean;
+}
+
+/** A progress event: proposals found in the background. */
+export interface FoundEvent {
+	type: 'opportunities';
+	source: 'document' | 'conversation' | string;
+	document_id?: number;
+	conversation_id?: number;
+	count: number;
+	proposed_by: string;
+}
+
 /** The answer of "find tasks in this chat" (POST /conversations/{id}/opportunities). */
 export interface Proposed {
 	items: Opportunity[];

@@ -1,13 +1,13 @@
 				{
-					__sveltekit_yxq94v = {
+					__sveltekit_6ei0be = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.BBqnPDTt.js"),
-						import("/_app/immutable/entry/app.ByfZ5u7S.js")
+						import("/_app/immutable/entry/start.54t79yiN.js"),
+						import("/_app/immutable/entry/app.DswHfZ4S.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
