@@ -249,6 +249,16 @@ func TestTasksBoardKeyboardAndPhone(t *testing.T) {
 	b.WaitVisible(`[data-drawer-notes-preview] strong`)
 	b.Click(`[data-drawer-save]`)
 	b.WaitText(`[data-drawer] [role=status]`, "Saved")
+	// A repeat rule and a due time in the user's zone (UTC here): every
+	// Monday and Thursday from Monday 7 January 2030 at 09:30.
+	b.Fill(`[data-drawer-day]`, "2030-01-07")
+	b.Fill(`[data-drawer-time]`, "09:30")
+	b.Fill(`[data-drawer-freq]`, "WEEKLY")
+	b.Click(`[data-day=MO]`)
+	b.Click(`[data-day=TH]`)
+	b.WaitText(`[data-drawer-rule]`, "Every week on Monday and Thursday")
+	b.Click(`[data-drawer-save]`)
+	waitAPI(b, "the rule saved", `fetch('/api/v1/tasks?q=invoice').then(r => r.json()).then(p => p.items.some(t => t.recurrence === 'FREQ=WEEKLY;BYDAY=MO,TH' && t.due === '2030-01-07T09:30:00Z'))`)
 	b.Fill(`[data-new-subtask]`, "Find the invoice number")
 	b.Exec(`document.querySelector('[data-new-subtask]').form.requestSubmit()`)
 	b.WaitVisible(`[data-subtask="Find the invoice number"]`)

@@ -1,13 +1,13 @@
 				{
-					__sveltekit_6ei0be = {
+					__sveltekit_858pjx = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.54t79yiN.js"),
-						import("/_app/immutable/entry/app.DswHfZ4S.js")
+						import("/_app/immutable/entry/start.BPAR-oxB.js"),
+						import("/_app/immutable/entry/app.BTE7XWW3.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
