@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -15,10 +16,12 @@ import (
 	"time"
 
 	"github.com/aiwfe/aiwfe/app/auth"
+	"github.com/aiwfe/aiwfe/app/calendar"
 	"github.com/aiwfe/aiwfe/app/certs"
 	"github.com/aiwfe/aiwfe/app/chat"
 	"github.com/aiwfe/aiwfe/app/config"
 	"github.com/aiwfe/aiwfe/app/datarights"
+	"github.com/aiwfe/aiwfe/app/dav"
 	"github.com/aiwfe/aiwfe/app/documents"
 	"github.com/aiwfe/aiwfe/app/hub"
 	"github.com/aiwfe/aiwfe/app/llm"
@@ -103,6 +106,9 @@ type App struct {
 	// Opportunities is the tasks a model proposes from conversations,
 	// documents and events, and quick add's model path.
 	Opportunities *opportunities.Service
+	// Calendar is calendars, events (recurrence expanded), ICS import,
+	// export and private feeds, and feed subscriptions.
+	Calendar *calendar.Service
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 
@@ -204,6 +210,14 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 	a.Opportunities = opportunities.New(opportunities.Deps{Store: st, LLM: a.LLM, Hub: a.Hub, Log: log, Now: a.now,
 		DefaultModel: cfg.LLM.DefaultModel, User: a.Auth.User, Tasks: opportunityTasks{a.Tasks},
 		Conversations: opportunityChat{a.Chat}, Documents: opportunityDocuments{a.Documents}, Embed: a.Documents.Embed})
+	// Feeds are refreshed only in the serving process (the server starts
+	// the refresher), like the ingestion worker.
+	feedMax := int64(cfg.Calendar.FeedMaxMB) << 20
+	a.Calendar = calendar.New(calendar.Deps{Store: st, Log: log, Now: a.now, Hub: a.Hub, NoRefresh: true,
+		Fetch: func(ctx context.Context, req *http.Request) (*http.Response, error) {
+			return a.Outbound.Do(ctx, req, netguard.WithMaxBytes(feedMax))
+		},
+		FeedRefresh: cfg.Calendar.FeedRefresh.D(), FeedMaxBytes: feedMax, FeedMaxEvents: cfg.Calendar.FeedMaxEvents})
 	a.DataRights = datarights.New(datarights.Deps{Store: st, Cache: a.Cache, Accounts: a.Auth, Log: log, Now: a.now})
 	a.Users = users.New(users.Deps{Store: st, Cache: a.Cache, Accounts: a.Auth, Erase: a.DataRights.Erase,
 		DefaultModel: cfg.LLM.DefaultModel, Log: log, Now: a.now,
@@ -219,7 +233,8 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 	// The archive's sections come in this order; every table referring
 	// to users belongs to one part.
 	a.DataRights.Register(a.Users.DataPart(), a.Auth.DataPart(), a.Chat.DataPart(), a.MFA.DataPart(), a.Certs.DataPart(),
-		a.Documents.DataPart(), a.Tasks.DataPart(), a.Opportunities.DataPart())
+		a.Documents.DataPart(), a.Tasks.DataPart(), a.Calendar.DataPart(), a.Opportunities.DataPart())
+	a.DataRights.Register(a.Auth.AppPasswordsPart(), dav.DataPart{})
 	ok = true
 	return a, nil
 }
@@ -239,6 +254,9 @@ func (a *App) Close() {
 	}
 	if a.Opportunities != nil {
 		a.Opportunities.Close()
+	}
+	if a.Calendar != nil {
+		a.Calendar.Close()
 	}
 	if a.Hub != nil {
 		a.Hub.Close()

@@ -23,6 +23,7 @@ echo
 echo "== chat tools: a confirmed create_task over /ws/chat (send → proposal, tool_confirm → tool_result)"
 go test ./app/server -run '^$' -bench '^BenchmarkToolConfirmRoundTrip$' -benchtime 100x -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
 
+
 echo
 echo "== database: message inserts (one transaction each) with synchronous=FULL (default) and NORMAL"
 go test ./store -run '^$' -bench '^BenchmarkMessageInsert$' -benchtime 2s -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
@@ -38,6 +39,14 @@ go test ./app/tasks/quickadd -run '^$' -bench '^BenchmarkParse$' -benchtime 2s -
 echo
 echo "== documents: search latency at 100k passages (384-dim vectors), SciFact quality and ingestion rate (make eval)"
 go test ./app/documents -run '^$' -bench '^Benchmark(SciFact|SearchLatency100k)$' -benchtime 1x -count 1 -timeout 30m | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
+
+echo
+echo "== calendar: month view of 500 recurring series begun a year before (expansion on the server; target p95 < 20 ms)"
+go test ./app/calendar -run '^$' -bench '^BenchmarkMonthView$' -benchtime 200x -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
+
+echo
+echo "== calendar: a CalDAV REPORT (calendar-query over a year) answering 2,000 events, and a first WebDAV sync of them; app-password auth"
+go test ./app/server -run '^$' -bench '^BenchmarkCalDAVReport$' -benchtime 20x -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
 
 echo
 echo "== tasks: list latency over 10,000 tasks with the page's filters, sorts and searches (p50, p95; target p95 < 10 ms)"

@@ -3,6 +3,8 @@
 # twice: Debian's chromium (browser tests), oathtool (an independent TOTP),
 # openssl and curl (mTLS checks), gcc and libc6-dev (the race detector),
 # pandoc, LibreOffice, Ghostscript and qpdf (documents to extract);
+# python3-icalendar (real-world calendars to round-trip); vdirsyncer and
+# python3-caldav (CalDAV clients);
 # the UI's npm packages; and the test peers
 # built from the Go module proxy (Ollama with a tiny model; Pebble is built
 # by the tlsmgr tests themselves).
@@ -23,6 +25,13 @@ command -v pandoc   >/dev/null || need+=(pandoc)
 command -v soffice  >/dev/null || need+=(libreoffice-writer-nogui)
 command -v ps2pdf   >/dev/null || need+=(ghostscript)
 command -v qpdf     >/dev/null || need+=(qpdf)
+# The calendar's ICS round trips use the real-world calendars of Debian's
+# python3-icalendar test suite, and that library to read the exports.
+[ -d /usr/lib/python3/dist-packages/icalendar/tests ] || need+=(python3-icalendar)
+# CalDAV clients no one here wrote sync with the /dav server: vdirsyncer
+# and Python's caldav library (Debian's, for Debian's python3).
+command -v vdirsyncer >/dev/null || need+=(vdirsyncer)
+/usr/bin/python3 -c 'import caldav' 2>/dev/null || need+=(python3-caldav)
 # shellcheck source=scripts/apt.sh
 . scripts/apt.sh
 if [ ${#need[@]} -gt 0 ]; then

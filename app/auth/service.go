@@ -56,7 +56,12 @@ type Service struct {
 	// onForget runs with forgetUser (see OnForgetUser).
 	onForget []func(id int64)
 	logins   *loginLimiter
-	api      *apiLimiter
+	// davLogins counts Basic-auth sign-ins on /dav (apppasswords.go):
+	// the login limiter's rules, its own counters.
+	davLogins *loginLimiter
+	// appKey keys the app passwords' hash.
+	appKey []byte
+	api    *apiLimiter
 	// retention keeps the security audit bounded.
 	retention eventRetention
 	// dummyHash is verified against for unknown emails so they cost the
@@ -150,6 +155,8 @@ func New(d Deps) (*Service, error) {
 	// pages back a second after its last hash.
 	s.argonMem.After = time.Second
 	s.logins = newLoginLimiter(d.Config.Auth, now)
+	s.davLogins = newLoginLimiter(d.Config.Auth, now)
+	s.appKey = appPasswordKey(d.EncryptionKey)
 	s.api = newAPILimiter(d.Config.Auth.APIRequestsPerMin, now)
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

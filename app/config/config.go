@@ -34,6 +34,7 @@ type Config struct {
 	LLM      LLM      `toml:"llm"`
 	Cache    Cache    `toml:"cache"`
 	Outbound Outbound `toml:"outbound"`
+	Calendar Calendar `toml:"calendar"`
 
 	// Demo is set by `aiwfe serve --demo`; it has no file key.
 	Demo bool `toml:"-"`
@@ -139,6 +140,18 @@ type Outbound struct {
 	MaxMB   int      `toml:"max_mb"`
 }
 
+// Calendar governs calendar feed subscriptions (ICS URLs fetched through
+// the outbound guard).
+type Calendar struct {
+	// FeedRefresh is how often a subscribed feed is fetched when it names
+	// no REFRESH-INTERVAL of its own.
+	FeedRefresh Duration `toml:"feed_refresh"`
+	// FeedMaxMB and FeedMaxEvents cap one feed; a larger one keeps its
+	// last good copy and shows the error.
+	FeedMaxMB     int `toml:"feed_max_mb"`
+	FeedMaxEvents int `toml:"feed_max_events"`
+}
+
 // Cache sizes the in-process cache that replaces Redis.
 type Cache struct {
 	MaxMB int `toml:"max_mb"`
@@ -193,6 +206,7 @@ func Default() *Config {
 		},
 		Cache:    Cache{MaxMB: 32},
 		Outbound: Outbound{Timeout: Duration(30 * time.Second), MaxMB: 20},
+		Calendar: Calendar{FeedRefresh: Duration(30 * time.Minute), FeedMaxMB: 10, FeedMaxEvents: 5000},
 	}
 }
 
@@ -460,6 +474,15 @@ func (c *Config) Validate() error {
 	}
 	if c.Outbound.MaxMB < 1 || c.Outbound.MaxMB > 1024 {
 		return &Error{Key: "outbound.max_mb", Reason: "must be between 1 and 1024"}
+	}
+	if c.Calendar.FeedRefresh < Duration(time.Minute) || c.Calendar.FeedRefresh > Duration(7*24*time.Hour) {
+		return &Error{Key: "calendar.feed_refresh", Reason: "must be between 1m and 168h"}
+	}
+	if c.Calendar.FeedMaxMB < 1 || c.Calendar.FeedMaxMB > 100 {
+		return &Error{Key: "calendar.feed_max_mb", Reason: "must be between 1 and 100"}
+	}
+	if c.Calendar.FeedMaxEvents < 1 || c.Calendar.FeedMaxEvents > 100_000 {
+		return &Error{Key: "calendar.feed_max_events", Reason: "must be between 1 and 100000"}
 	}
 	if c.Data.Dir == "" {
 		return &Error{Key: "data.dir", Reason: "must not be empty"}

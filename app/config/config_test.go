@@ -106,6 +106,10 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"rp id not a name", "[webauthn]\nrp_id = \"bad name\"\n", nil, "webauthn.rp_id"},
 		{"rp origin", "[webauthn]\nrp_origins = [\"localhost\"]\n", nil, "webauthn.rp_origins"},
 		{"llm url", "[llm]\nbase_url = \"localhost:11434\"\n", nil, "llm.base_url"},
+		{"feed refresh", "[calendar]\nfeed_refresh = \"10s\"\n", nil, "calendar.feed_refresh"},
+		{"env feed refresh", "", []string{"AIWFE_CALENDAR_FEED_REFRESH=soon"}, "AIWFE_CALENDAR_FEED_REFRESH"},
+		{"feed size", "[calendar]\nfeed_max_mb = 0\n", nil, "calendar.feed_max_mb"},
+		{"feed events", "[calendar]\nfeed_max_events = 0\n", nil, "calendar.feed_max_events"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

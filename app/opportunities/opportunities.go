@@ -124,6 +124,11 @@ type Service struct {
 	// QuietAfter is how long a conversation has no reply before it is
 	// read, for users who turned that on.
 	QuietAfter time.Duration
+	// ProposeTokens and ParseTokens bound the model's answers (Ollama's
+	// num_predict, OpenAI's max_tokens): a model that rambles past them
+	// gives JSON cut short, which is refused like any other bad answer.
+	ProposeTokens int
+	ParseTokens   int
 
 	d     Deps
 	store *store.Store
@@ -167,7 +172,8 @@ func New(d Deps) *Service {
 		d.User = func(ctx context.Context, id int64) (*store.User, error) { return store.UserByID(ctx, d.Store.DB, id) }
 	}
 	s := &Service{d: d, store: d.Store, log: d.Log, now: d.Now, queue: make(chan job, queueSize),
-		quiet: map[int64]*time.Timer{}, ModelTimeout: 3 * time.Minute, ParseTimeout: 30 * time.Second, QuietAfter: 10 * time.Minute}
+		quiet: map[int64]*time.Timer{}, ModelTimeout: 3 * time.Minute, ParseTimeout: 30 * time.Second, QuietAfter: 10 * time.Minute,
+		ProposeTokens: 2048, ParseTokens: 512}
 	s.bg, s.stop = context.WithCancel(context.Background())
 	s.wg.Add(1)
 	go func() { defer s.wg.Done(); s.readInBackground() }()

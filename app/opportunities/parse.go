@@ -103,7 +103,7 @@ func (s *Service) refine(ctx context.Context, out *Parsed, text, model string, n
 	defer cancel()
 	rules, _ := json.Marshal(parseAnswer{Title: out.Title, Due: out.Due, Recurrence: out.Recurrence, Category: out.Category,
 		Priority: out.Priority, Tags: out.Tags})
-	req := structuredRequest(model, parseSystem, fmt.Sprintf("Rules' reading: %s\nLine: %s", rules, text), 512, now, loc)
+	req := structuredRequest(model, parseSystem, fmt.Sprintf("Rules' reading: %s\nLine: %s", rules, text), s.ParseTokens, now, loc)
 	var ans parseAnswer
 	if err := llm.Structured(ctx, s.d.LLM, req, parseSchema, &ans); err != nil {
 		out.ModelError = strings.Replace(modelFailure(err), "rules answered", "rules' answer stands", 1)

@@ -293,7 +293,8 @@ func promptParts(parts []part, recent bool) []part {
 }
 
 // ask runs the model path unless the model is the demo (or absent), and
-// falls back to the rules when it fails or its answer is refused.
+// falls back to the rules when it fails, its answer is refused, or it
+// found nothing.
 func (s *Service) ask(ctx context.Context, u *store.User, rules func() []proposal,
 	model func(name string) ([]proposal, int, error)) ([]proposal, *Proposed) {
 	res := &Proposed{ProposedBy: "rules"}
@@ -311,13 +312,15 @@ func (s *Service) ask(ctx context.Context, u *store.User, rules func() []proposa
 		s.log.Info("opportunities: the model's proposals not used", "model", name, "err", err)
 		return rules(), res
 	case len(props) == 0 && rejected > 0:
-		res.Reason = "the model's proposals did not quote the source, so none was kept"
+		res.Reason = "the model's proposals did not quote the source, so the rules answered"
+		return rules(), res
+	case len(props) == 0:
+		// Small models under-read; the rules only take what is said
+		// outright ("I need to ..."), so they are worth a second look.
+		res.Reason = "the model found nothing, so the rules answered"
 		return rules(), res
 	}
 	res.ProposedBy = "model"
-	if len(props) == 0 {
-		res.Reason = "the model found nothing to do"
-	}
 	return props, res
 }
 
@@ -429,9 +432,7 @@ func (s *Service) modelProposals(ctx context.Context, model, what string, parts 
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.ModelTimeout)
 	defer cancel()
-	// num_predict bounds the answer: a model that rambles past it gives
-	// JSON cut short, which is refused like any other bad answer.
-	req := structuredRequest(model, proposeSystem, what+":\n\n"+b.String(), 2048, now, loc)
+	req := structuredRequest(model, proposeSystem, what+":\n\n"+b.String(), s.ProposeTokens, now, loc)
 	var ans modelAnswer
 	if err := llm.Structured(ctx, s.d.LLM, req, proposalSchema, &ans); err != nil {
 		return nil, 0, err

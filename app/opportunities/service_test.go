@@ -286,11 +286,11 @@ func TestConversationStandIn(t *testing.T) {
 		t.Fatalf("down: %+v", res)
 	}
 
-	// The model finds nothing: that is an answer, not a failure.
-	conv5, _ := f.conversation(t, f.user, "What a lovely day.")
+	// The model finds nothing: the rules have a second look.
+	conv5, _ := f.conversation(t, f.user, "What a lovely day. Remember to buy bread.")
 	f.standIn(t, `{"tasks":[]}`)
 	res, err = f.a.Opportunities.FromConversation(ctx, f.user, conv5)
-	if err != nil || res.ProposedBy != "model" || len(res.Items) != 0 || res.Reason == "" {
+	if err != nil || res.ProposedBy != "rules" || len(res.Items) != 1 || !strings.Contains(res.Reason, "found nothing") {
 		t.Fatalf("nothing: %+v %v", res, err)
 	}
 }
@@ -312,6 +312,10 @@ func TestConversationRealOllama(t *testing.T) {
 	// On a loaded machine the tiny model can be slow: past these the
 	// rules answer, which is one of the outcomes this test accepts.
 	f.a.Opportunities.ModelTimeout, f.a.Opportunities.ParseTimeout = 60*time.Second, 20*time.Second
+	// Short answers: the tiny model fills strings with noise up to their
+	// length, which takes minutes on a loaded machine; cut short, its
+	// JSON is refused as any bad answer is.
+	f.a.Opportunities.ProposeTokens, f.a.Opportunities.ParseTokens = 48, 48
 	if _, err := f.a.Store.DB.Exec("UPDATE users SET task_model = ? WHERE id = ?", llmtest.RealModel, f.user); err != nil {
 		t.Fatal(err)
 	}
@@ -325,7 +329,9 @@ func TestConversationRealOllama(t *testing.T) {
 	if res.Model != llmtest.RealModel {
 		t.Fatalf("model %q", res.Model)
 	}
-	if res.ProposedBy == "rules" && len(res.Items) != 2 {
+	// The tiny model answers an empty list or JSON cut short: either way
+	// the rules answer.
+	if res.ProposedBy != "rules" || len(res.Items) != 2 {
 		t.Fatalf("the rules' fallback: %+v", res)
 	}
 	for _, it := range res.Items {

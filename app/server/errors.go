@@ -100,13 +100,14 @@ var knownMethods = map[string]bool{
 const allowedMethods = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
 
 // refuseUnknownMethods wraps f's fasthttp handler so that a method fiber
-// does not know (PROPFIND, BREW) gets the JSON 405 every other refusal
-// gets, with the usual headers.
+// does not know (BREW), or a WebDAV method outside /dav (handler_dav.go),
+// gets the JSON 405 every other refusal gets, with the usual headers.
 func (s *Server) refuseUnknownMethods(f *fiber.App) {
 	srv := f.Server()
 	next := srv.Handler
 	srv.Handler = func(fc *fasthttp.RequestCtx) {
-		if knownMethods[string(fc.Method())] {
+		m := string(fc.Method())
+		if knownMethods[m] || davMethods[m] && davPath(string(fc.Path())) {
 			next(fc)
 			return
 		}

@@ -117,6 +117,11 @@ func seedUser(t *testing.T, srv *servertest.Server, c *servertest.Client, tag st
 		t.Fatal(err)
 	}
 	srv.App.Auth.ForgetUser(s.ID)
+	// An app password, through the API: neither its secret nor its hash
+	// may reach the export.
+	appPW := createAppPassword(t, c, "phone of "+tag)
+	s.Secrets = append(s.Secrets, appPW, strings.ReplaceAll(appPW, "-", ""))
+	s.Secrets = append(s.Secrets, queryStrings(t, db, "SELECT hash FROM app_passwords WHERE user_id = ?", s.ID)...)
 
 	// A document, indexed (pages, chunks, vectors), with a job queued far
 	// ahead so the queue has a row of the user's too.
@@ -127,6 +132,31 @@ func seedUser(t *testing.T, srv *servertest.Server, c *servertest.Client, tag st
 		t.Fatal(err)
 	}
 
+	// A calendar with a series, an override of one instance, a deleted
+	// one (a tombstone) and a private feed, whose token and its hash must
+	// not be exported.
+	cal := newCalendar(t, c, map[string]any{"name": "Calendar of " + tag, "timezone": "Europe/Berlin"})
+	var ev struct{ ID int64 }
+	c.Post("/api/v1/calendar/events", map[string]any{"calendar_id": cal.ID, "title": "Swim of " + tag, "start": "2026-06-01T07:00", "rrule": "FREQ=DAILY;COUNT=3"}).JSON(t, &ev)
+	if res := c.Patch(fmt.Sprintf("/api/v1/calendar/events/%d", ev.ID), map[string]any{"scope": "this", "recurrence_id": "2026-06-02T05:00:00Z", "title": "Late swim of " + tag}); res.Status != 200 {
+		t.Fatalf("override: %s", res)
+	}
+	var gone struct{ ID int64 }
+	c.Post("/api/v1/calendar/events", map[string]any{"calendar_id": cal.ID, "title": "Cancelled", "start": "2026-06-01T09:00"}).JSON(t, &gone)
+	c.Delete(fmt.Sprintf("/api/v1/calendar/events/%d", gone.ID))
+	var pf struct{ Token string }
+	c.Post(fmt.Sprintf("/api/v1/calendar/calendars/%d/private-feed", cal.ID), nil).JSON(t, &pf)
+	var feedHash string
+	db.QueryRow("SELECT token_hash FROM calendars WHERE id = ?", cal.ID).Scan(&feedHash)
+	if pf.Token == "" || feedHash == "" {
+		t.Fatal("no private feed")
+	}
+	s.Secrets = append(s.Secrets, pf.Token, feedHash)
+	// The name a CalDAV client gave a calendar it made (MKCALENDAR; the
+	// protocol is handler_dav_test.go's): kept for the calendar above.
+	if err := store.InsertDAVCalendarName(ctx, db, s.ID, cal.ID, "phone-"+tag); err != nil {
+		t.Fatal(err)
+	}
 	// A category and a tagged task in it (tasks, task_tags, task_categories).
 	cat := mkCategory(t, c, "category of "+tag)
 	mkTask(t, c, map[string]any{"title": "task of " + tag, "category_id": cat, "tags": []string{"tag-" + tag}, "due": "2030-01-02"})
@@ -263,6 +293,16 @@ func TestDataExport(t *testing.T) {
 			SHA256 string `json:"sha256"`
 			File   []byte `json:"file_base64"`
 		} `json:"documents"`
+		Calendars []struct {
+			Name        string `json:"name"`
+			PrivateFeed bool   `json:"private_feed"`
+			Events      []struct {
+				Title        string `json:"title"`
+				RRule        string `json:"rrule"`
+				RecurrenceID string `json:"recurrence_id"`
+				ICS          string `json:"ics"`
+			} `json:"events"`
+		} `json:"calendars"`
 		Tasks []struct {
 			Title string   `json:"title"`
 			Due   string   `json:"due"`
@@ -327,6 +367,11 @@ func TestDataExport(t *testing.T) {
 	if len(ex.Passkeys) != 1 || ex.Passkeys[0].Name != "Key of alice" {
 		t.Errorf("passkeys: %+v", ex.Passkeys)
 	}
+	if len(ex.Calendars) != 1 || ex.Calendars[0].Name != "Calendar of alice" || !ex.Calendars[0].PrivateFeed || len(ex.Calendars[0].Events) != 2 ||
+		ex.Calendars[0].Events[0].RRule != "FREQ=DAILY;COUNT=3" || ex.Calendars[0].Events[1].Title != "Late swim of alice" ||
+		ex.Calendars[0].Events[1].RecurrenceID == "" || !strings.Contains(ex.Calendars[0].Events[0].ICS, "SUMMARY:Swim of alice") {
+		t.Errorf("calendars: %+v", ex.Calendars)
+	}
 	if len(ex.Documents) != 1 || ex.Documents[0].Name != "notes of alice.txt" || string(ex.Documents[0].File) != "Field notes of alice about the river." {
 		t.Errorf("documents: %+v", ex.Documents)
 	}
@@ -346,10 +391,14 @@ func TestDataExport(t *testing.T) {
 	// Every key the brief promises is there, arrays never null.
 	var raw map[string]json.RawMessage
 	res.JSON(t, &raw)
-	for _, k := range []string{"devices", "sessions", "security_events", "notifications", "conversations", "chat_modes", "passkeys", "client_certificates", "tasks", "task_categories", "opportunities"} {
+	for _, k := range []string{"devices", "sessions", "security_events", "notifications", "conversations", "chat_modes", "passkeys", "client_certificates", "tasks", "task_categories", "app_passwords", "caldav_calendar_names", "opportunities"} {
 		if !strings.HasPrefix(string(raw[k]), "[") {
 			t.Errorf("%s is %s, want an array", k, raw[k])
 		}
+	}
+
+	if !strings.Contains(string(raw["app_passwords"]), `"name": "phone of alice"`) {
+		t.Errorf("app passwords: %s", raw["app_passwords"])
 	}
 
 	// Audited.

@@ -12,7 +12,7 @@ import (
 	"github.com/aiwfe/aiwfe/tlsmgr"
 )
 
-// The mutual-TLS listener (server.mtls) serves /native/* and /api/* to
+// The mutual-TLS listener (server.mtls) serves /native/*, /api/* and /dav/* to
 // clients holding a certificate of the appliance's client CA. crypto/tls
 // only requests the certificate (tlsmgr.MTLSConfig); it is verified here,
 // after the handshake, so a client without one gets an HTTP answer it can
@@ -30,8 +30,9 @@ var errNoClientCert = apperr.New(496, "client_certificate_required",
 	"this listener requires a client certificate issued by this appliance; ask an administrator for one")
 
 // mtlsRoutes registers the mTLS listener's routes: the same /api as the
-// main app (still token-authenticated) and /native, both behind the client
-// certificate check; nothing else but the request-access page.
+// main app (still token-authenticated), /native and CalDAV's /dav, all
+// behind the client certificate check; nothing else but the
+// request-access page.
 func (s *Server) mtlsRoutes(r *fiber.App) {
 	r.Use(s.recoverMiddleware, s.requestIDMiddleware, s.accessLog, s.securityHeaders)
 	r.Use(s.bodyGate)
@@ -44,6 +45,7 @@ func (s *Server) mtlsRoutes(r *fiber.App) {
 	native.All("/*", func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	s.apiRoutes(r)
+	s.davRoutes(r) // the client certificate's account, or Basic auth when it has none
 	r.All("/*", func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 
@@ -53,12 +55,12 @@ func (s *Server) nativeElsewhere(c *fiber.Ctx) error {
 	return apperr.New(fiber.StatusNotFound, "not_found", "/native is served on the mutual-TLS listener (server.mtls) only")
 }
 
-// mtlsGate admits /native/* and /api/* requests with a valid client
+// mtlsGate admits /native/*, /api/* and CalDAV requests with a valid client
 // certificate; without one only the request-access page (and the UI files
 // it loads) is served, and every other path is a 404.
 func (s *Server) mtlsGate(c *fiber.Ctx) error {
 	p := c.Path()
-	if !underPath(p, "/native") && !underPath(p, "/api") {
+	if !underPath(p, "/native") && !underPath(p, "/api") && !davPath(p) {
 		if p == requestAccessPath || s.uiAsset(p) {
 			return s.ui.handler(c)
 		}

@@ -84,7 +84,9 @@ func startMTLS(t *testing.T) *mtlsEnv {
 	return e
 }
 
-func (e *mtlsEnv) get(t *testing.T, ic *tlsmgr.IssuedCert, url string, hdr ...string) (int, http.Header, string) {
+// client trusts the server's certificate and presents ic (none when nil);
+// it follows no redirect.
+func (e *mtlsEnv) client(t *testing.T, ic *tlsmgr.IssuedCert) *http.Client {
 	t.Helper()
 	cfg := &tls.Config{RootCAs: e.serverCAPool, ServerName: "localhost"}
 	if ic != nil {
@@ -94,8 +96,13 @@ func (e *mtlsEnv) get(t *testing.T, ic *tlsmgr.IssuedCert, url string, hdr ...st
 		}
 		cfg.Certificates = []tls.Certificate{pair}
 	}
-	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: cfg},
+	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: cfg},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+func (e *mtlsEnv) get(t *testing.T, ic *tlsmgr.IssuedCert, url string, hdr ...string) (int, http.Header, string) {
+	t.Helper()
+	c := e.client(t, ic)
 	defer c.CloseIdleConnections()
 	req, _ := http.NewRequest("GET", url, nil)
 	for i := 0; i+1 < len(hdr); i += 2 {

@@ -14,6 +14,7 @@ func (s *Server) routes(r *fiber.App) {
 	r.All("/.well-known/acme-challenge/*", s.acmeChallenge)
 	r.Get("/health", s.healthGET)
 	s.apiRoutes(r)
+	s.davRoutes(r)                        // handler_dav.go: CalDAV on /dav, Basic auth with app passwords
 	r.All("/native/*", s.nativeElsewhere) // mtls.go: /native is the mTLS listener's
 	r.All("/*", s.ui.handler)
 }
@@ -49,6 +50,9 @@ func (s *Server) apiRoutes(r fiber.Router) {
 	v1.Patch("/devices/:id", s.requireAuth, bodyLimit(64<<10), s.devicePATCH)
 	v1.Delete("/devices/:id", s.requireAuth, s.deviceDELETE)
 	v1.Get("/security/events", s.requireAuth, s.securityEventsGET)
+	v1.Get("/auth/app-passwords", s.requireAuth, s.appPasswordsGET) // handler_app_passwords.go
+	v1.Post("/auth/app-passwords", s.requireAuth, bodyLimit(4<<10), s.appPasswordsPOST)
+	v1.Delete("/auth/app-passwords/:id", s.requireAuth, s.appPasswordDELETE)
 	v1.Get("/admin/users", s.requireAdmin, s.adminUsersGET)
 	v1.Patch("/admin/users/:id", s.requireAdmin, bodyLimit(64<<10), s.adminUserPATCH)
 	v1.Delete("/admin/users/:id", s.requireAdmin, s.adminUserDELETE)
@@ -141,6 +145,27 @@ func (s *Server) apiRoutes(r fiber.Router) {
 	v1.Post("/tasks/opportunities/:id<int>/dismiss", s.requireAuth, s.opportunityDismissPOST)
 	v1.Post("/conversations/:id/opportunities", s.requireAuth, s.conversationOpportunitiesPOST)
 	v1.Post("/documents/:id/opportunities", s.requireAuth, s.documentOpportunitiesPOST)
+
+	// --- calendar ---
+	// Calendars, events (series expanded on the server), ICS import and
+	// export, private feed URLs (the feed itself is public, by token) and
+	// feed subscriptions. Handlers: handler_calendar.go.
+	v1.Get("/calendar/calendars", s.requireAuth, s.calendarsGET)
+	v1.Post("/calendar/calendars", s.requireAuth, bodyLimit(8<<10), s.calendarsPOST)
+	v1.Get("/calendar/calendars/:id", s.requireAuth, s.calendarGET)
+	v1.Patch("/calendar/calendars/:id", s.requireAuth, bodyLimit(8<<10), s.calendarPATCH)
+	v1.Delete("/calendar/calendars/:id", s.requireAuth, s.calendarDELETE)
+	v1.Get("/calendar/calendars/:id/export.ics", s.requireAuth, s.calendarExportGET)
+	v1.Post("/calendar/calendars/:id/refresh", s.requireAuth, s.calendarRefreshPOST)
+	v1.Post("/calendar/calendars/:id/private-feed", s.requireAuth, s.privateFeedPOST)
+	v1.Delete("/calendar/calendars/:id/private-feed", s.requireAuth, s.privateFeedDELETE)
+	v1.Get("/calendar/feed/:token", s.privateFeedGET) // public: the token is the credential
+	v1.Get("/calendar/events", s.requireAuth, s.eventsGET)
+	v1.Post("/calendar/events", s.requireAuth, bodyLimit(256<<10), s.eventsPOST)
+	v1.Get("/calendar/events/:id", s.requireAuth, s.eventGET)
+	v1.Patch("/calendar/events/:id", s.requireAuth, bodyLimit(256<<10), s.eventPATCH)
+	v1.Delete("/calendar/events/:id", s.requireAuth, s.eventDELETE)
+	s.streamRoute(v1, fiber.MethodPost, "/calendar/import", importLimit, s.requireAuth, s.calendarImportPOST)
 
 	// --- certificates (admin) ---
 	// The client CA of the mTLS listener. Handlers: handler_admin_certificates.go.

@@ -107,6 +107,7 @@ func (s *Server) Serve(ctx context.Context, ls []*Listener) error {
 	// The ingestion queue runs in the serving process only (App.Close
 	// stops it).
 	s.app.Documents.Start()
+	s.app.Calendar.Start() // feed subscriptions' refresher, likewise
 	errc := make(chan error, len(ls))
 	for _, l := range ls {
 		go func(l *Listener) {

@@ -7,12 +7,14 @@ import (
 	"context"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/aiwfe/aiwfe/app"
+	"github.com/aiwfe/aiwfe/app/dav"
 	"github.com/aiwfe/aiwfe/tlsmgr"
 )
 
@@ -35,6 +37,9 @@ type Server struct {
 	start time.Time
 	// body is the request-body gate's limits and slots (bodylimit.go).
 	body *bodyLimits
+	// dav is the CalDAV server on /dav (handler_dav.go, app/dav): a
+	// net/http handler, so it is built here, in the HTTP layer.
+	dav http.Handler
 
 	// upstreamLog keeps a dead model server to one log line per cause.
 	upstreamLog onceEvery
@@ -77,6 +82,7 @@ func New(a *app.App, opt Options) (*Server, error) {
 	s.certs = opt.TLS
 	s.body = newBodyLimits(a.Config.Server.BodyLimitMB << 20)
 	s.ws = newWSRegistry(a.Config.Auth.WebSocketsPerUser, s.log)
+	s.dav = dav.New(dav.Deps{Calendar: a.Calendar, Store: a.Store, Log: s.log, MaxResourceSize: int64(a.Config.Server.BodyLimitMB) << 20})
 	// On shutdown every WebSocket gets a 1001 close frame first; the
 	// services' background work stops in app.Close, after the drain.
 	s.OnShutdown(s.ws.shutdown)
@@ -116,6 +122,9 @@ func (s *Server) newFiber() *fiber.App {
 		// multipart upload whole, to temporary files).
 		StreamRequestBody:            true,
 		DisablePreParseMultipartForm: true,
+		// WebDAV's methods reach the router (CalDAV on /dav); elsewhere
+		// refuseUnknownMethods answers them 405 as before.
+		RequestMethods: requestMethods,
 	})
 	s.refuseUnknownMethods(f)
 	return f
