@@ -37,6 +37,17 @@ describe('calendar days', () => {
 		expect(dayIn(new Date('2026-12-02T03:00:00Z'), 'America/Los_Angeles')).toBe('2026-12-01');
 	});
 
+	it('finds the day right on both sides of midnight in zones a quarter or half hour off', () => {
+		// Kathmandu is UTC+5:45: midnight is 18:15 UTC; Adelaide UTC+10:30 in December.
+		expect(dayIn(new Date('2026-12-02T18:14:59Z'), 'Asia/Kathmandu')).toBe('2026-12-02');
+		expect(dayIn(new Date('2026-12-02T18:15:00Z'), 'Asia/Kathmandu')).toBe('2026-12-03');
+		expect(dayIn(new Date('2026-12-02T13:29:59Z'), 'Australia/Adelaide')).toBe('2026-12-02');
+		expect(dayIn(new Date('2026-12-02T13:30:00Z'), 'Australia/Adelaide')).toBe('2026-12-03');
+		// Across Berlin's spring change the same instant a second apart still reads right.
+		expect(dayIn(new Date('2026-03-28T22:59:59Z'), 'Europe/Berlin')).toBe('2026-03-28');
+		expect(dayIn(new Date('2026-03-28T23:00:00Z'), 'Europe/Berlin')).toBe('2026-03-29');
+	});
+
 	it('falls back to UTC for a zone the browser does not know', () => {
 		expect(safeZone('Mars/Olympus')).toBe('UTC');
 		expect(safeZone('')).toBe('UTC');

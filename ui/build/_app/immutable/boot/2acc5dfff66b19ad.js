@@ -1,13 +1,13 @@
 				{
-					__sveltekit_1k2f8dg = {
+					__sveltekit_145chrr = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.DBc6Zx1k.js"),
-						import("/_app/immutable/entry/app.CHbU0tO5.js")
+						import("/_app/immutable/entry/start.BGYdBdAS.js"),
+						import("/_app/immutable/entry/app.bLrBd57N.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
