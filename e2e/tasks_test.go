@@ -228,6 +228,14 @@ func TestTasksBoardKeyboardAndPhone(t *testing.T) {
 	key(b, kb.Escape)
 	b.WaitText(`[data-board-announce]`, "Move cancelled")
 	b.WaitVisible(`[data-column=todo] ` + card("Bravo"))
+	// So does going elsewhere while carrying it (a click into the search).
+	b.Exec(`document.querySelector(` + js(card("Bravo")+` [data-drag-handle]`) + `).focus()`)
+	key(b, " ")
+	key(b, kb.ArrowRight)
+	b.WaitVisible(`[data-column=in_progress] ` + card("Bravo"))
+	b.Click(`[data-testid=task-search]`)
+	b.WaitVisible(`[data-column=todo] ` + card("Bravo"))
+	b.WaitText(`[data-board-announce]`, "Move cancelled")
 	if got := tasksByTitle(b)["Bravo"].Status; got != "todo" {
 		t.Fatalf("Escape moved Bravo to %s", got)
 	}

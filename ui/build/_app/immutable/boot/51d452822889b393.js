@@ -1,13 +1,13 @@
 				{
-					__sveltekit_145chrr = {
+					__sveltekit_tkmy2j = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.BGYdBdAS.js"),
-						import("/_app/immutable/entry/app.bLrBd57N.js")
+						import("/_app/immutable/entry/start.BdVhpLLE.js"),
+						import("/_app/immutable/entry/app.BGSkDa4Y.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
