@@ -43,6 +43,8 @@ go test ./app/documents -run '^$' -bench '^Benchmark(SciFact|SearchLatency100k)$
 echo
 echo "== calendar: month view of 500 recurring series begun a year before (expansion on the server; target p95 < 20 ms)"
 go test ./app/calendar -run '^$' -bench '^BenchmarkMonthView$' -benchtime 200x -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
+echo "   ... and as the browser gets it: GET /api/v1/calendar/events (JSON, real server on loopback)"
+go test ./app/server -run '^$' -bench '^BenchmarkCalendarMonthViewHTTP$' -benchtime 100x -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
 
 echo
 echo "== calendar: a CalDAV REPORT (calendar-query over a year) answering 2,000 events, and a first WebDAV sync of them; app-password auth"

@@ -402,24 +402,67 @@ func DeleteObject(ctx context.Context, q Querier, calendarID int64, uid string, 
 	return err
 }
 
+// CalendarsWithTombstonesBefore lists the calendars holding deletions
+// older than before.
+func CalendarsWithTombstonesBefore(ctx context.Context, q Querier, before time.Time) ([]int64, error) {
+	return int64s(q.QueryContext(ctx, "SELECT DISTINCT calendar_id FROM calendar_tombstones WHERE uid != '' AND deleted_at < ?", tsText(before)))
+}
+
+// PruneTombstones forgets the calendar's deletions older than before
+// (a feed whose producer makes new UIDs at every download would otherwise
+// grow them without end). What was forgotten is remembered as one row with
+// the empty UID (no object has it) holding the newest seq pruned: changes
+// since an older seq cannot be answered (TombstoneFloor).
+func PruneTombstones(ctx context.Context, q Querier, calendarID int64, before time.Time) (int64, error) {
+	var seq sql.NullInt64
+	if err := q.QueryRowContext(ctx, "SELECT MAX(seq) FROM calendar_tombstones WHERE calendar_id = ? AND uid != '' AND deleted_at < ?",
+		calendarID, tsText(before)).Scan(&seq); err != nil || !seq.Valid {
+		return 0, err
+	}
+	res, err := q.ExecContext(ctx, "DELETE FROM calendar_tombstones WHERE calendar_id = ? AND uid != '' AND seq <= ?", calendarID, seq.Int64)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := q.ExecContext(ctx, `INSERT INTO calendar_tombstones (calendar_id, uid, seq, deleted_at) VALUES (?, '', ?, ?)
+		ON CONFLICT (calendar_id, uid) DO UPDATE SET seq = MAX(seq, excluded.seq), deleted_at = excluded.deleted_at`,
+		calendarID, seq.Int64, tsText(before)); err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// TombstoneFloor is the newest seq whose deletions were forgotten (0:
+// none).
+func TombstoneFloor(ctx context.Context, q Querier, calendarID int64) (int64, error) {
+	var seq int64
+	err := q.QueryRowContext(ctx, "SELECT seq FROM calendar_tombstones WHERE calendar_id = ? AND uid = ''", calendarID).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return seq, err
+}
+
 // CalendarChanges lists the uids of the objects changed and deleted after
 // seq.
 func CalendarChanges(ctx context.Context, q Querier, calendarID, seq int64) (changed, deleted []string, err error) {
 	if changed, err = strs(q.QueryContext(ctx, "SELECT DISTINCT uid FROM calendar_events WHERE calendar_id = ? AND seq > ? ORDER BY uid", calendarID, seq)); err != nil {
 		return nil, nil, err
 	}
-	deleted, err = strs(q.QueryContext(ctx, "SELECT uid FROM calendar_tombstones WHERE calendar_id = ? AND seq > ? ORDER BY uid", calendarID, seq))
+	deleted, err = strs(q.QueryContext(ctx, "SELECT uid FROM calendar_tombstones WHERE calendar_id = ? AND uid != '' AND seq > ? ORDER BY uid", calendarID, seq))
 	return changed, deleted, err
 }
 
-func strs(rows *sql.Rows, err error) ([]string, error) {
+func strs(rows *sql.Rows, err error) ([]string, error) { return column[string](rows, err) }
+
+// column reads a one-column query's values ([] for none).
+func column[T any](rows *sql.Rows, err error) ([]T, error) {
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []string{}
+	out := []T{}
 	for rows.Next() {
-		var v string
+		var v T
 		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}

@@ -110,21 +110,7 @@ func SameNameDocuments(ctx context.Context, q Querier, userID int64, collection,
 		userID, collection, name, except))
 }
 
-func int64s(rows *sql.Rows, err error) ([]int64, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []int64{}
-	for rows.Next() {
-		var v int64
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}
+func int64s(rows *sql.Rows, err error) ([]int64, error) { return column[int64](rows, err) }
 
 // DocumentFilter narrows ListDocuments; nil Collection means every one.
 type DocumentFilter struct {

@@ -26,16 +26,24 @@
 //	Object(ctx, userID, calendarID, uid) (*Object, error)          // 404 when absent
 //	PutObject(ctx, userID, calendarID, uid, data, PutOptions{IfMatch, IfNoneMatch}) (*Object, created bool, error)
 //	DeleteObject(ctx, userID, calendarID, uid, ifMatch) error
-//	Changes(ctx, userID, calendarID, sinceSeq) (*Changes, error)   // uids changed and deleted after sinceSeq
+//	Changes(ctx, userID, calendarID, sinceSeq) (*Changes, error)   // uids changed and deleted after sinceSeq; ErrSyncTooOld (410) when its deletions were forgotten
 //
 // PutObject takes one VCALENDAR whose VEVENTs all carry uid; a failed
-// If-Match / If-None-Match is ErrPrecondition (412). Object.Seq is the
-// calendar's Seq at the object's last change.
+// If-Match / If-None-Match is ErrPrecondition (412); data that is not a
+// readable object (another UID, a VTODO, no DTSTART, a rule that never
+// yields an instance) is a 400 naming "data" or "rrule". PutObject
+// rewrites what it stores (DTSTAMP, zone names normalised, VTIMEZONEs from
+// the zone data): Object.Data is what a later GET gives. Object.Seq is the
+// calendar's Seq at the object's last change; Changes lists deletions
+// from tombstones kept for every deleted UID.
 //
 // Events for the REST API and the UI: Instances expands every series in
 // a range (Event, Instance and EventInput are the JSON views); CreateEvent,
-// Event, UpdateEvent and DeleteEvent take a Scope ("all", "this",
-// "following") and the instance's recurrence id for a series.
+// Event, UpdateEvent and DeleteEvent take a Change (Scope "all", "this",
+// "following" and the instance's recurrence id) for a series.
+//
+// Every committed change to a user's events is published on Deps.Hub
+// (progress channel, Changed{Type: "calendar"}).
 package calendar
 
 import (
@@ -71,8 +79,10 @@ const (
 	MaxRange = 400 * 24 * time.Hour
 	// MaxInstances bounds what one Instances call returns.
 	MaxInstances = 20_000
-	// lastLimit bounds the instances walked to find a bounded series' end.
-	lastLimit = 100_000
+	// lastLimit bounds the instances walked to find a COUNT series' end
+	// (beyond it the series is treated as endless) and those counted when
+	// a series is split.
+	lastLimit = 10_000
 	// zoneReach widens stored-instant queries for all-day and floating
 	// events, which are stored as if in UTC.
 	zoneReach = 15 * time.Hour
@@ -89,7 +99,14 @@ const (
 var (
 	ErrReadOnly     = apperr.New(409, "calendar_read_only", "this calendar is read-only (a subscribed feed): change it at its source")
 	ErrPrecondition = apperr.New(412, "precondition_failed", "the calendar object changed since it was read (ETag mismatch)")
+	// ErrSyncTooOld: Changes cannot answer for so old a seq (its
+	// deletions were forgotten); the client syncs afresh (CalDAV:
+	// DAV:valid-sync-token).
+	ErrSyncTooOld = apperr.New(410, "sync_token_expired", "the changes since then are no longer known: sync the calendar afresh")
 )
+
+// tombstoneAge is how long deletions are remembered for sync.
+const tombstoneAge = 30 * 24 * time.Hour
 
 // Fetcher sends a feed's request through the outbound HTTP client: the
 // SSRF-guarded one (app/netguard), which refuses private, loopback and

@@ -7,7 +7,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -187,13 +189,15 @@ type series struct {
 	floating  *time.Location
 }
 
+// rows is the object's rows as stored: the series, then its overrides by
+// recurrence id.
 func (x *series) rows() []*store.CalendarEvent {
 	var out []*store.CalendarEvent
 	if x.master != nil {
 		out = append(out, x.master)
 	}
-	for _, o := range x.overrides {
-		out = append(out, o)
+	for _, k := range slices.Sorted(maps.Keys(x.overrides)) {
+		out = append(out, x.overrides[k])
 	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"time"
 
@@ -206,7 +207,8 @@ func (s *Service) expandObject(out *[]Instance, g []*store.CalendarEvent, cal *s
 	// Overrides whose original instance lies outside the range but which
 	// were moved into it.
 	excluded := exSet(rec.ExDates)
-	for rid, o := range overrides {
+	for _, rid := range slices.Sorted(maps.Keys(overrides)) {
+		o := overrides[rid]
 		t, _, err := parseKey(rid)
 		if err != nil || excluded[t.Unix()] {
 			continue

@@ -73,6 +73,7 @@ func (s *Service) poke() {
 // is due (or a new subscription pokes it).
 func (s *Service) refreshLoop(ctx context.Context) {
 	for {
+		s.pruneTombstones(ctx)
 		due, err := store.DueFeeds(ctx, s.store.DB, s.now(), 20)
 		if err != nil && ctx.Err() == nil {
 			s.log.Error("calendar: due feeds", "err", err)
@@ -101,6 +102,21 @@ func (s *Service) refreshLoop(ctx context.Context) {
 			t.Stop()
 		case <-t.C:
 		}
+	}
+}
+
+// pruneTombstones forgets deletions older than tombstoneAge in every
+// calendar (a feed whose producer makes new UIDs at every download would
+// otherwise grow them without end); a sync from before then starts afresh.
+func (s *Service) pruneTombstones(ctx context.Context) {
+	ids, err := store.CalendarsWithTombstonesBefore(ctx, s.store.DB, s.now().Add(-tombstoneAge))
+	for _, id := range ids {
+		if err == nil {
+			_, err = store.PruneTombstones(ctx, s.store.DB, id, s.now().Add(-tombstoneAge))
+		}
+	}
+	if err != nil && ctx.Err() == nil {
+		s.log.Error("calendar: pruning deletions", "err", err)
 	}
 }
 

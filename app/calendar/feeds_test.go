@@ -2,8 +2,10 @@ package calendar
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -111,5 +113,40 @@ func TestFeedRefresher(t *testing.T) {
 	f.svc.Close()
 	if gets.Load() != 2 {
 		t.Fatalf("fetched %d times", gets.Load())
+	}
+}
+
+// A feed fetched again unchanged (a server without validators answers 200
+// every time, often with a new DTSTAMP) changes nothing: same ETags, same
+// seq, so CalDAV clients re-read nothing.
+func TestFeedUnchangedKeepsETags(t *testing.T) {
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		stamp := fmt.Sprintf("DTSTAMP:20260101T0000%02dZ", n.Add(1))
+		w.Write([]byte(strings.Replace(feedBody, "DTSTAMP:20260101T000000Z", stamp, 1)))
+	}))
+	defer srv.Close()
+	f := newFixture(t, func(d *Deps) {
+		d.Fetch = func(ctx context.Context, r *http.Request) (*http.Response, error) {
+			return http.DefaultClient.Do(r.WithContext(ctx))
+		}
+	})
+	u := f.user()
+	c, err := f.svc.CreateCalendar(f.ctx, u, CalendarInput{Name: ptr("Club"), FeedURL: ptr(srv.URL)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := f.svc.RefreshFeed(f.ctx, u, c.ID); err != nil || res.Created != 1 {
+		t.Fatalf("first: %+v %v", res, err)
+	}
+	before, _ := f.svc.Object(f.ctx, u, c.ID, "f1")
+	res, err := f.svc.RefreshFeed(f.ctx, u, c.ID)
+	if err != nil || res.Skipped != 1 || res.Updated != 0 {
+		t.Fatalf("again: %+v %v", res, err)
+	}
+	after, _ := f.svc.Object(f.ctx, u, c.ID, "f1")
+	cal, _ := f.svc.Calendar(f.ctx, u, c.ID)
+	if after.ETag != before.ETag || after.Seq != before.Seq || cal.Seq != before.Seq || n.Load() != 2 {
+		t.Fatalf("changed: %+v → %+v (calendar seq %d)", before, after, cal.Seq)
 	}
 }

@@ -56,6 +56,9 @@ func decodeICS(data []byte) (cals []*ical.Calendar, err error) {
 	// line and its continuation, which go-ical's decoder reads as a line
 	// without a colon (python-icalendar unfolds the same way).
 	data = dropBadLines(unfoldRe.ReplaceAll(data, nil))
+	if err := checkNesting(data); err != nil {
+		return nil, err
+	}
 	dec := ical.NewDecoder(bytes.NewReader(data))
 	for {
 		cal, err := dec.Decode()
@@ -91,6 +94,32 @@ func dropBadLines(data []byte) []byte {
 		}
 	}
 	return bytes.Join(out, nil)
+}
+
+// maxNesting is the deepest component nesting read. Real files nest three
+// deep (VCALENDAR, VEVENT, VALARM); go-ical's decoder recurses per level,
+// so a file of nothing but BEGIN lines would grow its stack without end.
+const maxNesting = 8
+
+func checkNesting(data []byte) error {
+	depth := 0
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		switch {
+		case len(line) >= 6 && bytes.EqualFold(line[:6], []byte("BEGIN:")):
+			if depth++; depth > maxNesting {
+				return fmt.Errorf("components are nested more than %d deep", maxNesting)
+			}
+		case len(line) >= 4 && bytes.EqualFold(line[:4], []byte("END:")):
+			depth--
+		}
+	}
+	return nil
 }
 
 // singleProps are the properties a VEVENT has at most once (RFC 5545

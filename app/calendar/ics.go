@@ -39,6 +39,10 @@ type ImportError struct {
 // maxImportErrors bounds the per-event errors reported.
 const maxImportErrors = 100
 
+// maxUpsertWork bounds the time one import or feed refresh spends on its
+// events (a file can hold thousands of rules that are slow to check).
+var maxUpsertWork = 30 * time.Second
+
 // group is the VEVENTs of one UID, in file order.
 type group struct {
 	uid   string
@@ -124,12 +128,17 @@ func (s *Service) upsert(ctx context.Context, tx *sql.Tx, cal *store.Calendar, g
 	}
 	floating := calendarZone(cal)
 	seen := map[string]bool{}
-	for _, g := range groups {
+	began := time.Now()
+	for gi, g := range groups {
 		seen[g.uid] = true
-		rows, err := rowsFromComponents(g.comps, floating)
-		if err == nil {
-			err = s.checkSeries(rows, floating)
+		if time.Since(began) > maxUpsertWork {
+			// Stop here (and delete nothing): the same file again goes on
+			// where this one stopped, as the finished objects are skipped.
+			res.Skipped += len(groups) - gi
+			res.Errors = append(res.Errors, ImportError{UID: g.uid, Message: "reading the file took too long; import it again to go on"})
+			return res, nil
 		}
+		rows, err := rowsFromComponents(g.comps, floating)
 		if err != nil {
 			res.Skipped++
 			if len(res.Errors) < maxImportErrors {
@@ -168,16 +177,6 @@ func (s *Service) upsert(ctx context.Context, tx *sql.Tx, cal *store.Calendar, g
 		}
 	}
 	return res, nil
-}
-
-// checkSeries refuses what would fail later: a rule that cannot be
-// expanded.
-func (s *Service) checkSeries(rows []*store.CalendarEvent, floating *time.Location) error {
-	if rows[0].RecurrenceID != "" || rows[0].RRule == "" {
-		return nil
-	}
-	_, err := s.lastEnd(rows[0], floating)
-	return err
 }
 
 // Import reads an ICS file into one of the user's local calendars, by

@@ -89,6 +89,9 @@ func (s *Service) Object(ctx context.Context, userID, calendarID int64, uid stri
 // PutObject creates or replaces the object uid of a local calendar from
 // one VCALENDAR whose VEVENTs all carry that UID.
 func (s *Service) PutObject(ctx context.Context, userID, calendarID int64, uid string, data []byte, opt PutOptions) (*Object, bool, error) {
+	if uid == "" || len(uid) > MaxUIDBytes {
+		return nil, false, apperr.Invalid("uid", "a calendar object needs a UID of at most 512 bytes")
+	}
 	comps, err := objectComponents(data, uid)
 	if err != nil {
 		return nil, false, apperr.Invalid("data", err.Error())
@@ -179,9 +182,19 @@ func (s *Service) Changes(ctx context.Context, userID, calendarID, since int64) 
 		if err != nil {
 			return err
 		}
+		floor, err := store.TombstoneFloor(ctx, tx, calendarID)
+		if err != nil {
+			return err
+		}
+		if since > 0 && since < floor {
+			return ErrSyncTooOld
+		}
 		changed, deleted, err := store.CalendarChanges(ctx, tx, calendarID, since)
 		if err != nil {
 			return err
+		}
+		if since <= 0 {
+			deleted = []string{} // a first sync has nothing to forget
 		}
 		out = &Changes{Seq: cal.Seq, Changed: changed, Deleted: deleted}
 		return nil
@@ -287,6 +300,8 @@ func (s *Service) saveObject(ctx context.Context, tx *sql.Tx, cal *store.Calenda
 		byRID[o.RecurrenceID] = o
 	}
 	floating := calendarZone(cal)
+	// Everything that can refuse the object runs before the first write,
+	// so a refused object (an import goes on past it) leaves nothing.
 	for _, r := range rows {
 		r.CalendarID, r.UID = cal.ID, uid
 		if r.RecurrenceID == "" {
@@ -302,6 +317,8 @@ func (s *Service) saveObject(ctx context.Context, tx *sql.Tx, cal *store.Calenda
 		if err := syncComponent(r, now); err != nil {
 			return "", apperr.Invalid("data", err.Error())
 		}
+	}
+	for _, r := range rows {
 		if o := byRID[r.RecurrenceID]; o != nil {
 			r.ID, r.CreatedAt = o.ID, o.CreatedAt
 			delete(byRID, r.RecurrenceID)

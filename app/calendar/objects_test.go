@@ -3,9 +3,11 @@ package calendar
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 const objSeries = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//client//EN\r\n" +
@@ -67,6 +69,8 @@ func TestObjects(t *testing.T) {
 			wantCode(t, err, 400, "data")
 		}
 	}
+	_, _, err = f.svc.PutObject(f.ctx, u, cal, "", []byte(objSeries), PutOptions{})
+	wantCode(t, err, 400, "uid")
 	// Another user: 404, nothing changed.
 	if _, _, err := f.svc.PutObject(f.ctx, other, cal, "obj-1", []byte(objSeries), PutOptions{}); err == nil {
 		t.Fatal("another user wrote the object")
@@ -97,10 +101,22 @@ func TestObjects(t *testing.T) {
 	if _, _, err := f.svc.PutObject(f.ctx, u, cal, "obj-1", []byte(objSeries), PutOptions{IfNoneMatch: true}); err != nil {
 		t.Fatal(err)
 	}
+	if ch, _ := f.svc.Changes(f.ctx, u, cal, 0); len(ch.Deleted) != 0 || len(ch.Changed) != 2 {
+		t.Fatalf("changes since 0 (a first sync): %+v", ch)
+	}
 	if ch, _ := f.svc.Changes(f.ctx, u, cal, 2); len(ch.Deleted) != 0 || len(ch.Changed) != 2 {
 		t.Fatalf("changes after the uid came back: %+v", ch)
 	}
 	wantCode(t, f.svc.DeleteObject(f.ctx, u, cal, "nope", ""), 404, "")
+	if err := f.svc.DeleteObject(f.ctx, u, cal, "obj-2", ""); err != nil {
+		t.Fatal(err)
+	}
+	if ch, _ := f.svc.Changes(f.ctx, u, cal, 0); len(ch.Deleted) != 0 || strings.Join(ch.Changed, ",") != "obj-1" {
+		t.Fatalf("a first sync after a deletion: %+v", ch)
+	}
+	if ch, _ := f.svc.Changes(f.ctx, u, cal, 4); strings.Join(ch.Deleted, ",") != "obj-2" {
+		t.Fatalf("since 4: %+v", ch)
+	}
 	// A REST edit changes the object's ETag and seq too.
 	ev := f.instances(u, "2026-03-01T00:00:00Z", "2026-03-03T00:00:00Z")[0]
 	before, _ := f.svc.Object(f.ctx, u, cal, ev.UID)
@@ -151,5 +167,84 @@ func TestImportLimit(t *testing.T) {
 	wantCode(t, err, 400, "file")
 	if objs, _ := f.svc.Objects(f.ctx, u, cal); len(objs) != 0 {
 		t.Fatalf("a refused import stored %d objects", len(objs))
+	}
+}
+
+// A rule that can never yield an instance (rrule-go would search until
+// the year 9999 at every expansion) is refused when saved: 400 over REST
+// and CalDAV, a per-event error in an import, which goes on.
+func TestRuleWithoutInstancesRefused(t *testing.T) {
+	f := newFixture(t)
+	u := f.user()
+	cal := f.calendar(u, "UTC")
+	for _, rule := range []string{"FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", "FREQ=HOURLY;BYMONTH=4;BYMONTHDAY=31", "FREQ=YEARLY;INTERVAL=2;BYMONTH=2;BYMONTHDAY=31;COUNT=3"} {
+		_, err := f.svc.CreateEvent(f.ctx, u, EventInput{CalendarID: &cal, Title: ptr("Never"), Start: ptr("2026-01-01T09:00"), RRule: ptr(rule)})
+		wantCode(t, err, 400, "rrule")
+	}
+	never := strings.Replace(objSeries, "RRULE:FREQ=WEEKLY;COUNT=3", "RRULE:FREQ=MONTHLY;BYMONTHDAY=30;BYMONTH=2", 1)
+	_, _, err := f.svc.PutObject(f.ctx, u, cal, "obj-1", []byte(never), PutOptions{})
+	wantCode(t, err, 400, "rrule")
+	two := never + strings.ReplaceAll(strings.Replace(objSeries, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//client//EN\r\n", "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\n", 1), "obj-1", "obj-2")
+	res, err := f.svc.Import(f.ctx, u, cal, []byte(two))
+	if err != nil || res.Created != 1 || len(res.Errors) != 1 || res.Errors[0].UID != "obj-1" || !strings.Contains(res.Errors[0].Message, "never yields") {
+		t.Fatalf("import: %+v %v", res, err)
+	}
+	if objs, _ := f.svc.Objects(f.ctx, u, cal); len(objs) != 1 || objs[0].UID != "obj-2" {
+		t.Fatalf("objects %+v", objs)
+	}
+}
+
+// An import that runs out of time stops where it is, says so, and the
+// same file again goes on from there.
+func TestImportWorkBudget(t *testing.T) {
+	f := newFixture(t)
+	u := f.user()
+	cal := f.calendar(u, "UTC")
+	var b strings.Builder
+	b.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\n")
+	for i := 0; i < 5; i++ {
+		fmt.Fprintf(&b, "BEGIN:VEVENT\r\nUID:e%d\r\nDTSTART:2026010%dT100000Z\r\nSUMMARY:E%d\r\nEND:VEVENT\r\n", i, i+1, i)
+	}
+	b.WriteString("END:VCALENDAR\r\n")
+	old := maxUpsertWork
+	t.Cleanup(func() { maxUpsertWork = old })
+	maxUpsertWork = 0
+	res, err := f.svc.Import(f.ctx, u, cal, []byte(b.String()))
+	if err != nil || res.Created != 0 || res.Skipped != 5 || len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Message, "import it again") {
+		t.Fatalf("out of time: %+v %v", res, err)
+	}
+	maxUpsertWork = old
+	if res, err := f.svc.Import(f.ctx, u, cal, []byte(b.String())); err != nil || res.Created != 5 {
+		t.Fatalf("again: %+v %v", res, err)
+	}
+}
+
+// Deletions are remembered for a month; a sync from before the forgotten
+// ones starts afresh (410), a later one still works.
+func TestTombstonesPruned(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	f := newFixture(t, func(d *Deps) { d.Now = clk.now })
+	u := f.user()
+	cal := f.calendar(u, "UTC")
+	for _, uid := range []string{"obj-1", "obj-2", "obj-3"} {
+		if _, _, err := f.svc.PutObject(f.ctx, u, cal, uid, []byte(strings.ReplaceAll(objSeries, "obj-1", uid)), PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.svc.DeleteObject(f.ctx, u, cal, "obj-1", ""); err != nil { // seq 4
+		t.Fatal(err)
+	}
+	clk.add(31 * 24 * time.Hour)
+	if err := f.svc.DeleteObject(f.ctx, u, cal, "obj-2", ""); err != nil { // seq 5
+		t.Fatal(err)
+	}
+	f.svc.pruneTombstones(f.ctx)
+	_, err := f.svc.Changes(f.ctx, u, cal, 3)
+	wantCode(t, err, 410, "")
+	if ch, err := f.svc.Changes(f.ctx, u, cal, 4); err != nil || strings.Join(ch.Deleted, ",") != "obj-2" {
+		t.Fatalf("since 4: %+v %v", ch, err)
+	}
+	if ch, err := f.svc.Changes(f.ctx, u, cal, 0); err != nil || strings.Join(ch.Changed, ",") != "obj-3" {
+		t.Fatalf("a fresh sync: %+v %v", ch, err)
 	}
 }

@@ -110,12 +110,16 @@ func parseRRule(rule string, loc *time.Location) (*rrule.ROption, error) {
 // lets a long DAILY or WEEKLY series start iterating near the range
 // instead of at its first start (the month view of a series begun years
 // ago).
-func (rruleExpander) rule(r Recurrence, from time.Time) (*rrule.RRule, error) {
+func (x rruleExpander) rule(r Recurrence, from time.Time) (*rrule.RRule, error) {
 	o, err := ParseRRule(r.RRule, r.Start.Location())
 	if err != nil {
 		return nil, err
 	}
-	start := r.Start.Truncate(time.Second)
+	return x.ruleWith(o, r.Start, from)
+}
+
+func (rruleExpander) ruleWith(o *rrule.ROption, start, from time.Time) (*rrule.RRule, error) {
+	start = start.Truncate(time.Second)
 	// rrule-go derives the BYxxx it is not given from DTSTART; pin them to
 	// the first start so that moving DTSTART below does not change them.
 	if o.Freq < rrule.HOURLY {
@@ -251,27 +255,64 @@ func (x rruleExpander) Last(r Recurrence, limit int) (time.Time, bool, error) {
 	if err != nil {
 		return time.Time{}, false, err
 	}
-	if o.Count == 0 && o.Until.IsZero() {
-		return time.Time{}, false, nil
+	if empty, err := x.empty(o, r.Start); err != nil || empty {
+		if err == nil {
+			err = ErrNoInstances
+		}
+		return time.Time{}, false, err
 	}
-	rule, err := x.rule(r, time.Time{})
+	switch {
+	case o.Count == 0 && o.Until.IsZero():
+		return time.Time{}, false, nil
+	case o.Count == 0:
+		// No instance comes after UNTIL: an upper bound is all a range
+		// query needs, and walking to it could be long.
+		if o.Until.After(last) {
+			last = o.Until.In(r.Start.Location())
+		}
+		return last, true, nil
+	case o.Count > limit:
+		return time.Time{}, false, ErrTooMany
+	}
+	rule, err := x.ruleWith(o, r.Start, time.Time{})
 	if err != nil {
 		return time.Time{}, false, err
 	}
 	next := rule.Iterator()
-	for n := 0; ; n++ {
+	for {
 		t, ok := next()
 		if !ok {
 			break
-		}
-		if n >= limit {
-			return time.Time{}, false, ErrTooMany
 		}
 		if t.After(last) {
 			last = t
 		}
 	}
 	return last, true, nil
+}
+
+// ErrNoInstances: the rule can never produce an instance.
+var ErrNoInstances = errors.New("the rule never yields an instance (such as the 30th of February)")
+
+// empty reports whether the rule (COUNT and UNTIL aside) can never yield
+// an instance. rrule-go would look for one until the year 9999 at every
+// expansion (a second or more), so such rules are refused when saved.
+// The Gregorian calendar repeats exactly every 400 years, weekdays
+// included, so the probe starts a whole cycle (times the interval) before
+// 9999 and costs tens of milliseconds at worst, nothing for a real rule.
+func (x rruleExpander) empty(o *rrule.ROption, start time.Time) (bool, error) {
+	p := *o
+	p.Count, p.Until = 0, time.Time{}
+	from := time.Time{}
+	if span := 400*max(p.Interval, 1) + 2; rrule.MAXYEAR-span > start.Year() {
+		from = time.Date(rrule.MAXYEAR-span, 1, 1, 0, 0, 0, 0, start.Location())
+	}
+	rule, err := x.ruleWith(&p, start, from)
+	if err != nil {
+		return false, err
+	}
+	_, ok := rule.Iterator()()
+	return !ok, nil
 }
 
 func exSet(ts []time.Time) map[int64]bool {
