@@ -1,0 +1,1 @@
+import{dt as e}from"./BrVjE7lY.js";e();
