@@ -130,12 +130,17 @@ func basicAuth(h string) (user, pass string, ok bool) {
 }
 
 // davServe hands the request to the CalDAV handler through fasthttp's
-// net/http adaptor, with the caller in the request's context.
+// net/http adaptor, with the caller in the request's context. That context
+// is the handler's own (c.UserContext()), not the one the adaptor gives: it
+// is the fasthttp.RequestCtx, whose Done reads server state that a
+// shutdown writes without a lock (a data race the race detector found
+// when a test server stopped under a DAV request's database query).
 func (s *Server) davServe(c *fiber.Ctx) error {
 	p := currentUser(c)
 	u := dav.User{ID: p.UserID, Email: p.Email}
+	ctx := dav.WithUser(c.UserContext(), u)
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.dav.ServeHTTP(w, r.WithContext(dav.WithUser(r.Context(), u)))
+		s.dav.ServeHTTP(w, r.WithContext(ctx))
 	})
 	fasthttpadaptor.NewFastHTTPHandler(h)(c.Context())
 	return nil
