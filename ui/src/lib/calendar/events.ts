@@ -1,0 +1,189 @@
+// The calendar page's client logic: the range it asks for, instances as the calendar
+// component draws them, what a drag or an edit sends (and to which instances: the scope),
+// tasks as read-only chips, and feed URLs.
+import { addDays, addWall, wallIn, wallMinutes } from './recurrence';
+import type { Cal, DueTask, EventInput, Instance } from './types';
+
+/** The query of GET /calendar/events for the range the view shows (instants, so any zone works). */
+export function rangeQuery(start: Date, end: Date, calendars?: readonly number[]): string {
+	const q = new URLSearchParams({ from: start.toISOString(), to: end.toISOString() });
+	if (calendars && calendars.length) q.set('calendar', calendars.join(','));
+	return q.toString();
+}
+
+/** The browser's zone (IANA), the default for events made here. */
+export function browserZone(): string {
+	return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+function pad(n: number): string {
+	return String(n).padStart(2, '0');
+}
+
+/** A local Date as a date (YYYY-MM-DD) on the browser's calendar. */
+export function localDate(d: Date): string {
+	return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** A Date as RFC 3339 with the browser's offset at that instant (what the API takes as an instant). */
+export function rfc3339(d: Date): string {
+	const off = -d.getTimezoneOffset();
+	const sign = off >= 0 ? '+' : '-';
+	const a = Math.abs(off);
+	return `${localDate(d)}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}${sign}${pad(Math.floor(a / 60))}:${pad(a % 60)}`;
+}
+
+/** The wall time written in an RFC 3339 string (the event's own zone, as the API gives it). */
+export function wallOf(s: string): string {
+	return s.length >= 19 ? s.slice(0, 19) : s.length === 16 ? s + ':00' : s;
+}
+
+// --- drawing ---
+
+export const TASK_PREFIX = 'task-';
+
+/** An instance as @event-calendar/core's plain event. */
+export function toCalendarEvent(inst: Instance, cal: Cal | undefined) {
+	return {
+		id: `${inst.event_id}:${inst.recurrence_id}`,
+		title: inst.title || '(no title)',
+		start: inst.start,
+		end: inst.end,
+		allDay: inst.all_day,
+		backgroundColor: cal?.colour ?? '#6366f1',
+		editable: !(inst.read_only || cal?.read_only),
+		classNames: inst.status === 'tentative' ? ['opacity-70'] : [],
+		extendedProps: { kind: 'event' as const, inst }
+	};
+}
+
+/** A task with a due date as a read-only chip (a due time: half an hour; a due day: all day). */
+export function taskChip(t: DueTask) {
+	const base = { id: TASK_PREFIX + t.id, title: `☐ ${t.title}`, editable: false, backgroundColor: '#71717a', extendedProps: { kind: 'task' as const, task: t } };
+	if (t.all_day || !t.due_at) {
+		const day = (t.due ?? '').slice(0, 10);
+		return { ...base, start: day, end: day ? addDays(day, 1) : day, allDay: true };
+	}
+	const start = new Date(t.due_at);
+	return { ...base, start: rfc3339(start), end: rfc3339(new Date(start.getTime() + 30 * 60_000)), allDay: false };
+}
+
+/** The query of GET /tasks for open tasks due in the range. */
+export function tasksQuery(start: Date, end: Date): string {
+	return new URLSearchParams({ due_after: localDate(start), due_before: localDate(end), status: 'todo,in_progress', sort: 'due', per_page: '200' }).toString();
+}
+
+// --- which instances a change applies to ---
+
+export type Scope = 'this' | 'following' | 'all';
+
+export const SCOPE_LABELS: Record<Scope, string> = {
+	this: 'This event',
+	following: 'This and following events',
+	all: 'All events'
+};
+
+/** Whether a change to `inst` must ask "this / this and following / all". */
+export function needsScope(inst: Instance): boolean {
+	return inst.recurring;
+}
+
+/** Where a change of `inst` goes: PATCH /calendar/events/{id} with these body fields. */
+export function scopeTarget(inst: Instance, scope: Scope): { id: number; scope?: Scope; recurrence_id?: string } {
+	if (!inst.recurring) return { id: inst.event_id };
+	if (scope === 'all') return { id: inst.event_id, scope: 'all' };
+	return { id: inst.event_id, scope, recurrence_id: inst.recurrence_id };
+}
+
+/** The query of DELETE /calendar/events/{id} for `inst` and `scope`. */
+export function deleteQuery(inst: Instance, scope: Scope): string {
+	const t = scopeTarget(inst, scope);
+	if (!t.scope) return '';
+	const q = new URLSearchParams({ scope: t.scope });
+	if (t.recurrence_id) q.set('recurrence_id', t.recurrence_id);
+	return '?' + q.toString();
+}
+
+/** The new times of a dragged or resized instance (Dates from the calendar component, local). */
+export interface Moved {
+	start: Date;
+	end: Date | null;
+	allDay: boolean;
+}
+
+/** The PATCH body for moving one instance (or a single event) to `m`. */
+export function moveInput(inst: Instance, m: Moved): EventInput {
+	if (m.allDay) {
+		const start = localDate(m.start);
+		const end = m.end ? localDate(m.end) : addDays(start, 1);
+		return { all_day: true, start, end: end > start ? end : addDays(start, 1) };
+	}
+	const end = m.end ?? new Date(m.start.getTime() + 60 * 60_000);
+	const out: EventInput = { start: rfc3339(m.start), end: rfc3339(end) };
+	if (inst.all_day) {
+		// From the all-day row into the hours: times in the browser's zone.
+		out.all_day = false;
+		out.timezone = browserZone();
+	}
+	return out;
+}
+
+/**
+ * The PATCH body that moves a whole series as one instance of it was moved: the series' own
+ * start shifted by the same wall-clock amount (so 09:00 stays 09:00 across DST), and the new
+ * length. `seriesStart` is the series' start as the API gives it.
+ */
+export function seriesShift(inst: Instance, seriesStart: string, m: Moved): EventInput {
+	if (inst.all_day || m.allDay) {
+		if (!(inst.all_day && m.allDay)) return moveInput(inst, m); // a change of kind: the instance's times
+		const days = Math.round(wallMinutes(inst.start.slice(0, 10), localDate(m.start)) / 1440);
+		const len = m.end ? Math.max(1, Math.round(wallMinutes(localDate(m.start), localDate(m.end)) / 1440)) : 1;
+		const start = addDays(seriesStart.slice(0, 10), days);
+		return { start, end: addDays(start, len) };
+	}
+	const zone = inst.timezone || browserZone();
+	const newWall = wallIn(m.start, zone);
+	const shift = wallMinutes(wallOf(inst.start), newWall);
+	const end = m.end ?? new Date(m.start.getTime() + 60 * 60_000);
+	const len = wallMinutes(newWall, wallIn(end, zone));
+	const start = addWall(wallOf(seriesStart), shift);
+	return { start: start.slice(0, 16), end: addWall(start, len).slice(0, 16), timezone: zone };
+}
+
+// --- feeds ---
+
+/** A feed address as the API takes it, or why not. webcal:// is the usual "subscribe" link. */
+export function normaliseFeedURL(input: string): { url: string } | { error: string } {
+	const v = input.trim();
+	if (!v) return { error: 'Enter the address of an ICS feed.' };
+	let u: URL;
+	try {
+		u = new URL(v);
+	} catch {
+		return { error: 'That is not a web address (it should start with https://, http:// or webcal://).' };
+	}
+	if (!['http:', 'https:', 'webcal:', 'webcals:'].includes(u.protocol)) {
+		return { error: 'Only http, https and webcal addresses can be subscribed to.' };
+	}
+	if (!u.hostname) return { error: 'The address names no server.' };
+	return { url: v };
+}
+
+/** The two forms of a private feed URL: https (Google, Outlook) and webcal (Apple, Thunderbird). */
+export function feedLinks(url: string): { https: string; webcal: string } {
+	return { https: url, webcal: url.replace(/^https?:\/\//i, 'webcal://') };
+}
+
+/** A feed calendar's state in a few words. */
+export function feedState(c: Cal, fmt: (iso: string) => string): { tone: 'ok' | 'error' | 'pending'; text: string } {
+	const f = c.feed;
+	if (!f) return { tone: 'ok', text: '' };
+	if (f.error) return { tone: 'error', text: f.error };
+	if (!f.refreshed_at) return { tone: 'pending', text: 'Not fetched yet' };
+	return { tone: 'ok', text: `Updated ${fmt(f.refreshed_at)}` };
+}
+
+/** Whether a /ws/progress event is a calendar change. */
+export function isCalendarChange(v: unknown): v is { type: 'calendar'; calendar_id: number; what: string } {
+	return typeof v === 'object' && v !== null && (v as { type?: unknown }).type === 'calendar';
+}
