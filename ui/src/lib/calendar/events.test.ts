@@ -15,7 +15,13 @@ import {
 	scopeTarget,
 	seriesShift,
 	taskChip,
-	toCalendarEvent
+	toCalendarEvent,
+	newDraft,
+	instanceDraft,
+	createInput,
+	updateInput,
+	draftProblem,
+	reminderLabel
 } from './events';
 import type { Cal, Instance } from './types';
 
@@ -156,5 +162,40 @@ describe('feeds', () => {
 		expect(feedState(cal({ source: 'feed', feed }), fmt)).toEqual({ tone: 'pending', text: 'Not fetched yet' });
 		expect(feedState(cal({ source: 'feed', feed: { ...feed, refreshed_at: '2026-03-01T10:00:00Z' } }), fmt)).toEqual({ tone: 'ok', text: 'Updated 2026-03-01' });
 		expect(feedState(cal({ source: 'feed', feed: { ...feed, refreshed_at: '2026-03-01T10:00:00Z', error: 'HTTP 500' } }), fmt)).toEqual({ tone: 'error', text: 'HTTP 500' });
+	});
+});
+
+describe('the editor draft', () => {
+	const rec = inst({ recurring: true, recurrence_id: '2026-03-23T09:00:00-04:00' });
+	it('makes a new timed draft in the browser zone and an all-day one with an inclusive last day', () => {
+		expect(newDraft(1, new Date(2026, 2, 24, 9), new Date(2026, 2, 24, 10), false)).toMatchObject({ start: '2026-03-24T09:00', end: '2026-03-24T10:00', timezone: 'Europe/Berlin' });
+		expect(newDraft(1, new Date(2026, 2, 24), new Date(2026, 2, 26), true)).toMatchObject({ start: '2026-03-24', end: '2026-03-25', all_day: true });
+	});
+	it('reads an instance in its own zone', () => {
+		expect(instanceDraft(rec, 'FREQ=WEEKLY')).toMatchObject({ start: '2026-03-23T09:00', end: '2026-03-23T10:00', timezone: 'America/New_York', rrule: 'FREQ=WEEKLY' });
+	});
+	it('creates with times, rule and an exclusive all-day end', () => {
+		const d = { ...newDraft(2, new Date(2026, 2, 24), null, true), title: ' Trip ', rrule: 'FREQ=YEARLY' };
+		expect(createInput(d)).toMatchObject({ calendar_id: 2, title: 'Trip', all_day: true, start: '2026-03-24', end: '2026-03-25', rrule: 'FREQ=YEARLY' });
+	});
+	it('saves one instance without a rule, and the series without moving it when the times are kept', () => {
+		const d = { ...instanceDraft(rec, 'FREQ=WEEKLY'), title: 'Standup (moved)' };
+		expect(updateInput(d, rec, 'this', '2026-01-05T09:00:00-05:00')).not.toHaveProperty('rrule');
+		const all = updateInput(d, rec, 'all', '2026-01-05T09:00:00-05:00');
+		expect(all).toMatchObject({ title: 'Standup (moved)', rrule: 'FREQ=WEEKLY' });
+		expect(all).not.toHaveProperty('start');
+	});
+	it('moves the series by as much as the instance moved', () => {
+		const d = { ...instanceDraft(rec, 'FREQ=WEEKLY'), start: '2026-03-24T11:00', end: '2026-03-24T11:45' };
+		expect(updateInput(d, rec, 'all', '2026-01-05T09:00:00-05:00')).toMatchObject({ start: '2026-01-06T11:00', end: '2026-01-06T11:45', timezone: 'America/New_York' });
+		expect(updateInput(d, rec, 'following', '2026-01-05T09:00:00-05:00')).toMatchObject({ start: '2026-03-24T11:00', end: '2026-03-24T11:45', rrule: 'FREQ=WEEKLY' });
+	});
+	it('refuses a draft without a title or ending before it starts', () => {
+		expect(draftProblem({ ...instanceDraft(rec, ''), title: ' ' })).toMatch(/title/);
+		expect(draftProblem({ ...instanceDraft(rec, ''), end: '2026-03-23T08:00' })).toMatch(/before/);
+		expect(draftProblem(instanceDraft(rec, ''))).toBeNull();
+	});
+	it('words reminders', () => {
+		expect([0, 10, 60, 120, 1440, 10080].map(reminderLabel)).toEqual(['At the start', '10 minutes before', '1 hour before', '2 hours before', '1 day before', '1 week before']);
 	});
 });

@@ -187,3 +187,131 @@ export function feedState(c: Cal, fmt: (iso: string) => string): { tone: 'ok' | 
 export function isCalendarChange(v: unknown): v is { type: 'calendar'; calendar_id: number; what: string } {
 	return typeof v === 'object' && v !== null && (v as { type?: unknown }).type === 'calendar';
 }
+
+// --- the editor's draft ---
+
+/** What the editor edits: times as wall times (YYYY-MM-DDTHH:MM) in `timezone`, or dates. */
+export interface Draft {
+	calendar_id: number;
+	title: string;
+	description: string;
+	location: string;
+	all_day: boolean;
+	start: string;
+	/** Timed: the end's wall time. All-day: the last day (inclusive, as people say it). */
+	end: string;
+	timezone: string;
+	rrule: string;
+	reminders: number[];
+	category: string;
+	weight: number;
+}
+
+/** A new event's draft for a slot the user picked (Dates from the calendar, local). */
+export function newDraft(calendarId: number, start: Date, end: Date | null, allDay: boolean, zone = browserZone()): Draft {
+	const d: Draft = { calendar_id: calendarId, title: '', description: '', location: '', all_day: allDay, start: '', end: '', timezone: zone, rrule: '', reminders: [], category: '', weight: 1 };
+	if (allDay) {
+		d.start = localDate(start);
+		d.end = end ? addDays(localDate(end), -1) : d.start;
+		if (d.end < d.start) d.end = d.start;
+	} else {
+		const e = end ?? new Date(start.getTime() + 60 * 60_000);
+		d.start = wallIn(start, zone).slice(0, 16);
+		d.end = wallIn(e, zone).slice(0, 16);
+	}
+	return d;
+}
+
+/** The draft of an instance, with the series' rule when it has one. */
+export function instanceDraft(inst: Instance, rrule: string): Draft {
+	return {
+		calendar_id: inst.calendar_id,
+		title: inst.title,
+		description: inst.description,
+		location: inst.location,
+		all_day: inst.all_day,
+		start: inst.all_day ? inst.start.slice(0, 10) : wallOf(inst.start).slice(0, 16),
+		end: inst.all_day ? addDays(inst.end.slice(0, 10), -1) : wallOf(inst.end).slice(0, 16),
+		timezone: inst.timezone || browserZone(),
+		rrule,
+		reminders: [...inst.reminders],
+		category: inst.category,
+		weight: inst.weight
+	};
+}
+
+/** Why a draft cannot be saved, or null. */
+export function draftProblem(d: Draft): string | null {
+	if (!d.title.trim()) return 'Give the event a title.';
+	if (!d.start) return 'Say when it starts.';
+	if (d.end && d.end < d.start) return 'It cannot end before it starts.';
+	return null;
+}
+
+function draftTimes(d: Draft): Pick<EventInput, 'all_day' | 'start' | 'end' | 'timezone'> {
+	if (d.all_day) return { all_day: true, start: d.start, end: addDays(d.end || d.start, 1) };
+	return { all_day: false, start: d.start, end: d.end || undefined, timezone: d.timezone };
+}
+
+/** The body of POST /calendar/events. */
+export function createInput(d: Draft): EventInput {
+	return {
+		calendar_id: d.calendar_id,
+		title: d.title.trim(),
+		description: d.description,
+		location: d.location,
+		...draftTimes(d),
+		rrule: d.rrule || undefined,
+		reminders: d.reminders,
+		category: d.category.trim(),
+		weight: d.weight
+	};
+}
+
+/**
+ * The PATCH body for saving `d`, opened on `inst`, for `scope`. One instance gets no rule of its
+ * own; "all" moves the series' start by as much as this instance was moved (`seriesStart`: the
+ * series' start as the API gives it), and leaves it where it is when the times did not change.
+ */
+export function updateInput(d: Draft, inst: Instance, scope: Scope, seriesStart: string): EventInput {
+	const out: EventInput = {
+		title: d.title.trim(),
+		description: d.description,
+		location: d.location,
+		reminders: d.reminders,
+		category: d.category.trim(),
+		weight: d.weight
+	};
+	if (!inst.recurring) {
+		out.rrule = d.rrule;
+		if (d.calendar_id !== inst.calendar_id) out.calendar_id = d.calendar_id;
+		return { ...out, ...draftTimes(d) };
+	}
+	if (scope === 'this') return { ...out, ...draftTimes(d) };
+	out.rrule = d.rrule;
+	if (scope === 'following') return { ...out, ...draftTimes(d) };
+	if (d.calendar_id !== inst.calendar_id) out.calendar_id = d.calendar_id;
+	const before = instanceDraft(inst, d.rrule);
+	if (d.all_day === before.all_day && d.start === before.start && d.end === before.end && d.timezone === before.timezone) return out;
+	if (d.all_day !== before.all_day) return { ...out, ...draftTimes(d) };
+	if (d.all_day) {
+		const days = Math.round(wallMinutes(before.start, d.start) / 1440);
+		const len = Math.round(wallMinutes(d.start, d.end || d.start) / 1440);
+		const start = addDays(seriesStart.slice(0, 10), days);
+		return { ...out, all_day: true, start, end: addDays(start, len + 1) };
+	}
+	const shift = wallMinutes(before.start + ':00', d.start + ':00');
+	const len = wallMinutes(d.start + ':00', (d.end || d.start) + ':00');
+	const start = addWall(wallOf(seriesStart), shift);
+	return { ...out, start: start.slice(0, 16), end: addWall(start, len).slice(0, 16), timezone: d.timezone };
+}
+
+/** Reminder choices offered (minutes before the start). */
+export const REMINDER_CHOICES = [0, 5, 10, 15, 30, 60, 120, 1440, 2880, 10080];
+
+/** "10 minutes", "1 hour", "2 days", "1 week" before. */
+export function reminderLabel(min: number): string {
+	if (min === 0) return 'At the start';
+	const [n, unit] = min % 10080 === 0 ? [min / 10080, 'week'] : min % 1440 === 0 ? [min / 1440, 'day'] : min % 60 === 0 ? [min / 60, 'hour'] : [min, 'minute'];
+	return `${n} ${unit}${n === 1 ? '' : 's'} before`;
+}

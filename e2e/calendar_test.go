@@ -1,0 +1,125 @@
+package e2e
+
+import (
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/chromedp"
+)
+
+// Issue #13 in a real browser: a weekly event is made in the editor, one
+// instance of it is dragged to the next day and "This event" chosen, and
+// the calendar's export holds the series and a RECURRENCE-ID override at
+// the new time; the other weeks stay where they were.
+func TestCalendarMoveOneInstanceAndExport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	srv := StartServer(t)
+	b := NewBrowser(t, srv)
+	const email = "weekly@example.com"
+	srv.CreateUser(t, email, "user")
+	b.Login(email, Password)
+
+	b.Navigate("/calendar")
+	// A first visit makes a calendar to start with.
+	b.WaitVisible("[data-calendar='Personal']")
+
+	// This week's Monday, 10:00 in the browser's zone.
+	monday := Eval[string](b, `(() => {
+		const d = new Date(); d.setDate(d.getDate() - ((d.getDay() + 6) % 7));
+		const p = (n) => String(n).padStart(2, '0');
+		return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate());
+	})()`)
+	b.Click("[data-new-event]")
+	b.WaitVisible("[data-event-editor] [data-field=title]")
+	b.Fill("[data-event-editor] [data-field=title]", "Team sync")
+	b.Fill("[data-event-editor] [data-field=start]", monday+"T10:00")
+	b.Fill("[data-event-editor] [data-field=end]", monday+"T11:00")
+	b.Fill("[data-event-editor] [data-field=repeat]", "WEEKLY")
+	b.Click("[data-save-event]")
+	b.WaitFor("the editor closed", `!document.querySelector('[data-event-editor]').open`)
+	b.WaitFor("the event on the week view", `[...document.querySelectorAll('.ec-event')].some(e => e.textContent.includes('Team sync'))`)
+
+	// Next week: drag its instance one day to the right.
+	b.Click(".ec-next")
+	b.WaitFor("next week's instance", `[...document.querySelectorAll('.ec-event')].some(e => e.textContent.includes('Team sync'))`)
+	type box struct{ X, Y, DX float64 }
+	at := Eval[box](b, `(() => {
+		const ev = [...document.querySelectorAll('.ec-event')].find(e => e.textContent.includes('Team sync'));
+		ev.scrollIntoView({ block: 'center' });
+		const r = ev.getBoundingClientRect();
+		const day = document.querySelector('.ec-header .ec-grid').children[0];
+		return { X: r.left + r.width / 2, Y: r.top + Math.min(10, r.height / 2), DX: day.getBoundingClientRect().width };
+	})()`)
+	steps := []chromedp.Action[chromedp.Void]{chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, at.X, at.Y, chromedp.ButtonType(input.MouseButtonLeft), chromedp.ClickCount(1))}
+	for i := 1; i <= 10; i++ {
+		steps = append(steps, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, at.X+at.DX*float64(i)/10, at.Y, chromedp.ButtonType(input.MouseButtonLeft)))
+	}
+	steps = append(steps, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, at.X+at.DX, at.Y, chromedp.ButtonType(input.MouseButtonLeft), chromedp.ClickCount(1)))
+	b.Do("drag the instance a day on", steps...)
+	b.WaitVisible("[data-scope-dialog] [data-scope=this]")
+	b.Click("[data-scope-dialog] [data-scope=this]")
+
+	// The API's view: next Tuesday holds the moved instance, the weeks
+	// around it their Monday.
+	c := srv.Client(t)
+	c.MustLogin(email, Password)
+	type inst struct {
+		Start        string `json:"start"`
+		RecurrenceID string `json:"recurrence_id"`
+		Override     bool   `json:"override"`
+	}
+	var got struct{ Items []inst }
+	deadline := time.Now().Add(Timeout)
+	for {
+		res := c.Get("/api/v1/calendar/events?from=" + monday + "&to=" + addDaysISO(t, monday, 21))
+		if err := json.Unmarshal(res.Body, &got); err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Items) == 3 && got.Items[1].Override {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("instances after the drag: %+v", got.Items)
+		}
+		if err := pause(b.Ctx(), 25*time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !strings.HasPrefix(got.Items[1].Start, addDaysISO(t, monday, 8)+"T10:00") {
+		t.Errorf("the moved instance starts %s, want next Tuesday 10:00", got.Items[1].Start)
+	}
+	if !strings.HasPrefix(got.Items[0].Start, monday+"T10:00") || !strings.HasPrefix(got.Items[2].Start, addDaysISO(t, monday, 14)+"T10:00") {
+		t.Errorf("the other weeks moved: %+v", got.Items)
+	}
+
+	// Export from the calendar's settings: the series and its override.
+	b.Click("[data-calendar='Personal'] [data-calendar-settings]")
+	href := Eval[string](b, `document.querySelector('[data-export-calendar]').getAttribute('href')`)
+	ics := Eval[string](b, `fetch(`+js(href)+`).then(r => r.text())`)
+	if !strings.Contains(ics, "RRULE:FREQ=WEEKLY") {
+		t.Errorf("export without the rule:\n%s", ics)
+	}
+	rid := regexp.MustCompile(`(?m)^RECURRENCE-ID[^:]*:(\d{8})T10`).FindStringSubmatch(ics)
+	if rid == nil || rid[1] != strings.ReplaceAll(addDaysISO(t, monday, 7), "-", "") {
+		t.Errorf("export without the override of next Monday (RECURRENCE-ID): %v\n%s", rid, ics)
+	}
+	if n := strings.Count(ics, "BEGIN:VEVENT"); n != 2 {
+		t.Errorf("%d VEVENTs, want the series and one override", n)
+	}
+}
+
+// addDaysISO is the date n days after date (YYYY-MM-DD).
+func addDaysISO(t *testing.T, date string, n int) string {
+	t.Helper()
+	d, err := time.Parse(time.DateOnly, date)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.AddDate(0, 0, n).Format(time.DateOnly)
+}
