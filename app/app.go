@@ -192,7 +192,8 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 		DefaultModel: cfg.LLM.DefaultModel, User: a.Auth.User, Retriever: documentsRetriever{a.Documents},
 		// What the model may do in a chat that uses tools: one more tool
 		// (the calendar's) is one more element here (docs/chat-tools.md).
-		Tools: chat.TaskTools(chatTasks{a.Tasks}, a.now)})
+		Tools: append(chat.TaskTools(chatTasks{a.Tasks}, a.now),
+			chat.CalendarTools(chatCalendar{cal: func() *calendar.Service { return a.Calendar }, user: a.Auth.User}, a.now)...)})
 	// Feeds are refreshed only in the serving process (the server starts
 	// the refresher), like the ingestion worker.
 	feedMax := int64(cfg.Calendar.FeedMaxMB) << 20
