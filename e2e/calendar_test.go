@@ -123,3 +123,53 @@ func addDaysISO(t *testing.T, date string, n int) string {
 	}
 	return d.AddDate(0, 0, n).Format(time.DateOnly)
 }
+
+// Issue #13 in demo mode: asking the chat to add an event proposes it on
+// a card with its title and times editable; the person moves it half an
+// hour and approves, and the event is on the calendar at that time.
+func TestChatCalendarToolInTheBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	srv := StartServer(t, Demo)
+	b := NewBrowser(t, srv)
+	const email = "chat-calendar@example.com"
+	srv.CreateUser(t, email, "user")
+	b.Login(email, Password)
+	b.WaitPath("/")
+	b.WaitFor("the chat socket open", `document.querySelector('[data-send]') !== null`)
+
+	b.Fill("#chat-input", "add an event Dentist tomorrow at 3pm")
+	b.Click("[data-send]")
+	b.WaitVisible("[data-tool-call][data-tool-name=create_event][data-tool-status=pending]")
+	b.WaitText("[data-tool-summary]", "Add event \u201cDentist\u201d on ")
+	tomorrow := time.Now().UTC().AddDate(0, 0, 1).Format(time.DateOnly)
+	if got := Eval[string](b, `document.querySelector('[data-tool-field=date]').value + ' ' + document.querySelector('[data-tool-field=start]').value`); got != tomorrow+" 15:00" {
+		t.Fatalf("card fields %q", got)
+	}
+	b.Fill("[data-tool-field=start]", "15:30")
+	b.Fill("[data-tool-field=end]", "16:15")
+	b.Click("[data-tool-approve]")
+	b.WaitText("[data-tool-outcome]", "Added to your calendar")
+	b.WaitText("[data-message-role=assistant] .markdown", "I added \u201cDentist\u201d "+tomorrow+" 15:30\u201316:15")
+
+	c := srv.Client(t)
+	c.MustLogin(email, Password)
+	res := c.Get("/api/v1/calendar/events?from=" + tomorrow + "&to=" + addDaysISO(t, tomorrow, 1))
+	var page struct {
+		Items []struct{ Title, Start, End string }
+	}
+	if res.Status != 200 || json.Unmarshal(res.Body, &page) != nil || len(page.Items) != 1 {
+		t.Fatalf("events: %s", res)
+	}
+	if e := page.Items[0]; e.Title != "Dentist" || !strings.HasPrefix(e.Start, tomorrow+"T15:30") || !strings.HasPrefix(e.End, tomorrow+"T16:15") {
+		t.Fatalf("event %+v", e)
+	}
+	// The card links to the calendar, which shows it.
+	b.Click("[data-tool-outcome] a[href='/calendar']")
+	b.WaitVisible(".ec-next")
+	if time.Now().Weekday() == time.Sunday {
+		b.Click(".ec-next") // the week shown starts on Monday: tomorrow is in the next one
+	}
+	b.WaitFor("the event on the calendar", `[...document.querySelectorAll('.ec-event')].some(e => e.textContent.includes('Dentist'))`)
+}
