@@ -173,3 +173,64 @@ func TestChatCalendarToolInTheBrowser(t *testing.T) {
 	}
 	b.WaitFor("the event on the calendar", `[...document.querySelectorAll('.ec-event')].some(e => e.textContent.includes('Dentist'))`)
 }
+
+// On a phone the calendar opens on the agenda, nothing is wider than the
+// screen, and an event opens in the editor; the Connect page fits too.
+func TestCalendarOnAPhone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	srv := StartServer(t)
+	b := NewBrowser(t, srv)
+	const email = "phone-calendar@example.com"
+	srv.CreateUser(t, email, "user")
+	c := srv.Client(t)
+	c.MustLogin(email, Password)
+	res := c.Post("/api/v1/calendar/calendars", map[string]any{"name": "Home", "timezone": "UTC"})
+	var cal struct{ ID int64 }
+	if res.Status != 201 || json.Unmarshal(res.Body, &cal) != nil {
+		t.Fatalf("calendar: %s", res)
+	}
+	today := time.Now().UTC().Format(time.DateOnly)
+	if res := c.Post("/api/v1/calendar/events", map[string]any{"calendar_id": cal.ID, "title": "Swimming with a rather long title that must wrap",
+		"start": today + "T18:00", "timezone": "UTC", "rrule": "FREQ=DAILY;COUNT=3"}); res.Status != 201 {
+		t.Fatalf("event: %s", res)
+	}
+
+	b.Do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch))
+	b.Login(email, Password)
+	b.Navigate("/calendar")
+	b.WaitFor("the agenda view", `document.querySelector('[data-calendar-view]')?.dataset.calendarView === 'listWeek'`)
+	b.WaitFor("the event in the agenda", `[...document.querySelectorAll('.ec-event')].some(e => e.textContent.includes('Swimming'))`)
+	fits := func(where string) {
+		t.Helper()
+		if w := Eval[int](b, `document.documentElement.scrollWidth`); w > 390 {
+			b.Screenshot("too-wide-" + where)
+			t.Errorf("%s is %d px wide on a 390 px screen", where, w)
+		}
+	}
+	fits("the calendar")
+
+	// Tasks due this week show as chips once asked for, and lead to the tasks page.
+	if res := c.Post("/api/v1/tasks", map[string]any{"title": "Pay rent", "due": today}); res.Status != 201 {
+		t.Fatalf("task: %s", res)
+	}
+	if b.Count(".ec-event") != 3 {
+		t.Fatalf("%d events before tasks are shown", b.Count(".ec-event"))
+	}
+	b.Click("[data-show-tasks]")
+	b.WaitFor("the task chip", `[...document.querySelectorAll('.ec-event')].some(e => e.textContent.includes('Pay rent'))`)
+	b.Exec(`[...document.querySelectorAll('.ec-event')].find(e => e.textContent.includes('Pay rent')).click()`)
+	b.WaitFor("the tasks page", `location.pathname === '/tasks' && new URLSearchParams(location.search).get('q') === 'Pay rent'`)
+	b.Navigate("/calendar")
+	b.WaitFor("the task chip again (the switch is remembered)", `[...document.querySelectorAll('.ec-event')].some(e => e.textContent.includes('Pay rent'))`)
+	b.Exec(`[...document.querySelectorAll('.ec-event')].find(e => e.textContent.includes('Swimming')).click()`)
+	b.WaitFor("the editor", `document.querySelector('[data-event-editor]').open`)
+	if got := Eval[string](b, `document.querySelector('[data-event-editor] [data-field=repeat]').value`); got != "DAILY" {
+		t.Errorf("repeat %q, want DAILY", got)
+	}
+	fits("the editor")
+	b.Navigate("/calendar/connect")
+	b.WaitText("[data-dav-url]", srv.URL+"/dav/")
+	fits("the Connect page")
+}

@@ -16,6 +16,7 @@ import {
 	seriesShift,
 	taskChip,
 	toCalendarEvent,
+	taskHref,
 	newDraft,
 	instanceDraft,
 	createInput,
@@ -132,6 +133,9 @@ describe('drawing', () => {
 			end: '2026-03-25T14:30:00+01:00',
 			allDay: false
 		});
+	});
+	it('leads a task chip to the task', () => {
+		expect(taskHref({ id: 12, title: 'Pay rent & bills' })).toBe('/tasks?q=Pay+rent+%26+bills&task=12');
 	});
 	it('knows a calendar change on the progress socket', () => {
 		expect(isCalendarChange({ type: 'calendar', calendar_id: 2, what: 'events' })).toBe(true);

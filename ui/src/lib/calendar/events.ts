@@ -315,3 +315,11 @@ export function reminderLabel(min: number): string {
 	const [n, unit] = min % 10080 === 0 ? [min / 10080, 'week'] : min % 1440 === 0 ? [min / 1440, 'day'] : min % 60 === 0 ? [min / 60, 'hour'] : [min, 'minute'];
 	return `${n} ${unit}${n === 1 ? '' : 's'} before`;
 }
+
+/**
+ * Where a task chip leads: the tasks page searching for its title (which the page reads), and
+ * its id for a page that opens one task.
+ */
+export function taskHref(t: Pick<DueTask, 'id' | 'title'>): string {
+	return `/tasks?${new URLSearchParams({ q: t.title, task: String(t.id) })}`;
+}
