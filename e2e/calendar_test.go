@@ -112,6 +112,18 @@ func TestCalendarMoveOneInstanceAndExport(t *testing.T) {
 	if n := strings.Count(ics, "BEGIN:VEVENT"); n != 2 {
 		t.Errorf("%d VEVENTs, want the series and one override", n)
 	}
+
+	// A change made elsewhere (a phone, another tab) shows without a reload:
+	// the page hears of it on /api/v1/ws/progress.
+	var cals struct{ Items []struct{ ID int64 } }
+	if res := c.Get("/api/v1/calendar/calendars"); res.Status != 200 || json.Unmarshal(res.Body, &cals) != nil || len(cals.Items) != 1 {
+		t.Fatalf("calendars: %s", res)
+	}
+	wed := addDaysISO(t, monday, 9)
+	if res := c.Post("/api/v1/calendar/events", map[string]any{"calendar_id": cals.Items[0].ID, "title": "Made on the phone", "start": wed + "T14:00"}); res.Status != 201 {
+		t.Fatalf("event: %s", res)
+	}
+	b.WaitFor("the phone's event on the open page", `[...document.querySelectorAll('.ec-event')].some(e => e.textContent.includes('Made on the phone'))`)
 }
 
 // addDaysISO is the date n days after date (YYYY-MM-DD).
