@@ -26,6 +26,7 @@ import (
 	"github.com/aiwfe/aiwfe/app/hub"
 	"github.com/aiwfe/aiwfe/app/llm"
 	"github.com/aiwfe/aiwfe/app/netguard"
+	"github.com/aiwfe/aiwfe/app/opportunities"
 	"github.com/aiwfe/aiwfe/app/settings"
 	"github.com/aiwfe/aiwfe/app/tasks"
 	"github.com/aiwfe/aiwfe/app/users"
@@ -97,11 +98,14 @@ type App struct {
 	Chat *chat.Service
 	// Documents is uploads, their ingestion queue and search.
 	Documents *documents.Service
-	// Tasks is tasks, their categories and what is due.
-	Tasks *tasks.Service
 	// Outbound is the one client for URLs users supply (feeds, pages,
 	// search results): it refuses loopback, private and metadata addresses.
 	Outbound *netguard.Client
+	// Tasks is tasks, their categories and what is due.
+	Tasks *tasks.Service
+	// Opportunities is the tasks a model proposes from conversations,
+	// documents and events, and quick add's model path.
+	Opportunities *opportunities.Service
 	// Calendar is calendars, events (recurrence expanded), ICS import,
 	// export and private feeds, and feed subscriptions.
 	Calendar *calendar.Service
@@ -186,14 +190,27 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 	// The ingestion worker runs only in the serving process (the server
 	// starts it): a CLI command must not take jobs from a running server.
 	a.Documents = documents.New(documents.Deps{Store: st, LLM: a.LLM, Hub: a.Hub, Log: log, Now: a.now,
-		DataDir: cfg.Data.Dir, MaxFileBytes: int64(cfg.Server.UploadLimitMB) << 20, User: a.Auth.User, NoWorker: true})
+		DataDir: cfg.Data.Dir, MaxFileBytes: int64(cfg.Server.UploadLimitMB) << 20, User: a.Auth.User, NoWorker: true,
+		Ready: func(ctx context.Context, userID, docID int64, collection string) {
+			if a.Opportunities != nil {
+				a.Opportunities.DocumentReady(ctx, userID, docID, collection)
+			}
+		}})
 	a.Tasks = tasks.New(tasks.Deps{Store: st, Log: log, Now: a.now, User: a.Auth.User})
 	a.Chat = chat.New(chat.Deps{Store: st, LLM: a.LLM, Hub: a.Hub, Log: log, Now: a.now,
 		DefaultModel: cfg.LLM.DefaultModel, User: a.Auth.User, Retriever: documentsRetriever{a.Documents},
 		// What the model may do in a chat that uses tools: one more tool
 		// (the calendar's) is one more element here (docs/chat-tools.md).
 		Tools: append(chat.TaskTools(chatTasks{a.Tasks}, a.now),
-			chat.CalendarTools(chatCalendar{cal: func() *calendar.Service { return a.Calendar }, user: a.Auth.User}, a.now)...)})
+			chat.CalendarTools(chatCalendar{cal: func() *calendar.Service { return a.Calendar }, user: a.Auth.User}, a.now)...),
+		Replied: func(userID, convID int64) {
+			if a.Opportunities != nil {
+				a.Opportunities.ConversationReplied(userID, convID)
+			}
+		}})
+	a.Opportunities = opportunities.New(opportunities.Deps{Store: st, LLM: a.LLM, Hub: a.Hub, Log: log, Now: a.now,
+		DefaultModel: cfg.LLM.DefaultModel, User: a.Auth.User, Tasks: opportunityTasks{a.Tasks},
+		Conversations: opportunityChat{a.Chat}, Documents: opportunityDocuments{a.Documents}, Embed: a.Documents.Embed})
 	// Feeds are refreshed only in the serving process (the server starts
 	// the refresher), like the ingestion worker.
 	feedMax := int64(cfg.Calendar.FeedMaxMB) << 20
@@ -217,7 +234,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 	// The archive's sections come in this order; every table referring
 	// to users belongs to one part.
 	a.DataRights.Register(a.Users.DataPart(), a.Auth.DataPart(), a.Chat.DataPart(), a.MFA.DataPart(), a.Certs.DataPart(),
-		a.Documents.DataPart(), a.Tasks.DataPart(), a.Calendar.DataPart())
+		a.Documents.DataPart(), a.Tasks.DataPart(), a.Calendar.DataPart(), a.Opportunities.DataPart())
 	a.DataRights.Register(a.Auth.AppPasswordsPart(), dav.DataPart{})
 	ok = true
 	return a, nil
@@ -235,6 +252,9 @@ func (a *App) Close() {
 	}
 	if a.Documents != nil {
 		a.Documents.Close()
+	}
+	if a.Opportunities != nil {
+		a.Opportunities.Close()
 	}
 	if a.Calendar != nil {
 		a.Calendar.Close()

@@ -33,6 +33,10 @@ echo "== browser: a 4,000-token Markdown reply streamed into the chat page (Chro
 go test ./e2e -run '^$' -bench '^BenchmarkChatLongReplyRender$' -benchtime 1x -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
 
 echo
+echo "== tasks: quick-add parse without a model (target < 1 ms per phrase)"
+go test ./app/tasks/quickadd -run '^$' -bench '^BenchmarkParse$' -benchtime 2s -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
+
+echo
 echo "== documents: search latency at 100k passages (384-dim vectors), SciFact quality and ingestion rate (make eval)"
 go test ./app/documents -run '^$' -bench '^Benchmark(SciFact|SearchLatency100k)$' -benchtime 1x -count 1 -timeout 30m | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
 

@@ -37,23 +37,21 @@ type Calendar struct {
 	// the calendar has none.
 	TokenHash      string
 	TokenCreatedAt *time.Time
-	// Seq counts changes to the calendar's events; TombstonesSeq is the
-	// newest seq of the deletions forgotten (pruned).
-	Seq           int64
-	TombstonesSeq int64
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// Seq counts changes to the calendar's events.
+	Seq       int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 const calendarCols = `id, user_id, name, colour, timezone, source, feed_url, feed_etag, feed_last_modified, feed_error,
-	feed_refreshed_at, feed_checked_at, feed_next_at, feed_interval, COALESCE(token_hash, ''), token_created_at, seq, tombstones_seq, created_at, updated_at`
+	feed_refreshed_at, feed_checked_at, feed_next_at, feed_interval, COALESCE(token_hash, ''), token_created_at, seq, created_at, updated_at`
 
 func scanCalendar(r interface{ Scan(...any) error }) (*Calendar, error) {
 	c := &Calendar{}
 	var refreshed, checked, next, tokenAt sql.NullString
 	var created, updated string
 	if err := r.Scan(&c.ID, &c.UserID, &c.Name, &c.Colour, &c.Timezone, &c.Source, &c.FeedURL, &c.FeedETag, &c.FeedLastModified, &c.FeedError,
-		&refreshed, &checked, &next, &c.FeedInterval, &c.TokenHash, &tokenAt, &c.Seq, &c.TombstonesSeq, &created, &updated); err != nil {
+		&refreshed, &checked, &next, &c.FeedInterval, &c.TokenHash, &tokenAt, &c.Seq, &created, &updated); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ErrNotFound
 		}
@@ -407,26 +405,41 @@ func DeleteObject(ctx context.Context, q Querier, calendarID int64, uid string, 
 // CalendarsWithTombstonesBefore lists the calendars holding deletions
 // older than before.
 func CalendarsWithTombstonesBefore(ctx context.Context, q Querier, before time.Time) ([]int64, error) {
-	return int64s(q.QueryContext(ctx, "SELECT DISTINCT calendar_id FROM calendar_tombstones WHERE deleted_at < ?", tsText(before)))
+	return int64s(q.QueryContext(ctx, "SELECT DISTINCT calendar_id FROM calendar_tombstones WHERE uid != '' AND deleted_at < ?", tsText(before)))
 }
 
 // PruneTombstones forgets the calendar's deletions older than before
 // (a feed whose producer makes new UIDs at every download would otherwise
-// grow them without end) and raises the calendar's tombstones_seq.
+// grow them without end). What was forgotten is remembered as one row with
+// the empty UID (no object has it) holding the newest seq pruned: changes
+// since an older seq cannot be answered (TombstoneFloor).
 func PruneTombstones(ctx context.Context, q Querier, calendarID int64, before time.Time) (int64, error) {
 	var seq sql.NullInt64
-	if err := q.QueryRowContext(ctx, "SELECT MAX(seq) FROM calendar_tombstones WHERE calendar_id = ? AND deleted_at < ?",
+	if err := q.QueryRowContext(ctx, "SELECT MAX(seq) FROM calendar_tombstones WHERE calendar_id = ? AND uid != '' AND deleted_at < ?",
 		calendarID, tsText(before)).Scan(&seq); err != nil || !seq.Valid {
 		return 0, err
 	}
-	res, err := q.ExecContext(ctx, "DELETE FROM calendar_tombstones WHERE calendar_id = ? AND seq <= ?", calendarID, seq.Int64)
+	res, err := q.ExecContext(ctx, "DELETE FROM calendar_tombstones WHERE calendar_id = ? AND uid != '' AND seq <= ?", calendarID, seq.Int64)
 	if err != nil {
 		return 0, err
 	}
-	if _, err := q.ExecContext(ctx, "UPDATE calendars SET tombstones_seq = MAX(tombstones_seq, ?) WHERE id = ?", seq.Int64, calendarID); err != nil {
+	if _, err := q.ExecContext(ctx, `INSERT INTO calendar_tombstones (calendar_id, uid, seq, deleted_at) VALUES (?, '', ?, ?)
+		ON CONFLICT (calendar_id, uid) DO UPDATE SET seq = MAX(seq, excluded.seq), deleted_at = excluded.deleted_at`,
+		calendarID, seq.Int64, tsText(before)); err != nil {
 		return 0, err
 	}
 	return res.RowsAffected()
+}
+
+// TombstoneFloor is the newest seq whose deletions were forgotten (0:
+// none).
+func TombstoneFloor(ctx context.Context, q Querier, calendarID int64) (int64, error) {
+	var seq int64
+	err := q.QueryRowContext(ctx, "SELECT seq FROM calendar_tombstones WHERE calendar_id = ? AND uid = ''", calendarID).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return seq, err
 }
 
 // CalendarChanges lists the uids of the objects changed and deleted after
@@ -435,7 +448,7 @@ func CalendarChanges(ctx context.Context, q Querier, calendarID, seq int64) (cha
 	if changed, err = strs(q.QueryContext(ctx, "SELECT DISTINCT uid FROM calendar_events WHERE calendar_id = ? AND seq > ? ORDER BY uid", calendarID, seq)); err != nil {
 		return nil, nil, err
 	}
-	deleted, err = strs(q.QueryContext(ctx, "SELECT uid FROM calendar_tombstones WHERE calendar_id = ? AND seq > ? ORDER BY uid", calendarID, seq))
+	deleted, err = strs(q.QueryContext(ctx, "SELECT uid FROM calendar_tombstones WHERE calendar_id = ? AND uid != '' AND seq > ? ORDER BY uid", calendarID, seq))
 	return changed, deleted, err
 }
 

@@ -89,6 +89,9 @@ func (s *Service) Object(ctx context.Context, userID, calendarID int64, uid stri
 // PutObject creates or replaces the object uid of a local calendar from
 // one VCALENDAR whose VEVENTs all carry that UID.
 func (s *Service) PutObject(ctx context.Context, userID, calendarID int64, uid string, data []byte, opt PutOptions) (*Object, bool, error) {
+	if uid == "" || len(uid) > MaxUIDBytes {
+		return nil, false, apperr.Invalid("uid", "a calendar object needs a UID of at most 512 bytes")
+	}
 	comps, err := objectComponents(data, uid)
 	if err != nil {
 		return nil, false, apperr.Invalid("data", err.Error())
@@ -179,7 +182,11 @@ func (s *Service) Changes(ctx context.Context, userID, calendarID, since int64) 
 		if err != nil {
 			return err
 		}
-		if since > 0 && since < cal.TombstonesSeq {
+		floor, err := store.TombstoneFloor(ctx, tx, calendarID)
+		if err != nil {
+			return err
+		}
+		if since > 0 && since < floor {
 			return ErrSyncTooOld
 		}
 		changed, deleted, err := store.CalendarChanges(ctx, tx, calendarID, since)

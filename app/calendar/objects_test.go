@@ -69,6 +69,8 @@ func TestObjects(t *testing.T) {
 			wantCode(t, err, 400, "data")
 		}
 	}
+	_, _, err = f.svc.PutObject(f.ctx, u, cal, "", []byte(objSeries), PutOptions{})
+	wantCode(t, err, 400, "uid")
 	// Another user: 404, nothing changed.
 	if _, _, err := f.svc.PutObject(f.ctx, other, cal, "obj-1", []byte(objSeries), PutOptions{}); err == nil {
 		t.Fatal("another user wrote the object")

@@ -53,6 +53,10 @@ type Deps struct {
 	// Tools are what the model may do in a chat that uses tools (the
 	// tasks tools, ...). Adding one is one more element here.
 	Tools []Tool
+	// Replied, when set, is told of each reply recorded complete (the
+	// opportunities look at a conversation once it goes quiet). It runs
+	// on the reply's path: it must return at once.
+	Replied func(userID, conversationID int64)
 }
 
 // Service is the chat service. Close it to stop its background work
@@ -68,6 +72,7 @@ type Service struct {
 	retriever    Retriever
 	tools        *registry
 	toolCaps     toolSupport
+	replied      func(userID, conversationID int64)
 
 	// TitleTimeout bounds the background title generation.
 	TitleTimeout time.Duration
@@ -105,7 +110,7 @@ func New(d Deps) *Service {
 		panic(err) // a programming error of app.Open
 	}
 	bg, stop := context.WithCancel(context.Background())
-	s := &Service{tools: tools,
+	s := &Service{tools: tools, replied: d.Replied,
 		store: d.Store, llm: d.LLM, hub: d.Hub, log: d.Log, now: d.Now, defaultModel: d.DefaultModel, user: d.User, retriever: d.Retriever,
 		TitleTimeout: 2 * time.Minute,
 		bg:           bg, stop: stop, pulls: map[string]*PullState{}, maxPulls: maxPulls, pullKeep: pullKeep,

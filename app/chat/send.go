@@ -630,6 +630,9 @@ func (s *Service) record(ctx context.Context, ex *exchange, st Stream, out relay
 	if ex.created {
 		s.titleLater(ex, m, st.ReplySent, st.OnTitle)
 	}
+	if failed == nil && m.Status == store.MessageComplete && s.replied != nil {
+		s.replied(ex.user.ID, ex.conv.ID)
+	}
 	return reply, failed
 }
 

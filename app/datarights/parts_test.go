@@ -95,7 +95,7 @@ func TestPartsExportAndDelete(t *testing.T) {
 	for _, s := range ar.Sections {
 		keys = append(keys, s.Key)
 	}
-	want := "user devices sessions security_events notifications conversations chat_modes passkeys client_certificates documents tasks task_categories calendars first veto"
+	want := "user devices sessions security_events notifications conversations chat_modes passkeys client_certificates documents tasks task_categories calendars opportunities opportunity_settings app_passwords caldav_calendar_names first veto"
 	if strings.Join(keys, " ") != want {
 		t.Errorf("sections %v, want %s", keys, want)
 	}

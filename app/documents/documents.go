@@ -73,6 +73,10 @@ type Deps struct {
 	// NoWorker leaves the queue alone (the CLI opens the app without
 	// serving); Start runs it.
 	NoWorker bool
+	// Ready, when set, is told of each document whose ingestion finished
+	// (opportunities read the collections a user enabled). It runs on the
+	// worker: it must hand long work off, not do it.
+	Ready func(ctx context.Context, userID, documentID int64, collection string)
 }
 
 // Service is the documents service. Close stops its worker.
@@ -539,6 +543,17 @@ func (s *Service) embedder(name string) Embedder {
 		return Builtin{}
 	}
 	return Remote{LLM: s.d.LLM, Model: name}
+}
+
+// Embed makes vectors of texts with the embedder the user's documents
+// use, and names it (opportunities compare task titles with it).
+func (s *Service) Embed(ctx context.Context, userID int64, texts []string) (string, [][]float32, error) {
+	model, err := s.modelFor(ctx, userID)
+	if err != nil {
+		return "", nil, err
+	}
+	vecs, err := s.embedder(model).Embed(ctx, texts)
+	return model, vecs, err
 }
 
 // EmbedderName is the embedding model the user's new documents get (the

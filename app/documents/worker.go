@@ -238,6 +238,7 @@ func (s *Service) ingest(ctx context.Context, j *store.Job, d *store.Document) e
 		pages = append(pages, store.Page{Page: len(pages) + 1})
 	}
 	var replaced []string
+	collection := d.Collection
 	err = s.store.WithTx(ctx, func(tx *sql.Tx) error {
 		replaced = replaced[:0]
 		modelID, err := store.EmbeddingModelID(ctx, tx, model, len(vecs[0]))
@@ -255,6 +256,7 @@ func (s *Service) ingest(ctx context.Context, j *store.Job, d *store.Document) e
 		if err != nil {
 			return err
 		}
+		collection = cur.Collection
 		olds, err := store.SameNameDocuments(ctx, tx, d.UserID, cur.Collection, cur.Name, d.ID)
 		if err != nil {
 			return err
@@ -286,6 +288,9 @@ func (s *Service) ingest(ctx context.Context, j *store.Job, d *store.Document) e
 	s.vectors.drop(d.UserID)
 	prog.Status, prog.Stage = store.DocReady, StageReady
 	s.publish(d.UserID, prog)
+	if s.d.Ready != nil {
+		s.d.Ready(ctx, d.UserID, d.ID, collection)
+	}
 	return nil
 }
 

@@ -161,6 +161,17 @@ func seedUser(t *testing.T, srv *servertest.Server, c *servertest.Client, tag st
 	cat := mkCategory(t, c, "category of "+tag)
 	mkTask(t, c, map[string]any{"title": "task of " + tag, "category_id": cat, "tags": []string{"tag-" + tag}, "due": "2030-01-02"})
 
+	// An opportunity from the first conversation, and a collection enabled
+	// for them (opportunities, opportunity_collections).
+	if err := store.InsertOpportunity(ctx, db, &store.Opportunity{UserID: s.ID, Title: "opportunity of " + tag, TitleKey: "opportunity " + tag,
+		Priority: "none", SourceKind: "conversation", ConversationID: &s.ConvIDs[0], Evidence: "evidence of " + tag, ProposedBy: "rules"}, now); err != nil {
+		t.Fatal(err)
+	}
+	if res := c.Put("/api/v1/tasks/opportunities/settings", map[string]any{"document_collections": []string{"collection of " + tag},
+		"conversations_when_quiet": true}); res.Status != 200 {
+		t.Fatalf("opportunity settings: %s", res)
+	}
+
 	var pwHash, keyEnc string
 	db.QueryRow("SELECT password_hash, web_search_api_key_enc FROM users WHERE id = ?", s.ID).Scan(&pwHash, &keyEnc)
 	s.Secrets = append(s.Secrets, pwHash, keyEnc, "sk-"+tag+"-plain-key", pending, active, hash, "salt"+tag, keyMaterial, "JBSWY3DPEHPK3PXP")
@@ -300,6 +311,15 @@ func TestDataExport(t *testing.T) {
 		TaskCategories []struct {
 			Name string `json:"name"`
 		} `json:"task_categories"`
+		Opportunities []struct {
+			Title    string `json:"title"`
+			Evidence string `json:"evidence"`
+			Status   string `json:"status"`
+		} `json:"opportunities"`
+		OpportunitySettings struct {
+			DocumentCollections    []string `json:"document_collections"`
+			ConversationsWhenQuiet bool     `json:"conversations_when_quiet"`
+		} `json:"opportunity_settings"`
 		ClientCertificates []struct {
 			Serial   string    `json:"serial"`
 			Name     string    `json:"name"`
@@ -361,13 +381,17 @@ func TestDataExport(t *testing.T) {
 	if len(ex.TaskCategories) != 1 || ex.TaskCategories[0].Name != "category of alice" {
 		t.Errorf("task categories: %+v", ex.TaskCategories)
 	}
+	if len(ex.Opportunities) != 1 || ex.Opportunities[0].Title != "opportunity of alice" || ex.Opportunities[0].Evidence != "evidence of alice" ||
+		ex.Opportunities[0].Status != "open" || len(ex.OpportunitySettings.DocumentCollections) != 1 || !ex.OpportunitySettings.ConversationsWhenQuiet {
+		t.Errorf("opportunities: %+v %+v", ex.Opportunities, ex.OpportunitySettings)
+	}
 	if len(ex.ClientCertificates) != 1 || ex.ClientCertificates[0].Name != "cert of alice" || ex.ClientCertificates[0].NotAfter.IsZero() {
 		t.Errorf("certificates: %+v", ex.ClientCertificates)
 	}
 	// Every key the brief promises is there, arrays never null.
 	var raw map[string]json.RawMessage
 	res.JSON(t, &raw)
-	for _, k := range []string{"devices", "sessions", "security_events", "notifications", "conversations", "chat_modes", "passkeys", "client_certificates", "tasks", "task_categories", "app_passwords", "caldav_calendar_names"} {
+	for _, k := range []string{"devices", "sessions", "security_events", "notifications", "conversations", "chat_modes", "passkeys", "client_certificates", "tasks", "task_categories", "app_passwords", "caldav_calendar_names", "opportunities"} {
 		if !strings.HasPrefix(string(raw[k]), "[") {
 			t.Errorf("%s is %s, want an array", k, raw[k])
 		}

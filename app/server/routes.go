@@ -134,6 +134,18 @@ func (s *Server) apiRoutes(r fiber.Router) {
 	v1.Patch("/tasks/:id<int>", s.requireAuth, bodyLimit(512<<10), s.taskPATCH)
 	v1.Delete("/tasks/:id<int>", s.requireAuth, s.taskDELETE)
 
+	// --- quick add and opportunities ---
+	// Handlers: handler_tasks_parse.go, handler_tasks_opportunities.go.
+	v1.Post("/tasks/parse", s.requireAuth, bodyLimit(16<<10), s.tasksParsePOST)
+	v1.Get("/tasks/opportunities", s.requireAuth, s.opportunitiesGET)
+	v1.Get("/tasks/opportunities/settings", s.requireAuth, s.opportunitySettingsGET)
+	v1.Put("/tasks/opportunities/settings", s.requireAuth, bodyLimit(64<<10), s.opportunitySettingsPUT)
+	v1.Get("/tasks/opportunities/:id<int>", s.requireAuth, s.opportunityGET)
+	v1.Post("/tasks/opportunities/:id<int>/accept", s.requireAuth, bodyLimit(64<<10), s.opportunityAcceptPOST)
+	v1.Post("/tasks/opportunities/:id<int>/dismiss", s.requireAuth, s.opportunityDismissPOST)
+	v1.Post("/conversations/:id/opportunities", s.requireAuth, s.conversationOpportunitiesPOST)
+	v1.Post("/documents/:id/opportunities", s.requireAuth, s.documentOpportunitiesPOST)
+
 	// --- calendar ---
 	// Calendars, events (series expanded on the server), ICS import and
 	// export, private feed URLs (the feed itself is public, by token) and

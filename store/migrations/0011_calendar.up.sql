@@ -33,9 +33,6 @@ CREATE TABLE calendars (
     -- seq counts the changes to the calendar's events: every write stamps
     -- the rows it touches with the new value (sync: "what changed since").
     seq         INTEGER NOT NULL DEFAULT 0,
-    -- tombstones_seq: the newest seq among tombstones pruned: "what changed
-    -- since" an older seq cannot be answered (the client syncs afresh).
-    tombstones_seq INTEGER NOT NULL DEFAULT 0,
     created_at  TEXT    NOT NULL,
     updated_at  TEXT    NOT NULL
 );
