@@ -1,1 +1,0 @@
-import{ut as e}from"./BPv-zHKo.js";e();
