@@ -42,10 +42,7 @@ func TestDemoCallsTools(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := ""
-		if len(res.ToolCalls) == 1 {
-			got = res.ToolCalls[0].Name + " " + string(res.ToolCalls[0].Arguments)
-		}
+		got := callOf(res)
 		if got != tc.call || len(res.ToolCalls) > 1 || (got != "" && (res.Content != "" || res.DoneReason != "tool_calls")) {
 			t.Errorf("%q: %q (content %q, %s), want %q", tc.msg, got, res.Content, res.DoneReason, tc.call)
 		}
@@ -115,11 +112,7 @@ func TestDemoCallsCalendarTools(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := ""
-		if len(res.ToolCalls) == 1 {
-			got = res.ToolCalls[0].Name + " " + string(res.ToolCalls[0].Arguments)
-		}
-		if got != tc.call {
+		if got := callOf(res); got != tc.call {
 			t.Errorf("%q: %q, want %q", tc.msg, got, tc.call)
 		}
 	}
@@ -143,4 +136,12 @@ func TestDemoAnswersCalendarResults(t *testing.T) {
 			t.Errorf("%s:\n%q\nwant %q", tc.result, res.Content, tc.want)
 		}
 	}
+}
+
+// callOf is a reply's one tool call as "name arguments", "" for none.
+func callOf(res *llm.Result) string {
+	if len(res.ToolCalls) != 1 {
+		return ""
+	}
+	return res.ToolCalls[0].Name + " " + string(res.ToolCalls[0].Arguments)
 }

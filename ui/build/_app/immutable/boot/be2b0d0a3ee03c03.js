@@ -1,13 +1,13 @@
 				{
-					__sveltekit_fnwej4 = {
+					__sveltekit_oony7x = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.DDkYR9BK.js"),
-						import("/_app/immutable/entry/app.SNYEOOcd.js")
+						import("/_app/immutable/entry/start.65Y1dvWR.js"),
+						import("/_app/immutable/entry/app.B-IoTztB.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
