@@ -2,6 +2,9 @@ package e2e
 
 import (
 	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -245,4 +248,91 @@ func TestCalendarOnAPhone(t *testing.T) {
 	b.Navigate("/calendar/connect")
 	b.WaitText("[data-dav-url]", srv.URL+"/dav/")
 	fits("the Connect page")
+}
+
+// The calendar list's settings in a real browser: an .ics import with its
+// report (one good event, one that cannot be read), a private feed URL
+// made, working for a calendar app, rotated (the old one dead) and
+// revoked, a feed subscription whose address is refused shown with its
+// error, and a calendar renamed and deleted.
+func TestCalendarSettingsThroughTheUI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	srv := StartServer(t)
+	b := NewBrowser(t, srv)
+	const email = "settings@example.com"
+	srv.CreateUser(t, email, "user")
+	b.Login(email, Password)
+	b.Navigate("/calendar")
+	b.WaitVisible("[data-calendar='Personal']")
+	b.Click("[data-calendar='Personal'] [data-calendar-settings]")
+
+	ics := filepath.Join(t.TempDir(), "import.ics")
+	day := time.Now().UTC().Format("20060102")
+	if err := os.WriteFile(ics, []byte("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"+
+		"BEGIN:VEVENT\r\nUID:good@test\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:"+day+"T120000Z\r\nDTEND:"+day+"T130000Z\r\nSUMMARY:Imported lunch\r\nEND:VEVENT\r\n"+
+		"BEGIN:VEVENT\r\nUID:bad@test\r\nDTSTAMP:20260101T000000Z\r\nSUMMARY:No start\r\nEND:VEVENT\r\n"+
+		"END:VCALENDAR\r\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b.Do("pick the .ics", chromedp.SetUploadFiles(chromedp.CSS(`[data-import-file]`), []string{ics}, chromedp.NodeReady))
+	b.WaitText("[data-import-report]", "1 created")
+	if r := b.Text("[data-import-report]"); !strings.Contains(r, "1 could not be read") || !strings.Contains(r, "No start") {
+		t.Errorf("import report %q", r)
+	}
+	b.WaitFor("the imported event drawn", `[...document.querySelectorAll('.ec-event')].some(e => e.textContent.includes('Imported lunch'))`)
+
+	// The private feed URL, for a calendar app with no session.
+	feed := func(url string) int {
+		res, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		return res.StatusCode
+	}
+	b.Click("[data-make-feed]")
+	b.WaitVisible("[data-private-feed-url]")
+	first := b.Text("[data-private-feed-url]")
+	if !strings.HasPrefix(first, srv.URL+"/api/v1/calendar/feed/") || feed(first) != 200 {
+		t.Fatalf("feed URL %q", first)
+	}
+	b.ClickText("[data-make-feed]", "Rotate URL")
+	b.WaitFor("a new URL", `document.querySelector('[data-private-feed-url]')?.textContent !== `+js(first))
+	second := b.Text("[data-private-feed-url]")
+	if feed(first) != 404 || feed(second) != 200 {
+		t.Fatalf("after rotating: old %d, new %d", feed(first), feed(second))
+	}
+	b.Click("[data-revoke-feed]")
+	b.WaitGone("[data-revoke-feed]")
+	if feed(second) != 404 {
+		t.Fatal("a revoked feed URL still answers")
+	}
+
+	// A subscription to an address the appliance refuses (loopback): the
+	// calendar is there, read-only, with the reason.
+	b.Click("[data-add-feed]")
+	b.Fill("[data-feed-url]", "http://127.0.0.1:9/never.ics")
+	b.Fill("[data-new-calendar-name]", "Refused feed")
+	b.Click("[data-add-calendar-submit]")
+	b.WaitVisible("[data-calendar='Refused feed']")
+	b.Click("[data-calendar='Refused feed'] [data-calendar-settings]")
+	b.WaitVisible("[data-calendar='Refused feed'] [data-feed-error]")
+	if e := b.Text("[data-calendar='Refused feed'] [data-feed-error]"); !strings.Contains(e, "not allowed") || !strings.Contains(e, "127.0.0.1") {
+		t.Errorf("feed error %q", e)
+	}
+	if b.Count("[data-calendar='Refused feed'] [data-import-file]") != 0 {
+		t.Error("a feed calendar offers an import")
+	}
+
+	// Rename, then delete.
+	b.Click("[data-calendar='Personal'] [data-calendar-settings]")
+	b.Fill("[data-calendar='Personal'] input[aria-label=Name]", "Home")
+	b.ClickText("[data-calendar='Personal'] button", "Rename")
+	b.WaitVisible("[data-calendar='Home'] [data-calendar-panel]") // its settings stay open
+	b.ClickText("[data-calendar='Home'] button", "Delete calendar")
+	b.ClickText("dialog[open] button", "Delete")
+	b.WaitGone("[data-calendar='Home']")
+	b.WaitFor("the imported event gone", `![...document.querySelectorAll('.ec-event')].some(e => e.textContent.includes('Imported lunch'))`)
 }
