@@ -1,13 +1,13 @@
 				{
-					__sveltekit_oony7x = {
+					__sveltekit_7m9by2 = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.65Y1dvWR.js"),
-						import("/_app/immutable/entry/app.B-IoTztB.js")
+						import("/_app/immutable/entry/start.DQtb1XxZ.js"),
+						import("/_app/immutable/entry/app.B21Vuq0K.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
