@@ -12,6 +12,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
@@ -27,6 +28,8 @@ import (
 	"github.com/aiwfe/aiwfe/app/llm"
 	"github.com/aiwfe/aiwfe/app/netguard"
 	"github.com/aiwfe/aiwfe/app/opportunities"
+	"github.com/aiwfe/aiwfe/app/research"
+	"github.com/aiwfe/aiwfe/app/semantic"
 	"github.com/aiwfe/aiwfe/app/settings"
 	"github.com/aiwfe/aiwfe/app/tasks"
 	"github.com/aiwfe/aiwfe/app/users"
@@ -109,6 +112,12 @@ type App struct {
 	// Calendar is calendars, events (recurrence expanded), ICS import,
 	// export and private feeds, and feed subscriptions.
 	Calendar *calendar.Service
+	// Research is web search, pages read from the web (and imported as
+	// documents) and the passages of research replies.
+	Research *research.Service
+	// Semantic is the text tools: summary, keywords, entities,
+	// sentiment, similarity, language.
+	Semantic *semantic.Service
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 
@@ -197,8 +206,14 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 			}
 		}})
 	a.Tasks = tasks.New(tasks.Deps{Store: st, Log: log, Now: a.now, User: a.Auth.User})
+	a.Research = research.New(research.Deps{Log: log, Now: a.now, Outbound: a.Outbound,
+		Admin: a.Settings.WebSearchConfig, User: a.Auth.User, APIKey: a.webSearchAPIKey, Documents: a.Documents,
+		BraveURL: cfg.Search.BraveURL, TavilyURL: cfg.Search.TavilyURL, PerMinute: cfg.Search.PerMinute,
+		Timeout: cfg.Search.Timeout.D(), Pages: cfg.Search.ResearchPages, PagesTimeout: cfg.Search.ResearchTimeout.D(),
+		PageTTL: cfg.Search.PageCacheTTL.D()})
 	a.Chat = chat.New(chat.Deps{Store: st, LLM: a.LLM, Hub: a.Hub, Log: log, Now: a.now,
 		DefaultModel: cfg.LLM.DefaultModel, User: a.Auth.User, Retriever: documentsRetriever{a.Documents},
+		Researcher: webResearcher{a.Research},
 		// What the model may do in a chat that uses tools: one more tool
 		// (the calendar's) is one more element here (docs/chat-tools.md).
 		Tools: append(chat.TaskTools(chatTasks{a.Tasks}, a.now),
@@ -218,7 +233,10 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 		Fetch: func(ctx context.Context, req *http.Request) (*http.Response, error) {
 			return a.Outbound.Do(ctx, req, netguard.WithMaxBytes(feedMax))
 		},
-		FeedRefresh: cfg.Calendar.FeedRefresh.D(), FeedMaxBytes: feedMax, FeedMaxEvents: cfg.Calendar.FeedMaxEvents})
+		FeedRefresh: cfg.Calendar.FeedRefresh.D(), FeedMaxBytes: feedMax, FeedMaxEvents: cfg.Calendar.FeedMaxEvents,
+		EventCreated: a.eventCreated, EventsDeleted: a.eventsDeleted})
+	a.Semantic = semantic.New(semantic.Deps{Store: st, LLM: a.LLM, User: a.Auth.User, Documents: a.Documents,
+		DefaultModel: cfg.LLM.DefaultModel, Log: log})
 	a.DataRights = datarights.New(datarights.Deps{Store: st, Cache: a.Cache, Accounts: a.Auth, Log: log, Now: a.now})
 	a.Users = users.New(users.Deps{Store: st, Cache: a.Cache, Accounts: a.Auth, Erase: a.DataRights.Erase,
 		DefaultModel: cfg.LLM.DefaultModel, Log: log, Now: a.now,
@@ -259,6 +277,9 @@ func (a *App) Close() {
 	if a.Calendar != nil {
 		a.Calendar.Close()
 	}
+	if a.Research != nil {
+		a.Research.Close()
+	}
 	if a.Hub != nil {
 		a.Hub.Close()
 	}
@@ -293,12 +314,6 @@ func LockDataDir(dir string) (*os.File, error) {
 	return f, nil
 }
 
-// SeedDemo prepares `aiwfe serve --demo`: the demo account and its
-// conversations (see chat.SeedDemo). Print the credentials it returns.
-func (a *App) SeedDemo(ctx context.Context) (*chat.DemoCredentials, error) {
-	return chat.SeedDemo(ctx, a.Chat, a.Auth, a.Config.Data.Dir)
-}
-
 // openSettings builds the settings service and routes the model server to
 // the one an admin saved, unless this is `serve --demo`, which always
 // answers with the demo model.
@@ -310,6 +325,8 @@ func (a *App) openSettings(ctx context.Context) error {
 	}
 	a.Settings = settings.New(settings.Deps{
 		Store: a.Store, Log: a.Log, Now: a.now, Box: a.Auth.SecretBox(), LLM: a.LLM, Default: def,
+		WebSearchDefault: settings.WebSearchConfig{Enabled: cfg.Search.Enabled, Provider: cfg.Search.Provider,
+			BaseURL: strings.TrimRight(cfg.Search.BaseURL, "/"), APIKey: cfg.Search.APIKey},
 		NewProvider: func(m settings.ModelServerConfig) (llm.Provider, error) {
 			c := *cfg
 			c.Demo = false

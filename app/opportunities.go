@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/aiwfe/aiwfe/app/apperr"
+	"github.com/aiwfe/aiwfe/app/calendar"
 	"github.com/aiwfe/aiwfe/app/chat"
 	"github.com/aiwfe/aiwfe/app/documents"
 	"github.com/aiwfe/aiwfe/app/opportunities"
@@ -122,4 +124,30 @@ func (o opportunityDocuments) Document(ctx context.Context, userID, id int64) (*
 		out.Pages = append(out.Pages, c.Text)
 	}
 	return out, nil
+}
+
+// eventCreated is the calendar's hook onto opportunities: an event the
+// person just made may propose "Prepare for <title>" (when they turned
+// calendar events on in the opportunities settings). Only a single timed
+// event still ahead qualifies: an all-day one is mostly a holiday, a
+// birthday or an absence, a series (a weekly meeting) would get one
+// proposal for its first instance and none for the rest, a cancelled one
+// needs nothing, and weight 0 says the event does not count in planning.
+func (a *App) eventCreated(ctx context.Context, userID int64, ev calendar.Event) {
+	if a.Opportunities == nil || ev.AllDay || ev.RRule != "" || len(ev.RDates) > 0 ||
+		ev.Status == calendar.StatusCancelled || ev.Weight == 0 {
+		return
+	}
+	start, err := time.Parse(time.RFC3339, ev.Start)
+	if err != nil || !start.After(a.now()) {
+		return
+	}
+	a.Opportunities.EventCreated(ctx, userID, opportunities.Event{ID: ev.ID, Title: ev.Title, Start: start})
+}
+
+// eventsDeleted withdraws the open proposals of deleted events.
+func (a *App) eventsDeleted(ctx context.Context, userID int64, ids []int64) {
+	if a.Opportunities != nil {
+		a.Opportunities.EventsDeleted(ctx, userID, ids)
+	}
 }

@@ -53,3 +53,8 @@ go test ./app/server -run '^$' -bench '^BenchmarkCalDAVReport$' -benchtime 20x -
 echo
 echo "== tasks: list latency over 10,000 tasks with the page's filters, sorts and searches (p50, p95; target p95 < 10 ms)"
 go test ./app/tasks -run '^$' -bench '^BenchmarkList10k$' -benchtime 1x -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
+
+echo
+echo "== research: readability of a 88 KB Debian page; a research turn over cached pages; the semantic fallbacks over 100,000 characters"
+go test ./app/research -run '^$' -bench . -benchtime 2s -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'
+go test ./app/semantic -run '^$' -bench . -benchtime 1s -count 1 | grep -vE '^(goos|goarch|pkg|cpu|PASS)'

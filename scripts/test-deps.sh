@@ -32,6 +32,11 @@ command -v qpdf     >/dev/null || need+=(qpdf)
 # and Python's caldav library (Debian's, for Debian's python3).
 command -v vdirsyncer >/dev/null || need+=(vdirsyncer)
 /usr/bin/python3 -c 'import caldav' 2>/dev/null || need+=(python3-caldav)
+# Readability is tested on HTML that Debian packages ship as documentation,
+# with menus and navigation around the text (app/research/page_test.go).
+[ -e /usr/share/doc/libffi8/html/The-Basics.html ] || need+=(libffi-dev)
+[ -e /usr/share/doc/python3/python-policy.html ] || need+=(python3-dev)
+[ -e /usr/share/doc/libxslt1-dev/html/html/libxslt-templates.html ] || need+=(libxslt1-dev)
 # shellcheck source=scripts/apt.sh
 . scripts/apt.sh
 if [ ${#need[@]} -gt 0 ]; then

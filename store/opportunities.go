@@ -245,3 +245,38 @@ func SetOpportunityQuiet(ctx context.Context, q Querier, userID int64, on bool) 
 		ON CONFLICT(user_id) DO UPDATE SET conversations_when_quiet = excluded.conversations_when_quiet`, userID, on)
 	return err
 }
+
+// OpportunityEventsOn reports whether the user has calendar events they
+// make proposing their preparation task.
+func OpportunityEventsOn(ctx context.Context, q Querier, userID int64) (bool, error) {
+	var on bool
+	err := q.QueryRowContext(ctx, "SELECT calendar_events FROM opportunity_settings WHERE user_id = ?", userID).Scan(&on)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return on, err
+}
+
+// SetOpportunityEvents sets the switch.
+func SetOpportunityEvents(ctx context.Context, q Querier, userID int64, on bool) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO opportunity_settings(user_id, calendar_events) VALUES(?, ?)
+		ON CONFLICT(user_id) DO UPDATE SET calendar_events = excluded.calendar_events`, userID, on)
+	return err
+}
+
+// DeleteOpenEventOpportunities deletes the user's open proposals made from
+// these events (decided ones stay: a task was made, or a dismissal is
+// remembered) and says how many went.
+func DeleteOpenEventOpportunities(ctx context.Context, q Querier, userID int64, eventIDs []int64) (int64, error) {
+	var n int64
+	for _, id := range eventIDs {
+		res, err := q.ExecContext(ctx, `DELETE FROM opportunities WHERE user_id = ? AND source_kind = 'event' AND event_id = ? AND status = ?`,
+			userID, id, OpportunityOpen)
+		if err != nil {
+			return n, err
+		}
+		k, _ := res.RowsAffected()
+		n += k
+	}
+	return n, nil
+}

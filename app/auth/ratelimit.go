@@ -332,8 +332,11 @@ func newAPILimiter(perMinute int, now func() time.Time) *apiLimiter {
 // AllowAPI takes one request from the user's budget or answers 429 with
 // Retry-After.
 func (s *Service) AllowAPI(userID int64) error {
-	l := s.api
-	b, _ := l.buckets.get(strconv.FormatInt(userID, 10))
+	return s.api.allow(strconv.FormatInt(userID, 10), "too many requests; slow down")
+}
+
+func (l *apiLimiter) allow(key, msg string) error {
+	b, _ := l.buckets.get(key)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := l.now()
@@ -341,8 +344,23 @@ func (s *Service) AllowAPI(userID int64) error {
 	b.last = now
 	if b.tokens < 1 {
 		wait := time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
-		return apperr.TooMany("too many requests; slow down", max(wait, time.Second))
+		return apperr.TooMany(msg, max(wait, time.Second))
 	}
 	b.tokens--
 	return nil
 }
+
+// Limiter is the per-user API limit's token bucket for a feature's own
+// budget (web searches): perMinute a minute, in bursts up to as many.
+type Limiter struct {
+	l   *apiLimiter
+	msg string
+}
+
+// NewLimiter builds a limiter; msg is the 429's message.
+func NewLimiter(perMinute int, now func() time.Time, msg string) *Limiter {
+	return &Limiter{l: newAPILimiter(perMinute, now), msg: msg}
+}
+
+// Allow takes one from key's budget, or answers 429 with Retry-After.
+func (l *Limiter) Allow(key string) error { return l.l.allow(key, l.msg) }

@@ -54,6 +54,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -139,6 +140,15 @@ type Deps struct {
 	Expander Expander
 	// NoRefresh leaves feeds alone (the CLI); Start runs the refresher.
 	NoRefresh bool
+	// EventCreated, when set, hears of an event a person made one at a
+	// time (CreateEvent: the web app, chat), after the commit. Imports,
+	// feed refreshes and CalDAV (where a phone's first sync uploads a
+	// whole calendar as single PUTs) do not call it. App: opportunities.
+	EventCreated func(ctx context.Context, userID int64, ev Event)
+	// EventsDeleted, when set, hears of events deleted whole (their row
+	// ids: an event, a series and its overrides), after the commit:
+	// DeleteEvent, DeleteObject, DeleteCalendar.
+	EventsDeleted func(ctx context.Context, userID int64, ids []int64)
 }
 
 // Service is the calendar service. Close stops the feed refresher.
@@ -157,6 +167,10 @@ type Service struct {
 	// refreshing serialises refreshes of one feed (the background loop
 	// and a user's "refresh now").
 	refreshing sync.Map // calendar id → *sync.Mutex
+	// rows caches viewed calendars' event rows by change counter.
+	rows rowCache
+	// lastInstances is the size of the last Instances answer.
+	lastInstances atomic.Int64
 }
 
 // New builds the service and starts the feed refresher (unless
@@ -415,11 +429,39 @@ func (s *Service) UpdateCalendar(ctx context.Context, userID, id int64, in Calen
 
 // DeleteCalendar deletes a calendar with its events.
 func (s *Service) DeleteCalendar(ctx context.Context, userID, id int64) error {
-	err := store.DeleteCalendar(ctx, s.store.DB, userID, id)
+	var ids []int64
+	err := s.store.WithTx(ctx, func(tx *sql.Tx) error {
+		if s.d.EventsDeleted != nil {
+			rows, err := store.CalendarEvents(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			ids = rowIDs(rows)
+		}
+		return store.DeleteCalendar(ctx, tx, userID, id)
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		return apperr.NotFound("calendar")
 	}
+	if err == nil {
+		s.deleted(ctx, userID, ids)
+	}
 	return err
+}
+
+// deleted tells EventsDeleted of events gone.
+func (s *Service) deleted(ctx context.Context, userID int64, ids []int64) {
+	if s.d.EventsDeleted != nil && len(ids) > 0 {
+		s.d.EventsDeleted(ctx, userID, ids)
+	}
+}
+
+func rowIDs(rows []*store.CalendarEvent) []int64 {
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	return ids
 }
 
 // Changed is the "calendar" event published on the hub's progress

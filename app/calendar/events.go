@@ -132,6 +132,9 @@ func (s *Service) CreateEvent(ctx context.Context, userID int64, in EventInput) 
 		return nil, err
 	}
 	s.changed(userID, out.CalendarID, "events")
+	if s.d.EventCreated != nil {
+		s.d.EventCreated(ctx, userID, out)
+	}
 	return &out, nil
 }
 
@@ -370,6 +373,7 @@ func (s *Service) move(ctx context.Context, tx *sql.Tx, userID int64, x *series,
 // an instance and every later one (the series ends before it).
 func (s *Service) DeleteEvent(ctx context.Context, userID, id int64, ch Change) error {
 	var calID int64
+	var gone []int64
 	err := s.store.WithTx(ctx, func(tx *sql.Tx) error {
 		x, err := s.load(ctx, tx, userID, id, &ch)
 		if err != nil {
@@ -379,6 +383,7 @@ func (s *Service) DeleteEvent(ctx context.Context, userID, id int64, ch Change) 
 		uid := x.rows()[0].UID
 		switch {
 		case ch.Scope == ScopeAll || ch.Scope == ScopeFollowing && x.isFirst(ch.RecurrenceID):
+			gone = rowIDs(x.rows())
 			return s.deleteObject(ctx, tx, x.cal, uid)
 		case ch.Scope == ScopeThis:
 			delete(x.overrides, ch.RecurrenceID)
@@ -405,6 +410,7 @@ func (s *Service) DeleteEvent(ctx context.Context, userID, id int64, ch Change) 
 	})
 	if err == nil {
 		s.changed(userID, calID, "events")
+		s.deleted(ctx, userID, gone)
 	}
 	return err
 }

@@ -88,11 +88,23 @@ func (s *Service) Instances(ctx context.Context, userID int64, req InstancesRequ
 			return nil, apperr.NotFound("calendar")
 		}
 	}
-	rows, err := store.EventsInRange(ctx, s.store.DB, ids, req.From.Add(-zoneReach), req.To.Add(zoneReach))
-	if err != nil {
-		return nil, err
+	// In calendar order, as EventsInRange answers: instances that start
+	// together keep that order.
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	var rows []*store.CalendarEvent
+	for _, id := range ids {
+		all, err := s.calendarRows(ctx, byID[id])
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, inRange(all, req.From.Add(-zoneReach), req.To.Add(zoneReach))...)
 	}
-	out := make([]Instance, 0, 256)
+	// Sized as the last answer was: a month view holds thousands of
+	// instances, and growing the slice copied them again and again.
+	out := make([]Instance, 0, min(max(256, int(s.lastInstances.Load())), 8192))
+	defer func() { s.lastInstances.Store(int64(min(len(out), MaxInstances))) }()
 	for _, g := range groupByUID(rows) {
 		cal := byID[g[0].CalendarID]
 		n := len(out)

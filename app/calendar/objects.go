@@ -131,6 +131,7 @@ func (s *Service) PutObject(ctx context.Context, userID, calendarID int64, uid s
 // DeleteObject deletes the object uid (if ifMatch is set, only at that
 // ETag).
 func (s *Service) DeleteObject(ctx context.Context, userID, calendarID int64, uid, ifMatch string) error {
+	var gone []int64
 	err := s.store.WithTx(ctx, func(tx *sql.Tx) error {
 		cal, old, err := s.writableObject(ctx, tx, userID, calendarID, uid)
 		if err != nil {
@@ -142,10 +143,12 @@ func (s *Service) DeleteObject(ctx context.Context, userID, calendarID int64, ui
 		if ifMatch != "" && old[0].ETag != ifMatch {
 			return ErrPrecondition
 		}
+		gone = rowIDs(old)
 		return s.deleteObject(ctx, tx, cal, uid)
 	})
 	if err == nil {
 		s.changed(userID, calendarID, "events")
+		s.deleted(ctx, userID, gone)
 	}
 	return err
 }

@@ -46,6 +46,9 @@ type Deps struct {
 	// it. The row is shared: the service never modifies it. Defaults to
 	// reading the store.
 	User func(ctx context.Context, id int64) (*store.User, error)
+	// Researcher searches the web for Research-mode replies; without it
+	// (or with web search off for the user) they are made without the web.
+	Researcher Researcher
 	// Retriever finds passages of the user's documents for replies from
 	// documents (the Documents mode, a send's use_documents). Without it
 	// such a reply is refused (documents_unavailable).
@@ -69,6 +72,7 @@ type Service struct {
 	now          func() time.Time
 	defaultModel string
 	user         func(ctx context.Context, id int64) (*store.User, error)
+	researcher   Researcher
 	retriever    Retriever
 	tools        *registry
 	toolCaps     toolSupport
@@ -118,6 +122,7 @@ func New(d Deps) *Service {
 	if d.Store != nil {
 		s.startIndexer()
 	}
+	s.researcher = d.Researcher
 	return s
 }
 

@@ -43,7 +43,9 @@ type DemoCredentials struct {
 // demoPrompts are the seeded conversations' first messages.
 var demoPrompts = []struct{ mode, message string }{
 	{"general", "Hello! What can you help me with?"},
-	{"general", "Help me plan my week: three deadlines, a dentist appointment and time for running."},
+	// Said as commitments, so that "find tasks in this chat" (and the
+	// demo's seeded opportunities) find some.
+	{"general", "Help me plan my week. I need to finish the quarterly report by friday, and I have to book the car service. A dentist appointment and time for running should fit in too."},
 	{"coding", "Write a Go function that reverses a string, with a test."},
 }
 

@@ -41,6 +41,9 @@ type Stream struct {
 	// OnThinking is called with the reasoning of a model that thinks
 	// before it answers, as it arrives; it is shown, not stored.
 	OnThinking func(content string) error
+	// OnProgress is told a research reply's stages (searching, reading N
+	// pages) before the model is asked.
+	OnProgress func(ResearchProgress)
 	// OnTitle is called from a background goroutine when a new
 	// conversation's title is known (generated, or the fallback).
 	OnTitle func(conversationID int64, title string)
@@ -263,7 +266,7 @@ func (s *Service) Regenerate(ctx context.Context, req RegenerateRequest) (*Reply
 				return err
 			}
 			// A reply from documents is made again from documents.
-			usedDocs = last[n-1].Sources != nil
+			usedDocs = fromDocuments(last[n-1], mode)
 			// So is one that was offered tools.
 			usedTools = last[n-1].ToolCalls != nil
 			last = last[:n-1]
@@ -429,8 +432,10 @@ func (s *Service) generate(ctx context.Context, ex *exchange, opts map[string]an
 	out := relayed{}
 	if err := s.start(ctx, ex, st); err != nil {
 		out.err = err // the caller is gone, or stopped already: the model is not asked
+	} else if err := s.research(ctx, ex, st); err != nil {
+		out.err = err // the search failed, or the caller stopped while pages were read
 	} else if d := ex.docs; d != nil && len(d.sources) == 0 {
-		out = s.relayText(noSourcesReply(d.indexing), st)
+		out = s.relayText(d.noSources(), st)
 	} else {
 		if d != nil {
 			ex.history = withSources(ex.history, d.sources)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -50,6 +51,10 @@ type Source struct {
 	Start        int    `json:"start"`
 	End          int    `json:"end"`
 	Cited        bool   `json:"cited"`
+	// URL and Title are a web page's (a research reply's source); such a
+	// source has no document, page or offsets.
+	URL   string `json:"url,omitempty"`
+	Title string `json:"title,omitempty"`
 }
 
 // SourcesK is how many passages a reply from documents is given.
@@ -71,11 +76,39 @@ var ErrDocumentsUnavailable = apperr.New(503, "documents_unavailable", "searchin
 type retrieval struct {
 	sources  []Source // [] when nothing matched
 	indexing int
+	web      bool // a research reply: the web was searched too
+}
+
+// noSources is the reply's whole text when nothing matched.
+func (r *retrieval) noSources() string {
+	if r.web {
+		return noWebReply
+	}
+	return noSourcesReply(r.indexing)
 }
 
 // usesDocuments says whether a turn answers from documents: asked for, or
 // the Documents mode.
 func usesDocuments(mode Mode, asked bool) bool { return asked || mode.Key == "documents" }
+
+// fromDocuments says whether a stored reply was answered from the user's
+// documents: it cites one of them, or it found nothing in them (its
+// sources are []) outside research mode, whose sources are web pages.
+func fromDocuments(m *store.Message, mode Mode) bool {
+	if m.Sources == nil {
+		return false
+	}
+	var sources []Source
+	if err := json.Unmarshal(m.Sources, &sources); err != nil {
+		return false
+	}
+	for _, s := range sources {
+		if s.DocumentID != 0 {
+			return true
+		}
+	}
+	return len(sources) == 0 && mode.Key != ResearchMode
+}
 
 // retrievalQuery is what is searched for: the question, and for a short
 // follow-up the user's previous turn too (its words carry the topic).
@@ -119,11 +152,19 @@ func (s *Service) retrieve(ctx context.Context, userID int64, question string, t
 // question. The stored message stays the user's own text.
 func withSources(history []llm.Message, sources []Source) []llm.Message {
 	var b strings.Builder
-	b.WriteString("Answer the question from the numbered sources below, passages of the user's documents. " +
+	what := "passages of the user's documents"
+	if slices.ContainsFunc(sources, func(s Source) bool { return s.URL != "" }) {
+		what = "passages of web pages (and of the user's documents, if any are named)"
+	}
+	b.WriteString("Answer the question from the numbered sources below, " + what + ". " +
 		"Cite the sources you use with their numbers in square brackets, like [1] or [2]. " +
 		"If the sources do not contain the answer, say so plainly instead of guessing.\n\nSources:\n")
 	for _, src := range sources {
-		fmt.Fprintf(&b, "\n[%d] %s", src.N, src.DocumentName)
+		if src.URL != "" {
+			fmt.Fprintf(&b, "\n[%d] %s <%s>", src.N, src.Title, src.URL)
+		} else {
+			fmt.Fprintf(&b, "\n[%d] %s", src.N, src.DocumentName)
+		}
 		if src.Page > 0 {
 			fmt.Fprintf(&b, ", page %d", src.Page)
 		}

@@ -319,3 +319,31 @@ func TestNumCtx(t *testing.T) {
 		})
 	}
 }
+
+// Regenerating a reply searches the documents again only if the reply was
+// answered from them: a research reply's sources are web pages.
+func TestFromDocuments(t *testing.T) {
+	general, research := Mode{Key: "general"}, Mode{Key: ResearchMode}
+	cases := []struct {
+		name    string
+		sources string // "" = none stored
+		mode    Mode
+		want    bool
+	}{
+		{"no sources", "", general, false},
+		{"a document passage", `[{"n":1,"document_id":7,"page":2,"text":"x"}]`, general, true},
+		{"nothing found in the documents", `[]`, general, true},
+		{"web pages", `[{"n":1,"url":"https://example.com/a","title":"A","text":"x"}]`, research, false},
+		{"research found nothing", `[]`, research, false},
+		{"research with a document too", `[{"n":1,"url":"https://example.com/a","text":"x"},{"n":2,"document_id":3,"text":"y"}]`, research, true},
+	}
+	for _, tc := range cases {
+		m := &store.Message{}
+		if tc.sources != "" {
+			m.Sources = json.RawMessage(tc.sources)
+		}
+		if got := fromDocuments(m, tc.mode); got != tc.want {
+			t.Errorf("%s: fromDocuments = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -35,6 +36,7 @@ type Config struct {
 	Cache    Cache    `toml:"cache"`
 	Outbound Outbound `toml:"outbound"`
 	Calendar Calendar `toml:"calendar"`
+	Search   Search   `toml:"search"`
 
 	// Demo is set by `aiwfe serve --demo`; it has no file key.
 	Demo bool `toml:"-"`
@@ -152,6 +154,37 @@ type Calendar struct {
 	FeedMaxEvents int `toml:"feed_max_events"`
 }
 
+// Search is web search and the pages read from it (app/research). Off by
+// default: an appliance talks to the internet only when its owner says so.
+// An admin's saved setting (Admin → Web search) overrides enabled,
+// provider, base_url and api_key.
+type Search struct {
+	// Enabled is the admin switch: off forbids web search for everyone.
+	Enabled bool `toml:"enabled"`
+	// Provider is the default provider: searxng, brave or tavily.
+	Provider string `toml:"provider"`
+	// BaseURL is the SearXNG instance (the searxng provider only).
+	BaseURL string `toml:"base_url"`
+	// APIKey is the default provider's key (brave, tavily), used by
+	// accounts that keep the default provider.
+	APIKey string `toml:"api_key"`
+	// BraveURL and TavilyURL are the providers' endpoints (a proxy, or a
+	// stand-in in tests).
+	BraveURL  string `toml:"brave_url"`
+	TavilyURL string `toml:"tavily_url"`
+	// PerMinute is each user's budget of searches a minute (a research
+	// reply spends one).
+	PerMinute int `toml:"per_minute"`
+	// Timeout bounds one search.
+	Timeout Duration `toml:"timeout"`
+	// ResearchPages is how many result pages a research reply reads, in
+	// parallel, within ResearchTimeout.
+	ResearchPages   int      `toml:"research_pages"`
+	ResearchTimeout Duration `toml:"research_timeout"`
+	// PageCacheTTL is how long a page read is kept for the next reply.
+	PageCacheTTL Duration `toml:"page_cache_ttl"`
+}
+
 // Cache sizes the in-process cache that replaces Redis.
 type Cache struct {
 	MaxMB int `toml:"max_mb"`
@@ -207,6 +240,9 @@ func Default() *Config {
 		Cache:    Cache{MaxMB: 32},
 		Outbound: Outbound{Timeout: Duration(30 * time.Second), MaxMB: 20},
 		Calendar: Calendar{FeedRefresh: Duration(30 * time.Minute), FeedMaxMB: 10, FeedMaxEvents: 5000},
+		Search: Search{BraveURL: "https://api.search.brave.com/res/v1/web/search", TavilyURL: "https://api.tavily.com/search",
+			PerMinute: 20, Timeout: Duration(10 * time.Second), ResearchPages: 4, ResearchTimeout: Duration(20 * time.Second),
+			PageCacheTTL: Duration(time.Hour)},
 	}
 }
 
@@ -488,6 +524,9 @@ func (c *Config) Validate() error {
 	if c.Calendar.FeedMaxEvents < 1 || c.Calendar.FeedMaxEvents > 100_000 {
 		return &Error{Key: "calendar.feed_max_events", Reason: "must be between 1 and 100000"}
 	}
+	if err := c.Search.check(); err != nil {
+		return err
+	}
 	if c.Data.Dir == "" {
 		return &Error{Key: "data.dir", Reason: "must not be empty"}
 	}
@@ -644,3 +683,32 @@ func (d *Duration) UnmarshalText(b []byte) error {
 
 // MarshalText writes Go duration syntax.
 func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+func (s Search) check() error {
+	if !oneOf(s.Provider, "", "searxng", "brave", "tavily") {
+		return &Error{Key: "search.provider", Reason: "must be searxng, brave or tavily"}
+	}
+	for _, u := range []struct{ key, v string }{{"search.base_url", s.BaseURL}, {"search.brave_url", s.BraveURL}, {"search.tavily_url", s.TavilyURL}} {
+		if u.v == "" && u.key == "search.base_url" {
+			continue
+		}
+		if p, err := url.Parse(u.v); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			return &Error{Key: u.key, Reason: "must be an http:// or https:// address"}
+		}
+	}
+	if s.PerMinute < 1 || s.PerMinute > 10000 {
+		return &Error{Key: "search.per_minute", Reason: "must be between 1 and 10000"}
+	}
+	if s.ResearchPages < 1 || s.ResearchPages > 10 {
+		return &Error{Key: "search.research_pages", Reason: "must be between 1 and 10"}
+	}
+	for _, d := range []struct {
+		key string
+		v   Duration
+	}{{"search.timeout", s.Timeout}, {"search.research_timeout", s.ResearchTimeout}, {"search.page_cache_ttl", s.PageCacheTTL}} {
+		if d.v <= 0 {
+			return &Error{Key: d.key, Reason: "must be positive"}
+		}
+	}
+	return nil
+}

@@ -3,6 +3,7 @@ package dav
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -111,6 +112,13 @@ func (h *Handler) syncCollection(w http.ResponseWriter, r *http.Request, req *sy
 		return
 	}
 	ch, err := h.b.cal.Changes(ctx, ref.u.ID, ref.id, since)
+	if errors.Is(err, calendar.ErrSyncTooOld) {
+		// The deletions since then were forgotten: RFC 6578 3.2 wants the
+		// same precondition as for a token never issued, and the client
+		// syncs afresh (a 410 would be taken for a failure).
+		writeDAVError(w, http.StatusForbidden, nsDAV, "valid-sync-token")
+		return
+	}
 	if err != nil {
 		h.writeServiceError(w, err)
 		return

@@ -1,6 +1,7 @@
 package documents
 
 import (
+	"context"
 	"strings"
 	"unicode"
 
@@ -172,4 +173,18 @@ func skipSpace(text []rune, i int) int {
 		i++
 	}
 	return i
+}
+
+// ChunkMarkdown cuts Markdown that is not a stored document (a web page
+// read for a research reply) into passages exactly as an uploaded
+// Markdown file is cut: per heading section, 900–1,200 characters, each
+// with its heading path and "title › heading" head.
+func ChunkMarkdown(ctx context.Context, title, markdown string) ([]*store.Chunk, error) {
+	r := strings.NewReader(markdown)
+	doc, err := extract.Extract(ctx, extract.Source{R: r, Size: r.Size(), Name: "page.md", ContentType: "text/markdown"})
+	if err != nil {
+		return nil, err
+	}
+	_, chunks := layout(title, doc.Blocks)
+	return chunks, nil
 }

@@ -546,7 +546,8 @@ func (s *Service) embedder(name string) Embedder {
 }
 
 // Embed makes vectors of texts with the embedder the user's documents
-// use, and names it (opportunities compare task titles with it).
+// use, and names it (opportunities compare task titles with it; the
+// semantic tools' similarity compares two texts).
 func (s *Service) Embed(ctx context.Context, userID int64, texts []string) (string, [][]float32, error) {
 	model, err := s.modelFor(ctx, userID)
 	if err != nil {

@@ -19,7 +19,7 @@ func (s *Service) DataPart() DataPart { return DataPart{} }
 func (DataPart) Tables() map[string]string { return store.OpportunityTables }
 
 // Export puts "opportunities" (without the title vectors, which are made
-// again) and "opportunity_settings" (collections, the quiet switch).
+// again) and "opportunity_settings" (collections, the quiet and calendar events switches).
 func (DataPart) Export(ctx context.Context, tx *sql.Tx, userID int64, put func(string, any)) error {
 	rows, err := store.UserOpportunities(ctx, tx, userID)
 	if err != nil {

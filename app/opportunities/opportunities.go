@@ -149,8 +149,10 @@ type Service struct {
 
 // job is a source to read in the background.
 type job struct {
-	kind       string // document | conversation
+	kind       string // document | conversation | event | events-gone
 	userID, id int64
+	event      Event   // kind event
+	gone       []int64 // kind events-gone: the events deleted
 }
 
 // queueSize bounds the sources waiting to be read in the background; one
@@ -446,12 +448,16 @@ type Settings struct {
 	// ConversationsWhenQuiet reads a conversation for opportunities once
 	// it has had no reply for QuietAfter.
 	ConversationsWhenQuiet bool `json:"conversations_when_quiet"`
+	// CalendarEvents proposes the preparation task of each event the
+	// user makes in the web app or through chat (EventCreated).
+	CalendarEvents bool `json:"calendar_events"`
 }
 
 // SettingsPatch changes the settings; nil fields stay.
 type SettingsPatch struct {
 	DocumentCollections    *[]string `json:"document_collections"`
 	ConversationsWhenQuiet *bool     `json:"conversations_when_quiet"`
+	CalendarEvents         *bool     `json:"calendar_events"`
 }
 
 // Settings reads the user's settings.
@@ -468,7 +474,11 @@ func readSettings(ctx context.Context, q store.Querier, userID int64) (*Settings
 	if err != nil {
 		return nil, err
 	}
-	return &Settings{DocumentCollections: cs, ConversationsWhenQuiet: quiet}, nil
+	events, err := store.OpportunityEventsOn(ctx, q, userID)
+	if err != nil {
+		return nil, err
+	}
+	return &Settings{DocumentCollections: cs, ConversationsWhenQuiet: quiet, CalendarEvents: events}, nil
 }
 
 // SetSettings changes the user's settings.
@@ -494,7 +504,12 @@ func (s *Service) SetSettings(ctx context.Context, userID int64, p SettingsPatch
 			}
 		}
 		if p.ConversationsWhenQuiet != nil {
-			return store.SetOpportunityQuiet(ctx, tx, userID, *p.ConversationsWhenQuiet)
+			if err := store.SetOpportunityQuiet(ctx, tx, userID, *p.ConversationsWhenQuiet); err != nil {
+				return err
+			}
+		}
+		if p.CalendarEvents != nil {
+			return store.SetOpportunityEvents(ctx, tx, userID, *p.CalendarEvents)
 		}
 		return nil
 	}); err != nil {

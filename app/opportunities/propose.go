@@ -89,8 +89,8 @@ type Event struct {
 }
 
 // FromEvent proposes the preparation task for a calendar event, due the
-// day before it. It is the seam the calendar calls when it lands (on an
-// event's creation or import); the rules make the proposal.
+// day before it; the rules make the proposal. EventCreated calls it for
+// the users who turned calendar events on.
 func (s *Service) FromEvent(ctx context.Context, userID int64, ev Event) (*Proposed, error) {
 	_, loc, err := s.userZone(ctx, userID)
 	if err != nil {
@@ -104,6 +104,47 @@ func (s *Service) FromEvent(ctx context.Context, userID int64, ev Event) (*Propo
 	return s.keep(ctx, userID, src, props, &Proposed{ProposedBy: "rules"}, 1)
 }
 
+// EventCreated is the calendar's hook: the user made an event (one at a
+// time: the web app, chat). For a user who turned calendar events on, its
+// preparation task is proposed in the background (the dedup may ask the
+// user's embedding model, which the person saving the event should not
+// wait for). Which events deserve one is the caller's choice.
+func (s *Service) EventCreated(ctx context.Context, userID int64, ev Event) {
+	on, err := store.OpportunityEventsOn(ctx, s.store.DB, userID)
+	if err != nil {
+		s.log.Error("opportunities: reading the calendar events setting", "err", err)
+		return
+	}
+	if on {
+		s.enqueue(job{kind: "event", userID: userID, id: ev.ID, event: ev})
+	}
+}
+
+// EventsDeleted is the calendar's hook: these events of the user are
+// gone. Their open proposals go with them (nobody decided on them, and
+// the same event made again may propose again); accepted ones keep their
+// task and dismissed ones their memory. It runs after any proposal still
+// waiting in the queue for one of them (the queue is first in, first out),
+// or at once when the queue is full.
+func (s *Service) EventsDeleted(ctx context.Context, userID int64, eventIDs []int64) {
+	if len(eventIDs) == 0 || s.bg.Err() != nil {
+		return
+	}
+	select {
+	case s.queue <- job{kind: "events-gone", userID: userID, gone: eventIDs}:
+	default:
+		s.withdraw(ctx, userID, eventIDs)
+	}
+}
+
+func (s *Service) withdraw(ctx context.Context, userID int64, eventIDs []int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := store.DeleteOpenEventOpportunities(ctx, s.store.DB, userID, eventIDs); err != nil && ctx.Err() == nil {
+		s.log.Error("opportunities: withdrawing the proposals of deleted events", "err", err)
+	}
+}
+
 // DocumentReady is the documents' hook: a document finished ingesting. When
 // the user enabled its collection, it is read for opportunities in the
 // background.
@@ -114,7 +155,7 @@ func (s *Service) DocumentReady(ctx context.Context, userID, docID int64, collec
 		return
 	}
 	if on {
-		s.enqueue(job{"document", userID, docID})
+		s.enqueue(job{kind: "document", userID: userID, id: docID})
 	}
 }
 
@@ -142,7 +183,7 @@ func (s *Service) ConversationReplied(userID, convID int64) {
 		s.qmu.Lock()
 		delete(s.quiet, convID)
 		s.qmu.Unlock()
-		s.enqueue(job{"conversation", userID, convID})
+		s.enqueue(job{kind: "conversation", userID: userID, id: convID})
 	})
 }
 
@@ -161,8 +202,9 @@ func (s *Service) enqueue(j job) {
 // background gave new opportunities (docs/websocket.md).
 type Found struct {
 	Type           string `json:"type"`   // "opportunities"
-	Source         string `json:"source"` // document | conversation
+	Source         string `json:"source"` // document | conversation | event
 	DocumentID     int64  `json:"document_id,omitempty"`
+	EventID        int64  `json:"event_id,omitempty"`
 	ConversationID int64  `json:"conversation_id,omitempty"`
 	Count          int    `json:"count"`
 	ProposedBy     string `json:"proposed_by"`
@@ -177,10 +219,17 @@ func (s *Service) readInBackground() {
 			var res *Proposed
 			var err error
 			ev := Found{Type: "opportunities", Source: j.kind}
-			if j.kind == "document" {
+			switch j.kind {
+			case "events-gone":
+				s.withdraw(s.bg, j.userID, j.gone)
+				continue
+			case "event":
+				res, err = s.FromEvent(s.bg, j.userID, j.event)
+				ev.EventID = j.id
+			case "document":
 				res, err = s.FromDocument(s.bg, j.userID, j.id)
 				ev.DocumentID = j.id
-			} else {
+			default:
 				res, err = s.FromConversation(s.bg, j.userID, j.id)
 				ev.ConversationID = j.id
 			}

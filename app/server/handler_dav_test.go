@@ -749,3 +749,42 @@ func TestDAVSyncCollection(t *testing.T) {
 		t.Errorf("another user's sync: %d", res.Status)
 	}
 }
+
+// A token from before deletions that were forgotten (tombstones pruned
+// after 30 days) cannot be answered: RFC 6578 3.2's 403 with the
+// DAV:valid-sync-token precondition, so the client syncs afresh, not the
+// calendar service's 410.
+func TestDAVSyncTokenExpired(t *testing.T) {
+	e := startDAV(t)
+	xmlHdr := []string{"Content-Type", "application/xml", "Depth", "1"}
+	if res := e.do(t, "PUT", e.calPath+"a.ics", eventICS("a", "A", "20261202T100000Z"), "Content-Type", "text/calendar"); res.Status != 201 {
+		t.Fatalf("PUT: %d %s", res.Status, res.Body)
+	}
+	res := e.do(t, "REPORT", e.calPath, syncCollection("", `<d:getetag/>`), xmlHdr...)
+	var first syncAnswer
+	if res.Status != 207 || xml.Unmarshal([]byte(res.Body), &first) != nil || first.Token == "" {
+		t.Fatalf("initial sync: %d %s", res.Status, res.Body)
+	}
+	if res := e.do(t, "DELETE", e.calPath+"a.ics", ""); res.Status != 204 {
+		t.Fatalf("DELETE: %d %s", res.Status, res.Body)
+	}
+	// The token still works while the deletion is remembered.
+	if res := e.do(t, "REPORT", e.calPath, syncCollection(first.Token, `<d:getetag/>`), xmlHdr...); res.Status != 207 || !strings.Contains(res.Body, "a.ics") {
+		t.Fatalf("sync before the pruning: %d %s", res.Status, res.Body)
+	}
+	if _, err := store.PruneTombstones(context.Background(), e.srv.App.Store.DB, e.calID, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	res = e.do(t, "REPORT", e.calPath, syncCollection(first.Token, `<d:getetag/>`), xmlHdr...)
+	var perr struct {
+		XMLName xml.Name
+		Valid   *struct{} `xml:"DAV: valid-sync-token"`
+	}
+	if res.Status != 403 || xml.Unmarshal([]byte(res.Body), &perr) != nil || perr.XMLName != (xml.Name{Space: "DAV:", Local: "error"}) || perr.Valid == nil {
+		t.Fatalf("expired token: %d %s, want 403 with DAV:error/DAV:valid-sync-token", res.Status, res.Body)
+	}
+	// Starting afresh works.
+	if res := e.do(t, "REPORT", e.calPath, syncCollection("", `<d:getetag/>`), xmlHdr...); res.Status != 207 {
+		t.Fatalf("fresh sync after expiry: %d %s", res.Status, res.Body)
+	}
+}

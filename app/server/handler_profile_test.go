@@ -17,7 +17,7 @@ func TestProfile(t *testing.T) {
 		{Name: "defaults", Method: "GET", Path: "/api/v1/profile", WantStatus: 200,
 			WantContains: []string{`"email":"root@example.com"`, `"role":"superuser"`, `"status":"active"`, `"created_at"`,
 				`"theme":"system"`, `"notifications_enabled":true`, `"timezone":"UTC"`, `"use_profile_in_chat":true`,
-				`"chat_model":"llama3.2:3b"`, `"tool_model":"llama3.2:3b"`, `"web_search_provider":"none"`, `"web_search_api_key_set":false`,
+				`"chat_model":"llama3.2:3b"`, `"tool_model":"llama3.2:3b"`, `"web_search_provider":"default"`, `"web_search_api_key_set":false`,
 				`"interview_insights":{}`, `"calendar_event_weights":{}`},
 			After: func(t *testing.T, c *servertest.Client, res *servertest.Response) {
 				models := res.Map(t)["models"].(map[string]any)

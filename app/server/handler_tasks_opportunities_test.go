@@ -22,6 +22,7 @@ type opportunityView struct {
 		MessageID      int64  `json:"message_id"`
 		DocumentID     int64  `json:"document_id"`
 		Page           int    `json:"page"`
+		EventID        int64  `json:"event_id"`
 		Title          string `json:"title"`
 	} `json:"source"`
 	ProposedBy string `json:"proposed_by"`

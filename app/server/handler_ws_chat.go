@@ -85,6 +85,12 @@ type wsToolResultFrame struct {
 	chat.ToolCall
 }
 
+// wsProgressFrame is a research reply's stage.
+type wsProgressFrame struct {
+	Type string `json:"type"` // progress
+	chat.ResearchProgress
+}
+
 type wsTitleFrame struct {
 	Type           string `json:"type"` // title
 	ConversationID int64  `json:"conversation_id"`
@@ -226,6 +232,9 @@ func (s *Server) wsReply(ctx context.Context, wc *wsConn, userID int64, f wsClie
 				MessageID: started.MessageID, CallID: c.ID, ToolCall: c})
 		},
 	}
+	// A research reply's stages (searching, reading N pages) while it
+	// works, before its first token.
+	stream.OnProgress = func(p chat.ResearchProgress) { wc.writeJSON(wsProgressFrame{Type: "progress", ResearchProgress: p}) }
 	var r *chat.Reply
 	var err error
 	if f.Type == "regenerate" {

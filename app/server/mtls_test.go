@@ -235,4 +235,9 @@ func TestHTTPSRequestsNoClientCertificate(t *testing.T) {
 			t.Errorf("mTLS (TLS %x) did not request a client certificate", v)
 		}
 	}
+	// Web search on HTTPS without a certificate: the session decides (401
+	// here, signed out), never a certificate (495/496).
+	if status, _, body := e.get(t, nil, e.https+"/api/v1/search?q=whales"); status != 401 || !strings.Contains(body, "unauthorized") {
+		t.Errorf("/api/v1/search on HTTPS without a certificate: %d %s", status, body)
+	}
 }

@@ -111,6 +111,7 @@ func (s *Server) apiRoutes(r fiber.Router) {
 	v1.Get("/documents/search", s.requireAuth, s.documentsSearchGET)
 	v1.Get("/documents/embedder", s.requireAuth, s.documentsEmbedderGET) // before /documents/:id
 	v1.Post("/documents/reindex", s.requireAuth, s.documentsReindexPOST)
+	v1.Post("/documents/import-url", s.requireAuth, bodyLimit(8<<10), s.documentsImportURLPOST) // handler_search.go
 	v1.Get("/documents/:id", s.requireAuth, s.documentGET)
 	v1.Patch("/documents/:id", s.requireAuth, bodyLimit(8<<10), s.documentPATCH)
 	v1.Delete("/documents/:id", s.requireAuth, s.documentDELETE)
@@ -166,6 +167,22 @@ func (s *Server) apiRoutes(r fiber.Router) {
 	v1.Patch("/calendar/events/:id", s.requireAuth, bodyLimit(256<<10), s.eventPATCH)
 	v1.Delete("/calendar/events/:id", s.requireAuth, s.eventDELETE)
 	s.streamRoute(v1, fiber.MethodPost, "/calendar/import", importLimit, s.requireAuth, s.calendarImportPOST)
+
+	// --- semantic tools, web search (research) ---
+	// Handlers: handler_semantic.go, handler_search.go (docs/research.md).
+	// /search never needs a client certificate: the HTTPS listener asks
+	// for none (only the mTLS listener does, for everything it serves).
+	v1.Post("/semantic/summary", s.requireAuth, bodyLimit(semanticBodyLimit), semanticTool(s.app.Semantic.Summary))
+	v1.Post("/semantic/keywords", s.requireAuth, bodyLimit(semanticBodyLimit), semanticTool(s.app.Semantic.Keywords))
+	v1.Post("/semantic/entities", s.requireAuth, bodyLimit(semanticBodyLimit), semanticTool(s.app.Semantic.Entities))
+	v1.Post("/semantic/sentiment", s.requireAuth, bodyLimit(semanticBodyLimit), semanticTool(s.app.Semantic.Sentiment))
+	v1.Post("/semantic/similarity", s.requireAuth, bodyLimit(2*semanticBodyLimit), semanticTool(s.app.Semantic.Similarity))
+	v1.Post("/semantic/language", s.requireAuth, bodyLimit(semanticBodyLimit), semanticTool(s.app.Semantic.Language))
+	v1.Get("/search", s.requireAuth, s.searchGET)
+	v1.Get("/search/status", s.requireAuth, s.searchStatusGET)
+	v1.Get("/admin/web-search", s.requireAdmin, s.adminWebSearchGET)
+	v1.Put("/admin/web-search", s.requireAdmin, bodyLimit(8<<10), s.adminWebSearchPUT)
+	v1.Delete("/admin/web-search", s.requireAdmin, s.adminWebSearchDELETE)
 
 	// --- certificates (admin) ---
 	// The client CA of the mTLS listener. Handlers: handler_admin_certificates.go.

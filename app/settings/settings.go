@@ -47,6 +47,8 @@ type Deps struct {
 	// NewProvider builds a provider for a model server (app.NewLLM with
 	// the configuration's timeouts).
 	NewProvider func(ModelServerConfig) (llm.Provider, error)
+	// WebSearchDefault is web search as the configuration file sets it.
+	WebSearchDefault WebSearchConfig
 	// Audit records an admin's change (the security log).
 	Audit func(ctx context.Context, adminID int64, what string)
 }

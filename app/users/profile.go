@@ -102,6 +102,12 @@ func (s *Service) ProfileJSON(ctx context.Context, userID int64) ([]byte, error)
 	return b, nil
 }
 
+// WebSearchProviders are a user's choices of web search provider:
+// "default" is the admin's default provider (Admin → Web search), "none"
+// turns web search off for the user (the migration 0014 CHECK lists the
+// same).
+var WebSearchProviders = []string{"default", "none", "searxng", "brave", "tavily"}
+
 // WebSearchAPIKey decrypts the user's web-search key for the search
 // service ("" when none is set).
 func (s *Service) WebSearchAPIKey(ctx context.Context, userID int64) (string, error) {
@@ -143,7 +149,7 @@ func (s *Service) UpdateProfile(ctx context.Context, userID int64, patch map[str
 			}
 			set[field] = v
 		case "web_search_provider":
-			v, err := enumField(field, raw, "none", "brave", "searxng", "duckduckgo")
+			v, err := enumField(field, raw, WebSearchProviders...)
 			if err != nil {
 				return nil, err
 			}

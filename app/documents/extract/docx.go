@@ -203,6 +203,13 @@ func docxTitle(f *zip.File) (string, error) {
 // opens a section, other paragraphs are blocks, a table is one block with
 // a line per row and " | " between cells (its paragraphs joined by
 // spaces). Deleted text and field instructions are not text.
+//
+// Pages: a DOCX stores no layout, but Word marks where its last layout
+// broke pages (w:lastRenderedPageBreak), and authors insert hard breaks
+// (w:br w:type="page", w:pageBreakBefore). A block is on the page where its
+// paragraph (or table) starts, counted by Word's marks when the file has
+// any (they include the hard breaks), else by the hard breaks; a file with
+// neither is one page.
 func docxBody(ctx context.Context, f *zip.File, styles map[string]int, b *builder) error {
 	rc, err := openPart(f)
 	if err != nil {
@@ -210,12 +217,18 @@ func docxBody(ctx context.Context, f *zip.File, styles map[string]int, b *builde
 	}
 	defer rc.Close()
 	d := xml.NewDecoder(rc)
+	type pageAt struct{ hard, rendered int } // breaks before a point
 	type para struct {
 		text  strings.Builder
 		level int
+		start pageAt
 	}
 	var (
 		paras   []*para // a text box's paragraphs nest inside a paragraph
+		breaks  pageAt
+		tblAt   pageAt
+		blockAt []pageAt // where each emitted block starts
+		first   = len(b.doc.Blocks)
 		inText  bool
 		tables  int
 		rows    []string
@@ -229,9 +242,26 @@ func docxBody(ctx context.Context, f *zip.File, styles map[string]int, b *builde
 			return paras[len(paras)-1]
 		}
 	)
+	// emit adds a block (through add) starting at at.
+	emit := func(at pageAt, add func()) {
+		b.page = 1 + at.hard
+		n := len(b.doc.Blocks)
+		add()
+		for i := n; i < len(b.doc.Blocks); i++ {
+			blockAt = append(blockAt, at)
+		}
+	}
 	for {
 		tok, err := d.Token()
 		if err == io.EOF {
+			if breaks.rendered > 0 {
+				for i, at := range blockAt {
+					b.doc.Blocks[first+i].Page = 1 + at.rendered
+				}
+				b.page = 1 + breaks.rendered
+			} else {
+				b.page = 1 + breaks.hard
+			}
 			return nil
 		}
 		if err != nil {
@@ -246,7 +276,19 @@ func docxBody(ctx context.Context, f *zip.File, styles map[string]int, b *builde
 		case xml.StartElement:
 			switch t.Name.Local {
 			case "p":
-				paras = append(paras, &para{})
+				paras = append(paras, &para{start: breaks})
+			case "pageBreakBefore":
+				if v := attr(t, "val"); v != "0" && v != "false" && v != "off" {
+					breaks.hard++
+					if p := current(); p != nil && p.text.Len() == 0 {
+						p.start.hard = breaks.hard
+					}
+				}
+			case "lastRenderedPageBreak":
+				breaks.rendered++
+				if p := current(); p != nil && p.text.Len() == 0 {
+					p.start.rendered = breaks.rendered
+				}
 			case "pStyle":
 				if p := current(); p != nil {
 					p.level = styles[attr(t, "val")]
@@ -268,10 +310,20 @@ func docxBody(ctx context.Context, f *zip.File, styles map[string]int, b *builde
 					p.text.WriteByte('-')
 				}
 			case "br", "cr":
+				if attr(t, "type") == "page" {
+					breaks.hard++
+					if p := current(); p != nil && p.text.Len() == 0 {
+						p.start.hard = breaks.hard
+					}
+					continue
+				}
 				if p := current(); p != nil {
 					p.text.WriteByte('\n')
 				}
 			case "tbl":
+				if tables == 0 {
+					tblAt = breaks
+				}
 				tables++
 			case "tr":
 				if tables == 1 {
@@ -305,9 +357,9 @@ func docxBody(ctx context.Context, f *zip.File, styles map[string]int, b *builde
 						cell.WriteString(s)
 					}
 				case p.level > 0:
-					b.heading(p.level, p.text.String())
+					emit(p.start, func() { b.heading(p.level, p.text.String()) })
 				default:
-					b.text(p.text.String())
+					emit(p.start, func() { b.text(p.text.String()) })
 				}
 			case "tc":
 				if tables == 1 {
@@ -321,7 +373,7 @@ func docxBody(ctx context.Context, f *zip.File, styles map[string]int, b *builde
 				}
 			case "tbl":
 				if tables--; tables == 0 {
-					b.text(strings.Join(rows, "\n"))
+					emit(tblAt, func() { b.text(strings.Join(rows, "\n")) })
 					rows = rows[:0]
 				}
 			}

@@ -3,6 +3,7 @@ package extract
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -55,5 +56,59 @@ func TestDOCX(t *testing.T) {
 	}
 	if got := blocksOf(doc); !slices.Equal(got, want) {
 		t.Errorf("blocks\n got %q\nwant %q", got, want)
+	}
+}
+
+// Pages of a DOCX come from Word's own page marks when it left any,
+// else from hard page breaks; a block is on the page its paragraph (or
+// table) starts on.
+func TestDOCXPages(t *testing.T) {
+	const w = `xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"`
+	para := func(inner string) string { return `<w:p>` + inner + `</w:p>` }
+	text := func(s string) string { return `<w:r><w:t>` + s + `</w:t></w:r>` }
+	hard := `<w:p><w:r><w:br w:type="page"/></w:r></w:p>`
+	rendered := `<w:r><w:lastRenderedPageBreak/></w:r>`
+	cases := []struct {
+		name  string
+		body  string
+		pages map[string]int
+		total int
+	}{
+		{"no breaks", para(text("a")) + para(text("b")), map[string]int{"a": 1, "b": 1}, 1},
+		{"hard breaks", para(text("a")) + hard + para(text("b")) + hard + para(text("c")), map[string]int{"a": 1, "b": 2, "c": 3}, 3},
+		{"a line break is not a page", para(text("a")+`<w:r><w:br/></w:r>`+text("a2")) + para(text("b")), map[string]int{"a": 1, "b": 1}, 1},
+		{"page break before", para(text("a")) + para(`<w:pPr><w:pageBreakBefore/></w:pPr>`+text("b")) +
+			para(`<w:pPr><w:pageBreakBefore w:val="0"/></w:pPr>`+text("c")), map[string]int{"a": 1, "b": 2, "c": 2}, 2},
+		// Word marks the page its layout broke at, the hard break's page
+		// included: counting both would put "b" on page 3.
+		{"Word's marks win", para(text("a")) + hard + para(rendered+text("b")) + para(text("b2")+rendered+text("b3")) + para(text("c")),
+			map[string]int{"a": 1, "b": 2, "b2": 2, "c": 3}, 3},
+		{"a table starts where it starts", para(text("a")) + hard +
+			`<w:tbl><w:tr><w:tc>` + para(text("t1")) + `</w:tc><w:tc>` + hard + para(text("t2")) + `</w:tc></w:tr></w:tbl>` + para(text("c")),
+			map[string]int{"a": 1, "t1": 2, "c": 3}, 3},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			data := zipOf(t, map[string][]byte{docxMainPart: []byte(`<w:document ` + w + `><w:body>` + tc.body + `</w:body></w:document>`)})
+			doc, err := Extract(context.Background(), src("p.docx", data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for word, page := range tc.pages {
+				var found *Block
+				for i := range doc.Blocks {
+					if strings.HasPrefix(doc.Blocks[i].Text, word) {
+						found = &doc.Blocks[i]
+						break
+					}
+				}
+				if found == nil || found.Page != page {
+					t.Errorf("%q: block %+v, want page %d", word, found, page)
+				}
+			}
+			if doc.Pages != tc.total {
+				t.Errorf("pages %d, want %d", doc.Pages, tc.total)
+			}
+		})
 	}
 }

@@ -51,13 +51,26 @@ func extractHTML(_ context.Context, src Source) (*Document, error) {
 		}
 	}
 	prune(root)
-	conv := converter.NewConverter(converter.WithPlugins(
-		base.NewBasePlugin(), commonmark.NewCommonmarkPlugin(), table.NewTablePlugin()))
-	md, err := conv.ConvertNode(root)
+	md, err := HTMLToMarkdown(root, "")
 	if err != nil {
 		return nil, ErrCorrupt
 	}
-	return markdownDocument(string(md), title), nil
+	return markdownDocument(md, title), nil
+}
+
+// HTMLToMarkdown converts parsed HTML to Markdown, tables kept (GFM);
+// links relative to domain ("https://host") are made absolute when it is
+// given. Uploaded HTML goes through it whole; a web page read for
+// research after readability has kept its main text.
+func HTMLToMarkdown(n *html.Node, domain string) (string, error) {
+	conv := converter.NewConverter(converter.WithPlugins(
+		base.NewBasePlugin(), commonmark.NewCommonmarkPlugin(), table.NewTablePlugin()))
+	var opts []converter.ConvertOptionFunc
+	if domain != "" {
+		opts = append(opts, converter.WithDomain(domain))
+	}
+	md, err := conv.ConvertNode(n, opts...)
+	return string(md), err
 }
 
 func nodeText(n *html.Node) string {

@@ -49,8 +49,8 @@ func TestRealDocuments(t *testing.T) {
 	}{
 		{"markdown", func(t testing.TB) string { return filepath.Join(testdataDir(t), "guide.md") }, 1, 0, false, false},
 		{"html (pandoc)", func(t testing.TB) string { return fixture(t, "guide.html") }, 1, 0, false, false},
-		{"docx (pandoc)", func(t testing.TB) string { return fixture(t, "guide.docx") }, 1, 0, false, false},
-		{"docx two-column (pandoc)", func(t testing.TB) string { return fixture(t, "guide-2col.docx") }, 1, 0, false, false},
+		{"docx (pandoc)", func(t testing.TB) string { return fixture(t, "guide.docx") }, 1, 3, false, false},
+		{"docx two-column (pandoc)", func(t testing.TB) string { return fixture(t, "guide-2col.docx") }, 1, 3, false, false},
 		{"pdf two-column (LibreOffice)", func(t testing.TB) string { return fixture(t, "guide.pdf") }, 0.98, 3, false, false},
 		{"pdf without ToUnicode, hyphenated (ps2pdf)", func(t testing.TB) string { return fixture(t, "ps.pdf") }, 0.98, 3, true, false},
 		// No bookmarks: no title and no heading paths, like encrypted.

@@ -45,6 +45,14 @@ export const ICONS = {
 	copy: ['M9 9h11v11H9Z', 'M5 15H4V4h11v1'],
 	download: ['M12 4v11', 'm7 10 5 5 5-5', 'M5 20h14'],
 	arrowLeft: ['M19 12H5', 'm12 19-7-7 7-7'],
+	calendar: ['M5 5h14a1 1 0 0 1 1 1v13a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V6a1 1 0 0 1 1-1Z', 'M4 10h16', 'M8 3v4', 'M16 3v4'],
+	repeat: ['M17 2l3 3-3 3', 'M4 11V9a4 4 0 0 1 4-4h12', 'M7 22l-3-3 3-3', 'M20 13v2a4 4 0 0 1-4 4H4'],
+	grip: ['M9 6h.01', 'M15 6h.01', 'M9 12h.01', 'M15 12h.01', 'M9 18h.01', 'M15 18h.01'],
+	list: ['M8 6h13', 'M8 12h13', 'M8 18h13', 'M3 6h.01', 'M3 12h.01', 'M3 18h.01'],
+	columns: ['M4 4h4v16H4Z', 'M10 4h4v10h-4Z', 'M16 4h4v7h-4Z'],
+	inbox: ['M3 13h5l2 3h4l2-3h5', 'M5 5h14l2 8v6a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1v-6l2-8Z'],
+	keyboard: ['M3 6h18a1 1 0 0 1 1 1v10a1 1 0 0 1-1 1H3a1 1 0 0 1-1-1V7a1 1 0 0 1 1-1Z', 'M6 10h.01', 'M10 10h.01', 'M14 10h.01', 'M18 10h.01', 'M8 14h8'],
+	tasks: ['M9 6h11', 'M9 12h11', 'M9 18h11', 'm3 6 1 1 2-2', 'm3 12 1 1 2-2', 'm3 18 1 1 2-2'],
 	cpu: ['M7 7h10v10H7Z', 'M9 2v3', 'M15 2v3', 'M9 19v3', 'M15 19v3', 'M2 9h3', 'M2 15h3', 'M19 9h3', 'M19 15h3']
 } as const satisfies Record<string, readonly string[]>;
 

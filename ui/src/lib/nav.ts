@@ -24,6 +24,7 @@ export function isAdmin(role: string | null | undefined): boolean {
 export const NAV: readonly NavItem[] = [
 	{ href: '/', label: 'Chat', icon: 'chat' },
 	{ href: '/documents', label: 'Documents', icon: 'file' },
+	{ href: '/tasks', label: 'Tasks', icon: 'tasks' },
 	{ href: '/calendar', label: 'Calendar', icon: 'calendar' },
 	{ href: '/status', label: 'Status', icon: 'activity', public: true },
 	{ href: '/settings', label: 'Settings', icon: 'cpu' },

@@ -7,7 +7,7 @@ import { toFieldError } from '$lib/form.svelte';
 import type { Page } from '$lib/types';
 import { LiveSocket } from './socket.svelte';
 import { upsertCall } from './tools';
-import type { ChatMessage, ChatMode, Conversation, Model, ServerFrame, Source, ToolCall } from './types';
+import type { ChatMessage, ChatMode, Conversation, Model, ResearchProgress, ServerFrame, Source, ToolCall } from './types';
 
 export const NEW_CHAT_TITLE = 'New chat';
 
@@ -352,6 +352,13 @@ export class ChatStore {
 				m.tool_calls = upsertCall(m.tool_calls, { ...call, error: call.error ?? undefined });
 				return;
 			}
+			case 'progress': {
+				const m = this.messages.find((x) => x.id === this.streamingId);
+				if (!m) return;
+				if (f.stage === 'unavailable') m.research_note = f.message;
+				else m.progress = progressText(f);
+				return;
+			}
 			case 'token': {
 				this.#held.content += f.content;
 				this.#showHeldSoon();
@@ -483,14 +490,38 @@ export class ChatStore {
 	}
 }
 
-/** Where a citation opens: the document view at the page, the passage highlighted. */
+/** Where a citation opens: a web page's address, else the document view at the page, the passage highlighted. */
 export function sourceHref(s: Source): string {
+	if (s.url) return s.url;
 	return viewerHref(s.document_id, s.page, s.start, s.end);
 }
 
-/** A citation chip's label: "name · p. N" (no page for a one-page text is still p. 1). */
+/** A citation chip's label: "name · p. N" (no page for a one-page text is still p. 1); a web page's title and site. */
 export function sourceLabel(s: Source): string {
+	if (s.url) {
+		let host = s.url;
+		try {
+			host = new URL(s.url).host;
+		} catch {
+			/* keep the address as it is */
+		}
+		return s.title ? `${s.title} · ${host}` : host;
+	}
 	return `${s.document_name} · p. ${s.page}`;
+}
+
+/** What a research reply is doing, in words. */
+export function progressText(p: ResearchProgress): string {
+	switch (p.stage) {
+		case 'searching':
+			return 'Searching the web…';
+		case 'reading':
+			return p.pages === 1 ? 'Reading 1 page…' : `Reading ${p.pages ?? 0} pages…`;
+		case 'retrieving':
+			return `Read ${p.read ?? 0} of ${p.pages ?? 0} pages; finding the relevant passages…`;
+		default:
+			return '';
+	}
 }
 
 /** The note under a reply from documents about documents not searched yet. */

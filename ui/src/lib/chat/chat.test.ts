@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChatStore, errorHint, errorLink, indexingNote, sourceHref, sourceLabel } from './chat.svelte';
+import { ChatStore, errorHint, errorLink, indexingNote, progressText, sourceHref, sourceLabel } from './chat.svelte';
 import type { Source } from './types';
 
 /** Animation frames the test runs by hand. */
@@ -221,5 +221,26 @@ describe('replies from documents', () => {
 		expect(indexingNote(0)).toBe('');
 		expect(indexingNote(1)).toBe('1 document is still being indexed.');
 		expect(indexingNote(3)).toBe('3 documents are still being indexed.');
+	});
+
+	it('links a web source to its page, labelled with title and site', () => {
+		const web = { n: 1, document_id: 0, document_name: '', chunk_id: 0, page: 0, text: 'x', start: 0, end: 0, cited: true,
+			url: 'https://example.org/whales?x=1', title: 'Whale songs' };
+		expect(sourceHref(web)).toBe('https://example.org/whales?x=1');
+		expect(sourceLabel(web)).toBe('Whale songs · example.org');
+		expect(sourceLabel({ ...web, title: '' })).toBe('example.org');
+	});
+
+	it('shows a research reply\'s progress, and why it went without the web', () => {
+		const s = store();
+		s.send('whales?');
+		s.apply({ type: 'start', conversation_id: 7, message_id: 11, model: 'demo', mode: 'research', created: true });
+		s.apply({ type: 'progress', stage: 'searching', query: 'whales?' });
+		expect(s.messages[1].progress).toBe('Searching the web…');
+		s.apply({ type: 'progress', stage: 'reading', pages: 3, results: 8 });
+		expect(s.messages[1].progress).toBe('Reading 3 pages…');
+		s.apply({ type: 'progress', stage: 'unavailable', message: 'Web search is off.' });
+		expect(s.messages[1].research_note).toBe('Web search is off.');
+		expect(progressText({ stage: 'retrieving', pages: 3, read: 2 })).toBe('Read 2 of 3 pages; finding the relevant passages…');
 	});
 });

@@ -45,6 +45,19 @@ export interface Source {
 	end: number;
 	/** The model wrote [n]. */
 	cited: boolean;
+	/** A research reply's web page (no document, page or offsets): open it. */
+	url?: string;
+	title?: string;
+}
+
+/** A research reply's stage while it works (docs/websocket.md, "Research replies"). */
+export interface ResearchProgress {
+	stage: 'searching' | 'reading' | 'retrieving' | 'unavailable' | string;
+	query?: string;
+	results?: number;
+	pages?: number;
+	read?: number;
+	message?: string;
 }
 
 export interface ChatMessage {
@@ -74,6 +87,10 @@ export interface ChatMessage {
 	stopped?: boolean;
 	/** UI only: a reasoning model's thinking, streamed but never stored. */
 	thinking?: string;
+	/** UI only: what a research reply is doing before its first token. */
+	progress?: string;
+	/** UI only: why a research reply was made without the web. */
+	research_note?: string;
 }
 
 /** How a tool call ended (docs/chat-tools.md); pending and sending are the UI's own. */
@@ -182,6 +199,7 @@ export type ServerFrame =
 			error?: string;
 	  }
 	| ({ type: 'tool_result'; call_id: string; conversation_id: number; message_id: number } & ToolCall)
+	| ({ type: 'progress' } & ResearchProgress)
 	| { type: 'title'; conversation_id: number; title: string }
 	| { type: 'error'; code: string; message: string; conversation_id?: number; message_id?: number; call_id?: string }
 	| { type: 'pong' };
