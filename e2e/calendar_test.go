@@ -336,3 +336,57 @@ func TestCalendarSettingsThroughTheUI(t *testing.T) {
 	b.WaitGone("[data-calendar='Home']")
 	b.WaitFor("the imported event gone", `![...document.querySelectorAll('.ec-event')].some(e => e.textContent.includes('Imported lunch'))`)
 }
+
+// The calendar's pages meet WCAG AA colour contrast (axe-core) in the
+// light and the dark theme: the week with events, the editor, a
+// calendar's settings and the Connect page.
+func TestCalendarContrastLightAndDark(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	axe := axeScript(t)
+	srv := StartServer(t)
+	b := NewBrowser(t, srv, chromedp.WindowSize(1280, 900))
+	const email = "calendar-contrast@example.com"
+	srv.CreateUser(t, email, "user")
+	c := srv.Client(t)
+	c.MustLogin(email, Password)
+	res := c.Post("/api/v1/calendar/calendars", map[string]any{"name": "Home", "timezone": "UTC", "colour": "#22c55e"})
+	var cal struct{ ID int64 }
+	if res.Status != 201 || json.Unmarshal(res.Body, &cal) != nil {
+		t.Fatalf("calendar: %s", res)
+	}
+	today := time.Now().UTC().Format(time.DateOnly)
+	for _, e := range []map[string]any{
+		{"calendar_id": cal.ID, "title": "Standup", "start": today + "T09:00", "timezone": "UTC", "rrule": "FREQ=DAILY;COUNT=5"},
+		{"calendar_id": cal.ID, "title": "Holiday", "start": today, "all_day": true},
+	} {
+		if res := c.Post("/api/v1/calendar/events", e); res.Status != 201 {
+			t.Fatalf("event: %s", res)
+		}
+	}
+	b.Login(email, Password)
+	for _, theme := range []string{"light", "dark"} {
+		b.Exec(`localStorage.setItem('aiwfe-theme', ` + js(theme) + `)`)
+		check := func(what string) {
+			b.WaitFor("the "+theme+" theme", `document.documentElement.classList.contains('dark') === (`+js(theme)+` === 'dark')`)
+			settled(b)
+			if v := contrastViolations(t, b, axe); len(v) > 0 {
+				b.Screenshot(theme + "-" + what)
+				t.Errorf("%s %s: %d colour-contrast violations:\n  %s", theme, what, len(v), strings.Join(v, "\n  "))
+			}
+		}
+		b.Navigate("/calendar")
+		b.WaitFor("the events", `[...document.querySelectorAll('.ec-event')].some(e => e.textContent.includes('Standup'))`)
+		b.Click("[data-calendar='Home'] [data-calendar-settings]")
+		b.WaitVisible("[data-calendar-panel]")
+		check("week")
+		b.Exec(`[...document.querySelectorAll('.ec-event')].find(e => e.textContent.includes('Standup')).click()`)
+		b.WaitFor("the editor", `document.querySelector('[data-event-editor]').open`)
+		check("editor")
+		b.Exec(`document.querySelector('[data-event-editor]').close()`)
+		b.Navigate("/calendar/connect")
+		b.WaitVisible("[data-dav-url]")
+		check("connect")
+	}
+}

@@ -16,6 +16,7 @@ import {
 	seriesShift,
 	taskChip,
 	toCalendarEvent,
+	textOn,
 	taskHref,
 	newDraft,
 	instanceDraft,
@@ -133,6 +134,14 @@ describe('drawing', () => {
 			end: '2026-03-25T14:30:00+01:00',
 			allDay: false
 		});
+	});
+	it('writes on a calendar colour in whichever of near-black and white contrasts more', () => {
+		expect(textOn('#22c55e')).toBe('#18181b'); // green: white would be 2.3:1
+		expect(textOn('#f59e0b')).toBe('#18181b');
+		expect(textOn('#6366f1')).toBe('#ffffff');
+		expect(textOn('#1e3a8a')).toBe('#ffffff');
+		expect(textOn('not a colour')).toBe('#ffffff');
+		expect(toCalendarEvent(inst(), cal()).textColor).toBe('#18181b');
 	});
 	it('leads a task chip to the task', () => {
 		expect(taskHref({ id: 12, title: 'Pay rent & bills' })).toBe('/tasks?q=Pay+rent+%26+bills&task=12');

@@ -42,6 +42,27 @@ export function wallOf(s: string): string {
 
 export const TASK_PREFIX = 'task-';
 
+function luminance(hex: string): number | null {
+	const m = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex.trim());
+	if (!m) return null;
+	const lin = (v: string) => {
+		const c = parseInt(v, 16) / 255;
+		return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+	};
+	return 0.2126 * lin(m[1]) + 0.7152 * lin(m[2]) + 0.0722 * lin(m[3]);
+}
+
+/**
+ * The text colour for an event drawn in a calendar's colour (any the user picks): near-black or
+ * white, whichever contrasts more (WCAG relative luminance).
+ */
+export function textOn(bg: string): string {
+	const l = luminance(bg);
+	if (l === null) return '#ffffff';
+	const dark = 0.0093; // #18181b
+	return (l + 0.05) / (dark + 0.05) >= 1.05 / (l + 0.05) ? '#18181b' : '#ffffff';
+}
+
 /** An instance as @event-calendar/core's plain event. */
 export function toCalendarEvent(inst: Instance, cal: Cal | undefined) {
 	return {
@@ -51,6 +72,7 @@ export function toCalendarEvent(inst: Instance, cal: Cal | undefined) {
 		end: inst.end,
 		allDay: inst.all_day,
 		backgroundColor: cal?.colour ?? '#6366f1',
+		textColor: textOn(cal?.colour ?? '#6366f1'),
 		editable: !(inst.read_only || cal?.read_only),
 		classNames: inst.status === 'tentative' ? ['opacity-70'] : [],
 		extendedProps: { kind: 'event' as const, inst }

@@ -1,13 +1,13 @@
 				{
-					__sveltekit_19r7ev7 = {
+					__sveltekit_1lnf5is = {
 						base: ""
 					};
 
 					const element = document.currentScript.parentElement;
 
 					Promise.all([
-						import("/_app/immutable/entry/start.CxQJvsAx.js"),
-						import("/_app/immutable/entry/app.OgLj_QJ7.js")
+						import("/_app/immutable/entry/start.Tg85NWgE.js"),
+						import("/_app/immutable/entry/app.BuQKPWrR.js")
 					]).then(([kit, app]) => {
 						kit.start(app, element);
 					});
