@@ -216,7 +216,8 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt OpenOpt
 		Researcher: webResearcher{a.Research},
 		// What the model may do in a chat that uses tools: one more tool
 		// (the calendar's) is one more element here (docs/chat-tools.md).
-		Tools: chat.TaskTools(chatTasks{a.Tasks}, a.now),
+		Tools: append(chat.TaskTools(chatTasks{a.Tasks}, a.now),
+			chat.CalendarTools(chatCalendar{cal: func() *calendar.Service { return a.Calendar }, user: a.Auth.User}, a.now)...),
 		Replied: func(userID, convID int64) {
 			if a.Opportunities != nil {
 				a.Opportunities.ConversationReplied(userID, convID)

@@ -256,6 +256,21 @@ func axeScript(t *testing.T) []byte {
 	return axe
 }
 
+// contrastCheck is a check of the page in theme (set in localStorage
+// before): it waits for the theme and for transitions to end, runs axe's
+// contrast rule, and reports what fails with a screenshot named theme-what.
+func contrastCheck(t *testing.T, b *Browser, axe []byte, theme string) func(what string) {
+	return func(what string) {
+		t.Helper()
+		b.WaitFor("the "+theme+" theme", `document.documentElement.classList.contains('dark') === (`+js(theme)+` === 'dark')`)
+		settled(b)
+		if v := contrastViolations(t, b, axe); len(v) > 0 {
+			b.Screenshot(theme + "-" + what)
+			t.Errorf("%s %s: %d colour-contrast violations:\n  %s", theme, what, len(v), strings.Join(v, "\n  "))
+		}
+	}
+}
+
 // contrastViolations runs axe-core's WCAG AA colour-contrast rule on the
 // page as it is (axe is the file's text, injected once per page).
 func contrastViolations(t *testing.T, b *Browser, axe []byte) []string {

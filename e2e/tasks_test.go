@@ -517,14 +517,7 @@ func TestTasksContrastLightAndDark(t *testing.T) {
 
 	for _, theme := range []string{"light", "dark"} {
 		b.Exec(`localStorage.setItem('aiwfe-theme', ` + js(theme) + `)`)
-		check := func(what string) {
-			b.WaitFor("the "+theme+" theme", `document.documentElement.classList.contains('dark') === (`+js(theme)+` === 'dark')`)
-			settled(b)
-			if v := contrastViolations(t, b, axe); len(v) > 0 {
-				b.Screenshot(theme + "-" + what)
-				t.Errorf("%s %s: %d colour-contrast violations:\n  %s", theme, what, len(v), strings.Join(v, "\n  "))
-			}
-		}
+		check := contrastCheck(t, b, axe, theme)
 		b.Navigate("/tasks")
 		b.WaitVisible(`[data-opportunity]`)
 		b.WaitVisible(row("Overdue and urgent"))

@@ -259,11 +259,11 @@ func toolsPrompt(now time.Time, tz string) string {
 		loc, tz = time.UTC, "UTC"
 	}
 	t := now.In(loc)
-	return fmt.Sprintf("You can use tools to read and change the user's tasks. Use them only when the user asks for something they do. "+
+	return fmt.Sprintf("You can use tools to read and change the user's tasks and calendar. Use them only when the user asks for something they do. "+
 		"Today is %s, %s; the time is %s in the user's timezone (%s). "+
 		"Give dates to tools as YYYY-MM-DD, or YYYY-MM-DDTHH:MM for a time of day, in that timezone. "+
 		"Calls that create or change something are shown to the user, who approves, edits or declines them; "+
-		"when a call is declined, do not make it again unless asked. Refer to tasks by the ids the tools return.",
+		"when a call is declined, do not make it again unless asked. Refer to tasks and events by the ids the tools return.",
 		t.Format("Monday"), t.Format("2006-01-02"), t.Format("15:04"), tz)
 }
 

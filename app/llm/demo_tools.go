@@ -17,14 +17,23 @@ import (
 // call create_task, "what are my tasks" calls list_tasks, "mark task 12
 // done" calls update_task — each only when the request offers that tool.
 // After the results come back it says in words what they were.
+//
+// The calendar's tools likewise: "what's on my calendar tomorrow" (or
+// "what's on Thursday", "show my calendar") calls list_events, and "add
+// an event Dentist on friday at 3pm" (create, schedule, book; an event,
+// meeting or appointment) calls create_event.
 
 var (
-	demoCreateRe = regexp.MustCompile(`(?i)^(?:please\s+)?(?:can you\s+|could you\s+)?(?:add|create|make|put|new)\s+(?:a\s+|an\s+)?(?:new\s+)?(?:task|todo|to-do|to do|reminder)\s*(?:to|for|:|-|that)?\s+(.+)$`)
-	demoRemindRe = regexp.MustCompile(`(?i)^(?:please\s+)?remind me (?:to|about)\s+(.+)$`)
-	demoListRe   = regexp.MustCompile(`(?i)\b(?:what are my (?:open )?tasks|what(?:'s| is) on my (?:list|plate|to-?do list)|(?:list|show)(?: me)? my (?:open )?tasks|what do i have to do)\b`)
-	demoUpdateRe = regexp.MustCompile(`(?i)^(?:please\s+)?(?:mark|set)\s+task\s+#?(\d+)\s+(?:as\s+)?(done|complete|completed|finished|in progress|todo|to do|cancelled|canceled)\b`)
-	demoTodayRe  = regexp.MustCompile(`Today is \w+, (\d{4}-\d{2}-\d{2})`)
-	demoDueRe    = regexp.MustCompile(`(?i)\s+(?:(?:on|by|due)\s+)?(today|tonight|tomorrow|next week|monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d{4}-\d{2}-\d{2})[.!]?$`)
+	demoCreateRe  = regexp.MustCompile(`(?i)^(?:please\s+)?(?:can you\s+|could you\s+)?(?:add|create|make|put|new)\s+(?:a\s+|an\s+)?(?:new\s+)?(?:task|todo|to-do|to do|reminder)\s*(?:to|for|:|-|that)?\s+(.+)$`)
+	demoRemindRe  = regexp.MustCompile(`(?i)^(?:please\s+)?remind me (?:to|about)\s+(.+)$`)
+	demoListRe    = regexp.MustCompile(`(?i)\b(?:what are my (?:open )?tasks|what(?:'s| is) on my (?:list|plate|to-?do list)|(?:list|show)(?: me)? my (?:open )?tasks|what do i have to do)\b`)
+	demoUpdateRe  = regexp.MustCompile(`(?i)^(?:please\s+)?(?:mark|set)\s+task\s+#?(\d+)\s+(?:as\s+)?(done|complete|completed|finished|in progress|todo|to do|cancelled|canceled)\b`)
+	demoTodayRe   = regexp.MustCompile(`Today is \w+, (\d{4}-\d{2}-\d{2})`)
+	demoCalListRe = regexp.MustCompile(`(?i)^(?:what(?:'s| is| do i have)\b.*\b(?:calendar|schedule|agenda)\b|what(?:'s| is| do i have)\s+(?:on\s+)?(?:today|tomorrow|this week|next week|monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d{4}-\d{2}-\d{2})\b|(?:show|list)(?: me)? my (?:calendar|schedule|agenda|events)\b)`)
+	demoCalAddRe  = regexp.MustCompile(`(?i)^(?:please\s+)?(?:can you\s+|could you\s+)?(?:add|create|schedule|put|book|make)\s+(?:an?\s+)?(?:new\s+)?(?:event|meeting|appointment)\b\s*(?:called|named|for|:|-)?\s*(.+)$`)
+	demoDayRe     = regexp.MustCompile(`(?i)\b(today|tonight|tomorrow|this week|next week|monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d{4}-\d{2}-\d{2})\b`)
+	demoAtRe      = regexp.MustCompile(`(?i)(?:^|\s+)at\s+(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\b`)
+	demoDueRe     = regexp.MustCompile(`(?i)\s+(?:(?:on|by|due)\s+)?(today|tonight|tomorrow|next week|monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d{4}-\d{2}-\d{2})[.!]?$`)
 )
 
 // demoToolTurn is the demo model's turn when tools are offered: calls
@@ -57,6 +66,14 @@ func demoToolTurn(req ChatRequest) (content string, calls []ToolCall, ok bool) {
 		var id int64
 		fmt.Sscan(m[1], &id)
 		return call("update_task", map[string]any{"id": id, "status": status})
+	case offered("list_events") && demoCalListRe.MatchString(msg):
+		return call("list_events", demoEventDays(msg, demoToday(req.Messages)))
+	case offered("create_event") && demoCalAddRe.MatchString(msg):
+		args := demoEventArgs(demoCalAddRe.FindStringSubmatch(msg)[1], demoToday(req.Messages))
+		if args == nil {
+			return "", nil, false
+		}
+		return call("create_event", args)
 	case offered("list_tasks") && demoListRe.MatchString(msg):
 		return call("list_tasks", map[string]any{})
 	case offered("create_task"):
@@ -78,6 +95,80 @@ func demoToolTurn(req ChatRequest) (content string, calls []ToolCall, ok bool) {
 		return call("create_task", args)
 	}
 	return "", nil, false
+}
+
+// demoEventDays is list_events' range for the day phrase in msg: today,
+// tomorrow, the next such weekday (today counts), this week (seven days
+// from today) or next week (the seven after); today when it names none.
+func demoEventDays(msg string, today time.Time) map[string]any {
+	if today.IsZero() {
+		return map[string]any{}
+	}
+	from, to := today, today
+	if m := demoDayRe.FindStringSubmatch(msg); m != nil {
+		switch w := strings.ToLower(m[1]); w {
+		case "today", "tonight":
+		case "tomorrow":
+			from = today.AddDate(0, 0, 1)
+			to = from
+		case "this week":
+			to = today.AddDate(0, 0, 6)
+		case "next week":
+			from, to = today.AddDate(0, 0, 7), today.AddDate(0, 0, 13)
+		default:
+			if t, err := time.Parse("2006-01-02", w); err == nil {
+				from, to = t, t
+				break
+			}
+			for d := 0; d < 7; d++ {
+				if t := today.AddDate(0, 0, d); strings.EqualFold(t.Weekday().String(), w) {
+					from, to = t, t
+					break
+				}
+			}
+		}
+	}
+	return map[string]any{"from": from.Format("2006-01-02"), "to": to.Format("2006-01-02")}
+}
+
+// demoEventArgs reads "Dentist on friday at 3pm": the time after "at",
+// the day phrase (today when none), and the rest as the title. Without
+// a time the event is all day; nil when no title is left.
+func demoEventArgs(what string, today time.Time) map[string]any {
+	what = strings.TrimSpace(strings.TrimRight(strings.TrimSpace(what), ".!?"))
+	clock := ""
+	if m := demoAtRe.FindStringSubmatchIndex(what); m != nil {
+		var h, min int
+		fmt.Sscan(what[m[2]:m[3]], &h)
+		if m[4] >= 0 {
+			fmt.Sscan(what[m[4]:m[5]], &min)
+		}
+		if m[6] >= 0 {
+			switch ampm := strings.ToLower(what[m[6]:m[7]]); {
+			case ampm == "pm" && h < 12:
+				h += 12
+			case ampm == "am" && h == 12:
+				h = 0
+			}
+		}
+		if h > 23 || min > 59 {
+			return nil
+		}
+		clock = fmt.Sprintf("T%02d:%02d", h, min)
+		what = what[:m[0]] + what[m[1]:]
+	}
+	title, day := demoTaskTitle(what, today)
+	title = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(title), " on"))
+	if title == "" {
+		return nil
+	}
+	if day == "" {
+		if today.IsZero() {
+			return nil
+		}
+		day = today.Format("2006-01-02")
+	}
+	return map[string]any{"title": title, "start": day + clock}
 }
 
 // demoToday finds the date chat's tools prompt gives ("Today is Monday,
@@ -159,15 +250,33 @@ func (t demoTask) line() string {
 	return s
 }
 
+type demoEvent struct {
+	Title string `json:"title"`
+	Start string `json:"start"`
+	End   string `json:"end"`
+}
+
+func (e demoEvent) line() string {
+	s := "\u201c" + e.Title + "\u201d " + strings.Replace(e.Start, "T", " ", 1)
+	if i := strings.IndexByte(e.End, 'T'); i > 0 && strings.HasPrefix(e.Start, e.End[:i]) {
+		s += "\u2013" + e.End[i+1:]
+	}
+	return s
+}
+
 func demoDescribeResult(content string) string {
 	var r struct {
-		Created  bool       `json:"created"`
-		Updated  bool       `json:"updated"`
-		Declined bool       `json:"declined"`
-		Error    string     `json:"error"`
-		Task     *demoTask  `json:"task"`
-		Tasks    []demoTask `json:"tasks"`
-		Total    *int       `json:"total"`
+		Created  bool        `json:"created"`
+		Updated  bool        `json:"updated"`
+		Declined bool        `json:"declined"`
+		Error    string      `json:"error"`
+		Task     *demoTask   `json:"task"`
+		Tasks    []demoTask  `json:"tasks"`
+		Total    *int        `json:"total"`
+		Event    *demoEvent  `json:"event"`
+		Events   []demoEvent `json:"events"`
+		From     string      `json:"from"`
+		To       string      `json:"to"`
 	}
 	if json.Unmarshal([]byte(content), &r) != nil {
 		return "The tool answered: " + content
@@ -177,6 +286,22 @@ func demoDescribeResult(content string) string {
 		return "That did not work: " + r.Error + "."
 	case r.Declined:
 		return "All right \u2014 I left your tasks as they are."
+	case r.Created && r.Event != nil:
+		return "Done \u2014 I added " + r.Event.line() + " to your calendar."
+	case r.Events != nil:
+		when := "on " + r.From
+		if r.To != r.From {
+			when = "from " + r.From + " to " + r.To
+		}
+		if len(r.Events) == 0 {
+			return "Nothing is on your calendar " + when + "."
+		}
+		var b strings.Builder
+		b.WriteString("On your calendar " + when + ":\n")
+		for _, e := range r.Events {
+			b.WriteString("\n- " + e.line())
+		}
+		return b.String()
 	case r.Created && r.Task != nil:
 		return "Done \u2014 I created task " + r.Task.line() + "."
 	case r.Updated && r.Task != nil:

@@ -42,10 +42,7 @@ func TestDemoCallsTools(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := ""
-		if len(res.ToolCalls) == 1 {
-			got = res.ToolCalls[0].Name + " " + string(res.ToolCalls[0].Arguments)
-		}
+		got := callOf(res)
 		if got != tc.call || len(res.ToolCalls) > 1 || (got != "" && (res.Content != "" || res.DoneReason != "tool_calls")) {
 			t.Errorf("%q: %q (content %q, %s), want %q", tc.msg, got, res.Content, res.DoneReason, tc.call)
 		}
@@ -77,4 +74,74 @@ func TestDemoAnswersToolResults(t *testing.T) {
 			t.Errorf("result %s: reply %q, want it to contain %q", tc.result, res.Content, tc.want)
 		}
 	}
+}
+
+var demoAllTools = append([]llm.Tool{{Name: "list_events"}, {Name: "create_event"}}, demoTaskTools...)
+
+// The calendar's phrases call the calendar's tools, offered beside the
+// tasks' ones: days from the system prompt's date (Wednesday
+// 2026-12-02), a time after "at", the rest the title.
+func TestDemoCallsCalendarTools(t *testing.T) {
+	const sys = "You can use tools. Today is Wednesday, 2026-12-02; the time is 09:30."
+	cases := []struct{ msg, call string }{
+		{"what's on my calendar tomorrow", `list_events {"from":"2026-12-03","to":"2026-12-03"}`},
+		{"What's on Thursday?", `list_events {"from":"2026-12-03","to":"2026-12-03"}`},
+		{"what is on wednesday", `list_events {"from":"2026-12-02","to":"2026-12-02"}`},
+		{"what do I have on my calendar this week", `list_events {"from":"2026-12-02","to":"2026-12-08"}`},
+		{"show my calendar", `list_events {"from":"2026-12-02","to":"2026-12-02"}`},
+		{"what's on my schedule on 2026-12-24", `list_events {"from":"2026-12-24","to":"2026-12-24"}`},
+		{"add an event Dentist on friday at 3pm", `create_event {"start":"2026-12-04T15:00","title":"Dentist"}`},
+		{"Schedule a meeting with Ada tomorrow at 9:30", `create_event {"start":"2026-12-03T09:30","title":"With Ada"}`},
+		{"create an event: Team lunch on 2026-12-10 at 12pm.", `create_event {"start":"2026-12-10T12:00","title":"Team lunch"}`},
+		{"add an appointment for the car service on monday", `create_event {"start":"2026-12-07","title":"The car service"}`},
+		{"book a meeting at 16:00", ""}, // no title: nothing to propose
+		// The tasks' phrases still go to the tasks' tools.
+		{"add a task to buy milk tomorrow", `create_task {"due":"2026-12-03","title":"Buy milk"}`},
+		{"what are my tasks", `list_tasks {}`},
+		// Not offered: a plain reply.
+		{"what's on my calendar tomorrow", ""},
+	}
+	p := demo(t)
+	for i, tc := range cases {
+		tools := demoAllTools
+		if i == len(cases)-1 {
+			tools = demoTaskTools
+		}
+		req := llm.ChatRequest{Model: "demo", Tools: tools, Messages: []llm.Message{{Role: "system", Content: sys}, {Role: "user", Content: tc.msg}}}
+		res, err := p.Chat(context.Background(), req, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := callOf(res); got != tc.call {
+			t.Errorf("%q: %q, want %q", tc.msg, got, tc.call)
+		}
+	}
+}
+
+func TestDemoAnswersCalendarResults(t *testing.T) {
+	cases := []struct{ result, want string }{
+		{`{"created":true,"event":{"id":4,"title":"Dentist","start":"2026-12-04T15:00","end":"2026-12-04T16:00"}}`, "Done \u2014 I added \u201cDentist\u201d 2026-12-04 15:00\u201316:00 to your calendar."},
+		{`{"events":[{"id":1,"title":"Standup","start":"2026-12-03T09:00","end":"2026-12-03T09:15"},{"id":2,"title":"Holiday","start":"2026-12-03","end":"2026-12-04","all_day":true}],"total":2,"from":"2026-12-03","to":"2026-12-03"}`,
+			"On your calendar on 2026-12-03:\n\n- \u201cStandup\u201d 2026-12-03 09:00\u201309:15\n- \u201cHoliday\u201d 2026-12-03"},
+		{`{"events":[],"total":0,"from":"2026-12-03","to":"2026-12-09"}`, "Nothing is on your calendar from 2026-12-03 to 2026-12-09."},
+	}
+	p := demo(t)
+	for _, tc := range cases {
+		req := llm.ChatRequest{Model: "demo", Tools: demoAllTools, Messages: []llm.Message{{Role: "user", Content: "x"}, {Role: "assistant"}, {Role: "tool", Content: tc.result}}}
+		res, err := p.Chat(context.Background(), req, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(res.Content, tc.want) {
+			t.Errorf("%s:\n%q\nwant %q", tc.result, res.Content, tc.want)
+		}
+	}
+}
+
+// callOf is a reply's one tool call as "name arguments", "" for none.
+func callOf(res *llm.Result) string {
+	if len(res.ToolCalls) != 1 {
+		return ""
+	}
+	return res.ToolCalls[0].Name + " " + string(res.ToolCalls[0].Arguments)
 }

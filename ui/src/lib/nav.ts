@@ -25,6 +25,7 @@ export const NAV: readonly NavItem[] = [
 	{ href: '/', label: 'Chat', icon: 'chat' },
 	{ href: '/documents', label: 'Documents', icon: 'file' },
 	{ href: '/tasks', label: 'Tasks', icon: 'tasks' },
+	{ href: '/calendar', label: 'Calendar', icon: 'calendar' },
 	{ href: '/status', label: 'Status', icon: 'activity', public: true },
 	{ href: '/settings', label: 'Settings', icon: 'cpu' },
 	{ href: '/profile', label: 'Profile', icon: 'user' },

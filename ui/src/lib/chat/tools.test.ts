@@ -68,7 +68,12 @@ describe('what a call did', () => {
 		expect(toolTaskId(call({ status: 'done', result: { task: { id: 12 } } }))).toBe(12);
 		expect(toolTaskId(call({ status: 'declined' }))).toBeUndefined();
 		expect(toolLabel('create_task')).toBe('Create a task');
-		expect(toolLabel('list_events')).toBe('list events');
+		expect(toolLabel('list_events')).toBe('Look up the calendar');
+		expect(toolLabel('create_event')).toBe('Add an event');
+		expect(toolLabel('look_up_weather')).toBe('look up weather');
+		expect(toolOutcome(call({ name: 'create_event', status: 'done', result: { created: true, event: { id: 4 } } }))).toBe('Added to your calendar');
+		expect(toolOutcome(call({ name: 'list_events', status: 'done', result: { events: [], total: 3 } }))).toBe('Found 3 events');
+		expect(toolOutcome(call({ name: 'list_events', status: 'done', result: { events: [], total: 1 } }))).toBe('Found 1 event');
 	});
 
 	it('upserts calls by id', () => {

@@ -66,6 +66,10 @@ export function toolLabel(name: string): string {
 			return 'Change a task';
 		case 'list_tasks':
 			return 'Look up tasks';
+		case 'create_event':
+			return 'Add an event';
+		case 'list_events':
+			return 'Look up the calendar';
 		default:
 			return name.replaceAll('_', ' ');
 	}
@@ -96,6 +100,11 @@ export function toolOutcome(c: ToolCall): string {
 			const t = resultTask(c.result);
 			if (c.name === 'create_task' && t?.id) return `Created task #${t.id}`;
 			if (c.name === 'update_task' && t?.id) return `Updated task #${t.id}`;
+			if (c.name === 'create_event') return 'Added to your calendar';
+			if (c.name === 'list_events' && c.result && typeof c.result === 'object' && 'total' in c.result) {
+				const n = Number((c.result as { total: unknown }).total) || 0;
+				return n === 1 ? 'Found 1 event' : `Found ${n} events`;
+			}
 			if (c.result && typeof c.result === 'object' && 'total' in c.result) {
 				const n = Number((c.result as { total: unknown }).total) || 0;
 				return n === 1 ? 'Found 1 task' : `Found ${n} tasks`;

@@ -39,22 +39,18 @@ export function uploadError(status: number, body: unknown): ApiError {
 	return new ApiError(status, code, `The upload failed: the server answered ${status}.`);
 }
 
-/** Uploads one file; resolves to the document the server created, or throws an ApiError. */
-export async function uploadFile(
-	file: File,
-	collection: string,
-	onProgress: (loaded: number, total: number) => void
-): Promise<Doc> {
+/**
+ * Sends an upload made by `send` (given the CSRF token) with the API client's retries: a fresh
+ * CSRF token once, a token refresh once. Resolves to the 2xx answer's body, or throws the
+ * server's refusal as an ApiError.
+ */
+export async function sendUpload(send: (csrf: string) => Promise<{ status: number; body: unknown }>): Promise<{ status: number; body: unknown }> {
 	let csrfRetried = false;
 	let authRetried = false;
 	for (;;) {
-		const res = await post(file, collection, await csrfToken(), onProgress);
+		const res = await send(await csrfToken());
 		if (res.status === 0) throw new ApiError(0, 'network', NETWORK_MESSAGE);
-		if (res.status >= 200 && res.status < 300) {
-			const doc = (res.body as { items?: Doc[] } | undefined)?.items?.[0];
-			if (!doc) throw new ApiError(res.status, 'bad_response', 'The server did not say which document it created.');
-			return doc;
-		}
+		if (res.status >= 200 && res.status < 300) return res;
 		const err = uploadError(res.status, res.body);
 		if (res.status === 403 && err.code === 'csrf_failed' && !csrfRetried) {
 			csrfRetried = true;
@@ -67,4 +63,16 @@ export async function uploadFile(
 		}
 		throw err;
 	}
+}
+
+/** Uploads one file; resolves to the document the server created, or throws an ApiError. */
+export async function uploadFile(
+	file: File,
+	collection: string,
+	onProgress: (loaded: number, total: number) => void
+): Promise<Doc> {
+	const res = await sendUpload((token) => post(file, collection, token, onProgress));
+	const doc = (res.body as { items?: Doc[] } | undefined)?.items?.[0];
+	if (!doc) throw new ApiError(res.status, 'bad_response', 'The server did not say which document it created.');
+	return doc;
 }

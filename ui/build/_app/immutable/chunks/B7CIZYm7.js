@@ -1,1 +1,0 @@
-import{n as e}from"./XKyaHtl9.js";import{n as t}from"./BmxXbj-1.js";var n=e({goto:()=>t});export{n as t};

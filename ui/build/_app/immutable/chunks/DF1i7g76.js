@@ -1,0 +1,1 @@
+import{n as e}from"./XKyaHtl9.js";import{n as t}from"./DwCf1unX.js";var n=e({goto:()=>t});export{n as t};

@@ -1,1 +1,0 @@
-import{dt as e}from"./BrVjE7lY.js";e();

@@ -1,0 +1,1 @@
+import{bt as e}from"./8oVA0eg2.js";e();
