@@ -10,6 +10,18 @@ import (
 )
 
 // queryInt reads an optional whole-number query parameter.
+// queryPage reads the page (default 1) and per_page (default perPage)
+// parameters every paginated list takes.
+func queryPage(c *fiber.Ctx, perPage int64) (page, per int64, err error) {
+	if page, err = queryInt(c, "page", 1); err != nil {
+		return 0, 0, err
+	}
+	if per, err = queryInt(c, "per_page", perPage); err != nil {
+		return 0, 0, err
+	}
+	return page, per, nil
+}
+
 func queryInt(c *fiber.Ctx, name string, def int64) (int64, error) {
 	v := c.Query(name)
 	if v == "" {
@@ -25,11 +37,7 @@ func queryInt(c *fiber.Ctx, name string, def int64) (int64, error) {
 // conversationsGET lists the caller's conversations, pinned first; q is a
 // full-text search over their messages.
 func (s *Server) conversationsGET(c *fiber.Ctx) error {
-	page, err := queryInt(c, "page", 1)
-	if err != nil {
-		return err
-	}
-	per, err := queryInt(c, "per_page", 20)
+	page, per, err := queryPage(c, 20)
 	if err != nil {
 		return err
 	}

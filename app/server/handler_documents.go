@@ -87,11 +87,7 @@ func multipartError(err error) error {
 // documentsGET lists the caller's documents, newest first; collection
 // and status filter.
 func (s *Server) documentsGET(c *fiber.Ctx) error {
-	page, err := queryInt(c, "page", 1)
-	if err != nil {
-		return err
-	}
-	per, err := queryInt(c, "per_page", 20)
+	page, per, err := queryPage(c, 20)
 	if err != nil {
 		return err
 	}

@@ -16,11 +16,7 @@ import (
 // parent_id (a number or "none" for top-level), q; sort, order, page,
 // per_page.
 func (s *Server) tasksGET(c *fiber.Ctx) error {
-	page, err := queryInt(c, "page", 1)
-	if err != nil {
-		return err
-	}
-	per, err := queryInt(c, "per_page", 50)
+	page, per, err := queryPage(c, 50)
 	if err != nil {
 		return err
 	}

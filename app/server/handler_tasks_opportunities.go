@@ -10,11 +10,7 @@ import (
 // default, accepted, dismissed or all), source (conversation, document,
 // event), conversation_id, document_id, page, per_page.
 func (s *Server) opportunitiesGET(c *fiber.Ctx) error {
-	page, err := queryInt(c, "page", 1)
-	if err != nil {
-		return err
-	}
-	per, err := queryInt(c, "per_page", 50)
+	page, per, err := queryPage(c, 50)
 	if err != nil {
 		return err
 	}
