@@ -66,15 +66,8 @@ func queryAppPasswords(ctx context.Context, q Querier, where string, args ...any
 // InsertAppPassword stores a new app password; a hash already stored
 // answers ErrDuplicate.
 func InsertAppPassword(ctx context.Context, q Querier, p *AppPassword) (*AppPassword, error) {
-	res, err := q.ExecContext(ctx, `INSERT INTO app_passwords(user_id, name, hash, scope, created_at) VALUES(?, ?, ?, ?, ?)`,
+	id, err := insertUnique(ctx, q, `INSERT INTO app_passwords(user_id, name, hash, scope, created_at) VALUES(?, ?, ?, ?, ?)`,
 		p.UserID, p.Name, p.Hash, p.Scope, tsText(p.CreatedAt))
-	if isUniqueViolation(err) {
-		return nil, ErrDuplicate
-	}
-	if err != nil {
-		return nil, err
-	}
-	id, err := res.LastInsertId()
 	if err != nil {
 		return nil, err
 	}

@@ -40,18 +40,24 @@ func scanPasskey(r rowScanner) (*Passkey, error) {
 	return p, nil
 }
 
+// insertUnique runs an INSERT and returns the new row's id; a unique
+// constraint it breaks answers ErrDuplicate.
+func insertUnique(ctx context.Context, q Querier, query string, args ...any) (int64, error) {
+	res, err := q.ExecContext(ctx, query, args...)
+	if isUniqueViolation(err) {
+		return 0, ErrDuplicate
+	}
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
+}
+
 // InsertPasskey stores a new credential; a credential id already
 // registered (by anyone) answers ErrDuplicate.
 func InsertPasskey(ctx context.Context, q Querier, p *Passkey) (*Passkey, error) {
-	res, err := q.ExecContext(ctx, `INSERT INTO passkey_credentials(user_id, credential_id, name, credential, sign_count, created_at)
+	id, err := insertUnique(ctx, q, `INSERT INTO passkey_credentials(user_id, credential_id, name, credential, sign_count, created_at)
 		VALUES(?, ?, ?, ?, ?, ?)`, p.UserID, p.CredentialID, p.Name, p.Credential, p.SignCount, tsText(p.CreatedAt))
-	if isUniqueViolation(err) {
-		return nil, ErrDuplicate
-	}
-	if err != nil {
-		return nil, err
-	}
-	id, err := res.LastInsertId()
 	if err != nil {
 		return nil, err
 	}
